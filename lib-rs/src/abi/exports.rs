@@ -1,0 +1,288 @@
+//! Every `extern "C"` symbol. Each is a thin wrapper: borrow the arguments (checked), find
+//! the handle, call into `db` / `search`, encode the output. See `abi/mod.rs` for the
+//! calling convention and `ffi/symbols.ts` for the TypeScript side of the same table.
+
+use super::handles::{lookup, register, unregister, with_db, with_db_mut};
+use super::output::encode_rows;
+use super::{bytes_arg, f32_arg, input, run, str_arg, take_back, Output, ABI_VERSION};
+use crate::db::{Database, OpenOptions};
+use crate::error::{Error, Result};
+use crate::json::{self, Json};
+use crate::search::{self, options};
+use std::path::Path;
+
+fn parse_json(bytes: &[u8], what: &str) -> Result<Json> {
+    if bytes.is_empty() {
+        return Ok(Json::Object(Vec::new()));
+    }
+    json::parse(bytes, what)
+}
+
+/// The ABI version; `ffi/native.ts` refuses a library whose version differs from its own.
+#[no_mangle]
+pub extern "C" fn vl_abi_version() -> u32 {
+    ABI_VERSION
+}
+
+/// Frees a buffer returned through an out array.
+///
+/// # Safety
+/// `ptr`/`len` should be a pair this library returned; anything else is ignored.
+#[no_mangle]
+pub unsafe extern "C" fn vl_buf_free(ptr: *mut u8, len: usize) {
+    let _ = std::panic::catch_unwind(|| take_back(ptr, len));
+}
+
+/// The crate version, as a buffer.
+///
+/// # Safety
+/// `out` must point at three writable u64.
+#[no_mangle]
+pub unsafe extern "C" fn vl_version(out: *mut u64) -> i32 {
+    run(out, || Ok(Output::Bytes(env!("CARGO_PKG_VERSION").as_bytes().to_vec())))
+}
+
+/// Opens a database; the scalar result is its handle.
+///
+/// # Safety
+/// Pointer/length pairs must describe readable memory; `out` three writable u64.
+#[no_mangle]
+pub unsafe extern "C" fn vl_open(path: *const u8, path_len: usize, opts: *const u8, opts_len: usize, out: *mut u64) -> i32 {
+    run(out, || {
+        // SAFETY: forwarded caller contract.
+        let path = unsafe { str_arg(path, path_len, "path")? };
+        // SAFETY: forwarded caller contract.
+        let opts = parse_json(unsafe { bytes_arg(opts, opts_len, "options")? }, "open options")?;
+        if path.contains('\0') {
+            return Err(Error::invalid("path contains a NUL character"));
+        }
+        let db = Database::open(Path::new(path), OpenOptions::from_json(&opts)?)?;
+        Ok(Output::Scalar(register(db)))
+    })
+}
+
+/// Closes a handle: makes pending writes durable, releases the lock.
+///
+/// # Safety
+/// `out` must point at three writable u64.
+#[no_mangle]
+pub unsafe extern "C" fn vl_close(handle: u64, out: *mut u64) -> i32 {
+    run(out, || {
+        if let Some(mut db) = unregister(handle)? {
+            db.sync()?;
+        }
+        Ok(Output::Unit)
+    })
+}
+
+/// `{dimension, metric, readOnly, records, walBytes}` as JSON.
+///
+/// # Safety
+/// `out` must point at three writable u64.
+#[no_mangle]
+pub unsafe extern "C" fn vl_info(handle: u64, out: *mut u64) -> i32 {
+    run(out, || {
+        with_db(handle, |db| {
+            let mut s = String::from("{\"path\":");
+            json::write_string(&db.path().display().to_string(), &mut s);
+            s.push_str(&format!(
+                ",\"dimension\":{},\"metric\":\"{}\",\"readOnly\":{},\"records\":{},\"walBytes\":{}}}",
+                db.dimension,
+                db.metric.name(),
+                db.read_only,
+                db.total_records(),
+                db.wal_len()
+            ));
+            Ok(Output::Bytes(s.into_bytes()))
+        })
+    })
+}
+
+/// Upserts (or, with `insert_only`, inserts) records: `vectors` holds every record's main
+/// vector back to back; `records` is the JSON list of ids and the rest.
+///
+/// # Safety
+/// Pointer/length pairs must describe readable memory (`vectors`: `n_values` f32).
+#[no_mangle]
+pub unsafe extern "C" fn vl_write(
+    handle: u64,
+    vectors: *const f32,
+    n_values: usize,
+    records: *const u8,
+    records_len: usize,
+    insert_only: u32,
+    out: *mut u64,
+) -> i32 {
+    run(out, || {
+        // SAFETY: forwarded caller contract.
+        let vectors = unsafe { f32_arg(vectors, n_values, "vectors")? };
+        // SAFETY: forwarded caller contract.
+        let json = parse_json(unsafe { bytes_arg(records, records_len, "records")? }, "records")?;
+        with_db_mut(handle, |db| {
+            let items = input::upserts(&json, vectors, db.dimension)?;
+            Ok(Output::Scalar(db.upsert_many(items, insert_only != 0)? as u64))
+        })
+    })
+}
+
+/// Deletes `{namespace?, ids}`; the scalar is how many existed.
+///
+/// # Safety
+/// Pointer/length pairs must describe readable memory; `out` three writable u64.
+#[no_mangle]
+pub unsafe extern "C" fn vl_delete(handle: u64, args: *const u8, args_len: usize, out: *mut u64) -> i32 {
+    run(out, || {
+        // SAFETY: forwarded caller contract.
+        let j = parse_json(unsafe { bytes_arg(args, args_len, "arguments")? }, "delete arguments")?;
+        let namespace = options::single_namespace_opt(&j)?;
+        let ids = input::ids(j.get("ids"))?;
+        with_db_mut(handle, |db| Ok(Output::Scalar(db.delete_many(&namespace, &ids)? as u64)))
+    })
+}
+
+/// Deletes every record of `{namespace?, filter}` that matches.
+///
+/// # Safety
+/// Pointer/length pairs must describe readable memory; `out` three writable u64.
+#[no_mangle]
+pub unsafe extern "C" fn vl_delete_by_filter(handle: u64, args: *const u8, args_len: usize, out: *mut u64) -> i32 {
+    run(out, || {
+        // SAFETY: forwarded caller contract.
+        let j = parse_json(unsafe { bytes_arg(args, args_len, "arguments")? }, "deleteByFilter arguments")?;
+        let namespace = options::single_namespace_opt(&j)?;
+        if j.get("filter").is_none_or(|f| f.is_null()) {
+            return Err(Error::invalid("deleteByFilter needs a filter (use {} to delete everything)"));
+        }
+        let plan = options::filter_opt(&j)?;
+        with_db_mut(handle, |db| {
+            let ids = search::matching_ids(db, &namespace, plan.as_ref());
+            Ok(Output::Scalar(db.delete_many(&namespace, &ids)? as u64))
+        })
+    })
+}
+
+/// One record by `{namespace?, id, includeVectors?}`: zero or one rows.
+///
+/// # Safety
+/// Pointer/length pairs must describe readable memory; `out` three writable u64.
+#[no_mangle]
+pub unsafe extern "C" fn vl_get(handle: u64, args: *const u8, args_len: usize, out: *mut u64) -> i32 {
+    run(out, || {
+        // SAFETY: forwarded caller contract.
+        let j = parse_json(unsafe { bytes_arg(args, args_len, "arguments")? }, "get arguments")?;
+        let namespace = options::single_namespace_opt(&j)?;
+        let id = j.get("id").and_then(|v| v.as_str()).ok_or_else(|| Error::invalid("id must be a string"))?;
+        let include_vectors = j.get("includeVectors").and_then(|v| v.as_bool()).unwrap_or(false);
+        with_db(handle, |db| {
+            let hits: Vec<_> = search::get(db, &namespace, id).into_iter().collect();
+            Ok(Output::Bytes(encode_rows(&hits, include_vectors, db.dimension, None)))
+        })
+    })
+}
+
+/// Nearest records to `query` under the options JSON; rows carry scores and stats.
+///
+/// # Safety
+/// Pointer/length pairs must describe readable memory (`query`: `query_len` f32).
+#[no_mangle]
+pub unsafe extern "C" fn vl_search(
+    handle: u64,
+    query: *const f32,
+    query_len: usize,
+    opts: *const u8,
+    opts_len: usize,
+    out: *mut u64,
+) -> i32 {
+    run(out, || {
+        // SAFETY: forwarded caller contract.
+        let query = unsafe { f32_arg(query, query_len, "query")? };
+        // SAFETY: forwarded caller contract.
+        let j = parse_json(unsafe { bytes_arg(opts, opts_len, "options")? }, "search options")?;
+        let opts = options::SearchOptions::from_json(&j)?;
+        with_db(handle, |db| {
+            let (hits, stats) = search::search(db, query, &opts)?;
+            Ok(Output::Bytes(encode_rows(&hits, opts.include_vectors, db.dimension, Some(&stats))))
+        })
+    })
+}
+
+/// How many records match `{namespace?|namespaces?, filter?}`.
+///
+/// # Safety
+/// Pointer/length pairs must describe readable memory; `out` three writable u64.
+#[no_mangle]
+pub unsafe extern "C" fn vl_count(handle: u64, opts: *const u8, opts_len: usize, out: *mut u64) -> i32 {
+    run(out, || {
+        // SAFETY: forwarded caller contract.
+        let j = parse_json(unsafe { bytes_arg(opts, opts_len, "options")? }, "count options")?;
+        let (sel, plan) = options::count_options(&j)?;
+        with_db(handle, |db| Ok(Output::Scalar(search::count(db, &sel, plan.as_ref()) as u64)))
+    })
+}
+
+/// Records matching `{namespace?, filter?, limit?, offset?, includeVectors?}`.
+///
+/// # Safety
+/// Pointer/length pairs must describe readable memory; `out` three writable u64.
+#[no_mangle]
+pub unsafe extern "C" fn vl_list(handle: u64, opts: *const u8, opts_len: usize, out: *mut u64) -> i32 {
+    run(out, || {
+        // SAFETY: forwarded caller contract.
+        let j = parse_json(unsafe { bytes_arg(opts, opts_len, "options")? }, "list options")?;
+        let opts = options::ListOptions::from_json(&j)?;
+        with_db(handle, |db| {
+            let hits = search::list(db, &opts);
+            Ok(Output::Bytes(encode_rows(&hits, opts.include_vectors, db.dimension, None)))
+        })
+    })
+}
+
+/// The sorted names of namespaces that hold records, as a JSON array.
+///
+/// # Safety
+/// `out` must point at three writable u64.
+#[no_mangle]
+pub unsafe extern "C" fn vl_namespaces(handle: u64, out: *mut u64) -> i32 {
+    run(out, || {
+        with_db(handle, |db| {
+            let names = Json::Array(db.namespaces.keys().map(|k| Json::String(k.clone())).collect());
+            Ok(Output::Bytes(names.to_json().into_bytes()))
+        })
+    })
+}
+
+/// Folds the WAL into the .vdb file.
+///
+/// # Safety
+/// `out` must point at three writable u64.
+#[no_mangle]
+pub unsafe extern "C" fn vl_compact(handle: u64, out: *mut u64) -> i32 {
+    run(out, || with_db_mut(handle, |db| db.compact().map(|_| Output::Unit)))
+}
+
+/// Writes a self-contained, consistent copy of the database to `dest`.
+///
+/// # Safety
+/// Pointer/length pairs must describe readable memory; `out` three writable u64.
+#[no_mangle]
+pub unsafe extern "C" fn vl_snapshot(handle: u64, dest: *const u8, dest_len: usize, out: *mut u64) -> i32 {
+    run(out, || {
+        // SAFETY: forwarded caller contract.
+        let dest = Path::new(unsafe { str_arg(dest, dest_len, "destination")? });
+        with_db(handle, |db| {
+            if dest == db.path() {
+                return Err(Error::invalid("snapshot destination is the database itself"));
+            }
+            let bytes = db.snapshot_bytes();
+            let paths = crate::storage::DbPaths::new(dest);
+            crate::db::write_atomically(&paths, &bytes)?;
+            Ok(Output::Unit)
+        })
+    })
+}
+
+/// Whether `handle` names an open database (1) or not (0). Never fails.
+#[no_mangle]
+pub extern "C" fn vl_is_open(handle: u64) -> u32 {
+    std::panic::catch_unwind(|| lookup(handle).is_ok() as u32).unwrap_or(0)
+}

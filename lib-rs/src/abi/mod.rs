@@ -1,0 +1,141 @@
+//! The C ABI. Every entry point is in `exports.rs` and is thin: it checks its pointers and
+//! lengths, looks up its handle, runs the work inside `catch_unwind`, and reports through
+//! an out array of three u64: `[buffer pointer, buffer length, scalar]`.
+//!
+//! * Status: the return value, 0 for success, otherwise an `error::Code`. On failure the
+//!   buffer holds the UTF-8 message. No thread-local "last error": Deno's nonblocking
+//!   calls run on other threads, so the error must travel with the call.
+//! * Buffers are owned by Rust and released with `vl_buf_free`; only buffers this library
+//!   handed out (tracked in a set) are freed, so a bad or repeated free is ignored.
+//! * Handles are integers from a registry, not pointers: a closed or forged handle is a
+//!   `CLOSED` error, never a use-after-free. An in-flight call holds an `Arc`, so `close`
+//!   racing a nonblocking search cannot free the database under it.
+
+pub mod exports;
+pub mod handles;
+pub mod input;
+pub mod output;
+
+use crate::error::{Code, Error, Result};
+use std::collections::HashSet;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::{Mutex, OnceLock};
+
+/// Bumped whenever a symbol's signature or a buffer layout changes.
+pub const ABI_VERSION: u32 = 1;
+
+/// What a successful call hands back.
+pub enum Output {
+    Unit,
+    Scalar(u64),
+    Bytes(Vec<u8>),
+}
+
+fn live_buffers() -> &'static Mutex<HashSet<usize>> {
+    static SET: OnceLock<Mutex<HashSet<usize>>> = OnceLock::new();
+    SET.get_or_init(|| Mutex::new(HashSet::new()))
+}
+
+/// Leaks `bytes` to the caller; returns (pointer, length).
+fn hand_out(bytes: Vec<u8>) -> (u64, u64) {
+    if bytes.is_empty() {
+        return (0, 0);
+    }
+    let len = bytes.len();
+    let ptr = Box::into_raw(bytes.into_boxed_slice()) as *mut u8 as usize;
+    live_buffers().lock().unwrap_or_else(|p| p.into_inner()).insert(ptr);
+    (ptr as u64, len as u64)
+}
+
+/// Frees a buffer from `hand_out`; anything else is ignored.
+pub fn take_back(ptr: *mut u8, len: usize) {
+    if ptr.is_null() || len == 0 {
+        return;
+    }
+    let known = live_buffers().lock().unwrap_or_else(|p| p.into_inner()).remove(&(ptr as usize));
+    if known {
+        // SAFETY: `ptr` came from `hand_out` (it was in the set, and is now removed so it
+        // cannot be freed twice), where it was a Box<[u8]> of exactly `len` bytes: the
+        // caller passes back the length it was given.
+        unsafe { drop(Box::from_raw(std::ptr::slice_from_raw_parts_mut(ptr, len))) };
+    }
+}
+
+fn panic_message(payload: Box<dyn std::any::Any + Send>) -> String {
+    if let Some(s) = payload.downcast_ref::<&str>() {
+        s.to_string()
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "unknown panic".to_string()
+    }
+}
+
+/// Runs one call: catches panics, writes the out array, returns the status.
+pub fn run(out: *mut u64, f: impl FnOnce() -> Result<Output>) -> i32 {
+    if out.is_null() || (out as usize) % std::mem::align_of::<u64>() != 0 {
+        return Code::InvalidArgument as i32;
+    }
+    let result = catch_unwind(AssertUnwindSafe(f))
+        .unwrap_or_else(|p| Err(Error::new(Code::Internal, format!("internal error (a bug in vectlite): {}", panic_message(p)))));
+    let (status, ptr, len, scalar) = match result {
+        Ok(Output::Unit) => (0, 0, 0, 0),
+        Ok(Output::Scalar(v)) => (0, 0, 0, v),
+        Ok(Output::Bytes(b)) => {
+            let (p, l) = hand_out(b);
+            (0, p, l, 0)
+        }
+        Err(e) => {
+            let (p, l) = hand_out(e.message.into_bytes());
+            (e.code as i32, p, l, 0)
+        }
+    };
+    // SAFETY: `out` is non-null and aligned (checked above) and the caller passes an array
+    // of three u64 that lives for the call (ffi/*.ts allocate a BigUint64Array(3)).
+    unsafe {
+        *out = ptr;
+        *out.add(1) = len;
+        *out.add(2) = scalar;
+    }
+    status
+}
+
+/// Borrows `len` bytes at `ptr` for the call. Null with length 0 is the empty slice.
+///
+/// # Safety
+/// A non-null `ptr` must point at `len` readable bytes that stay valid for the call.
+pub unsafe fn bytes_arg<'a>(ptr: *const u8, len: usize, what: &str) -> Result<&'a [u8]> {
+    if len == 0 {
+        return Ok(&[]);
+    }
+    if ptr.is_null() || len > isize::MAX as usize {
+        return Err(Error::invalid(format!("{what}: null pointer or impossible length")));
+    }
+    // SAFETY: checked non-null and length in range; validity is the caller's contract.
+    Ok(unsafe { std::slice::from_raw_parts(ptr, len) })
+}
+
+/// Borrows `len` f32 values at `ptr` (a Float32Array, passed without a copy).
+///
+/// # Safety
+/// As for `bytes_arg`, with `len * 4` bytes.
+pub unsafe fn f32_arg<'a>(ptr: *const f32, len: usize, what: &str) -> Result<&'a [f32]> {
+    if len == 0 {
+        return Ok(&[]);
+    }
+    if ptr.is_null() || (ptr as usize) % 4 != 0 || len > (isize::MAX as usize) / 4 {
+        return Err(Error::invalid(format!("{what}: null or misaligned pointer, or impossible length")));
+    }
+    // SAFETY: non-null, aligned for f32, length in range; validity is the caller's contract.
+    Ok(unsafe { std::slice::from_raw_parts(ptr, len) })
+}
+
+/// UTF-8 text argument.
+///
+/// # Safety
+/// As for `bytes_arg`.
+pub unsafe fn str_arg<'a>(ptr: *const u8, len: usize, what: &str) -> Result<&'a str> {
+    // SAFETY: forwarded contract.
+    let b = unsafe { bytes_arg(ptr, len, what)? };
+    std::str::from_utf8(b).map_err(|_| Error::invalid(format!("{what} is not valid UTF-8")))
+}

@@ -1,0 +1,109 @@
+//! Result buffers, decoded by `src/codec.ts` in one pass:
+//!
+//! ```text
+//! u32 row count   u32 flags (1 = scores, 2 = vectors)   u32 dimension   u32 JSON length
+//! f32 score per row                      (if flag 1)
+//! f32 vector per row, dimension each     (if flag 2)
+//! JSON {"rows":[[id, namespace, metadata, sparse|null, named vectors|null], ...], "stats": {...}?}
+//! ```
+//!
+//! Scores and vectors are binary (exact f32, no text round trip); everything else is one
+//! JSON document, so TypeScript makes a single `JSON.parse` call per result set.
+
+use crate::codec::Writer;
+use crate::json::{write_number, write_string};
+use crate::search::{Hit, SearchStats};
+
+pub const FLAG_SCORES: u32 = 1;
+pub const FLAG_VECTORS: u32 = 2;
+
+fn write_row(hit: &Hit, include_vectors: bool, out: &mut String) {
+    out.push('[');
+    write_string(&hit.record.id, out);
+    out.push(',');
+    write_string(hit.namespace, out);
+    out.push(',');
+    hit.record.metadata.write_to(out);
+    out.push(',');
+    if hit.record.sparse.is_empty() {
+        out.push_str("null");
+    } else {
+        out.push('{');
+        for (i, (term, w)) in hit.record.sparse.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            write_string(term, out);
+            out.push(':');
+            write_number(*w as f64, out);
+        }
+        out.push('}');
+    }
+    out.push(',');
+    if include_vectors && !hit.record.vectors.is_empty() {
+        out.push('{');
+        for (i, (name, v)) in hit.record.vectors.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            write_string(name, out);
+            out.push_str(":[");
+            for (j, x) in v.iter().enumerate() {
+                if j > 0 {
+                    out.push(',');
+                }
+                write_number(*x as f64, out);
+            }
+            out.push(']');
+        }
+        out.push('}');
+    } else {
+        out.push_str("null");
+    }
+    out.push(']');
+}
+
+fn stats_json(s: &SearchStats) -> String {
+    format!(
+        "{{\"totalUs\":{},\"denseUs\":{},\"visited\":{},\"filtered\":{},\"candidates\":{},\"usedAnn\":false}}",
+        s.total_us, s.dense_us, s.visited, s.filtered, s.candidates
+    )
+}
+
+/// Encodes rows (with scores when `stats` is given, i.e. for a search).
+pub fn encode_rows(hits: &[Hit], include_vectors: bool, dimension: usize, stats: Option<&SearchStats>) -> Vec<u8> {
+    let mut json = String::with_capacity(64 + hits.len() * 96);
+    json.push_str("{\"rows\":[");
+    for (i, hit) in hits.iter().enumerate() {
+        if i > 0 {
+            json.push(',');
+        }
+        write_row(hit, include_vectors, &mut json);
+    }
+    json.push(']');
+    if let Some(s) = stats {
+        json.push_str(",\"stats\":");
+        json.push_str(&stats_json(s));
+    }
+    json.push('}');
+
+    let flags = if stats.is_some() { FLAG_SCORES } else { 0 } | if include_vectors { FLAG_VECTORS } else { 0 };
+    let vec_bytes = if include_vectors { hits.len() * dimension * 4 } else { 0 };
+    let mut w = Writer::with_capacity(16 + hits.len() * 4 + vec_bytes + json.len());
+    w.u32(hits.len() as u32);
+    w.u32(flags);
+    w.u32(dimension as u32);
+    w.u32(json.len() as u32);
+    if stats.is_some() {
+        for hit in hits {
+            w.f32(hit.score);
+        }
+    }
+    if include_vectors {
+        for hit in hits {
+            w.f32s(hit.vector);
+        }
+    }
+    w.buf.extend_from_slice(json.as_bytes());
+    w.buf
+}

@@ -1,0 +1,416 @@
+//! A database: namespaces of records, the write path (validate, log to the WAL, apply in
+//! memory) and the life cycle (open with recovery, compact, close). Reads live in
+//! `search/`.
+
+use crate::error::{Code, Error, Result};
+use crate::json::Json;
+use crate::namespace::Namespace;
+use crate::record::{Upsert, WalOp};
+use crate::storage::format::{self, SnapshotHeader};
+use crate::storage::lock::LockFile;
+use crate::storage::os::{self, LockKind};
+use crate::storage::recovery;
+use crate::storage::wal::{self, SyncMode, Wal};
+use crate::storage::{show, DbPaths};
+use crate::vector::Metric;
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// Longest id accepted, in bytes.
+pub const MAX_ID_LEN: usize = 4096;
+/// Largest dimension accepted.
+pub const MAX_DIMENSION: usize = 65_536;
+/// The WAL is folded into the snapshot automatically once it is larger than this and
+/// larger than the snapshot itself, so a process that only writes stays bounded on disk
+/// and each compaction's cost is amortised over at least as many bytes of writes.
+pub const AUTO_COMPACT_MIN_WAL_BYTES: u64 = 64 << 20;
+
+#[derive(Debug, Clone)]
+pub struct OpenOptions {
+    pub dimension: Option<usize>,
+    pub metric: Option<Metric>,
+    pub read_only: bool,
+    pub sync: SyncMode,
+}
+
+impl OpenOptions {
+    /// Reads `{ dimension?, metric?, readOnly?, sync? }` (other keys are TypeScript's).
+    pub fn from_json(j: &Json) -> Result<OpenOptions> {
+        let dimension = match j.get("dimension") {
+            None | Some(Json::Null) => None,
+            Some(Json::Number(n)) if n.fract() == 0.0 && *n >= 1.0 && *n <= MAX_DIMENSION as f64 => Some(*n as usize),
+            Some(other) => {
+                return Err(Error::invalid(format!(
+                    "dimension must be an integer from 1 to {MAX_DIMENSION}, found {}",
+                    other.to_json()
+                )))
+            }
+        };
+        let metric = match j.get("metric") {
+            None | Some(Json::Null) => None,
+            Some(Json::String(s)) => Some(Metric::parse(s)?),
+            Some(other) => return Err(Error::invalid(format!("metric must be a string, found {}", other.type_name()))),
+        };
+        let read_only = match j.get("readOnly") {
+            None | Some(Json::Null) => false,
+            Some(Json::Bool(b)) => *b,
+            Some(other) => return Err(Error::invalid(format!("readOnly must be a boolean, found {}", other.type_name()))),
+        };
+        let sync = match j.get("sync").and_then(|s| s.as_str()) {
+            None if j.get("sync").is_none_or(|s| s.is_null()) => SyncMode::Full,
+            Some("full") => SyncMode::Full,
+            Some("normal") => SyncMode::Normal,
+            _ => return Err(Error::invalid("sync must be \"full\" or \"normal\"")),
+        };
+        Ok(OpenOptions { dimension, metric, read_only, sync })
+    }
+}
+
+pub struct Database {
+    paths: DbPaths,
+    pub dimension: usize,
+    pub metric: Metric,
+    pub read_only: bool,
+    pub namespaces: BTreeMap<String, Namespace>,
+    /// Dimension of each named vector space, fixed on first use.
+    pub named_dims: BTreeMap<String, usize>,
+    wal: Option<Wal>,
+    _lock: LockFile,
+    /// Last WAL sequence inside the snapshot file.
+    snapshot_seq: u64,
+    snapshot_len: u64,
+    next_seq: u64,
+}
+
+fn read_file(path: &Path) -> Result<Option<Vec<u8>>> {
+    match std::fs::read(path) {
+        Ok(b) => Ok(Some(b)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(Error::io("cannot read", &show(path), e)),
+    }
+}
+
+impl Database {
+    /// Opens or creates the database at `path`.
+    pub fn open(path: &Path, opts: OpenOptions) -> Result<Database> {
+        let shown = show(path);
+        if path.as_os_str().is_empty() {
+            return Err(Error::invalid("path is empty"));
+        }
+        if path.is_dir() {
+            return Err(Error::new(Code::Io, format!("{shown} is a directory, not a database file")));
+        }
+        let paths = DbPaths::new(path);
+        let exists = path.exists();
+        if !exists && opts.read_only {
+            return Err(Error::new(Code::NotFound, format!("{shown} does not exist (a read-only handle cannot create it)")));
+        }
+        if !exists && opts.dimension.is_none() {
+            return Err(Error::invalid(format!("{shown} does not exist: pass `dimension` to create it")));
+        }
+        if !exists {
+            if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+                if !parent.is_dir() {
+                    return Err(Error::new(Code::Io, format!("cannot create {shown}: directory {} does not exist", show(parent))));
+                }
+            }
+        }
+        let kind = if opts.read_only { LockKind::Shared } else { LockKind::Exclusive };
+        let lock = LockFile::acquire(&paths.lock, kind)?;
+
+        // Under the lock: create the file if it is (still) missing, then load it.
+        if !path.exists() {
+            let metric = opts.metric.unwrap_or(Metric::Cosine);
+            let dimension = opts.dimension.unwrap_or(1) as u32;
+            let bytes = format::encode(&SnapshotHeader { dimension, metric, last_seq: 0 }, &BTreeMap::new(), &BTreeMap::new());
+            write_atomically(&paths, &bytes)?;
+            // A WAL left behind by an earlier database of the same name must not replay.
+            let _ = std::fs::remove_file(&paths.wal);
+        }
+        let bytes = read_file(path)?.ok_or_else(|| Error::new(Code::Io, format!("{shown} vanished while opening")))?;
+        let snap = format::decode(&bytes, &shown)?;
+        let snapshot_len = bytes.len() as u64;
+        drop(bytes);
+        let dimension = snap.header.dimension as usize;
+        if let Some(d) = opts.dimension {
+            if d != dimension {
+                return Err(Error::new(
+                    Code::DimensionMismatch,
+                    format!("{shown} has dimension {dimension}, but dimension {d} was requested"),
+                ));
+            }
+        }
+        if let Some(m) = opts.metric {
+            if m != snap.header.metric {
+                return Err(Error::invalid(format!(
+                    "{shown} uses metric {:?}, but {:?} was requested (the metric is fixed at creation)",
+                    snap.header.metric.name(),
+                    m.name()
+                )));
+            }
+        }
+        let mut db = Database {
+            paths,
+            dimension,
+            metric: snap.header.metric,
+            read_only: opts.read_only,
+            namespaces: BTreeMap::new(),
+            named_dims: snap.named_dims,
+            wal: None,
+            _lock: lock,
+            snapshot_seq: snap.header.last_seq,
+            snapshot_len,
+            next_seq: snap.header.last_seq + 1,
+        };
+        for loaded in snap.namespaces {
+            let mut ns = Namespace::new(dimension);
+            ns.reserve(loaded.records.len());
+            for (i, record) in loaded.records.into_iter().enumerate() {
+                ns.upsert(record, &loaded.vectors[i * dimension..(i + 1) * dimension]);
+            }
+            db.namespaces.insert(loaded.name, ns);
+        }
+        db.replay_wal(opts.sync)?;
+        Ok(db)
+    }
+
+    fn replay_wal(&mut self, sync: SyncMode) -> Result<()> {
+        let wal_shown = show(&self.paths.wal);
+        let recovered = match read_file(&self.paths.wal)? {
+            Some(bytes) => recovery::read_wal(&bytes, &wal_shown, self.snapshot_seq)?,
+            None => recovery::Recovered { last_seq: self.snapshot_seq, ..Default::default() },
+        };
+        for txn in recovered.transactions {
+            for op in txn {
+                self.validate_replayed(&op, &wal_shown)?;
+                self.apply(op);
+            }
+        }
+        self.next_seq = recovered.last_seq + 1;
+        if !self.read_only {
+            self.wal = Some(Wal::open(&self.paths.wal, recovered.valid_len, sync)?);
+        }
+        Ok(())
+    }
+
+    /// A frame that passed its checksum but does not fit this database is damage.
+    fn validate_replayed(&mut self, op: &WalOp, file: &str) -> Result<()> {
+        if let WalOp::Upsert(u) = op {
+            if u.vector.len() != self.dimension {
+                return Err(Error::corrupt(file, 0, format!("record {:?} has dimension {}", u.record.id, u.vector.len())));
+            }
+            for (name, v) in &u.record.vectors {
+                let dim = *self.named_dims.entry(name.clone()).or_insert(v.len());
+                if dim != v.len() {
+                    return Err(Error::corrupt(file, 0, format!("named vector {name:?} of {:?} has dimension {}", u.record.id, v.len())));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.paths.main
+    }
+
+    fn writable(&self) -> Result<()> {
+        if self.read_only {
+            return Err(Error::new(Code::ReadOnly, format!("{} was opened read-only", show(&self.paths.main))));
+        }
+        Ok(())
+    }
+
+    /// Logs `ops` as one transaction, then applies them. Nothing is applied if logging fails.
+    pub fn commit(&mut self, ops: Vec<WalOp>) -> Result<()> {
+        self.writable()?;
+        if ops.is_empty() {
+            return Ok(());
+        }
+        let (bytes, next) = wal::encode_transaction(&ops, self.next_seq);
+        let wal = self.wal.as_mut().ok_or_else(|| Error::new(Code::Internal, "no WAL on a writable handle"))?;
+        wal.append(&bytes)?;
+        self.next_seq = next;
+        for op in ops {
+            self.apply(op);
+        }
+        self.maybe_auto_compact()
+    }
+
+    fn apply(&mut self, op: WalOp) {
+        match op {
+            WalOp::Upsert(Upsert { namespace, record, vector }) => {
+                for (name, v) in &record.vectors {
+                    self.named_dims.entry(name.clone()).or_insert(v.len());
+                }
+                let dim = self.dimension;
+                self.namespaces.entry(namespace).or_insert_with(|| Namespace::new(dim)).upsert(record, &vector);
+            }
+            WalOp::Delete { namespace, id } => {
+                if let Some(ns) = self.namespaces.get_mut(&namespace) {
+                    ns.delete(&id);
+                    if ns.is_empty() {
+                        self.namespaces.remove(&namespace);
+                    }
+                }
+            }
+        }
+    }
+
+    fn maybe_auto_compact(&mut self) -> Result<()> {
+        let wal_len = self.wal.as_ref().map_or(0, |w| w.len());
+        if wal_len > AUTO_COMPACT_MIN_WAL_BYTES && wal_len > self.snapshot_len {
+            self.compact()?;
+        }
+        Ok(())
+    }
+
+    /// Checks records before anything is logged: dimensions, finite values, ids.
+    pub fn validate_upserts(&self, items: &[Upsert], insert_only: bool) -> Result<()> {
+        let mut batch_dims: BTreeMap<&str, usize> = BTreeMap::new();
+        let mut seen = std::collections::HashSet::new();
+        for u in items {
+            let id = &u.record.id;
+            validate_id(id)?;
+            if u.vector.len() != self.dimension {
+                return Err(Error::new(
+                    Code::DimensionMismatch,
+                    format!("record {id:?}: vector has {} values, the database has dimension {}", u.vector.len(), self.dimension),
+                ));
+            }
+            check_finite(&u.vector, &format!("record {id:?}: vector"))?;
+            for (name, v) in &u.record.vectors {
+                let fixed = self.named_dims.get(name).copied().or_else(|| batch_dims.get(name.as_str()).copied());
+                match fixed {
+                    Some(d) if d != v.len() => {
+                        return Err(Error::new(
+                            Code::DimensionMismatch,
+                            format!("record {id:?}: named vector {name:?} has {} values, its space has dimension {d}", v.len()),
+                        ))
+                    }
+                    None if v.is_empty() || v.len() > MAX_DIMENSION => {
+                        return Err(Error::invalid(format!("record {id:?}: named vector {name:?} has {} values", v.len())))
+                    }
+                    _ => {}
+                }
+                batch_dims.insert(name, v.len());
+                check_finite(v, &format!("record {id:?}: named vector {name:?}"))?;
+            }
+            for (term, w) in &u.record.sparse {
+                if !w.is_finite() {
+                    return Err(Error::invalid(format!("record {id:?}: sparse term {term:?} has a non-finite weight")));
+                }
+            }
+            if insert_only {
+                let exists = self.namespaces.get(&u.namespace).is_some_and(|ns| ns.contains(id));
+                if exists || !seen.insert((u.namespace.as_str(), id.as_str())) {
+                    return Err(Error::new(
+                        Code::DuplicateId,
+                        format!("id {id:?} already exists in namespace {:?}", u.namespace),
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Inserts or replaces records as one transaction; `insert_only` refuses existing ids
+    /// (all or nothing).
+    pub fn upsert_many(&mut self, items: Vec<Upsert>, insert_only: bool) -> Result<usize> {
+        self.writable()?;
+        self.validate_upserts(&items, insert_only)?;
+        let n = items.len();
+        self.commit(items.into_iter().map(WalOp::Upsert).collect())?;
+        Ok(n)
+    }
+
+    /// Deletes the ids that exist; returns how many did.
+    pub fn delete_many(&mut self, namespace: &str, ids: &[String]) -> Result<usize> {
+        self.writable()?;
+        let mut unique = std::collections::HashSet::new();
+        let ops: Vec<WalOp> = match self.namespaces.get(namespace) {
+            Some(ns) => ids
+                .iter()
+                .filter(|id| ns.contains(id) && unique.insert(id.as_str()))
+                .map(|id| WalOp::Delete { namespace: namespace.to_string(), id: id.clone() })
+                .collect(),
+            None => Vec::new(),
+        };
+        let n = ops.len();
+        self.commit(ops)?;
+        Ok(n)
+    }
+
+    /// Folds the WAL into a new snapshot: write `<name>.vdb.tmp`, fsync, rename over the
+    /// .vdb, fsync the directory, then empty the WAL. A crash at any point leaves the old
+    /// or the new state whole (frames already in the snapshot are skipped on replay).
+    pub fn compact(&mut self) -> Result<()> {
+        self.writable()?;
+        if let Some(wal) = self.wal.as_mut() {
+            wal.sync()?;
+        }
+        let bytes = self.snapshot_bytes();
+        write_atomically(&self.paths, &bytes)?;
+        self.snapshot_seq = self.next_seq - 1;
+        self.snapshot_len = bytes.len() as u64;
+        if let Some(wal) = self.wal.as_mut() {
+            wal.reset()?;
+        }
+        Ok(())
+    }
+
+    pub fn snapshot_bytes(&self) -> Vec<u8> {
+        let header = SnapshotHeader { dimension: self.dimension as u32, metric: self.metric, last_seq: self.next_seq - 1 };
+        format::encode(&header, &self.named_dims, &self.namespaces)
+    }
+
+    /// Makes pending writes durable (with `sync: "normal"` they may not be yet).
+    pub fn sync(&mut self) -> Result<()> {
+        match self.wal.as_mut() {
+            Some(wal) => wal.sync(),
+            None => Ok(()),
+        }
+    }
+
+    /// Bytes in the WAL (0 for a read-only handle).
+    pub fn wal_len(&self) -> u64 {
+        self.wal.as_ref().map_or(0, |w| w.len())
+    }
+
+    pub fn total_records(&self) -> usize {
+        self.namespaces.values().map(|ns| ns.len()).sum()
+    }
+}
+
+/// Writes `bytes` as the new main file: temp file, fsync, rename, fsync the directory.
+pub fn write_atomically(paths: &DbPaths, bytes: &[u8]) -> Result<()> {
+    write_file_durably(&paths.temp, bytes)?;
+    std::fs::rename(&paths.temp, &paths.main).map_err(|e| Error::io("cannot rename temp file over", &show(&paths.main), e))?;
+    let dir = paths.main.parent().unwrap_or(Path::new("."));
+    os::sync_dir(dir).map_err(|e| Error::io("cannot fsync directory", &show(dir), e))
+}
+
+/// Creates (or replaces) `path` with `bytes` and fsyncs it.
+pub fn write_file_durably(path: &Path, bytes: &[u8]) -> Result<()> {
+    use std::io::Write;
+    let shown = show(path);
+    let mut f = std::fs::File::create(path).map_err(|e| Error::io("cannot create", &shown, e))?;
+    f.write_all(bytes).map_err(|e| Error::io("cannot write", &shown, e))?;
+    f.sync_all().map_err(|e| Error::io("cannot fsync", &shown, e))
+}
+
+pub fn validate_id(id: &str) -> Result<()> {
+    if id.is_empty() {
+        return Err(Error::invalid("id must be a non-empty string"));
+    }
+    if id.len() > MAX_ID_LEN {
+        return Err(Error::invalid(format!("id is {} bytes long, the limit is {MAX_ID_LEN}", id.len())));
+    }
+    Ok(())
+}
+
+pub fn check_finite(v: &[f32], what: &str) -> Result<()> {
+    match v.iter().position(|x| !x.is_finite()) {
+        None => Ok(()),
+        Some(i) => Err(Error::invalid(format!("{what} has a non-finite value ({}) at index {i}", v[i]))),
+    }
+}

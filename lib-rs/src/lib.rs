@@ -1,0 +1,21 @@
+//! vectlite: an embedded vector database core, loaded through a C ABI by Bun and Deno.
+//!
+//! One `.vdb` file per database (plus a write-ahead log beside it while writes are pending):
+//! dense vectors with exact search, metadata filters, namespaces, named vectors and sparse
+//! terms. The modules are laid out so a newcomer finds each concern in one place:
+//! the WAL in `storage/wal.rs`, the filter language in `filter/`, the C ABI in `abi/`.
+
+#![deny(unsafe_op_in_unsafe_fn)]
+
+pub mod abi;
+pub mod checksum;
+pub mod codec;
+pub mod db;
+pub mod error;
+pub mod filter;
+pub mod json;
+pub mod namespace;
+pub mod record;
+pub mod search;
+pub mod storage;
+pub mod vector;

@@ -1,0 +1,151 @@
+//! Reading query options from the JSON that crosses the ABI. Unknown keys are refused, so
+//! a misspelt option is an error instead of being silently ignored.
+
+use crate::error::{Error, Result};
+use crate::filter::FilterPlan;
+use crate::json::Json;
+
+/// Which namespaces a read covers.
+#[derive(Debug, Clone, PartialEq)]
+pub enum NamespaceSelection {
+    One(String),
+    Many(Vec<String>),
+    All,
+}
+
+impl NamespaceSelection {
+    pub fn matches(&self, name: &str) -> bool {
+        match self {
+            NamespaceSelection::One(n) => n == name,
+            NamespaceSelection::Many(list) => list.iter().any(|n| n == name),
+            NamespaceSelection::All => true,
+        }
+    }
+}
+
+pub struct SearchOptions {
+    pub k: usize,
+    pub filter: Option<FilterPlan>,
+    pub namespaces: NamespaceSelection,
+    pub include_vectors: bool,
+}
+
+pub struct ListOptions {
+    pub filter: Option<FilterPlan>,
+    pub namespaces: NamespaceSelection,
+    pub limit: usize,
+    pub offset: usize,
+    pub include_vectors: bool,
+}
+
+/// Options that belong to later features: named here so the error says so plainly.
+const NOT_YET: &[&str] = &[
+    "sparse", "fusion", "denseWeight", "sparseWeight", "rrfK", "vectorName", "vectors", "vectorWeights", "mmrLambda",
+    "fetchK", "explain",
+];
+
+fn check_keys(j: &Json, allowed: &[&str], what: &str) -> Result<()> {
+    let fields = j.as_object().ok_or_else(|| Error::invalid(format!("{what} options must be an object")))?;
+    for (key, _) in fields {
+        if NOT_YET.contains(&key.as_str()) {
+            return Err(Error::invalid(format!("{what} option {key:?} is not supported by this version of vectlite yet")));
+        }
+        if !allowed.contains(&key.as_str()) {
+            return Err(Error::invalid(format!("unknown {what} option {key:?}")));
+        }
+    }
+    Ok(())
+}
+
+fn bool_opt(j: &Json, key: &str) -> Result<bool> {
+    match j.get(key) {
+        None | Some(Json::Null) => Ok(false),
+        Some(Json::Bool(b)) => Ok(*b),
+        Some(other) => Err(Error::invalid(format!("{key} must be a boolean, found {}", other.type_name()))),
+    }
+}
+
+/// A non-negative integer option; `min` is its smallest legal value.
+pub fn int_opt(j: &Json, key: &str, default: usize, min: usize) -> Result<usize> {
+    match j.get(key) {
+        None | Some(Json::Null) => Ok(default),
+        Some(Json::Number(n)) if n.fract() == 0.0 && *n >= min as f64 && *n <= u32::MAX as f64 => Ok(*n as usize),
+        Some(other) => Err(Error::invalid(format!("{key} must be an integer >= {min}, found {}", other.to_json()))),
+    }
+}
+
+pub fn filter_opt(j: &Json) -> Result<Option<FilterPlan>> {
+    match j.get("filter") {
+        None | Some(Json::Null) => Ok(None),
+        Some(f) => {
+            let plan = FilterPlan::parse(f)?;
+            Ok(if plan.is_empty() { None } else { Some(plan) })
+        }
+    }
+}
+
+fn namespace_name(v: &Json, key: &str) -> Result<String> {
+    v.as_str().map(str::to_string).ok_or_else(|| Error::invalid(format!("{key} must be a string, found {}", v.type_name())))
+}
+
+/// Reads `namespace` (a name or "*") and `namespaces` (a list or "*"); default is "".
+pub fn namespaces_opt(j: &Json) -> Result<NamespaceSelection> {
+    let one = j.get("namespace").filter(|v| !v.is_null());
+    let many = j.get("namespaces").filter(|v| !v.is_null());
+    match (one, many) {
+        (Some(_), Some(_)) => Err(Error::invalid("pass either namespace or namespaces, not both")),
+        (Some(v), None) => {
+            let name = namespace_name(v, "namespace")?;
+            Ok(if name == "*" { NamespaceSelection::All } else { NamespaceSelection::One(name) })
+        }
+        (None, Some(Json::String(s))) if s == "*" => Ok(NamespaceSelection::All),
+        (None, Some(Json::Array(items))) => {
+            let names = items.iter().map(|v| namespace_name(v, "namespaces[]")).collect::<Result<Vec<_>>>()?;
+            Ok(NamespaceSelection::Many(names))
+        }
+        (None, Some(_)) => Err(Error::invalid("namespaces must be a list of names or \"*\"")),
+        (None, None) => Ok(NamespaceSelection::One(String::new())),
+    }
+}
+
+/// A single namespace for writes (`""` by default).
+pub fn single_namespace_opt(j: &Json) -> Result<String> {
+    match j.get("namespace") {
+        None | Some(Json::Null) => Ok(String::new()),
+        Some(v) => namespace_name(v, "namespace"),
+    }
+}
+
+impl SearchOptions {
+    pub fn from_json(j: &Json) -> Result<SearchOptions> {
+        check_keys(j, &["k", "filter", "namespace", "namespaces", "includeVectors", "exact", "efSearch"], "search")?;
+        let k = int_opt(j, "k", 10, 1)?;
+        bool_opt(j, "exact")?;
+        int_opt(j, "efSearch", 0, 1)?;
+        Ok(SearchOptions {
+            k,
+            filter: filter_opt(j)?,
+            namespaces: namespaces_opt(j)?,
+            include_vectors: bool_opt(j, "includeVectors")?,
+        })
+    }
+}
+
+impl ListOptions {
+    pub fn from_json(j: &Json) -> Result<ListOptions> {
+        check_keys(j, &["filter", "namespace", "namespaces", "limit", "offset", "includeVectors"], "list")?;
+        Ok(ListOptions {
+            filter: filter_opt(j)?,
+            namespaces: namespaces_opt(j)?,
+            limit: int_opt(j, "limit", 0, 0)?,
+            offset: int_opt(j, "offset", 0, 0)?,
+            include_vectors: bool_opt(j, "includeVectors")?,
+        })
+    }
+}
+
+/// Options of `count`: `{ namespace?, namespaces?, filter? }`.
+pub fn count_options(j: &Json) -> Result<(NamespaceSelection, Option<FilterPlan>)> {
+    check_keys(j, &["filter", "namespace", "namespaces"], "count")?;
+    Ok((namespaces_opt(j)?, filter_opt(j)?))
+}

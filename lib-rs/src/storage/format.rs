@@ -1,0 +1,316 @@
+//! The `.vdb` snapshot file, byte by byte (all integers little-endian).
+//!
+//! ```text
+//! Header, 64 bytes
+//!   0  magic "VECTLITE"                     8
+//!   8  format version u32 (= 1)             4
+//!  12  header length u32 (= 64)             4
+//!  16  dimension u32                        4
+//!  20  metric u8 (0 cosine, 1 dot, 2 l2)    1, then 3 zero bytes
+//!  24  last WAL sequence folded in, u64     8
+//!  32  section count u32                    4, then 4 zero bytes
+//!  40  footer offset u64                    8
+//!  48  file length u64                      8
+//!  56  zero u32                             4
+//!  60  CRC32C of bytes 0..60                4
+//! Sections, each starting at a multiple of 64, zero padding between them
+//!   1 SCHEMA   named vector spaces: varint count, then (name, varint dimension)
+//!   2 RECORDS  varint namespace count, then per namespace: name, varint record count,
+//!              records (id, metadata JSON, sparse terms, named vectors; see record.rs)
+//!   3 VECTORS  the main vectors of every namespace, in RECORDS order, as contiguous f32:
+//!              64-byte aligned so they can be used in place
+//! Footer at the footer offset
+//!   per section: kind u32, zero u32, offset u64, length u64, CRC32C u32, zero u32 (32 bytes)
+//!   CRC32C of the section table u32
+//! ```
+//!
+//! Every byte is covered: header and footer by their CRCs, sections by theirs, padding by
+//! the rule that it is zero, and the file length by the header. Any damage is `CORRUPT`.
+
+use crate::checksum::crc32c;
+use crate::codec::{Reader, Writer};
+use crate::error::{Code, Error, Result};
+use crate::namespace::Namespace;
+use crate::record::Record;
+use crate::vector::Metric;
+use std::collections::BTreeMap;
+
+pub const MAGIC: &[u8; 8] = b"VECTLITE";
+pub const FORMAT_VERSION: u32 = 1;
+pub const HEADER_LEN: usize = 64;
+pub const SECTION_ALIGN: usize = 64;
+const SECTION_ENTRY_LEN: usize = 32;
+const SECTION_SCHEMA: u32 = 1;
+const SECTION_RECORDS: u32 = 2;
+const SECTION_VECTORS: u32 = 3;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct SnapshotHeader {
+    pub dimension: u32,
+    pub metric: Metric,
+    pub last_seq: u64,
+}
+
+pub struct LoadedNamespace {
+    pub name: String,
+    pub records: Vec<Record>,
+    pub vectors: Vec<f32>,
+}
+
+pub struct Snapshot {
+    pub header: SnapshotHeader,
+    pub named_dims: BTreeMap<String, usize>,
+    pub namespaces: Vec<LoadedNamespace>,
+}
+
+/// Serialises a whole database into snapshot bytes.
+pub fn encode(
+    header: &SnapshotHeader,
+    named_dims: &BTreeMap<String, usize>,
+    namespaces: &BTreeMap<String, Namespace>,
+) -> Vec<u8> {
+    let mut schema = Writer::new();
+    schema.varint(named_dims.len() as u64);
+    for (name, dim) in named_dims {
+        schema.str(name);
+        schema.varint(*dim as u64);
+    }
+    let mut records = Writer::new();
+    let live: Vec<(&String, &Namespace)> = namespaces.iter().filter(|(_, ns)| !ns.is_empty()).collect();
+    records.varint(live.len() as u64);
+    let total: usize = live.iter().map(|(_, ns)| ns.len()).sum();
+    let mut vectors = Writer::with_capacity(total * header.dimension as usize * 4);
+    for (name, ns) in &live {
+        records.str(name);
+        records.varint(ns.len() as u64);
+        for (slot, record) in ns.iter() {
+            record.encode(&mut records);
+            vectors.f32s(ns.vector(slot));
+        }
+    }
+    assemble(header, &[(SECTION_SCHEMA, schema.buf), (SECTION_RECORDS, records.buf), (SECTION_VECTORS, vectors.buf)])
+}
+
+fn assemble(header: &SnapshotHeader, sections: &[(u32, Vec<u8>)]) -> Vec<u8> {
+    let body: usize = sections.iter().map(|(_, s)| s.len() + SECTION_ALIGN).sum();
+    let mut out = Writer::with_capacity(HEADER_LEN + body + SECTION_ENTRY_LEN * sections.len() + 4);
+    out.buf.resize(HEADER_LEN, 0);
+    let mut table = Writer::new();
+    for (kind, bytes) in sections {
+        out.align(SECTION_ALIGN);
+        table.u32(*kind);
+        table.u32(0);
+        table.u64(out.buf.len() as u64);
+        table.u64(bytes.len() as u64);
+        table.u32(crc32c(bytes));
+        table.u32(0);
+        out.buf.extend_from_slice(bytes);
+    }
+    let footer_offset = out.buf.len() as u64;
+    let table_crc = crc32c(&table.buf);
+    out.buf.extend_from_slice(&table.buf);
+    out.u32(table_crc);
+    let file_len = out.buf.len() as u64;
+
+    let mut h = Writer::with_capacity(HEADER_LEN);
+    h.buf.extend_from_slice(MAGIC);
+    h.u32(FORMAT_VERSION);
+    h.u32(HEADER_LEN as u32);
+    h.u32(header.dimension);
+    h.u8(header.metric.code());
+    h.buf.extend_from_slice(&[0, 0, 0]);
+    h.u64(header.last_seq);
+    h.u32(sections.len() as u32);
+    h.u32(0);
+    h.u64(footer_offset);
+    h.u64(file_len);
+    h.u32(0);
+    let crc = crc32c(&h.buf);
+    h.u32(crc);
+    out.buf[..HEADER_LEN].copy_from_slice(&h.buf);
+    out.buf
+}
+
+/// Reads and verifies the header alone (enough to learn dimension and metric).
+pub fn decode_header(bytes: &[u8], file: &str) -> Result<(SnapshotHeader, u32, u64)> {
+    if bytes.len() < HEADER_LEN || &bytes[..8] != MAGIC {
+        return Err(Error::corrupt(file, 0, "not a vectlite database (bad magic)"));
+    }
+    let mut r = Reader::new(&bytes[..HEADER_LEN], 0, file);
+    r.take(8)?;
+    let version = r.u32()?;
+    if version > FORMAT_VERSION {
+        return Err(Error::new(
+            Code::Corrupt,
+            format!("{file}: format version {version} is newer than this library reads ({FORMAT_VERSION}); upgrade vectlite"),
+        ));
+    }
+    let stored_crc = u32::from_le_bytes(bytes[60..64].try_into().unwrap_or([0; 4]));
+    if crc32c(&bytes[..60]) != stored_crc {
+        return Err(Error::corrupt(file, 60, "header checksum mismatch"));
+    }
+    if version == 0 || r.u32()? as usize != HEADER_LEN {
+        return Err(Error::corrupt(file, 8, "bad version or header length"));
+    }
+    let dimension = r.u32()?;
+    let metric = Metric::from_code(r.u8()?).ok_or_else(|| Error::corrupt(file, 20, "unknown metric"))?;
+    r.take(3)?;
+    let last_seq = r.u64()?;
+    let section_count = r.u32()?;
+    r.take(4)?;
+    let footer_offset = r.u64()?;
+    let file_len = r.u64()?;
+    if file_len != bytes.len() as u64 {
+        return Err(Error::corrupt(
+            file,
+            bytes.len().min(file_len as usize) as u64,
+            format!("file is {} bytes, header says {file_len} (truncated or appended to)", bytes.len()),
+        ));
+    }
+    if dimension == 0 {
+        return Err(Error::corrupt(file, 16, "dimension 0"));
+    }
+    Ok((SnapshotHeader { dimension, metric, last_seq }, section_count, footer_offset))
+}
+
+/// Reads and verifies a whole snapshot.
+pub fn decode(bytes: &[u8], file: &str) -> Result<Snapshot> {
+    let (header, section_count, footer_offset) = decode_header(bytes, file)?;
+    let sections = read_section_table(bytes, file, section_count, footer_offset)?;
+    let find = |kind: u32| sections.iter().find(|(k, _, _)| *k == kind).map(|(_, off, s)| (*off, *s));
+    let (schema_off, schema) = find(SECTION_SCHEMA).ok_or_else(|| Error::corrupt(file, footer_offset, "no SCHEMA section"))?;
+    let (records_off, records) = find(SECTION_RECORDS).ok_or_else(|| Error::corrupt(file, footer_offset, "no RECORDS section"))?;
+    let (vectors_off, vectors) = find(SECTION_VECTORS).ok_or_else(|| Error::corrupt(file, footer_offset, "no VECTORS section"))?;
+
+    let mut r = Reader::new(schema, schema_off, file);
+    let mut named_dims = BTreeMap::new();
+    for _ in 0..r.len(2)? {
+        let name = r.str()?.to_string();
+        let dim = r.varint()? as usize;
+        named_dims.insert(name, dim);
+    }
+
+    let dim = header.dimension as usize;
+    let mut r = Reader::new(records, records_off, file);
+    let mut v = Reader::new(vectors, vectors_off, file);
+    let mut namespaces = Vec::new();
+    for _ in 0..r.len(2)? {
+        let name = r.str()?.to_string();
+        let count = r.len(4)?;
+        let mut recs = Vec::with_capacity(count);
+        for _ in 0..count {
+            recs.push(Record::decode(&mut r)?);
+        }
+        let mut vecs = Vec::new();
+        v.f32s_into(count * dim, &mut vecs)?;
+        namespaces.push(LoadedNamespace { name, records: recs, vectors: vecs });
+    }
+    if !r.at_end() || !v.at_end() {
+        return Err(Error::corrupt(file, records_off, "sections hold more data than their counts say"));
+    }
+    Ok(Snapshot { header, named_dims, namespaces })
+}
+
+/// Verifies the footer, section bounds, padding and section checksums.
+fn read_section_table<'a>(
+    bytes: &'a [u8],
+    file: &str,
+    count: u32,
+    footer_offset: u64,
+) -> Result<Vec<(u32, u64, &'a [u8])>> {
+    let table_len = count as usize * SECTION_ENTRY_LEN;
+    let footer = footer_offset as usize;
+    if footer_offset > bytes.len() as u64 || footer + table_len + 4 != bytes.len() || count > 64 {
+        return Err(Error::corrupt(file, footer_offset, "bad footer offset or section count"));
+    }
+    let table = &bytes[footer..footer + table_len];
+    let stored = u32::from_le_bytes(bytes[footer + table_len..].try_into().unwrap_or([0; 4]));
+    if crc32c(table) != stored {
+        return Err(Error::corrupt(file, footer_offset, "section table checksum mismatch"));
+    }
+    let mut r = Reader::new(table, footer_offset, file);
+    let mut out = Vec::new();
+    let mut cursor = HEADER_LEN;
+    for i in 0..count as usize {
+        let kind = r.u32()?;
+        r.u32()?;
+        let offset = r.u64()? as usize;
+        let len = r.u64()? as usize;
+        let crc = r.u32()?;
+        r.u32()?;
+        let entry_at = footer_offset + (i * SECTION_ENTRY_LEN) as u64;
+        if offset % SECTION_ALIGN != 0 || offset < cursor || len > footer.saturating_sub(offset) {
+            return Err(Error::corrupt(file, entry_at, "section out of bounds"));
+        }
+        if let Some(p) = bytes[cursor..offset].iter().position(|&b| b != 0) {
+            return Err(Error::corrupt(file, (cursor + p) as u64, "non-zero padding"));
+        }
+        let section = &bytes[offset..offset + len];
+        if crc32c(section) != crc {
+            return Err(Error::corrupt(file, offset as u64, format!("section {kind} checksum mismatch")));
+        }
+        out.push((kind, offset as u64, section));
+        cursor = offset + len;
+    }
+    if let Some(p) = bytes[cursor..footer].iter().position(|&b| b != 0) {
+        return Err(Error::corrupt(file, (cursor + p) as u64, "non-zero padding"));
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::json::Json;
+
+    fn sample() -> Vec<u8> {
+        let mut ns = Namespace::new(3);
+        for i in 0..5 {
+            let rec = Record {
+                id: format!("r{i}"),
+                metadata: Json::Object(vec![("i".into(), Json::Number(i as f64))]),
+                sparse: vec![("t".into(), 1.0)],
+                vectors: vec![],
+            };
+            ns.upsert(rec, &[i as f32, 1.0, 2.0]);
+        }
+        let mut map = BTreeMap::new();
+        map.insert("ns".to_string(), ns);
+        let mut dims = BTreeMap::new();
+        dims.insert("title".to_string(), 2);
+        encode(&SnapshotHeader { dimension: 3, metric: Metric::L2, last_seq: 9 }, &dims, &map)
+    }
+
+    #[test]
+    fn round_trips() {
+        let bytes = sample();
+        let snap = decode(&bytes, "f").unwrap();
+        assert_eq!(snap.header, SnapshotHeader { dimension: 3, metric: Metric::L2, last_seq: 9 });
+        assert_eq!(snap.named_dims.get("title"), Some(&2));
+        assert_eq!(snap.namespaces.len(), 1);
+        assert_eq!(snap.namespaces[0].records.len(), 5);
+        assert_eq!(&snap.namespaces[0].vectors[3..6], &[1.0, 1.0, 2.0]);
+    }
+
+    #[test]
+    fn every_flipped_byte_is_corrupt() {
+        let bytes = sample();
+        for i in 0..bytes.len() {
+            let mut damaged = bytes.clone();
+            damaged[i] ^= 0x10;
+            let err = decode(&damaged, "f").err().unwrap_or_else(|| panic!("flip at {i} went unnoticed"));
+            assert_eq!(err.code, Code::Corrupt, "byte {i}");
+        }
+    }
+
+    #[test]
+    fn truncation_and_garbage_are_corrupt() {
+        let bytes = sample();
+        for cut in [0, 10, 63, 64, bytes.len() / 2, bytes.len() - 1] {
+            assert_eq!(decode(&bytes[..cut], "f").err().unwrap().code, Code::Corrupt);
+        }
+        let mut longer = bytes.clone();
+        longer.extend_from_slice(b"junk");
+        assert_eq!(decode(&longer, "f").err().unwrap().code, Code::Corrupt);
+    }
+}

@@ -1,0 +1,66 @@
+//! The advisory lock on `<name>.vdb.lock`: exclusive for a writer, shared for readers.
+//! The lock lives in its own file because `compact` replaces the .vdb by rename, which
+//! would silently drop a lock held on the old inode.
+
+use super::os::{self, LockKind};
+use crate::error::{Code, Error, Result};
+use std::fs::{File, OpenOptions};
+use std::path::Path;
+
+pub struct LockFile {
+    file: File,
+}
+
+impl LockFile {
+    /// Takes the lock once, without waiting: `LOCKED` if another handle holds it.
+    /// (Waiting with `lockTimeoutMs` happens in TypeScript, so the event loop stays free.)
+    pub fn acquire(path: &Path, kind: LockKind) -> Result<LockFile> {
+        let shown = super::show(path);
+        let file = match OpenOptions::new().read(true).write(true).create(true).truncate(false).open(path) {
+            Ok(f) => f,
+            // A reader in a read-only directory can still lock an existing lock file.
+            Err(_) if kind == LockKind::Shared => {
+                File::open(path).map_err(|e| Error::io("cannot open lock file", &shown, e))?
+            }
+            Err(e) => return Err(Error::io("cannot open lock file", &shown, e)),
+        };
+        match os::try_lock(&file, kind) {
+            Ok(true) => Ok(LockFile { file }),
+            Ok(false) => Err(Error::new(
+                Code::Locked,
+                format!(
+                    "{shown} is locked by another {} (a database has one writer or many readers)",
+                    if kind == LockKind::Exclusive { "handle" } else { "writer" }
+                ),
+            )),
+            Err(e) => Err(Error::io("cannot lock", &shown, e)),
+        }
+    }
+}
+
+impl Drop for LockFile {
+    fn drop(&mut self) {
+        os::unlock(&self.file);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn writers_exclude_and_readers_share() {
+        let dir = std::env::temp_dir().join(format!("vl-lock-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("a.vdb.lock");
+        let writer = LockFile::acquire(&path, LockKind::Exclusive).unwrap();
+        assert_eq!(LockFile::acquire(&path, LockKind::Exclusive).err().unwrap().code, Code::Locked);
+        assert_eq!(LockFile::acquire(&path, LockKind::Shared).err().unwrap().code, Code::Locked);
+        drop(writer);
+        let r1 = LockFile::acquire(&path, LockKind::Shared).unwrap();
+        let _r2 = LockFile::acquire(&path, LockKind::Shared).unwrap();
+        assert_eq!(LockFile::acquire(&path, LockKind::Exclusive).err().unwrap().code, Code::Locked);
+        drop(r1);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}

@@ -1,0 +1,81 @@
+//! The OS calls std does not offer. Only `flock` is needed: std's `File::sync_all` is
+//! `fsync`, and a directory is synced by opening it and calling `sync_all` on it.
+
+use std::fs::File;
+use std::io;
+use std::path::Path;
+
+#[cfg(unix)]
+mod sys {
+    use std::os::raw::c_int;
+    pub const LOCK_SH: c_int = 1;
+    pub const LOCK_EX: c_int = 2;
+    pub const LOCK_NB: c_int = 4;
+    pub const LOCK_UN: c_int = 8;
+    extern "C" {
+        pub fn flock(fd: c_int, operation: c_int) -> c_int;
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LockKind {
+    Shared,
+    Exclusive,
+}
+
+/// Tries once to take an advisory lock on `file`, without waiting.
+/// Ok(false) means another open file description holds a conflicting lock.
+#[cfg(unix)]
+pub fn try_lock(file: &File, kind: LockKind) -> io::Result<bool> {
+    use std::os::unix::io::AsRawFd;
+    let op = match kind {
+        LockKind::Shared => sys::LOCK_SH,
+        LockKind::Exclusive => sys::LOCK_EX,
+    } | sys::LOCK_NB;
+    loop {
+        // SAFETY: the fd belongs to `file`, which is open for the whole call; flock only
+        // reads its integer arguments.
+        let rc = unsafe { sys::flock(file.as_raw_fd(), op) };
+        if rc == 0 {
+            return Ok(true);
+        }
+        let err = io::Error::last_os_error();
+        match err.kind() {
+            io::ErrorKind::WouldBlock => return Ok(false),
+            io::ErrorKind::Interrupted => continue,
+            _ => return Err(err),
+        }
+    }
+}
+
+#[cfg(unix)]
+pub fn unlock(file: &File) {
+    use std::os::unix::io::AsRawFd;
+    // SAFETY: as in try_lock. Closing the file releases the lock anyway; this is early release.
+    unsafe {
+        sys::flock(file.as_raw_fd(), sys::LOCK_UN);
+    }
+}
+
+/// Without flock (non-unix targets, for now) locking always succeeds: the README says so.
+#[cfg(not(unix))]
+pub fn try_lock(_file: &File, _kind: LockKind) -> io::Result<bool> {
+    Ok(true)
+}
+
+#[cfg(not(unix))]
+pub fn unlock(_file: &File) {}
+
+/// Makes a rename or a file creation in `dir` durable.
+pub fn sync_dir(dir: &Path) -> io::Result<()> {
+    #[cfg(unix)]
+    {
+        let dir = if dir.as_os_str().is_empty() { Path::new(".") } else { dir };
+        File::open(dir)?.sync_all()
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = dir;
+        Ok(())
+    }
+}

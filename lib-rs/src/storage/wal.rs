@@ -1,0 +1,184 @@
+//! The write-ahead log `<name>.vdb-wal`.
+//!
+//! Layout: a 16-byte header (`VECTWAL1`, format version u32, CRC32C of the first 12 bytes),
+//! then frames:
+//!
+//! ```text
+//! [payload length u32][crc32c u32][sequence u64][kind u8][payload]
+//! ```
+//!
+//! The CRC covers length, sequence, kind and payload. Sequences rise by one per frame across
+//! the life of the database (the snapshot header records the last one it contains, so frames
+//! already folded into the snapshot are skipped on replay). A transaction is its operation
+//! frames followed by a commit frame; recovery applies committed transactions only.
+//!
+//! Every append writes at the end of the last good frame (not at the file's end), so the
+//! remains of a failed write are overwritten by the next one instead of hiding it.
+
+use crate::checksum::crc32c_append;
+use crate::codec::Writer;
+use crate::error::{Error, Result};
+use crate::record::WalOp;
+use std::fs::{File, OpenOptions};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+pub const MAGIC: &[u8; 8] = b"VECTWAL1";
+pub const VERSION: u32 = 1;
+pub const HEADER_LEN: u64 = 16;
+pub const FRAME_HEADER_LEN: usize = 17;
+pub const KIND_COMMIT: u8 = 3;
+/// A frame larger than this is treated as damage, not allocated.
+pub const MAX_FRAME_PAYLOAD: u32 = 1 << 30;
+
+/// With `sync: "normal"` the log is fsynced at most this often (and on close / compact).
+pub const NORMAL_SYNC_INTERVAL: Duration = Duration::from_millis(200);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SyncMode {
+    /// fsync before a write is acknowledged.
+    Full,
+    /// fsync in batches: a power loss may drop the last moments of writes, never corrupt.
+    Normal,
+}
+
+pub fn header_bytes() -> [u8; HEADER_LEN as usize] {
+    let mut h = [0u8; HEADER_LEN as usize];
+    h[..8].copy_from_slice(MAGIC);
+    h[8..12].copy_from_slice(&VERSION.to_le_bytes());
+    let crc = crc32c_append(0, &h[..12]);
+    h[12..16].copy_from_slice(&crc.to_le_bytes());
+    h
+}
+
+/// The CRC of a frame, over its length, sequence, kind and payload.
+pub fn frame_crc(len: u32, seq: u64, kind: u8, payload: &[u8]) -> u32 {
+    let mut crc = crc32c_append(0, &len.to_le_bytes());
+    crc = crc32c_append(crc, &seq.to_le_bytes());
+    crc = crc32c_append(crc, &[kind]);
+    crc32c_append(crc, payload)
+}
+
+fn push_frame(w: &mut Writer, seq: u64, kind: u8, payload: &[u8]) {
+    let len = payload.len() as u32;
+    w.u32(len);
+    w.u32(frame_crc(len, seq, kind, payload));
+    w.u64(seq);
+    w.u8(kind);
+    w.buf.extend_from_slice(payload);
+}
+
+/// Encodes a transaction (its operations, then a commit frame) starting at sequence `seq`.
+/// Returns the bytes and the next free sequence.
+pub fn encode_transaction(ops: &[WalOp], mut seq: u64) -> (Vec<u8>, u64) {
+    let mut out = Writer::with_capacity(64 * ops.len() + 32);
+    let mut payload = Writer::new();
+    for op in ops {
+        payload.buf.clear();
+        op.encode_payload(&mut payload);
+        push_frame(&mut out, seq, op.kind(), &payload.buf);
+        seq += 1;
+    }
+    push_frame(&mut out, seq, KIND_COMMIT, &(ops.len() as u32).to_le_bytes());
+    (out.buf, seq + 1)
+}
+
+pub struct Wal {
+    file: File,
+    path: PathBuf,
+    /// End of the last good frame: where the next append goes.
+    len: u64,
+    sync: SyncMode,
+    last_sync: Instant,
+    unsynced: bool,
+}
+
+impl Wal {
+    /// Opens the log for appending after recovery found `valid_len` good bytes; anything
+    /// beyond them (a torn tail) is cut off first. A missing or empty log gets a header.
+    pub fn open(path: &Path, valid_len: u64, sync: SyncMode) -> Result<Wal> {
+        let shown = super::show(path);
+        let file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(path)
+            .map_err(|e| Error::io("cannot open WAL", &shown, e))?;
+        let mut wal = Wal { file, path: path.to_path_buf(), len: valid_len, sync, last_sync: Instant::now(), unsynced: false };
+        let on_disk = wal.file.metadata().map_err(|e| Error::io("cannot stat WAL", &shown, e))?.len();
+        if valid_len < HEADER_LEN {
+            wal.reset()?;
+        } else if on_disk != valid_len {
+            wal.file.set_len(valid_len).map_err(|e| Error::io("cannot truncate torn WAL tail of", &shown, e))?;
+            wal.file.sync_all().map_err(|e| Error::io("cannot fsync WAL", &shown, e))?;
+        }
+        Ok(wal)
+    }
+
+    pub fn len(&self) -> u64 {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len <= HEADER_LEN
+    }
+
+    fn shown(&self) -> String {
+        super::show(&self.path)
+    }
+
+    /// Appends encoded frames. With `SyncMode::Full` they are on disk when this returns.
+    /// On failure the log is cut back to its last good length and the error is `IO`.
+    pub fn append(&mut self, bytes: &[u8]) -> Result<()> {
+        if let Err(e) = self.write_at_end(bytes) {
+            let _ = self.file.set_len(self.len);
+            return Err(Error::io("cannot write WAL", &self.shown(), e));
+        }
+        self.len += bytes.len() as u64;
+        self.unsynced = true;
+        match self.sync {
+            SyncMode::Full => self.sync(),
+            SyncMode::Normal if self.last_sync.elapsed() >= NORMAL_SYNC_INTERVAL => self.sync(),
+            SyncMode::Normal => Ok(()),
+        }
+    }
+
+    fn write_at_end(&self, bytes: &[u8]) -> std::io::Result<()> {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::FileExt;
+            self.file.write_all_at(bytes, self.len)
+        }
+        #[cfg(not(unix))]
+        {
+            use std::io::{Seek, SeekFrom, Write};
+            let mut f = &self.file;
+            f.seek(SeekFrom::Start(self.len))?;
+            f.write_all(bytes)
+        }
+    }
+
+    /// Makes every appended frame durable.
+    pub fn sync(&mut self) -> Result<()> {
+        if self.unsynced {
+            self.file.sync_data().map_err(|e| Error::io("cannot fsync WAL", &self.shown(), e))?;
+            self.unsynced = false;
+        }
+        self.last_sync = Instant::now();
+        Ok(())
+    }
+
+    /// Empties the log (after its contents were folded into the snapshot).
+    pub fn reset(&mut self) -> Result<()> {
+        let shown = self.shown();
+        self.file.set_len(0).map_err(|e| Error::io("cannot truncate WAL", &shown, e))?;
+        self.len = 0;
+        let header = header_bytes();
+        self.write_at_end(&header).map_err(|e| Error::io("cannot write WAL header", &shown, e))?;
+        self.len = HEADER_LEN;
+        self.file.sync_all().map_err(|e| Error::io("cannot fsync WAL", &shown, e))?;
+        self.unsynced = false;
+        Ok(())
+    }
+}

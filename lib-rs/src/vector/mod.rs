@@ -1,0 +1,6 @@
+//! Dense vectors: distance kernels and the exact (flat) scan.
+
+pub mod distance;
+pub mod flat;
+
+pub use distance::Metric;
