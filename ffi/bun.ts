@@ -1,0 +1,44 @@
+/**
+ * The bun:ffi backend of NativeLib.
+ *
+ * @module
+ */
+import { dlopen, toArrayBuffer, type FFIFunction } from "bun:ffi";
+import { existsSync } from "node:fs";
+import { symbols, type NativeType } from "./symbols.ts";
+import type { NativeLib } from "./native.ts";
+
+const TYPES: Record<NativeType, string> = {
+  u32: "u32",
+  i32: "i32",
+  u64: "u64",
+  usize: "usize",
+  buffer: "ptr",
+  void: "void",
+};
+
+type Locate = (rt: { env(n: string): string | undefined; os: string; exists(p: string): boolean }) => string;
+
+export function load(locate: Locate): NativeLib {
+  const path = locate({
+    env: (n) => Bun.env[n],
+    os: process.platform,
+    exists: (p) => existsSync(p),
+  });
+  const defs: Record<string, FFIFunction> = {};
+  for (const [name, spec] of Object.entries(symbols)) {
+    defs[name] = {
+      args: spec.parameters.map((t) => TYPES[t]),
+      returns: TYPES[spec.result],
+    } as FFIFunction;
+  }
+  const lib = dlopen(path, defs);
+  return {
+    runtime: "bun",
+    fns: lib.symbols as unknown as NativeLib["fns"],
+    copy(ptr: bigint, len: number): Uint8Array {
+      // toArrayBuffer views Rust's memory; slice() copies it before the buffer is freed.
+      return new Uint8Array(toArrayBuffer(Number(ptr) as never, 0, len)).slice();
+    },
+  };
+}

@@ -1,0 +1,50 @@
+/**
+ * The Deno.dlopen backend of NativeLib.
+ *
+ * @module
+ */
+import { symbols, type NativeType } from "./symbols.ts";
+import type { NativeLib } from "./native.ts";
+
+const TYPES: Record<NativeType, Deno.NativeType | "void"> = {
+  u32: "u32",
+  i32: "i32",
+  u64: "u64",
+  usize: "usize",
+  buffer: "buffer",
+  void: "void",
+};
+
+type Locate = (rt: { env(n: string): string | undefined; os: string; exists(p: string): boolean }) => string;
+
+function exists(path: string): boolean {
+  try {
+    Deno.statSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export function load(locate: Locate): NativeLib {
+  const path = locate({ env: (n) => Deno.env.get(n), os: Deno.build.os, exists });
+  const defs: Record<string, Deno.ForeignFunction> = {};
+  for (const [name, spec] of Object.entries(symbols)) {
+    defs[name] = {
+      parameters: spec.parameters.map((t) => TYPES[t] as Deno.NativeType),
+      result: TYPES[spec.result] as Deno.NativeResultType,
+    };
+  }
+  const lib = Deno.dlopen(path, defs);
+  return {
+    runtime: "deno",
+    fns: lib.symbols as unknown as NativeLib["fns"],
+    copy(ptr: bigint, len: number): Uint8Array {
+      const out = new Uint8Array(len);
+      const p = Deno.UnsafePointer.create(ptr);
+      if (p === null) return out;
+      Deno.UnsafePointerView.copyInto(p, out);
+      return out;
+    },
+  };
+}

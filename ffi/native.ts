@@ -1,0 +1,118 @@
+/**
+ * The NativeLib interface every runtime backend implements, where the library is found,
+ * the ABI-version check, and the one helper that turns a status + out buffer into a value
+ * or a VectLiteError.
+ *
+ * @module
+ */
+import { ABI_VERSION, STATUS_CODES, type SymbolName } from "./symbols.ts";
+import { VectLiteError, type ErrorCode } from "../src/errors.ts";
+
+/** Raw access to the loaded library, the same shape on every runtime. */
+export interface NativeLib {
+  /** Calls a symbol of `symbols.ts` with runtime-appropriate arguments. */
+  // deno-lint-ignore no-explicit-any
+  readonly fns: Record<SymbolName, (...args: any[]) => any>;
+  /** Copies `len` bytes at a Rust-owned address into a fresh Uint8Array. */
+  copy(ptr: bigint, len: number): Uint8Array;
+  /** The runtime name, for messages. */
+  readonly runtime: string;
+}
+
+interface RuntimeEnv {
+  env(name: string): string | undefined;
+  os: string;
+  exists(path: string): boolean;
+}
+
+function libraryFileName(os: string): string {
+  if (os === "darwin") return "libvectlite.dylib";
+  if (os === "windows" || os === "win32") return "vectlite.dll";
+  return "libvectlite.so";
+}
+
+/** The library's candidate paths, in order: VECTLITE_LIB, then the local cargo build. */
+export function candidatePaths(rt: RuntimeEnv): string[] {
+  const out: string[] = [];
+  const override = rt.env("VECTLITE_LIB");
+  if (override) out.push(override);
+  const file = libraryFileName(rt.os);
+  for (const profile of ["release", "debug"]) {
+    out.push(decodeURIComponent(new URL(`../lib-rs/target/${profile}/${file}`, import.meta.url).pathname));
+  }
+  return out;
+}
+
+/** Picks the first existing candidate, or fails listing every path tried. */
+export function locateLibrary(rt: RuntimeEnv): string {
+  const tried = candidatePaths(rt);
+  const found = tried.find((p) => rt.exists(p));
+  if (!found) {
+    throw new VectLiteError(
+      "IO",
+      `native library not found for ${rt.os}; tried: ${tried.join(", ")}. ` +
+        "Build it with `bash scripts/build.sh` or set VECTLITE_LIB.",
+    );
+  }
+  return found;
+}
+
+let loaded: NativeLib | undefined;
+
+/** Loads the library once (lazily: importing mod.ts never fails) and checks its ABI. */
+export async function native(): Promise<NativeLib> {
+  if (loaded) return loaded;
+  const g = globalThis as Record<string, unknown>;
+  let lib: NativeLib;
+  if ("Bun" in g) {
+    lib = (await import("./bun.ts")).load(locateLibrary);
+  } else if ("Deno" in g) {
+    lib = (await import("./deno.ts")).load(locateLibrary);
+  } else {
+    throw new VectLiteError("INVALID_ARGUMENT", "vectlite runs on Bun and Deno; this runtime is not supported yet");
+  }
+  const abi = lib.fns.vl_abi_version() as number;
+  if (abi !== ABI_VERSION) {
+    throw new VectLiteError(
+      "ABI_MISMATCH",
+      `native library ABI version ${abi} does not match this package's ${ABI_VERSION}; rebuild the library`,
+    );
+  }
+  loaded = lib;
+  return lib;
+}
+
+/** The loaded library, for synchronous calls after `native()` resolved once. */
+export function nativeSync(): NativeLib {
+  if (!loaded) throw new VectLiteError("INTERNAL", "native library used before it was loaded");
+  return loaded;
+}
+
+/** One reusable out array: every call is synchronous, so one at a time uses it. */
+const OUT = new BigUint64Array(3);
+
+/** What a successful call hands back. */
+export interface CallResult {
+  bytes: Uint8Array | null;
+  scalar: bigint;
+}
+
+/**
+ * Calls a fallible symbol (its last parameter is the out array) and returns its result,
+ * or throws the VectLiteError its status and message describe.
+ */
+export function call(lib: NativeLib, name: SymbolName, ...args: unknown[]): CallResult {
+  const status = lib.fns[name](...args, OUT) as number;
+  const ptr = OUT[0], len = Number(OUT[1]), scalar = OUT[2];
+  let bytes: Uint8Array | null = null;
+  if (len > 0) {
+    bytes = lib.copy(ptr, len);
+    lib.fns.vl_buf_free(ptr, len);
+  }
+  if (status !== 0) {
+    const code = (STATUS_CODES[status] ?? "INTERNAL") as ErrorCode;
+    const message = bytes ? new TextDecoder().decode(bytes) : `native call ${name} failed with status ${status}`;
+    throw new VectLiteError(code, message);
+  }
+  return { bytes, scalar };
+}

@@ -1,0 +1,60 @@
+/**
+ * The one table of native symbols and their C signatures, shared by every runtime backend.
+ *
+ * Neutral type names: `buffer` is a pointer to memory the caller owns for the call (a
+ * TypedArray, passed without a copy); `u64` carries handles and Rust-owned buffer
+ * addresses; `usize` carries lengths. Fallible calls end with an `out` buffer of three u64
+ * (`[buffer pointer, buffer length, scalar]`) and return an i32 status (see lib-rs/src/abi).
+ *
+ * @module
+ */
+
+/** The ABI version this TypeScript expects from the native library. */
+export const ABI_VERSION = 1;
+
+export type NativeType = "u32" | "i32" | "u64" | "usize" | "buffer" | "void";
+
+export interface SymbolSpec {
+  readonly parameters: readonly NativeType[];
+  readonly result: NativeType;
+}
+
+export const symbols = {
+  vl_abi_version: { parameters: [], result: "u32" },
+  vl_is_open: { parameters: ["u64"], result: "u32" },
+  vl_buf_free: { parameters: ["u64", "usize"], result: "void" },
+  vl_version: { parameters: ["buffer"], result: "i32" },
+  vl_open: { parameters: ["buffer", "usize", "buffer", "usize", "buffer"], result: "i32" },
+  vl_close: { parameters: ["u64", "buffer"], result: "i32" },
+  vl_info: { parameters: ["u64", "buffer"], result: "i32" },
+  vl_write: { parameters: ["u64", "buffer", "usize", "buffer", "usize", "u32", "buffer"], result: "i32" },
+  vl_delete: { parameters: ["u64", "buffer", "usize", "buffer"], result: "i32" },
+  vl_delete_by_filter: { parameters: ["u64", "buffer", "usize", "buffer"], result: "i32" },
+  vl_get: { parameters: ["u64", "buffer", "usize", "buffer"], result: "i32" },
+  vl_search: { parameters: ["u64", "buffer", "usize", "buffer", "usize", "buffer"], result: "i32" },
+  vl_count: { parameters: ["u64", "buffer", "usize", "buffer"], result: "i32" },
+  vl_list: { parameters: ["u64", "buffer", "usize", "buffer"], result: "i32" },
+  vl_namespaces: { parameters: ["u64", "buffer"], result: "i32" },
+  vl_compact: { parameters: ["u64", "buffer"], result: "i32" },
+  vl_snapshot: { parameters: ["u64", "buffer", "usize", "buffer"], result: "i32" },
+} as const satisfies Record<string, SymbolSpec>;
+
+export type SymbolName = keyof typeof symbols;
+
+/** Error codes by their integer status (lib-rs/src/error.rs). */
+export const STATUS_CODES = [
+  "OK",
+  "INVALID_ARGUMENT",
+  "DIMENSION_MISMATCH",
+  "DUPLICATE_ID",
+  "NOT_FOUND",
+  "INVALID_FILTER",
+  "READ_ONLY",
+  "LOCKED",
+  "CLOSED",
+  "CORRUPT",
+  "IO",
+  "ABI_MISMATCH",
+  "TRANSACTION",
+  "INTERNAL",
+] as const;

@@ -1,0 +1,36 @@
+/**
+ * vectlite: an embedded vector database for Bun and Deno. One `.vdb` file per database,
+ * exact search with MongoDB-style filters, namespaces, named vectors, a crash-safe WAL.
+ *
+ * ```ts
+ * import * as vectlite from "./mod.ts";
+ * await using db = await vectlite.open("knowledge.vdb", { dimension: 384 });
+ * await db.upsert("doc1", embedding, { source: "blog" });
+ * const hits = await db.search(query, { k: 5, filter: { source: "blog" } });
+ * ```
+ *
+ * @module
+ */
+export { open, Database } from "./src/database.ts";
+export { VectLiteError, type ErrorCode } from "./src/errors.ts";
+export { version } from "./src/version.ts";
+export type {
+  BulkIngestOptions,
+  CountOptions,
+  Explain,
+  Filter,
+  GetOptions,
+  ListOptions,
+  Metadata,
+  MetadataValue,
+  Metric,
+  OpenOptions,
+  RecordInput,
+  SearchOptions,
+  SearchResult,
+  SearchStats,
+  SparseVector,
+  StoredRecord,
+  Vector,
+  WriteOptions,
+} from "./src/types.ts";

@@ -1,0 +1,182 @@
+/**
+ * Crossing the boundary: argument checks and encoding on the way in, one-pass decoding of
+ * the native result buffers (layout in lib-rs/src/abi/output.rs) on the way out.
+ *
+ * @module
+ */
+import { VectLiteError, type ErrorCode } from "./errors.ts";
+import type { Metadata, SparseVector, Vector } from "./types.ts";
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/** UTF-8 bytes of a string. */
+export function utf8(s: string): Uint8Array {
+  return encoder.encode(s);
+}
+
+function describe(v: unknown): string {
+  if (v === null) return "null";
+  if (Array.isArray(v)) return "array";
+  if (typeof v === "object") return (v as object).constructor?.name ?? "object";
+  return typeof v;
+}
+
+/** A vector as a Float32Array: passed through when it already is one, converted once otherwise. */
+export function toF32(v: unknown, where: string): Float32Array {
+  if (v instanceof Float32Array) return v;
+  if (Array.isArray(v)) {
+    const out = new Float32Array(v.length);
+    for (let i = 0; i < v.length; i++) {
+      const x = v[i];
+      if (typeof x !== "number") {
+        throw new VectLiteError("INVALID_ARGUMENT", `${where}: element ${i} is a ${describe(x)}, not a number`);
+      }
+      out[i] = x;
+    }
+    return out;
+  }
+  throw new VectLiteError("INVALID_ARGUMENT", `${where} must be a Float32Array or an array of numbers, found ${describe(v)}`);
+}
+
+/** Throws unless `id` is a non-empty string. */
+export function checkId(id: unknown, where = "id"): string {
+  if (typeof id !== "string" || id.length === 0) {
+    throw new VectLiteError(
+      "INVALID_ARGUMENT",
+      `${where} must be a non-empty string, found ${typeof id === "string" ? "an empty string" : describe(id)}`,
+    );
+  }
+  return id;
+}
+
+/**
+ * Checks that `value` is plain JSON (no undefined, function, BigInt, symbol, NaN, class
+ * instance or cycle), since JSON.stringify would silently drop or mangle those.
+ */
+export function checkJson(value: unknown, where: string, code: ErrorCode = "INVALID_ARGUMENT", stack: object[] = []): void {
+  switch (typeof value) {
+    case "string":
+    case "boolean":
+      return;
+    case "number":
+      if (!Number.isFinite(value)) throw new VectLiteError(code, `${where} is ${value}, which JSON cannot hold`);
+      return;
+    case "object": {
+      if (value === null) return;
+      if (stack.includes(value)) throw new VectLiteError(code, `${where} is a cyclic reference`);
+      stack.push(value);
+      if (Array.isArray(value)) {
+        for (let i = 0; i < value.length; i++) checkJson(value[i], `${where}[${i}]`, code, stack);
+      } else {
+        const proto = Object.getPrototypeOf(value);
+        if (proto !== Object.prototype && proto !== null) {
+          throw new VectLiteError(code, `${where} is a ${describe(value)}; only plain objects, arrays, strings, numbers, booleans and null are allowed`);
+        }
+        for (const key of Object.keys(value)) checkJson((value as Record<string, unknown>)[key], `${where}.${key}`, code, stack);
+      }
+      stack.pop();
+      return;
+    }
+    default:
+      throw new VectLiteError(code, `${where} is ${describe(value)}, which is not a JSON value`);
+  }
+}
+
+/** Checks that metadata is a plain JSON object (or absent). */
+export function checkMetadata(metadata: unknown, where: string): Metadata | undefined {
+  if (metadata === undefined || metadata === null) return undefined;
+  if (typeof metadata !== "object" || Array.isArray(metadata)) {
+    throw new VectLiteError("INVALID_ARGUMENT", `${where} must be an object, found ${describe(metadata)}`);
+  }
+  checkJson(metadata, where);
+  return metadata as Metadata;
+}
+
+/** Checks sparse terms: an object of finite numbers. */
+export function checkSparse(sparse: unknown, where: string): SparseVector | undefined {
+  if (sparse === undefined || sparse === null) return undefined;
+  if (typeof sparse !== "object" || Array.isArray(sparse)) {
+    throw new VectLiteError("INVALID_ARGUMENT", `${where} must be an object of term weights, found ${describe(sparse)}`);
+  }
+  for (const [term, w] of Object.entries(sparse)) {
+    if (typeof w !== "number" || !Number.isFinite(w)) {
+      throw new VectLiteError("INVALID_ARGUMENT", `${where}.${term} must be a finite number, found ${describe(w)}`);
+    }
+  }
+  return sparse as SparseVector;
+}
+
+/** Named vectors as plain arrays for the JSON record list. */
+export function namedVectorsJson(vectors: unknown, where: string): Record<string, number[]> | undefined {
+  if (vectors === undefined || vectors === null) return undefined;
+  if (typeof vectors !== "object" || Array.isArray(vectors)) {
+    throw new VectLiteError("INVALID_ARGUMENT", `${where} must be an object of named vectors, found ${describe(vectors)}`);
+  }
+  const out: Record<string, number[]> = {};
+  for (const [name, v] of Object.entries(vectors as Record<string, Vector>)) {
+    const f = toF32(v, `${where}.${name}`);
+    for (let i = 0; i < f.length; i++) {
+      if (!Number.isFinite(f[i])) {
+        throw new VectLiteError("INVALID_ARGUMENT", `${where}.${name} has a non-finite value (${f[i]}) at index ${i}`);
+      }
+    }
+    out[name] = Array.from(f);
+  }
+  return out;
+}
+
+/** A decoded row of a result buffer. */
+export interface DecodedRow {
+  id: string;
+  namespace: string;
+  metadata: Metadata;
+  sparse: SparseVector | null;
+  named: Record<string, number[]> | null;
+  score: number;
+  vector: Float32Array | undefined;
+}
+
+const FLAG_SCORES = 1;
+const FLAG_VECTORS = 2;
+
+/** Decodes a result buffer; `bytes` is a fresh copy starting at offset 0 (so f32 views align). */
+export function decodeRows(bytes: Uint8Array): { rows: DecodedRow[]; stats?: Record<string, number | boolean> } {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const count = view.getUint32(0, true);
+  const flags = view.getUint32(4, true);
+  const dim = view.getUint32(8, true);
+  const jsonLen = view.getUint32(12, true);
+  let offset = 16;
+  let scores: Float32Array | undefined;
+  if (flags & FLAG_SCORES) {
+    scores = new Float32Array(bytes.buffer, bytes.byteOffset + offset, count);
+    offset += count * 4;
+  }
+  let vectors: Float32Array | undefined;
+  if (flags & FLAG_VECTORS) {
+    vectors = new Float32Array(bytes.buffer, bytes.byteOffset + offset, count * dim);
+    offset += count * dim * 4;
+  }
+  const parsed = JSON.parse(decoder.decode(bytes.subarray(offset, offset + jsonLen)));
+  const raw = parsed.rows as [string, string, Metadata, SparseVector | null, Record<string, number[]> | null][];
+  const rows: DecodedRow[] = new Array(raw.length);
+  for (let i = 0; i < raw.length; i++) {
+    const r = raw[i];
+    rows[i] = {
+      id: r[0],
+      namespace: r[1],
+      metadata: r[2],
+      sparse: r[3],
+      named: r[4],
+      score: scores ? scores[i] : 0,
+      vector: vectors ? vectors.subarray(i * dim, (i + 1) * dim) : undefined,
+    };
+  }
+  return { rows, stats: parsed.stats };
+}
+
+/** Decodes a UTF-8 JSON buffer. */
+export function decodeJson<T>(bytes: Uint8Array | null): T {
+  return JSON.parse(bytes ? decoder.decode(bytes) : "null") as T;
+}

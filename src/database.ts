@@ -1,0 +1,384 @@
+/**
+ * The Database class: one open `.vdb` file.
+ *
+ * @module
+ */
+import { call, native, type NativeLib } from "../ffi/native.ts";
+import {
+  checkId,
+  checkJson,
+  checkMetadata,
+  checkSparse,
+  decodeJson,
+  decodeRows,
+  namedVectorsJson,
+  toF32,
+  utf8,
+  type DecodedRow,
+} from "./codec.ts";
+import { VectLiteError } from "./errors.ts";
+import type {
+  BulkIngestOptions,
+  CountOptions,
+  Filter,
+  GetOptions,
+  ListOptions,
+  Metadata,
+  Metric,
+  OpenOptions,
+  RecordInput,
+  SearchOptions,
+  SearchResult,
+  SearchStats,
+  StoredRecord,
+  Vector,
+  WriteOptions,
+} from "./types.ts";
+
+const OPEN_KEYS = new Set(["dimension", "metric", "readOnly", "lockTimeoutMs", "sync", "hnsw", "annThreshold"]);
+
+/** Handles that were garbage-collected without `close()` are closed here. */
+const finalizer = new FinalizationRegistry<{ lib: NativeLib; handle: bigint }>(({ lib, handle }) => {
+  try {
+    call(lib, "vl_close", handle);
+  } catch {
+    // Already closed: nothing to release.
+  }
+});
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function checkOpenOptions(options: OpenOptions): void {
+  if (typeof options !== "object" || options === null) {
+    throw new VectLiteError("INVALID_ARGUMENT", "open options must be an object");
+  }
+  for (const key of Object.keys(options)) {
+    if (!OPEN_KEYS.has(key)) throw new VectLiteError("INVALID_ARGUMENT", `unknown open option ${JSON.stringify(key)}`);
+  }
+  const t = options.lockTimeoutMs;
+  if (t !== undefined && (typeof t !== "number" || !Number.isFinite(t) || t < 0)) {
+    throw new VectLiteError("INVALID_ARGUMENT", `lockTimeoutMs must be a non-negative number, found ${String(t)}`);
+  }
+  const a = options.annThreshold;
+  if (a !== undefined && (!Number.isInteger(a) || a < 0)) {
+    throw new VectLiteError("INVALID_ARGUMENT", `annThreshold must be a non-negative integer, found ${String(a)}`);
+  }
+  if (options.hnsw !== undefined) checkJson(options.hnsw, "hnsw");
+}
+
+/**
+ * Opens (or, with `dimension`, creates) the database at `path`.
+ *
+ * ```ts
+ * await using db = await vectlite.open("knowledge.vdb", { dimension: 384 });
+ * ```
+ *
+ * Rejects with `INVALID_ARGUMENT` for a missing file without `dimension`,
+ * `DIMENSION_MISMATCH` when `dimension` differs from the file's, `LOCKED` when another
+ * handle holds the file past `lockTimeoutMs`, `CORRUPT` for a file that is not a vectlite
+ * database or fails a checksum, and `IO` for a path that is a directory or cannot be created.
+ */
+export async function open(path: string, options: OpenOptions = {}): Promise<Database> {
+  if (typeof path !== "string" || path.length === 0) {
+    throw new VectLiteError("INVALID_ARGUMENT", "path must be a non-empty string");
+  }
+  checkOpenOptions(options);
+  const lib = await native();
+  const pathBytes = utf8(path);
+  const optsBytes = utf8(JSON.stringify({
+    dimension: options.dimension,
+    metric: options.metric,
+    readOnly: options.readOnly,
+    sync: options.sync,
+  }));
+  const deadline = Date.now() + (options.lockTimeoutMs ?? 0);
+  for (;;) {
+    try {
+      const { scalar } = call(lib, "vl_open", pathBytes, pathBytes.length, optsBytes, optsBytes.length);
+      return new Database(lib, scalar, path);
+    } catch (e) {
+      // The lock is retried here, not in Rust, so waiting never blocks the event loop.
+      const remaining = deadline - Date.now();
+      if (!(e instanceof VectLiteError) || e.code !== "LOCKED" || remaining <= 0) throw e;
+      await sleep(Math.min(20, remaining));
+    }
+  }
+}
+
+interface Info {
+  path: string;
+  dimension: number;
+  metric: Metric;
+  readOnly: boolean;
+  records: number;
+  walBytes: number;
+}
+
+/** An open database. Every method returns a Promise; a closed handle rejects with `CLOSED`. */
+export class Database {
+  #lib: NativeLib;
+  #handle: bigint | null;
+  #path: string;
+  #info: Info;
+
+  /** @internal Use `open()`. */
+  constructor(lib: NativeLib, handle: bigint, path: string) {
+    this.#lib = lib;
+    this.#handle = handle;
+    this.#path = path;
+    this.#info = decodeJson<Info>(call(lib, "vl_info", handle).bytes);
+    finalizer.register(this, { lib, handle }, this);
+  }
+
+  /** The vector dimension, fixed at creation. */
+  get dimension(): number {
+    return this.#info.dimension;
+  }
+  /** The path this database was opened with. */
+  get path(): string {
+    return this.#path;
+  }
+  /** Whether this handle was opened read-only. */
+  get readOnly(): boolean {
+    return this.#info.readOnly;
+  }
+  /** The metric, fixed at creation. */
+  get metric(): Metric {
+    return this.#info.metric;
+  }
+  /** Whether `close()` was called. */
+  get closed(): boolean {
+    return this.#handle === null;
+  }
+
+  #h(): bigint {
+    if (this.#handle === null) throw new VectLiteError("CLOSED", `the database ${this.#path} is closed`);
+    return this.#handle;
+  }
+
+  #write(records: RecordInput[], insertOnly: boolean, defaultNamespace: string | undefined): number {
+    const h = this.#h();
+    if (!Array.isArray(records)) throw new VectLiteError("INVALID_ARGUMENT", "records must be an array");
+    const dim = this.#info.dimension;
+    const vectors = new Float32Array(records.length * dim);
+    const list = new Array(records.length);
+    for (let i = 0; i < records.length; i++) {
+      const r = records[i];
+      if (typeof r !== "object" || r === null) {
+        throw new VectLiteError("INVALID_ARGUMENT", `records[${i}] must be an object`);
+      }
+      const id = checkId(r.id, `records[${i}].id`);
+      const where = `record ${JSON.stringify(id)}`;
+      const v = toF32(r.vector, `${where}: vector`);
+      if (v.length !== dim) {
+        throw new VectLiteError(
+          "DIMENSION_MISMATCH",
+          `${where}: vector has ${v.length} values, the database has dimension ${dim}`,
+        );
+      }
+      vectors.set(v, i * dim);
+      const namespace = r.namespace ?? defaultNamespace;
+      if (namespace !== undefined && typeof namespace !== "string") {
+        throw new VectLiteError("INVALID_ARGUMENT", `${where}: namespace must be a string`);
+      }
+      list[i] = {
+        id,
+        namespace,
+        metadata: checkMetadata(r.metadata, `${where}: metadata`),
+        sparse: checkSparse(r.sparse, `${where}: sparse`),
+        vectors: namedVectorsJson(r.vectors, `${where}: vectors`),
+      };
+    }
+    const json = utf8(JSON.stringify(list));
+    const { scalar } = call(this.#lib, "vl_write", h, vectors, vectors.length, json, json.length, insertOnly ? 1 : 0);
+    return Number(scalar);
+  }
+
+  /** Inserts or replaces one record. Resolves once it is durable in the WAL. */
+  async upsert(id: string, vector: Vector, metadata?: Metadata, options: WriteOptions = {}): Promise<void> {
+    this.#write([{ id, vector, metadata, ...options }], false, undefined);
+  }
+
+  /** Inserts one record; `DUPLICATE_ID` if the id exists in that namespace. */
+  async insert(id: string, vector: Vector, metadata?: Metadata, options: WriteOptions = {}): Promise<void> {
+    this.#write([{ id, vector, metadata, ...options }], true, undefined);
+  }
+
+  /** Inserts or replaces many records in one WAL transaction; returns how many. */
+  async upsertMany(records: RecordInput[], options: { namespace?: string } = {}): Promise<number> {
+    return this.#write(records, false, options.namespace);
+  }
+
+  /** Inserts many records, all or nothing: `DUPLICATE_ID` if any id exists. */
+  async insertMany(records: RecordInput[], options: { namespace?: string } = {}): Promise<number> {
+    return this.#write(records, true, options.namespace);
+  }
+
+  /**
+   * Writes records from an array or an (async) iterable in batches of `batchSize`
+   * (default 10,000), calling `onProgress` after each batch lands. Returns the count.
+   */
+  async bulkIngest(
+    records: Iterable<RecordInput> | AsyncIterable<RecordInput>,
+    options: BulkIngestOptions = {},
+  ): Promise<number> {
+    const batchSize = options.batchSize ?? 10_000;
+    if (!Number.isInteger(batchSize) || batchSize < 1) {
+      throw new VectLiteError("INVALID_ARGUMENT", `batchSize must be a positive integer, found ${String(batchSize)}`);
+    }
+    const total = Array.isArray(records) ? records.length : undefined;
+    let done = 0;
+    let batch: RecordInput[] = [];
+    const flush = async () => {
+      done += this.#write(batch, false, options.namespace);
+      batch = [];
+      options.onProgress?.({ done, total });
+      await sleep(0); // let timers and I/O run between batches
+    };
+    for await (const r of records as AsyncIterable<RecordInput>) {
+      batch.push(r);
+      if (batch.length >= batchSize) await flush();
+    }
+    if (batch.length > 0) await flush();
+    return done;
+  }
+
+  /** Deletes one record; resolves whether it existed. */
+  async delete(id: string, options: { namespace?: string } = {}): Promise<boolean> {
+    return (await this.deleteMany([checkId(id)], options)) === 1;
+  }
+
+  /** Deletes records by id; returns how many existed. */
+  async deleteMany(ids: string[], options: { namespace?: string } = {}): Promise<number> {
+    const h = this.#h();
+    if (!Array.isArray(ids)) throw new VectLiteError("INVALID_ARGUMENT", "ids must be an array of strings");
+    ids.forEach((id, i) => checkId(id, `ids[${i}]`));
+    const args = utf8(JSON.stringify({ namespace: options.namespace, ids }));
+    return Number(call(this.#lib, "vl_delete", h, args, args.length).scalar);
+  }
+
+  /** Deletes every record of a namespace that matches `filter`; returns how many. */
+  async deleteByFilter(filter: Filter, options: { namespace?: string } = {}): Promise<number> {
+    const h = this.#h();
+    checkJson(filter, "filter", "INVALID_FILTER");
+    const args = utf8(JSON.stringify({ namespace: options.namespace, filter }));
+    return Number(call(this.#lib, "vl_delete_by_filter", h, args, args.length).scalar);
+  }
+
+  /** One record by id, or null. */
+  async get(id: string, options: GetOptions = {}): Promise<StoredRecord | null> {
+    const h = this.#h();
+    checkId(id);
+    const args = utf8(JSON.stringify({ id, namespace: options.namespace, includeVectors: options.includeVectors }));
+    const { rows } = decodeRows(call(this.#lib, "vl_get", h, args, args.length).bytes!);
+    return rows.length ? toStored(rows[0]) : null;
+  }
+
+  /** The k nearest records to `query`, best first (ties: namespace, then id). */
+  async search(query: Vector | null, options: SearchOptions = {}): Promise<SearchResult[]> {
+    return this.#search(query, options).results;
+  }
+
+  /** `search`, plus how it ran: timings, candidates, visited, filtered. */
+  async searchWithStats(query: Vector | null, options: SearchOptions = {}): Promise<{ results: SearchResult[]; stats: SearchStats }> {
+    return this.#search(query, options);
+  }
+
+  #search(query: Vector | null, options: SearchOptions): { results: SearchResult[]; stats: SearchStats } {
+    const h = this.#h();
+    if (query === null) {
+      throw new VectLiteError("INVALID_ARGUMENT", "a null query (keyword-only search) is not supported by this version yet");
+    }
+    const q = toF32(query, "query");
+    if (typeof options !== "object" || options === null) {
+      throw new VectLiteError("INVALID_ARGUMENT", "search options must be an object");
+    }
+    if (options.filter !== undefined) checkJson(options.filter, "filter", "INVALID_FILTER");
+    const opts = utf8(JSON.stringify(options));
+    const { rows, stats } = decodeRows(call(this.#lib, "vl_search", h, q, q.length, opts, opts.length).bytes!);
+    const results: SearchResult[] = rows.map((r) => {
+      const out: SearchResult = { id: r.id, score: r.score, namespace: r.namespace, metadata: r.metadata };
+      if (r.vector) out.vector = r.vector;
+      return out;
+    });
+    const s = (stats ?? {}) as Record<string, number>;
+    return {
+      results,
+      stats: {
+        timings: { totalUs: s.totalUs ?? 0, denseUs: s.denseUs ?? 0, sparseUs: 0, fusionUs: 0, filterUs: 0, rerankUs: 0 },
+        usedAnn: Boolean(s.usedAnn),
+        candidates: s.candidates ?? 0,
+        visited: s.visited ?? 0,
+        filtered: s.filtered ?? 0,
+      },
+    };
+  }
+
+  /** How many records match (all namespaces' records with `namespace: "*"`). */
+  async count(options: CountOptions = {}): Promise<number> {
+    const h = this.#h();
+    if (options.filter !== undefined) checkJson(options.filter, "filter", "INVALID_FILTER");
+    const opts = utf8(JSON.stringify(options));
+    return Number(call(this.#lib, "vl_count", h, opts, opts.length).scalar);
+  }
+
+  /** Records in storage order, after `offset`, at most `limit` (0 = all). */
+  async list(options: ListOptions = {}): Promise<StoredRecord[]> {
+    const h = this.#h();
+    if (options.filter !== undefined) checkJson(options.filter, "filter", "INVALID_FILTER");
+    const opts = utf8(JSON.stringify(options));
+    return decodeRows(call(this.#lib, "vl_list", h, opts, opts.length).bytes!).rows.map(toStored);
+  }
+
+  /** Names of the namespaces that hold records, sorted. */
+  async namespaces(): Promise<string[]> {
+    return decodeJson<string[]>(call(this.#lib, "vl_namespaces", this.#h()).bytes);
+  }
+
+  /** Folds the WAL into the .vdb file atomically (write new, fsync, rename). */
+  async compact(): Promise<void> {
+    call(this.#lib, "vl_compact", this.#h());
+  }
+
+  /** Same as `compact()`. */
+  async flush(): Promise<void> {
+    await this.compact();
+  }
+
+  /** Writes a self-contained, consistent .vdb copy to `destPath` while staying open. */
+  async snapshot(destPath: string): Promise<void> {
+    const h = this.#h();
+    if (typeof destPath !== "string" || destPath.length === 0) {
+      throw new VectLiteError("INVALID_ARGUMENT", "snapshot destination must be a non-empty path");
+    }
+    const dest = utf8(destPath);
+    call(this.#lib, "vl_snapshot", h, dest, dest.length);
+  }
+
+  /**
+   * Makes pending writes durable, releases the lock and invalidates the handle.
+   * Closing twice rejects with `CLOSED`; `await using` disposal is idempotent.
+   */
+  async close(): Promise<void> {
+    const h = this.#h();
+    this.#handle = null;
+    finalizer.unregister(this);
+    call(this.#lib, "vl_close", h);
+  }
+
+  /** Closes the database unless it is already closed. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    if (this.#handle !== null) await this.close();
+  }
+}
+
+function toStored(r: DecodedRow): StoredRecord {
+  const out: StoredRecord = { id: r.id, namespace: r.namespace, metadata: r.metadata };
+  if (r.sparse) out.sparse = r.sparse;
+  if (r.vector) out.vector = r.vector;
+  if (r.named) {
+    out.vectors = {};
+    for (const [name, v] of Object.entries(r.named)) out.vectors[name] = Float32Array.from(v);
+  }
+  return out;
+}
