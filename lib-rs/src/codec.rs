@@ -52,7 +52,7 @@ impl Writer {
     }
     /// Pads with zeros up to a multiple of `align` (so vectors can be used in place).
     pub fn align(&mut self, align: usize) {
-        while self.buf.len() % align != 0 {
+        while !self.buf.len().is_multiple_of(align) {
             self.buf.push(0);
         }
     }
@@ -146,7 +146,7 @@ impl<'a> Reader<'a> {
     }
     /// Skips zero padding up to a multiple of `align` (relative to the buffer start).
     pub fn align(&mut self, align: usize) -> Result<()> {
-        while self.pos % align != 0 {
+        while !self.pos.is_multiple_of(align) {
             if self.u8()? != 0 {
                 return Err(self.corrupt("non-zero padding"));
             }

@@ -72,8 +72,13 @@ fn panic_message(payload: Box<dyn std::any::Any + Send>) -> String {
 }
 
 /// Runs one call: catches panics, writes the out array, returns the status.
+///
+/// `out` is checked for null and alignment; that it points at three writable u64 is the
+/// contract of every exported function that calls this (each is an `unsafe extern "C" fn`
+/// documenting it), hence the allow.
+#[allow(clippy::not_unsafe_ptr_arg_deref)]
 pub fn run(out: *mut u64, f: impl FnOnce() -> Result<Output>) -> i32 {
-    if out.is_null() || (out as usize) % std::mem::align_of::<u64>() != 0 {
+    if out.is_null() || !(out as usize).is_multiple_of(std::mem::align_of::<u64>()) {
         return Code::InvalidArgument as i32;
     }
     let result = catch_unwind(AssertUnwindSafe(f))
@@ -123,7 +128,7 @@ pub unsafe fn f32_arg<'a>(ptr: *const f32, len: usize, what: &str) -> Result<&'a
     if len == 0 {
         return Ok(&[]);
     }
-    if ptr.is_null() || (ptr as usize) % 4 != 0 || len > (isize::MAX as usize) / 4 {
+    if ptr.is_null() || !(ptr as usize).is_multiple_of(4) || len > (isize::MAX as usize) / 4 {
         return Err(Error::invalid(format!("{what}: null or misaligned pointer, or impossible length")));
     }
     // SAFETY: non-null, aligned for f32, length in range; validity is the caller's contract.

@@ -239,7 +239,7 @@ fn read_section_table<'a>(
         let crc = r.u32()?;
         r.u32()?;
         let entry_at = footer_offset + (i * SECTION_ENTRY_LEN) as u64;
-        if offset % SECTION_ALIGN != 0 || offset < cursor || len > footer.saturating_sub(offset) {
+        if !offset.is_multiple_of(SECTION_ALIGN) || offset < cursor || len > footer.saturating_sub(offset) {
             return Err(Error::corrupt(file, entry_at, "section out of bounds"));
         }
         if let Some(p) = bytes[cursor..offset].iter().position(|&b| b != 0) {

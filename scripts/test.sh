@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Runs every test: the Rust unit and integration tests, clippy, the TypeScript type check
+# and lint, and the one TypeScript suite under tests/ on Bun and on Deno. Ends with one
+# line "N passed, N failed" summing them all; exits non-zero if anything failed.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh || { echo "0 passed, 1 failed"; exit 1; }
+export PATH="$PWD/node_modules/.bin:$PATH"
+logs=$(mktemp -d)
+passed=0
+failed=0
+
+# A gate (clippy, type check, lint) counts as one test.
+gate() {
+  local name=$1; shift
+  if "$@" >"$logs/$name.log" 2>&1; then
+    echo "ok: $name"; passed=$((passed + 1))
+  else
+    cat "$logs/$name.log"; echo "FAILED: $name"; failed=$((failed + 1))
+  fi
+}
+
+echo "== Rust tests"
+(cd lib-rs && cargo test --release 2>&1) | tee "$logs/cargo.log"
+rust_status=${PIPESTATUS[0]}
+rp=$(awk '/^test result:/ { for (i = 1; i < NF; i++) if ($(i+1) ~ /^passed/) s += $i } END { print s + 0 }' "$logs/cargo.log")
+rf=$(awk '/^test result:/ { for (i = 1; i < NF; i++) if ($(i+1) ~ /^failed/) s += $i } END { print s + 0 }' "$logs/cargo.log")
+passed=$((passed + ${rp:-0})); failed=$((failed + ${rf:-0}))
+if [ "$rust_status" -ne 0 ] && [ "${rf:-0}" -eq 0 ]; then failed=$((failed + 1)); fi
+
+echo "== Gates"
+gate clippy bash -c "cd lib-rs && cargo clippy --release --all-targets --quiet -- -D warnings"
+gate deno-check deno check mod.ts tests/ $( [ -d bench ] && echo bench/ )
+gate deno-lint deno lint
+
+echo "== Bun"
+bun test --timeout 120000 tests/ 2>&1 | tee "$logs/bun.log"
+bun_status=${PIPESTATUS[0]}
+bp=$(grep -E '^ *[0-9]+ pass$' "$logs/bun.log" | tail -1 | tr -dc 0-9)
+bf=$(grep -E '^ *[0-9]+ fail$' "$logs/bun.log" | tail -1 | tr -dc 0-9)
+passed=$((passed + ${bp:-0})); failed=$((failed + ${bf:-0}))
+if [ "$bun_status" -ne 0 ] && [ "${bf:-0}" -eq 0 ]; then failed=$((failed + 1)); fi
+
+echo "== Deno"
+NO_COLOR=1 deno test -A tests/ 2>&1 | tee "$logs/deno.log"
+deno_status=${PIPESTATUS[0]}
+summary=$(grep -E '^(ok|FAILED) \| [0-9]+ passed' "$logs/deno.log" | tail -1)
+# Deno counts a describe block as one test and its cases as "steps": count the steps.
+count_of() { # $1 = passed|failed
+  echo "$summary" | sed -E "s/.*\| ([0-9]+) $1( \(([0-9]+) steps?\))?.*/\1 \3/" | awk '{ print ($2 != "" ? $2 : $1) }'
+}
+dp=$(count_of passed)
+df=$(count_of failed)
+[ -n "$summary" ] || { dp=0; df=0; }
+passed=$((passed + ${dp:-0})); failed=$((failed + ${df:-0}))
+if [ "$deno_status" -ne 0 ] && [ "${df:-0}" -eq 0 ]; then failed=$((failed + 1)); fi
+
+echo
+echo "rust: ${rp:-0} passed, ${rf:-0} failed; bun: ${bp:-0} passed, ${bf:-0} failed; deno: ${dp:-0} passed, ${df:-0} failed"
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,66 @@
+/**
+ * Shared test helpers: temp dirs, seeded random vectors, error assertions, and spawning a
+ * child process in the same runtime (Bun or Deno) that runs the suite.
+ */
+import assert from "node:assert/strict";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { VectLiteError, type ErrorCode } from "../mod.ts";
+
+/** A fresh temporary directory for one test. */
+export function tempDir(): string {
+  return mkdtempSync(join(tmpdir(), "vectlite-test-"));
+}
+
+/** A database path inside a fresh temporary directory. */
+export function tempDb(name = "test.vdb"): string {
+  return join(tempDir(), name);
+}
+
+/** Seeded PRNG (mulberry32): the same seed gives the same data on every runtime. */
+export function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** A random vector with components in [-1, 1). */
+export function randomVector(dim: number, rand: () => number): Float32Array {
+  const v = new Float32Array(dim);
+  for (let i = 0; i < dim; i++) v[i] = rand() * 2 - 1;
+  return v;
+}
+
+/** Asserts that `fn` rejects with a VectLiteError of `code` whose message matches `pattern`. */
+export async function rejectsWith(fn: () => Promise<unknown>, code: ErrorCode, pattern?: RegExp): Promise<VectLiteError> {
+  try {
+    await fn();
+  } catch (e) {
+    assert.ok(e instanceof VectLiteError, `expected a VectLiteError, got ${e}`);
+    assert.equal(e.code, code, `wrong code for: ${e.message}`);
+    if (pattern) assert.match(e.message, pattern);
+    return e;
+  }
+  assert.fail(`expected a ${code} rejection, but the call succeeded`);
+}
+
+/** The command that runs a TypeScript file in the current runtime. */
+export function runtimeCommand(script: string, ...args: string[]): { cmd: string; args: string[] } {
+  const g = globalThis as Record<string, unknown>;
+  if ("Deno" in g) {
+    const deno = g.Deno as { execPath(): string };
+    return { cmd: deno.execPath(), args: ["run", "-A", script, ...args] };
+  }
+  return { cmd: process.execPath, args: [script, ...args] };
+}
+
+/** Path of a file under tests/fixtures. */
+export function fixture(name: string): string {
+  return decodeURIComponent(new URL(`./fixtures/${name}`, import.meta.url).pathname);
+}
