@@ -1,0 +1,76 @@
+/**
+ * Per-call cost across the FFI boundary, on a 1,000-record database of dimension 384:
+ * the bare call (`vl_abi_version`, no arguments, no work), `db.get(id)` of a small record,
+ * and `db.search(q, { k: 10 })` (an exact scan of the 1,000 vectors). For the last two, the
+ * same native call is also timed bare (`call(lib, "vl_get", ...)` with arguments encoded
+ * once, on a second handle to a snapshot of the same data), so the difference is the
+ * TypeScript layer's own cost: argument checks, JSON encoding, result decoding, the Promise.
+ *
+ *   bun bench/ffi.bench.ts
+ *   deno run -A bench/ffi.bench.ts
+ *
+ * @module
+ */
+import { bench, do_not_optimize, group, run, summary } from "mitata";
+import { call, native } from "../ffi/native.ts";
+import * as vectlite from "../mod.ts";
+import { randomVectors, removeDir, row, runtimeName, tempDir } from "./common.ts";
+
+const N = 1_000;
+const DIM = 384;
+const QUERIES = 64;
+
+const dir = tempDir();
+const lib = await native();
+const db = await vectlite.open(`${dir}/ffi.vdb`, { dimension: DIM, sync: "normal" });
+const data = randomVectors(N, DIM, 42);
+const queries = randomVectors(QUERIES, DIM, 7);
+await db.upsertMany(
+  Array.from({ length: N }, (_, i) => ({ id: `doc${i}`, vector: row(data, DIM, i), metadata: { n: i, tag: "t" } })),
+);
+
+// A second, raw handle on a snapshot of the same data, for the bare native calls.
+await db.snapshot(`${dir}/raw.vdb`);
+const enc = new TextEncoder();
+const rawPath = enc.encode(`${dir}/raw.vdb`);
+const rawOpts = enc.encode("{}");
+const raw = call(lib, "vl_open", rawPath, rawPath.length, rawOpts, rawOpts.length).scalar;
+const getArgs = Array.from({ length: N }, (_, i) => enc.encode(JSON.stringify({ id: `doc${i}` })));
+const searchOpts = enc.encode(JSON.stringify({ k: 10 }));
+
+// Sanity: each benchmarked call does the work it claims to.
+if ((await db.get("doc500"))?.metadata.n !== 500) throw new Error("get returned the wrong record");
+if ((await db.search(row(queries, DIM, 0), { k: 10 })).length !== 10) throw new Error("search returned fewer than 10");
+
+console.log(`vectlite FFI per-call cost, ${runtimeName()}, ${N} records x ${DIM} dims (cosine)`);
+
+let g = 0;
+let q = 0;
+summary(() => {
+  group("per call", () => {
+    bench("raw FFI: lib.fns.vl_abi_version()", () => do_not_optimize(lib.fns.vl_abi_version()));
+    bench("db.get(id) (small record, no vectors)", async () => {
+      g = (g + 7) % N;
+      do_not_optimize(await db.get(`doc${g}`));
+    });
+    bench("bare vl_get (args pre-encoded, bytes not decoded)", () => {
+      g = (g + 7) % N;
+      const a = getArgs[g];
+      do_not_optimize(call(lib, "vl_get", raw, a, a.length).bytes);
+    });
+    bench("db.search(q, { k: 10 }) over 1,000", async () => {
+      q = (q + 1) % QUERIES;
+      do_not_optimize(await db.search(row(queries, DIM, q), { k: 10 }));
+    });
+    bench("bare vl_search (k 10, options pre-encoded)", () => {
+      q = (q + 1) % QUERIES;
+      const v = row(queries, DIM, q);
+      do_not_optimize(call(lib, "vl_search", raw, v, v.length, searchOpts, searchOpts.length).bytes);
+    });
+  });
+});
+
+await run({ colors: false });
+await db.close();
+call(lib, "vl_close", raw);
+removeDir(dir);
