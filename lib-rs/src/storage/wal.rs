@@ -21,6 +21,9 @@ use crate::error::{Error, Result};
 use crate::record::WalOp;
 use std::fs::{File, OpenOptions};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 pub const MAGIC: &[u8; 8] = b"VECTWAL1";
@@ -31,7 +34,8 @@ pub const KIND_COMMIT: u8 = 3;
 /// A frame larger than this is treated as damage, not allocated.
 pub const MAX_FRAME_PAYLOAD: u32 = 1 << 30;
 
-/// With `sync: "normal"` the log is fsynced at most this often (and on close / compact).
+/// With `sync: "normal"` a background thread fsyncs the log this often while writes are
+/// pending (and close / compact sync at once), so at most this much is lost on power loss.
 pub const NORMAL_SYNC_INTERVAL: Duration = Duration::from_millis(200);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -91,6 +95,46 @@ pub struct Wal {
     sync: SyncMode,
     last_sync: Instant,
     unsynced: bool,
+    flusher: Option<Flusher>,
+}
+
+/// The background fsync of `sync: "normal"`: wakes every interval and syncs if a write
+/// landed since the last sync. Stopped (and joined) when the WAL is dropped.
+struct Flusher {
+    dirty: Arc<AtomicBool>,
+    stop: Arc<AtomicBool>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Flusher {
+    fn start(file: File) -> Flusher {
+        let dirty = Arc::new(AtomicBool::new(false));
+        let stop = Arc::new(AtomicBool::new(false));
+        let (d, s) = (dirty.clone(), stop.clone());
+        let thread = std::thread::Builder::new()
+            .name("vectlite-wal-flush".into())
+            .spawn(move || {
+                while !s.load(Ordering::Acquire) {
+                    std::thread::park_timeout(NORMAL_SYNC_INTERVAL);
+                    if d.swap(false, Ordering::AcqRel) {
+                        // A failure here resurfaces at the next foreground sync (close/compact).
+                        let _ = file.sync_data();
+                    }
+                }
+            })
+            .ok();
+        Flusher { dirty, stop, thread }
+    }
+}
+
+impl Drop for Flusher {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Release);
+        if let Some(t) = self.thread.take() {
+            t.thread().unpark();
+            let _ = t.join();
+        }
+    }
 }
 
 impl Wal {
@@ -105,7 +149,12 @@ impl Wal {
             .truncate(false)
             .open(path)
             .map_err(|e| Error::io("cannot open WAL", &shown, e))?;
-        let mut wal = Wal { file, path: path.to_path_buf(), len: valid_len, sync, last_sync: Instant::now(), unsynced: false };
+        let flusher = match sync {
+            SyncMode::Normal => file.try_clone().ok().map(Flusher::start),
+            SyncMode::Full => None,
+        };
+        let mut wal =
+            Wal { file, path: path.to_path_buf(), len: valid_len, sync, last_sync: Instant::now(), unsynced: false, flusher };
         let on_disk = wal.file.metadata().map_err(|e| Error::io("cannot stat WAL", &shown, e))?.len();
         if valid_len < HEADER_LEN {
             wal.reset()?;
@@ -139,8 +188,13 @@ impl Wal {
         self.unsynced = true;
         match self.sync {
             SyncMode::Full => self.sync(),
-            SyncMode::Normal if self.last_sync.elapsed() >= NORMAL_SYNC_INTERVAL => self.sync(),
-            SyncMode::Normal => Ok(()),
+            SyncMode::Normal if self.last_sync.elapsed() >= NORMAL_SYNC_INTERVAL || self.flusher.is_none() => self.sync(),
+            SyncMode::Normal => {
+                if let Some(f) = &self.flusher {
+                    f.dirty.store(true, Ordering::Release);
+                }
+                Ok(())
+            }
         }
     }
 
