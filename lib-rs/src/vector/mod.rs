@@ -2,5 +2,6 @@
 
 pub mod distance;
 pub mod flat;
+pub mod hnsw;
 
 pub use distance::Metric;

@@ -1,0 +1,1 @@
+//! The HNSW graph (Malkov & Yashunin). Being written; see the module docs once it lands.
