@@ -46,6 +46,21 @@ const finalizer = new FinalizationRegistry<{ lib: NativeLib; handle: bigint }>((
   }
 });
 
+/**
+ * Checks an options object before it is serialised: JSON.stringify would turn NaN or
+ * Infinity into null (read as "not given") and drop undefined or functions silently.
+ */
+function checkOptions(options: unknown, what: string): void {
+  if (typeof options !== "object" || options === null || Array.isArray(options)) {
+    throw new VectLiteError("INVALID_ARGUMENT", `${what} options must be an object`);
+  }
+  for (const [key, value] of Object.entries(options)) {
+    if (value === undefined) continue;
+    if (key === "filter") checkJson(value, "filter", "INVALID_FILTER");
+    else checkJson(value, `${what} option ${key}`);
+  }
+}
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function checkOpenOptions(options: OpenOptions): void {
@@ -222,6 +237,7 @@ export class Database {
     records: Iterable<RecordInput> | AsyncIterable<RecordInput>,
     options: BulkIngestOptions = {},
   ): Promise<number> {
+    this.#h();
     const batchSize = options.batchSize ?? 10_000;
     if (!Number.isInteger(batchSize) || batchSize < 1) {
       throw new VectLiteError("INVALID_ARGUMENT", `batchSize must be a positive integer, found ${String(batchSize)}`);
@@ -290,10 +306,7 @@ export class Database {
       throw new VectLiteError("INVALID_ARGUMENT", "a null query (keyword-only search) is not supported by this version yet");
     }
     const q = toF32(query, "query");
-    if (typeof options !== "object" || options === null) {
-      throw new VectLiteError("INVALID_ARGUMENT", "search options must be an object");
-    }
-    if (options.filter !== undefined) checkJson(options.filter, "filter", "INVALID_FILTER");
+    checkOptions(options, "search");
     const opts = utf8(JSON.stringify(options));
     const { rows, stats } = decodeRows(call(this.#lib, "vl_search", h, q, q.length, opts, opts.length).bytes!);
     const results: SearchResult[] = rows.map((r) => {
@@ -317,7 +330,7 @@ export class Database {
   /** How many records match (all namespaces' records with `namespace: "*"`). */
   async count(options: CountOptions = {}): Promise<number> {
     const h = this.#h();
-    if (options.filter !== undefined) checkJson(options.filter, "filter", "INVALID_FILTER");
+    checkOptions(options, "count");
     const opts = utf8(JSON.stringify(options));
     return Number(call(this.#lib, "vl_count", h, opts, opts.length).scalar);
   }
@@ -325,7 +338,7 @@ export class Database {
   /** Records in storage order, after `offset`, at most `limit` (0 = all). */
   async list(options: ListOptions = {}): Promise<StoredRecord[]> {
     const h = this.#h();
-    if (options.filter !== undefined) checkJson(options.filter, "filter", "INVALID_FILTER");
+    checkOptions(options, "list");
     const opts = utf8(JSON.stringify(options));
     return decodeRows(call(this.#lib, "vl_list", h, opts, opts.length).bytes!).rows.map(toStored);
   }

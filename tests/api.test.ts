@@ -169,6 +169,30 @@ describe("writes", () => {
     assertClose(hit.score, 2, "replaced vector's score");
   });
 
+  it("stores a copy: mutating the caller's Float32Array afterwards changes nothing", async () => {
+    await using db = await vectlite.open(tempDb(), { dimension: 3 });
+    const v = new Float32Array([1, 2, 3]);
+    await db.upsert("a", v);
+    v[0] = 100;
+    assert.deepEqual(arr((await db.get("a", { includeVectors: true }))?.vector), [1, 2, 3]);
+  });
+
+  it("round-trips non-ASCII ids, namespaces and metadata, also after reopening", async () => {
+    const path = tempDb();
+    const meta = { "ключ": "値", emoji: "🙂", "with space": "a\u0000b\n\"q\"" };
+    {
+      await using db = await vectlite.open(path, { dimension: 2 });
+      await db.upsert("é🙂 id", [1, 0], meta, { namespace: "名前" });
+      assert.deepEqual(await db.namespaces(), ["名前"]);
+    }
+    await using db = await vectlite.open(path);
+    const rec = await db.get("é🙂 id", { namespace: "名前" });
+    assert.equal(rec?.id, "é🙂 id");
+    assert.equal(rec?.namespace, "名前");
+    assert.deepEqual(rec?.metadata, meta);
+    assert.deepEqual((await db.search([1, 0], { namespace: "名前", filter: { emoji: "🙂" } })).map((h) => h.id), ["é🙂 id"]);
+  });
+
   it("upsert without metadata stores an empty object", async () => {
     await using db = await vectlite.open(tempDb(), { dimension: 2 });
     await db.upsert("a", [1, 0]);
