@@ -11,7 +11,9 @@
  *
  * @module
  */
-export { open, Database } from "./src/database.ts";
+export { open, restore, Database } from "./src/database.ts";
+export { openStore, Store } from "./src/store.ts";
+export { Transaction } from "./src/transaction.ts";
 export { VectLiteError, type ErrorCode } from "./src/errors.ts";
 export { version } from "./src/version.ts";
 export type {

@@ -37,6 +37,9 @@ export const symbols = {
   vl_namespaces: { parameters: ["u64", "buffer"], result: "i32" },
   vl_compact: { parameters: ["u64", "buffer"], result: "i32" },
   vl_snapshot: { parameters: ["u64", "buffer", "usize", "buffer"], result: "i32" },
+  vl_commit: { parameters: ["u64", "buffer", "usize", "buffer", "usize", "buffer"], result: "i32" },
+  vl_backup: { parameters: ["u64", "buffer", "usize", "buffer"], result: "i32" },
+  vl_restore: { parameters: ["buffer", "usize", "buffer", "usize", "buffer"], result: "i32" },
 } as const satisfies Record<string, SymbolSpec>;
 
 export type SymbolName = keyof typeof symbols;

@@ -4,18 +4,9 @@
  * @module
  */
 import { call, native, type NativeLib } from "../ffi/native.ts";
-import {
-  checkId,
-  checkJson,
-  checkMetadata,
-  checkSparse,
-  decodeJson,
-  decodeRows,
-  namedVectorsJson,
-  toF32,
-  utf8,
-  type DecodedRow,
-} from "./codec.ts";
+import { checkId, checkJson, decodeJson, decodeRows, toF32, utf8, type DecodedRow } from "./codec.ts";
+import { packRecords } from "./records.ts";
+import { Transaction, type TxOp } from "./transaction.ts";
 import { VectLiteError } from "./errors.ts";
 import type {
   BulkIngestOptions,
@@ -120,6 +111,24 @@ export async function open(path: string, options: OpenOptions = {}): Promise<Dat
   }
 }
 
+/**
+ * Rebuilds a database at `destPath` from a `db.backup(dir)` directory, after verifying every
+ * checksum (a tampered backup is `CORRUPT` and nothing is written at `destPath`), then opens it.
+ * `destPath` must not exist.
+ */
+export async function restore(backupDir: string, destPath: string, options: OpenOptions = {}): Promise<Database> {
+  for (const [name, value] of [["backupDir", backupDir], ["destPath", destPath]] as const) {
+    if (typeof value !== "string" || value.length === 0) {
+      throw new VectLiteError("INVALID_ARGUMENT", `${name} must be a non-empty path`);
+    }
+  }
+  checkOpenOptions(options);
+  const lib = await native();
+  const dir = utf8(backupDir), dest = utf8(destPath);
+  call(lib, "vl_restore", dir, dir.length, dest, dest.length);
+  return await open(destPath, options);
+}
+
 interface Info {
   path: string;
   dimension: number;
@@ -173,38 +182,8 @@ export class Database {
 
   #write(records: RecordInput[], insertOnly: boolean, defaultNamespace: string | undefined): number {
     const h = this.#h();
-    if (!Array.isArray(records)) throw new VectLiteError("INVALID_ARGUMENT", "records must be an array");
-    const dim = this.#info.dimension;
-    const vectors = new Float32Array(records.length * dim);
-    const list = new Array(records.length);
-    for (let i = 0; i < records.length; i++) {
-      const r = records[i];
-      if (typeof r !== "object" || r === null) {
-        throw new VectLiteError("INVALID_ARGUMENT", `records[${i}] must be an object`);
-      }
-      const id = checkId(r.id, `records[${i}].id`);
-      const where = `record ${JSON.stringify(id)}`;
-      const v = toF32(r.vector, `${where}: vector`);
-      if (v.length !== dim) {
-        throw new VectLiteError(
-          "DIMENSION_MISMATCH",
-          `${where}: vector has ${v.length} values, the database has dimension ${dim}`,
-        );
-      }
-      vectors.set(v, i * dim);
-      const namespace = r.namespace ?? defaultNamespace;
-      if (namespace !== undefined && typeof namespace !== "string") {
-        throw new VectLiteError("INVALID_ARGUMENT", `${where}: namespace must be a string`);
-      }
-      list[i] = {
-        id,
-        namespace,
-        metadata: checkMetadata(r.metadata, `${where}: metadata`),
-        sparse: checkSparse(r.sparse, `${where}: sparse`),
-        vectors: namedVectorsJson(r.vectors, `${where}: vectors`),
-      };
-    }
-    const json = utf8(JSON.stringify(list));
+    const { vectors, items } = packRecords(records, this.#info.dimension, defaultNamespace);
+    const json = utf8(JSON.stringify(items));
     const { scalar } = call(this.#lib, "vl_write", h, vectors, vectors.length, json, json.length, insertOnly ? 1 : 0);
     return Number(scalar);
   }
@@ -346,6 +325,52 @@ export class Database {
   /** Names of the namespaces that hold records, sorted. */
   async namespaces(): Promise<string[]> {
     return decodeJson<string[]>(call(this.#lib, "vl_namespaces", this.#h()).bytes);
+  }
+
+  /**
+   * Starts an explicit transaction: `tx.upsert/insert/delete/...`, then `tx.commit()` or
+   * `tx.rollback()`. Disposing it uncommitted (`await using tx = db.begin()`) rolls back.
+   */
+  begin(): Transaction {
+    this.#h();
+    return new Transaction({
+      dimension: this.#info.dimension,
+      commit: (ops: TxOp[], vectors: Float32Array) => {
+        const json = utf8(JSON.stringify(ops));
+        return Number(call(this.#lib, "vl_commit", this.#h(), vectors, vectors.length, json, json.length).scalar);
+      },
+      get: (id, options) => this.get(id, options),
+    });
+  }
+
+  /**
+   * Runs `fn` in a transaction: commits when it resolves, rolls back (and rethrows) when it
+   * throws. Resolves with `fn`'s result.
+   *
+   * ```ts
+   * await db.transaction(async (tx) => { await tx.delete("old"); await tx.insert("new", v); });
+   * ```
+   */
+  async transaction<T>(fn: (tx: Transaction) => T | Promise<T>): Promise<T> {
+    const tx = this.begin();
+    try {
+      const result = await fn(tx);
+      if (tx.active) await tx.commit();
+      return result;
+    } catch (e) {
+      if (tx.active) await tx.rollback();
+      throw e;
+    }
+  }
+
+  /** Writes a full backup (data with indexes, and a manifest with checksums) into `destDir`, which must be empty or absent. */
+  async backup(destDir: string): Promise<void> {
+    const h = this.#h();
+    if (typeof destDir !== "string" || destDir.length === 0) {
+      throw new VectLiteError("INVALID_ARGUMENT", "backup destination must be a non-empty path");
+    }
+    const dir = utf8(destDir);
+    call(this.#lib, "vl_backup", h, dir, dir.length);
   }
 
   /** Folds the WAL into the .vdb file atomically (write new, fsync, rename). */

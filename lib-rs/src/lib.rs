@@ -8,6 +8,7 @@
 #![deny(unsafe_op_in_unsafe_fn)]
 
 pub mod abi;
+pub mod backup;
 pub mod checksum;
 pub mod codec;
 pub mod db;
@@ -18,4 +19,5 @@ pub mod namespace;
 pub mod record;
 pub mod search;
 pub mod storage;
+pub mod txn;
 pub mod vector;

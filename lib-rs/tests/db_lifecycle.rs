@@ -61,7 +61,7 @@ fn survives_reopen_and_compaction_with_identical_contents() {
         model.insert((ns.to_string(), id), (i as f64, v.to_vec()));
         if i % 11 == 0 {
             let victim = format!("id{}", (i * 7) % 70);
-            db.delete_many("", &[victim.clone()]).unwrap();
+            db.delete_many("", std::slice::from_ref(&victim)).unwrap();
             model.remove(&(String::new(), victim));
         }
         if i == 120 {

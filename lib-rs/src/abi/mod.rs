@@ -12,6 +12,7 @@
 //!   racing a nonblocking search cannot free the database under it.
 
 pub mod exports;
+pub mod exports_data;
 pub mod handles;
 pub mod input;
 pub mod output;

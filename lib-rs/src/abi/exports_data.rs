@@ -1,0 +1,66 @@
+//! `extern "C"` symbols for data management: transactions, backup and restore.
+//! Same conventions as `exports.rs`.
+
+use super::handles::{with_db, with_db_mut};
+use super::{bytes_arg, f32_arg, run, str_arg, Output};
+use crate::error::Result;
+use crate::json::{self, Json};
+use std::path::Path;
+
+fn parse_json(bytes: &[u8], what: &str) -> Result<Json> {
+    json::parse(bytes, what)
+}
+
+/// Commits a transaction: `ops` is the JSON list of operations, `vectors` the main vectors
+/// of its upserts and inserts, in order. The scalar is how many operations changed something.
+///
+/// # Safety
+/// Pointer/length pairs must describe readable memory; `out` three writable u64.
+#[no_mangle]
+pub unsafe extern "C" fn vl_commit(
+    handle: u64,
+    vectors: *const f32,
+    n_values: usize,
+    ops: *const u8,
+    ops_len: usize,
+    out: *mut u64,
+) -> i32 {
+    run(out, || {
+        // SAFETY: forwarded caller contract.
+        let vectors = unsafe { f32_arg(vectors, n_values, "vectors")? };
+        // SAFETY: forwarded caller contract.
+        let json = parse_json(unsafe { bytes_arg(ops, ops_len, "operations")? }, "transaction operations")?;
+        with_db_mut(handle, |db| {
+            let ops = crate::txn::parse_ops(&json, vectors, db.dimension)?;
+            Ok(Output::Scalar(db.commit_transaction(ops)? as u64))
+        })
+    })
+}
+
+/// Writes a full backup into the directory `dir`; the buffer is the manifest JSON.
+///
+/// # Safety
+/// Pointer/length pairs must describe readable memory; `out` three writable u64.
+#[no_mangle]
+pub unsafe extern "C" fn vl_backup(handle: u64, dir: *const u8, dir_len: usize, out: *mut u64) -> i32 {
+    run(out, || {
+        // SAFETY: forwarded caller contract.
+        let dir = Path::new(unsafe { str_arg(dir, dir_len, "backup directory")? });
+        with_db(handle, |db| Ok(Output::Bytes(crate::backup::backup(db, dir)?.to_json().into_bytes())))
+    })
+}
+
+/// Verifies the backup in `dir` and writes its database at `dest`.
+///
+/// # Safety
+/// Pointer/length pairs must describe readable memory; `out` three writable u64.
+#[no_mangle]
+pub unsafe extern "C" fn vl_restore(dir: *const u8, dir_len: usize, dest: *const u8, dest_len: usize, out: *mut u64) -> i32 {
+    run(out, || {
+        // SAFETY: forwarded caller contract.
+        let dir = Path::new(unsafe { str_arg(dir, dir_len, "backup directory")? });
+        // SAFETY: forwarded caller contract.
+        let dest = Path::new(unsafe { str_arg(dest, dest_len, "destination")? });
+        crate::backup::restore(dir, dest).map(|_| Output::Unit)
+    })
+}

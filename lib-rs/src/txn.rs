@@ -1,0 +1,132 @@
+//! Explicit transactions: a list of upserts, inserts and deletes that commits as one WAL
+//! transaction (its frames plus one commit frame), so after a crash all of it is there or
+//! none. The TypeScript `Transaction` buffers the operations and sends them here at commit.
+
+use crate::db::Database;
+use crate::error::{Code, Error, Result};
+use crate::json::Json;
+use crate::record::{Upsert, WalOp};
+use std::collections::HashMap;
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum TxnOp {
+    Upsert { item: Upsert, insert_only: bool },
+    Delete { namespace: String, id: String },
+}
+
+impl Database {
+    /// Validates every operation against the database as it will be when the earlier
+    /// operations of the transaction have applied, then logs and applies them at once.
+    /// Returns the number of operations that changed something.
+    pub fn commit_transaction(&mut self, ops: Vec<TxnOp>) -> Result<usize> {
+        let upserts: Vec<Upsert> = ops
+            .iter()
+            .filter_map(|op| match op {
+                TxnOp::Upsert { item, .. } => Some(item.clone()),
+                TxnOp::Delete { .. } => None,
+            })
+            .collect();
+        self.validate_upserts(&upserts, false)?;
+        // Existence as seen by each operation: the database overlaid with earlier operations.
+        let mut overlay: HashMap<(&str, &str), bool> = HashMap::new();
+        let mut log = Vec::with_capacity(ops.len());
+        for (i, op) in ops.iter().enumerate() {
+            let (ns, id) = match op {
+                TxnOp::Upsert { item, .. } => (item.namespace.as_str(), item.record.id.as_str()),
+                TxnOp::Delete { namespace, id } => (namespace.as_str(), id.as_str()),
+            };
+            let exists = match overlay.get(&(ns, id)) {
+                Some(&e) => e,
+                None => self.namespaces.get(ns).is_some_and(|n| n.contains(id)),
+            };
+            match op {
+                TxnOp::Upsert { item, insert_only } => {
+                    if *insert_only && exists {
+                        return Err(Error::new(
+                            Code::DuplicateId,
+                            format!("transaction operation {i}: id {id:?} already exists in namespace {ns:?}"),
+                        ));
+                    }
+                    overlay.insert((ns, id), true);
+                    log.push(WalOp::Upsert(item.clone()));
+                }
+                TxnOp::Delete { namespace, id: del } => {
+                    if exists {
+                        overlay.insert((ns, id), false);
+                        log.push(WalOp::Delete { namespace: namespace.clone(), id: del.clone() });
+                    }
+                }
+            }
+        }
+        let n = log.len();
+        self.commit(log)?;
+        Ok(n)
+    }
+}
+
+/// Reads `[{op: "upsert"|"insert"|"delete", ...}]`; upserts take their main vectors, in
+/// order, from `vectors` (`dimension` values each).
+pub fn parse_ops(json: &Json, vectors: &[f32], dimension: usize) -> Result<Vec<TxnOp>> {
+    let items = json.as_array().ok_or_else(|| Error::invalid("transaction operations must be an array"))?;
+    let writes: Vec<Json> = items.iter().filter(|op| op.get("op").and_then(|o| o.as_str()) != Some("delete")).cloned().collect();
+    let mut upserts = crate::abi::input::upserts(&Json::Array(writes), vectors, dimension)?.into_iter();
+    let mut out = Vec::with_capacity(items.len());
+    for (i, op) in items.iter().enumerate() {
+        match op.get("op").and_then(|o| o.as_str()) {
+            Some(kind @ ("upsert" | "insert")) => {
+                let item = upserts.next().ok_or_else(|| Error::new(Code::Internal, "operation count mismatch"))?;
+                out.push(TxnOp::Upsert { item, insert_only: kind == "insert" });
+            }
+            Some("delete") => {
+                let id = op.get("id").and_then(|v| v.as_str()).ok_or_else(|| Error::invalid(format!("operation {i}: id must be a string")))?;
+                crate::db::validate_id(id)?;
+                let namespace = crate::search::options::single_namespace_opt(op)?;
+                out.push(TxnOp::Delete { namespace, id: id.to_string() });
+            }
+            _ => return Err(Error::invalid(format!("operation {i}: op must be \"upsert\", \"insert\" or \"delete\""))),
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::db::OpenOptions;
+    use crate::record::Record;
+    use crate::storage::wal::SyncMode;
+
+    fn up(id: &str, insert_only: bool) -> TxnOp {
+        TxnOp::Upsert {
+            item: Upsert {
+                namespace: String::new(),
+                record: Record { id: id.into(), metadata: Json::Object(vec![]), sparse: vec![], vectors: vec![] },
+                vector: vec![1.0, 2.0],
+            },
+            insert_only,
+        }
+    }
+
+    fn del(id: &str) -> TxnOp {
+        TxnOp::Delete { namespace: String::new(), id: id.into() }
+    }
+
+    #[test]
+    fn sees_earlier_operations_and_is_all_or_nothing() {
+        let dir = std::env::temp_dir().join(format!("vl-txn-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("t.vdb");
+        let opts = OpenOptions { dimension: Some(2), metric: None, read_only: false, sync: SyncMode::Full };
+        let mut db = Database::open(&path, opts.clone()).unwrap();
+        assert_eq!(db.commit_transaction(vec![up("a", true), del("a"), up("a", true), up("b", false)]).unwrap(), 4);
+        let err = db.commit_transaction(vec![up("c", true), up("a", true)]).unwrap_err();
+        assert_eq!(err.code, Code::DuplicateId);
+        assert!(!db.namespaces[""].contains("c"), "a failed transaction applied part of itself");
+        assert_eq!(db.commit_transaction(vec![del("zz")]).unwrap(), 0);
+        drop(db);
+        let db = Database::open(&path, OpenOptions { dimension: None, ..opts }).unwrap();
+        assert_eq!(db.total_records(), 2);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}

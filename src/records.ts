@@ -1,0 +1,66 @@
+/**
+ * Packing records for a write: every check that can be made before the native call, the
+ * main vectors copied into one contiguous Float32Array, and the rest as plain JSON items.
+ *
+ * @module
+ */
+import { checkId, checkMetadata, checkSparse, namedVectorsJson, toF32 } from "./codec.ts";
+import { VectLiteError } from "./errors.ts";
+import type { Metadata, RecordInput, SparseVector } from "./types.ts";
+
+/** A record as it crosses the boundary (its main vector travels separately). */
+export interface PackedItem {
+  id: string;
+  namespace: string | undefined;
+  metadata: Metadata | undefined;
+  sparse: SparseVector | undefined;
+  vectors: Record<string, number[]> | undefined;
+}
+
+/** Checks and packs `records`; throws a VectLiteError naming the first bad record. */
+export function packRecords(
+  records: RecordInput[],
+  dimension: number,
+  defaultNamespace: string | undefined,
+): { vectors: Float32Array; items: PackedItem[] } {
+  if (!Array.isArray(records)) throw new VectLiteError("INVALID_ARGUMENT", "records must be an array");
+  const vectors = new Float32Array(records.length * dimension);
+  const items: PackedItem[] = new Array(records.length);
+  for (let i = 0; i < records.length; i++) {
+    const r = records[i];
+    if (typeof r !== "object" || r === null) {
+      throw new VectLiteError("INVALID_ARGUMENT", `records[${i}] must be an object`);
+    }
+    const id = checkId(r.id, `records[${i}].id`);
+    const where = `record ${JSON.stringify(id)}`;
+    const v = toF32(r.vector, `${where}: vector`);
+    if (v.length !== dimension) {
+      throw new VectLiteError(
+        "DIMENSION_MISMATCH",
+        `${where}: vector has ${v.length} values, the database has dimension ${dimension}`,
+      );
+    }
+    vectors.set(v, i * dimension);
+    const namespace = r.namespace ?? defaultNamespace;
+    if (namespace !== undefined && typeof namespace !== "string") {
+      throw new VectLiteError("INVALID_ARGUMENT", `${where}: namespace must be a string`);
+    }
+    items[i] = {
+      id,
+      namespace,
+      metadata: checkMetadata(r.metadata, `${where}: metadata`),
+      sparse: checkSparse(r.sparse, `${where}: sparse`),
+      vectors: namedVectorsJson(r.vectors, `${where}: vectors`),
+    };
+  }
+  return { vectors, items };
+}
+
+/** Throws unless every value is finite (Rust checks again; this fails at the caller's line). */
+export function checkFinite(v: Float32Array, where: string): void {
+  for (let i = 0; i < v.length; i++) {
+    if (!Number.isFinite(v[i])) {
+      throw new VectLiteError("INVALID_ARGUMENT", `${where} has a non-finite value (${v[i]}) at index ${i}`);
+    }
+  }
+}
