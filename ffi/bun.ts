@@ -28,7 +28,7 @@ export function load(locate: Locate): NativeLib {
   const defs: Record<string, FFIFunction> = {};
   for (const [name, spec] of Object.entries(symbols)) {
     defs[name] = {
-      args: spec.parameters.map((t) => TYPES[t]),
+      args: (spec.parameters as readonly NativeType[]).map((t) => TYPES[t]),
       returns: TYPES[spec.result],
     } as FFIFunction;
   }
@@ -39,6 +39,15 @@ export function load(locate: Locate): NativeLib {
     copy(ptr: bigint, len: number): Uint8Array {
       // toArrayBuffer views Rust's memory; slice() copies it before the buffer is freed.
       return new Uint8Array(toArrayBuffer(Number(ptr) as never, 0, len)).slice();
+    },
+    async waitJob(job: bigint, out: BigUint64Array): Promise<number> {
+      // Bun has no nonblocking FFI calls: poll from timers, backing off to 4 ms.
+      const poll = lib.symbols.vl_job_poll as unknown as (job: bigint, out: BigUint64Array) => number;
+      for (let delay = 0; ; delay = Math.min(4, delay + 1)) {
+        const status = poll(job, out);
+        if (status !== -1) return status;
+        await new Promise((resolve) => setTimeout(resolve, delay));
+      }
     },
   };
 }

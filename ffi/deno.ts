@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { symbols, type NativeType } from "./symbols.ts";
+import { symbols, type NativeType, type SymbolSpec } from "./symbols.ts";
 import type { NativeLib } from "./native.ts";
 
 const TYPES: Record<NativeType, Deno.NativeType | "void"> = {
@@ -30,9 +30,11 @@ export function load(locate: Locate): NativeLib {
   const path = locate({ env: (n) => Deno.env.get(n), os: Deno.build.os, exists });
   const defs: Record<string, Deno.ForeignFunction> = {};
   for (const [name, spec] of Object.entries(symbols)) {
+    const s: SymbolSpec = spec;
     defs[name] = {
-      parameters: spec.parameters.map((t) => TYPES[t] as Deno.NativeType),
-      result: TYPES[spec.result] as Deno.NativeResultType,
+      parameters: s.parameters.map((t) => TYPES[t] as Deno.NativeType),
+      result: TYPES[s.result] as Deno.NativeResultType,
+      nonblocking: s.nonblocking ?? false,
     };
   }
   const lib = Deno.dlopen(path, defs);
@@ -45,6 +47,10 @@ export function load(locate: Locate): NativeLib {
       if (p === null) return out;
       Deno.UnsafePointerView.copyInto(p, out);
       return out;
+    },
+    waitJob(job: bigint, out: BigUint64Array): Promise<number> {
+      // A nonblocking symbol: the wait runs on Deno's thread pool and resolves a Promise.
+      return (lib.symbols.vl_job_wait as unknown as (job: bigint, out: BigUint64Array) => Promise<number>)(job, out);
     },
   };
 }

@@ -17,6 +17,8 @@ export interface NativeLib {
   copy(ptr: bigint, len: number): Uint8Array;
   /** The runtime name, for messages. */
   readonly runtime: string;
+  /** Resolves with a background job's status once it finished, its result written to `out`. */
+  waitJob(job: bigint, out: BigUint64Array): Promise<number>;
 }
 
 interface RuntimeEnv {
@@ -97,13 +99,9 @@ export interface CallResult {
   scalar: bigint;
 }
 
-/**
- * Calls a fallible symbol (its last parameter is the out array) and returns its result,
- * or throws the VectLiteError its status and message describe.
- */
-export function call(lib: NativeLib, name: SymbolName, ...args: unknown[]): CallResult {
-  const status = lib.fns[name](...args, OUT) as number;
-  const ptr = OUT[0], len = Number(OUT[1]), scalar = OUT[2];
+/** Turns a status and out array into a result, or throws the VectLiteError they describe. */
+function finish(lib: NativeLib, name: string, status: number, out: BigUint64Array): CallResult {
+  const ptr = out[0], len = Number(out[1]), scalar = out[2];
   let bytes: Uint8Array | null = null;
   if (len > 0) {
     bytes = lib.copy(ptr, len);
@@ -115,4 +113,25 @@ export function call(lib: NativeLib, name: SymbolName, ...args: unknown[]): Call
     throw new VectLiteError(code, message);
   }
   return { bytes, scalar };
+}
+
+/**
+ * Calls a fallible symbol (its last parameter is the out array) and returns its result,
+ * or throws the VectLiteError its status and message describe.
+ */
+export function call(lib: NativeLib, name: SymbolName, ...args: unknown[]): CallResult {
+  const status = lib.fns[name](...args, OUT) as number;
+  return finish(lib, name, status, OUT);
+}
+
+/**
+ * Calls an `_async` symbol, which starts the work on a Rust thread and returns a job id,
+ * then waits for the job without blocking the event loop. The arguments' memory only needs
+ * to live for the starting call: the job works on copies.
+ */
+export async function callAsync(lib: NativeLib, name: SymbolName, ...args: unknown[]): Promise<CallResult> {
+  const job = call(lib, name, ...args).scalar;
+  const out = new BigUint64Array(3);
+  const status = await lib.waitJob(job, out);
+  return finish(lib, name, status, out);
 }

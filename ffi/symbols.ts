@@ -17,6 +17,8 @@ export type NativeType = "u32" | "i32" | "u64" | "usize" | "buffer" | "void";
 export interface SymbolSpec {
   readonly parameters: readonly NativeType[];
   readonly result: NativeType;
+  /** Deno runs it on its thread pool and returns a Promise (Bun never calls such a symbol). */
+  readonly nonblocking?: boolean;
 }
 
 export const symbols = {
@@ -40,6 +42,16 @@ export const symbols = {
   vl_commit: { parameters: ["u64", "buffer", "usize", "buffer", "usize", "buffer"], result: "i32" },
   vl_backup: { parameters: ["u64", "buffer", "usize", "buffer"], result: "i32" },
   vl_restore: { parameters: ["buffer", "usize", "buffer", "usize", "buffer"], result: "i32" },
+  // Long calls as background jobs (lib-rs/src/abi/jobs.rs): each returns a job id.
+  vl_open_async: { parameters: ["buffer", "usize", "buffer", "usize", "buffer"], result: "i32" },
+  vl_write_async: { parameters: ["u64", "buffer", "usize", "buffer", "usize", "u32", "buffer"], result: "i32" },
+  vl_commit_async: { parameters: ["u64", "buffer", "usize", "buffer", "usize", "buffer"], result: "i32" },
+  vl_compact_async: { parameters: ["u64", "buffer"], result: "i32" },
+  vl_snapshot_async: { parameters: ["u64", "buffer", "usize", "buffer"], result: "i32" },
+  vl_backup_async: { parameters: ["u64", "buffer", "usize", "buffer"], result: "i32" },
+  vl_restore_async: { parameters: ["buffer", "usize", "buffer", "usize", "buffer"], result: "i32" },
+  vl_job_poll: { parameters: ["u64", "buffer"], result: "i32" },
+  vl_job_wait: { parameters: ["u64", "buffer"], result: "i32", nonblocking: true },
 } as const satisfies Record<string, SymbolSpec>;
 
 export type SymbolName = keyof typeof symbols;

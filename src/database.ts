@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { call, native, type NativeLib } from "../ffi/native.ts";
+import { call, callAsync, native, type NativeLib } from "../ffi/native.ts";
 import { checkId, checkJson, decodeJson, decodeRows, toF32, utf8, type DecodedRow } from "./codec.ts";
 import { packRecords } from "./records.ts";
 import { Transaction, type TxOp } from "./transaction.ts";
@@ -25,6 +25,12 @@ import type {
   Vector,
   WriteOptions,
 } from "./types.ts";
+
+/** Writes of at least this many records run on a Rust thread instead of the event loop's. */
+const ASYNC_WRITE_RECORDS = 256;
+
+/** bulkIngest packs records in slices of this many between yields to the event loop. */
+const PACK_SLICE = 1_000;
 
 const OPEN_KEYS = new Set(["dimension", "metric", "readOnly", "lockTimeoutMs", "sync", "hnsw", "annThreshold"]);
 
@@ -100,7 +106,8 @@ export async function open(path: string, options: OpenOptions = {}): Promise<Dat
   const deadline = Date.now() + (options.lockTimeoutMs ?? 0);
   for (;;) {
     try {
-      const { scalar } = call(lib, "vl_open", pathBytes, pathBytes.length, optsBytes, optsBytes.length);
+      // Loading a large file takes a while: it runs on a Rust thread.
+      const { scalar } = await callAsync(lib, "vl_open_async", pathBytes, pathBytes.length, optsBytes, optsBytes.length);
       return new Database(lib, scalar, path);
     } catch (e) {
       // The lock is retried here, not in Rust, so waiting never blocks the event loop.
@@ -125,7 +132,7 @@ export async function restore(backupDir: string, destPath: string, options: Open
   checkOpenOptions(options);
   const lib = await native();
   const dir = utf8(backupDir), dest = utf8(destPath);
-  call(lib, "vl_restore", dir, dir.length, dest, dest.length);
+  await callAsync(lib, "vl_restore_async", dir, dir.length, dest, dest.length);
   return await open(destPath, options);
 }
 
@@ -144,6 +151,8 @@ export class Database {
   #handle: bigint | null;
   #path: string;
   #info: Info;
+  /** The background job in flight (a large write, compact, ...), if any: other calls wait for it, asynchronously, rather than block the event loop on the database's lock. */
+  #inflight: Promise<unknown> | null = null;
 
   /** @internal Use `open()`. */
   constructor(lib: NativeLib, handle: bigint, path: string) {
@@ -180,32 +189,81 @@ export class Database {
     return this.#handle;
   }
 
-  #write(records: RecordInput[], insertOnly: boolean, defaultNamespace: string | undefined): number {
-    const h = this.#h();
+  /** Waits until no background job of this handle is running. */
+  async #idle(): Promise<void> {
+    while (this.#inflight) {
+      try {
+        await this.#inflight;
+      } catch {
+        // The job's own caller sees its error.
+      }
+    }
+  }
+
+  /** Runs a native background job, one at a time per handle. */
+  async #job<T>(start: () => Promise<T>): Promise<T> {
+    // No await unless something runs: a call issued right after this one must see #inflight.
+    if (this.#inflight) await this.#idle();
+    const p = start();
+    this.#inflight = p;
+    try {
+      return await p;
+    } finally {
+      if (this.#inflight === p) this.#inflight = null;
+    }
+  }
+
+  async #write(records: RecordInput[], insertOnly: boolean, defaultNamespace: string | undefined): Promise<number> {
+    if (this.#inflight) await this.#idle();
+    this.#h();
     const { vectors, items } = packRecords(records, this.#info.dimension, defaultNamespace);
-    const json = utf8(JSON.stringify(items));
-    const { scalar } = call(this.#lib, "vl_write", h, vectors, vectors.length, json, json.length, insertOnly ? 1 : 0);
-    return Number(scalar);
+    return await this.#writePacked(vectors, utf8(JSON.stringify(items)), items.length, insertOnly);
+  }
+
+  async #writePacked(vectors: Float32Array, json: Uint8Array, count: number, insertOnly: boolean): Promise<number> {
+    if (this.#inflight) await this.#idle();
+    const h = this.#h();
+    const flag = insertOnly ? 1 : 0;
+    if (count < ASYNC_WRITE_RECORDS) {
+      return Number(call(this.#lib, "vl_write", h, vectors, vectors.length, json, json.length, flag).scalar);
+    }
+    const job = () => callAsync(this.#lib, "vl_write_async", h, vectors, vectors.length, json, json.length, flag);
+    return Number((await this.#job(job)).scalar);
+  }
+
+  /** Packs a large batch in slices, yielding between them, so the event loop keeps running. */
+  async #packInSlices(records: RecordInput[], namespace: string | undefined): Promise<{ vectors: Float32Array; json: Uint8Array }> {
+    const dim = this.#info.dimension;
+    const vectors = new Float32Array(records.length * dim);
+    const parts: string[] = [];
+    for (let start = 0; start < records.length; start += PACK_SLICE) {
+      const slice = records.slice(start, start + PACK_SLICE);
+      const packed = packRecords(slice, dim, namespace);
+      vectors.set(packed.vectors, start * dim);
+      parts.push(JSON.stringify(packed.items).slice(1, -1));
+      await sleep(0);
+    }
+    return { vectors, json: utf8(`[${parts.join(",")}]`) };
   }
 
   /** Inserts or replaces one record. Resolves once it is durable in the WAL. */
   async upsert(id: string, vector: Vector, metadata?: Metadata, options: WriteOptions = {}): Promise<void> {
-    this.#write([{ id, vector, metadata, ...options }], false, undefined);
+    await this.#write([{ id, vector, metadata, ...options }], false, undefined);
   }
 
   /** Inserts one record; `DUPLICATE_ID` if the id exists in that namespace. */
   async insert(id: string, vector: Vector, metadata?: Metadata, options: WriteOptions = {}): Promise<void> {
-    this.#write([{ id, vector, metadata, ...options }], true, undefined);
+    await this.#write([{ id, vector, metadata, ...options }], true, undefined);
   }
 
   /** Inserts or replaces many records in one WAL transaction; returns how many. */
   async upsertMany(records: RecordInput[], options: { namespace?: string } = {}): Promise<number> {
-    return this.#write(records, false, options.namespace);
+    return await this.#write(records, false, options.namespace);
   }
 
   /** Inserts many records, all or nothing: `DUPLICATE_ID` if any id exists. */
   async insertMany(records: RecordInput[], options: { namespace?: string } = {}): Promise<number> {
-    return this.#write(records, true, options.namespace);
+    return await this.#write(records, true, options.namespace);
   }
 
   /**
@@ -225,7 +283,8 @@ export class Database {
     let done = 0;
     let batch: RecordInput[] = [];
     const flush = async () => {
-      done += this.#write(batch, false, options.namespace);
+      const { vectors, json } = await this.#packInSlices(batch, options.namespace);
+      done += await this.#writePacked(vectors, json, batch.length, false);
       batch = [];
       options.onProgress?.({ done, total });
       await sleep(0); // let timers and I/O run between batches
@@ -233,6 +292,7 @@ export class Database {
     for await (const r of records as AsyncIterable<RecordInput>) {
       batch.push(r);
       if (batch.length >= batchSize) await flush();
+      else if (batch.length % PACK_SLICE === 0) await sleep(0); // producing records takes time too
     }
     if (batch.length > 0) await flush();
     return done;
@@ -245,6 +305,7 @@ export class Database {
 
   /** Deletes records by id; returns how many existed. */
   async deleteMany(ids: string[], options: { namespace?: string } = {}): Promise<number> {
+    if (this.#inflight) await this.#idle();
     const h = this.#h();
     if (!Array.isArray(ids)) throw new VectLiteError("INVALID_ARGUMENT", "ids must be an array of strings");
     ids.forEach((id, i) => checkId(id, `ids[${i}]`));
@@ -254,6 +315,7 @@ export class Database {
 
   /** Deletes every record of a namespace that matches `filter`; returns how many. */
   async deleteByFilter(filter: Filter, options: { namespace?: string } = {}): Promise<number> {
+    if (this.#inflight) await this.#idle();
     const h = this.#h();
     checkJson(filter, "filter", "INVALID_FILTER");
     const args = utf8(JSON.stringify({ namespace: options.namespace, filter }));
@@ -262,6 +324,7 @@ export class Database {
 
   /** One record by id, or null. */
   async get(id: string, options: GetOptions = {}): Promise<StoredRecord | null> {
+    if (this.#inflight) await this.#idle();
     const h = this.#h();
     checkId(id);
     const args = utf8(JSON.stringify({ id, namespace: options.namespace, includeVectors: options.includeVectors }));
@@ -271,11 +334,13 @@ export class Database {
 
   /** The k nearest records to `query`, best first (ties: namespace, then id). */
   async search(query: Vector | null, options: SearchOptions = {}): Promise<SearchResult[]> {
+    if (this.#inflight) await this.#idle();
     return this.#search(query, options).results;
   }
 
   /** `search`, plus how it ran: timings, candidates, visited, filtered. */
   async searchWithStats(query: Vector | null, options: SearchOptions = {}): Promise<{ results: SearchResult[]; stats: SearchStats }> {
+    if (this.#inflight) await this.#idle();
     return this.#search(query, options);
   }
 
@@ -308,6 +373,7 @@ export class Database {
 
   /** How many records match (all namespaces' records with `namespace: "*"`). */
   async count(options: CountOptions = {}): Promise<number> {
+    if (this.#inflight) await this.#idle();
     const h = this.#h();
     checkOptions(options, "count");
     const opts = utf8(JSON.stringify(options));
@@ -316,6 +382,7 @@ export class Database {
 
   /** Records in storage order, after `offset`, at most `limit` (0 = all). */
   async list(options: ListOptions = {}): Promise<StoredRecord[]> {
+    if (this.#inflight) await this.#idle();
     const h = this.#h();
     checkOptions(options, "list");
     const opts = utf8(JSON.stringify(options));
@@ -324,6 +391,7 @@ export class Database {
 
   /** Names of the namespaces that hold records, sorted. */
   async namespaces(): Promise<string[]> {
+    if (this.#inflight) await this.#idle();
     return decodeJson<string[]>(call(this.#lib, "vl_namespaces", this.#h()).bytes);
   }
 
@@ -335,9 +403,15 @@ export class Database {
     this.#h();
     return new Transaction({
       dimension: this.#info.dimension,
-      commit: (ops: TxOp[], vectors: Float32Array) => {
+      commit: async (ops: TxOp[], vectors: Float32Array) => {
+        if (this.#inflight) await this.#idle();
+        const h = this.#h();
         const json = utf8(JSON.stringify(ops));
-        return Number(call(this.#lib, "vl_commit", this.#h(), vectors, vectors.length, json, json.length).scalar);
+        if (ops.length < ASYNC_WRITE_RECORDS) {
+          return Number(call(this.#lib, "vl_commit", h, vectors, vectors.length, json, json.length).scalar);
+        }
+        const job = () => callAsync(this.#lib, "vl_commit_async", h, vectors, vectors.length, json, json.length);
+        return Number((await this.#job(job)).scalar);
       },
       get: (id, options) => this.get(id, options),
     });
@@ -370,12 +444,13 @@ export class Database {
       throw new VectLiteError("INVALID_ARGUMENT", "backup destination must be a non-empty path");
     }
     const dir = utf8(destDir);
-    call(this.#lib, "vl_backup", h, dir, dir.length);
+    await this.#job(() => callAsync(this.#lib, "vl_backup_async", h, dir, dir.length));
   }
 
   /** Folds the WAL into the .vdb file atomically (write new, fsync, rename). */
   async compact(): Promise<void> {
-    call(this.#lib, "vl_compact", this.#h());
+    const h = this.#h();
+    await this.#job(() => callAsync(this.#lib, "vl_compact_async", h));
   }
 
   /** Same as `compact()`. */
@@ -390,7 +465,7 @@ export class Database {
       throw new VectLiteError("INVALID_ARGUMENT", "snapshot destination must be a non-empty path");
     }
     const dest = utf8(destPath);
-    call(this.#lib, "vl_snapshot", h, dest, dest.length);
+    await this.#job(() => callAsync(this.#lib, "vl_snapshot_async", h, dest, dest.length));
   }
 
   /**
@@ -398,7 +473,9 @@ export class Database {
    * Closing twice rejects with `CLOSED`; `await using` disposal is idempotent.
    */
   async close(): Promise<void> {
-    const h = this.#h();
+    this.#h();
+    await this.#idle();
+    const h = this.#h(); // a concurrent close() may have won while this one waited
     this.#handle = null;
     finalizer.unregister(this);
     call(this.#lib, "vl_close", h);

@@ -19,7 +19,7 @@ export type TxOp = ({ op: "upsert" | "insert" } & PackedItem) | { op: "delete"; 
 export interface TxHost {
   dimension: number;
   /** Commits the operations and their vectors (upserts' main vectors, in order). */
-  commit(ops: TxOp[], vectors: Float32Array): number;
+  commit(ops: TxOp[], vectors: Float32Array): Promise<number>;
   get(id: string, options: GetOptions): Promise<StoredRecord | null>;
 }
 
@@ -147,7 +147,7 @@ export class Transaction {
     const all = new Float32Array(this.#vectors.length * dim);
     this.#vectors.forEach((v, i) => all.set(v, i * dim));
     this.#state = "committed";
-    return this.#host.commit(this.#ops, all);
+    return await this.#host.commit(this.#ops, all);
   }
 
   /** Discards every buffered operation. */

@@ -174,3 +174,41 @@ describe("collections", () => {
     await rejectsWith(() => store.createCollection("ok", {} as vectlite.OpenOptions), "INVALID_ARGUMENT", /dimension/);
   });
 });
+
+describe("background work", () => {
+  it("keeps timers firing while bulkIngest writes 20,000 records", async () => {
+    await using db = await vectlite.open(tempDb(), { dimension: 64 });
+    function* records() {
+      for (let i = 0; i < 20_000; i++) {
+        const v = new Float32Array(64);
+        v[i % 64] = 1;
+        v[(i * 7) % 64] += 0.5;
+        yield { id: `r${i}`, vector: v, metadata: { i, even: i % 2 === 0 } };
+      }
+    }
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 1);
+    const progress: number[] = [];
+    const n = await db.bulkIngest(records(), { batchSize: 5_000, onProgress: ({ done }) => progress.push(done) });
+    clearInterval(timer);
+    assert.equal(n, 20_000);
+    assert.deepEqual(progress, [5_000, 10_000, 15_000, 20_000]);
+    assert.ok(ticks >= 5, `the event loop was blocked: only ${ticks} timer ticks during the ingest`);
+    assert.equal(await db.count({ filter: { even: true } }), 10_000);
+  });
+
+  it("queues reads and close behind a large write in flight", async () => {
+    const path = tempDb();
+    const db = await vectlite.open(path, { dimension: 8 });
+    const records = Array.from({ length: 3_000 }, (_, i) => ({ id: `r${i}`, vector: Array.from({ length: 8 }, (_, j) => (i + j) % 5) }));
+    const writing = db.upsertMany(records);
+    const counting = db.count(); // issued while the write runs on a Rust thread
+    const closing = db.close();
+    assert.equal(await writing, 3_000);
+    assert.equal(await counting, 3_000);
+    await closing;
+    assert.equal(db.closed, true);
+    await using again = await vectlite.open(path);
+    assert.equal(await again.count(), 3_000);
+  });
+});

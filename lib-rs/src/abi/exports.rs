@@ -52,13 +52,17 @@ pub unsafe extern "C" fn vl_open(path: *const u8, path_len: usize, opts: *const 
         // SAFETY: forwarded caller contract.
         let path = unsafe { str_arg(path, path_len, "path")? };
         // SAFETY: forwarded caller contract.
-        let opts = parse_json(unsafe { bytes_arg(opts, opts_len, "options")? }, "open options")?;
-        if path.contains('\0') {
-            return Err(Error::invalid("path contains a NUL character"));
-        }
-        let db = Database::open(Path::new(path), OpenOptions::from_json(&opts)?)?;
-        Ok(Output::Scalar(register(db)))
+        open_database(path, unsafe { bytes_arg(opts, opts_len, "options")? })
     })
+}
+
+pub(crate) fn open_database(path: &str, opts: &[u8]) -> Result<Output> {
+    let opts = parse_json(opts, "open options")?;
+    if path.contains('\0') {
+        return Err(Error::invalid("path contains a NUL character"));
+    }
+    let db = Database::open(Path::new(path), OpenOptions::from_json(&opts)?)?;
+    Ok(Output::Scalar(register(db)))
 }
 
 /// Closes a handle: makes pending writes durable, releases the lock.
@@ -117,11 +121,15 @@ pub unsafe extern "C" fn vl_write(
         // SAFETY: forwarded caller contract.
         let vectors = unsafe { f32_arg(vectors, n_values, "vectors")? };
         // SAFETY: forwarded caller contract.
-        let json = parse_json(unsafe { bytes_arg(records, records_len, "records")? }, "records")?;
-        with_db_mut(handle, |db| {
-            let items = input::upserts(&json, vectors, db.dimension)?;
-            Ok(Output::Scalar(db.upsert_many(items, insert_only != 0)? as u64))
-        })
+        write_records(handle, vectors, unsafe { bytes_arg(records, records_len, "records")? }, insert_only != 0)
+    })
+}
+
+pub(crate) fn write_records(handle: u64, vectors: &[f32], records: &[u8], insert_only: bool) -> Result<Output> {
+    let json = parse_json(records, "records")?;
+    with_db_mut(handle, |db| {
+        let items = input::upserts(&json, vectors, db.dimension)?;
+        Ok(Output::Scalar(db.upsert_many(items, insert_only)? as u64))
     })
 }
 
@@ -257,7 +265,11 @@ pub unsafe extern "C" fn vl_namespaces(handle: u64, out: *mut u64) -> i32 {
 /// `out` must point at three writable u64.
 #[no_mangle]
 pub unsafe extern "C" fn vl_compact(handle: u64, out: *mut u64) -> i32 {
-    run(out, || with_db_mut(handle, |db| db.compact().map(|_| Output::Unit)))
+    run(out, || compact(handle))
+}
+
+pub(crate) fn compact(handle: u64) -> Result<Output> {
+    with_db_mut(handle, |db| db.compact().map(|_| Output::Unit))
 }
 
 /// Writes a self-contained, consistent copy of the database to `dest`.
@@ -268,17 +280,21 @@ pub unsafe extern "C" fn vl_compact(handle: u64, out: *mut u64) -> i32 {
 pub unsafe extern "C" fn vl_snapshot(handle: u64, dest: *const u8, dest_len: usize, out: *mut u64) -> i32 {
     run(out, || {
         // SAFETY: forwarded caller contract.
-        let dest = Path::new(unsafe { str_arg(dest, dest_len, "destination")? });
-        with_db(handle, |db| {
-            if dest == db.path() {
-                return Err(Error::invalid("snapshot destination is the database itself"));
-            }
-            let bytes = db.snapshot_bytes();
-            let paths = crate::storage::DbPaths::new(dest);
-            crate::db::write_atomically(&paths, &bytes)?;
-            Ok(Output::Unit)
-        })
+        snapshot(handle, unsafe { str_arg(dest, dest_len, "destination")? })
     })
+}
+
+pub(crate) fn snapshot(handle: u64, dest: &str) -> Result<Output> {
+    let dest = Path::new(dest);
+    // The snapshot is encoded under the read lock, then written without holding it.
+    let bytes = with_db(handle, |db| {
+        if dest == db.path() {
+            return Err(Error::invalid("snapshot destination is the database itself"));
+        }
+        Ok(db.snapshot_bytes())
+    })?;
+    crate::db::write_atomically(&crate::storage::DbPaths::new(dest), &bytes)?;
+    Ok(Output::Unit)
 }
 
 /// Whether `handle` names an open database (1) or not (0). Never fails.

@@ -29,11 +29,15 @@ pub unsafe extern "C" fn vl_commit(
         // SAFETY: forwarded caller contract.
         let vectors = unsafe { f32_arg(vectors, n_values, "vectors")? };
         // SAFETY: forwarded caller contract.
-        let json = parse_json(unsafe { bytes_arg(ops, ops_len, "operations")? }, "transaction operations")?;
-        with_db_mut(handle, |db| {
-            let ops = crate::txn::parse_ops(&json, vectors, db.dimension)?;
-            Ok(Output::Scalar(db.commit_transaction(ops)? as u64))
-        })
+        commit(handle, vectors, unsafe { bytes_arg(ops, ops_len, "operations")? })
+    })
+}
+
+pub(crate) fn commit(handle: u64, vectors: &[f32], ops: &[u8]) -> Result<Output> {
+    let json = parse_json(ops, "transaction operations")?;
+    with_db_mut(handle, |db| {
+        let ops = crate::txn::parse_ops(&json, vectors, db.dimension)?;
+        Ok(Output::Scalar(db.commit_transaction(ops)? as u64))
     })
 }
 
@@ -45,9 +49,12 @@ pub unsafe extern "C" fn vl_commit(
 pub unsafe extern "C" fn vl_backup(handle: u64, dir: *const u8, dir_len: usize, out: *mut u64) -> i32 {
     run(out, || {
         // SAFETY: forwarded caller contract.
-        let dir = Path::new(unsafe { str_arg(dir, dir_len, "backup directory")? });
-        with_db(handle, |db| Ok(Output::Bytes(crate::backup::backup(db, dir)?.to_json().into_bytes())))
+        backup(handle, unsafe { str_arg(dir, dir_len, "backup directory")? })
     })
+}
+
+pub(crate) fn backup(handle: u64, dir: &str) -> Result<Output> {
+    with_db(handle, |db| Ok(Output::Bytes(crate::backup::backup(db, Path::new(dir))?.to_json().into_bytes())))
 }
 
 /// Verifies the backup in `dir` and writes its database at `dest`.
@@ -58,9 +65,12 @@ pub unsafe extern "C" fn vl_backup(handle: u64, dir: *const u8, dir_len: usize, 
 pub unsafe extern "C" fn vl_restore(dir: *const u8, dir_len: usize, dest: *const u8, dest_len: usize, out: *mut u64) -> i32 {
     run(out, || {
         // SAFETY: forwarded caller contract.
-        let dir = Path::new(unsafe { str_arg(dir, dir_len, "backup directory")? });
+        let dir = unsafe { str_arg(dir, dir_len, "backup directory")? };
         // SAFETY: forwarded caller contract.
-        let dest = Path::new(unsafe { str_arg(dest, dest_len, "destination")? });
-        crate::backup::restore(dir, dest).map(|_| Output::Unit)
+        restore(dir, unsafe { str_arg(dest, dest_len, "destination")? })
     })
+}
+
+pub(crate) fn restore(dir: &str, dest: &str) -> Result<Output> {
+    crate::backup::restore(Path::new(dir), Path::new(dest)).map(|_| Output::Unit)
 }

@@ -15,6 +15,8 @@ pub mod exports;
 pub mod exports_data;
 pub mod handles;
 pub mod input;
+pub mod jobs;
+pub mod exports_async;
 pub mod output;
 
 use crate::error::{Code, Error, Result};
@@ -38,7 +40,7 @@ fn live_buffers() -> &'static Mutex<HashSet<usize>> {
 }
 
 /// Leaks `bytes` to the caller; returns (pointer, length).
-fn hand_out(bytes: Vec<u8>) -> (u64, u64) {
+pub(crate) fn hand_out(bytes: Vec<u8>) -> (u64, u64) {
     if bytes.is_empty() {
         return (0, 0);
     }
@@ -62,7 +64,7 @@ pub fn take_back(ptr: *mut u8, len: usize) {
     }
 }
 
-fn panic_message(payload: Box<dyn std::any::Any + Send>) -> String {
+pub(crate) fn panic_message(payload: Box<dyn std::any::Any + Send>) -> String {
     if let Some(s) = payload.downcast_ref::<&str>() {
         s.to_string()
     } else if let Some(s) = payload.downcast_ref::<String>() {
@@ -96,14 +98,24 @@ pub fn run(out: *mut u64, f: impl FnOnce() -> Result<Output>) -> i32 {
             (e.code as i32, p, l, 0)
         }
     };
+    write_out(out, ptr, len, scalar);
+    status
+}
+
+/// Writes `[ptr, len, scalar]` into the caller's out array (null or misaligned: skipped).
+#[allow(clippy::not_unsafe_ptr_arg_deref)]
+pub(crate) fn write_out(out: *mut u64, ptr: u64, len: u64, scalar: u64) {
+    if out.is_null() || !(out as usize).is_multiple_of(std::mem::align_of::<u64>()) {
+        return;
+    }
     // SAFETY: `out` is non-null and aligned (checked above) and the caller passes an array
-    // of three u64 that lives for the call (ffi/*.ts allocate a BigUint64Array(3)).
+    // of three u64 that lives for the call (ffi/*.ts allocate a BigUint64Array(3)); this is
+    // the contract of every exported function, each an `unsafe extern "C" fn`.
     unsafe {
         *out = ptr;
         *out.add(1) = len;
         *out.add(2) = scalar;
     }
-    status
 }
 
 /// Borrows `len` bytes at `ptr` for the call. Null with length 0 is the empty slice.
