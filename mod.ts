@@ -19,6 +19,7 @@ export { version } from "./src/version.ts";
 export type {
   BulkIngestOptions,
   CountOptions,
+  DatabaseStats,
   Explain,
   Filter,
   GetOptions,

@@ -11,6 +11,7 @@ import { VectLiteError } from "./errors.ts";
 import type {
   BulkIngestOptions,
   CountOptions,
+  DatabaseStats,
   Filter,
   GetOptions,
   ListOptions,
@@ -102,6 +103,8 @@ export async function open(path: string, options: OpenOptions = {}): Promise<Dat
     metric: options.metric,
     readOnly: options.readOnly,
     sync: options.sync,
+    hnsw: options.hnsw,
+    annThreshold: options.annThreshold,
   }));
   const deadline = Date.now() + (options.lockTimeoutMs ?? 0);
   for (;;) {
@@ -364,6 +367,7 @@ export class Database {
       stats: {
         timings: { totalUs: s.totalUs ?? 0, denseUs: s.denseUs ?? 0, sparseUs: 0, fusionUs: 0, filterUs: 0, rerankUs: 0 },
         usedAnn: Boolean(s.usedAnn),
+        plan: (s.plan as unknown as SearchStats["plan"]) ?? "exact",
         candidates: s.candidates ?? 0,
         visited: s.visited ?? 0,
         filtered: s.filtered ?? 0,
@@ -387,6 +391,16 @@ export class Database {
     checkOptions(options, "list");
     const opts = utf8(JSON.stringify(options));
     return decodeRows(call(this.#lib, "vl_list", h, opts, opts.length).bytes!).rows.map(toStored);
+  }
+
+  /**
+   * Sizes and index state: records, WAL bytes, graphs built since open (`indexBuilds`) and
+   * loaded from the file (`indexesLoaded`), and per namespace its records, tombstones
+   * (`deadSlots`, dropped by `compact`) and graph (`index`: nodes, live nodes, bytes).
+   */
+  async stats(): Promise<DatabaseStats> {
+    if (this.#inflight) await this.#idle();
+    return decodeJson<DatabaseStats>(call(this.#lib, "vl_info", this.#h()).bytes);
   }
 
   /** Names of the namespaces that hold records, sorted. */

@@ -116,6 +116,8 @@ export interface SearchOptions {
 export interface SearchStats {
   timings: { totalUs: number; denseUs: number; sparseUs: number; fusionUs: number; filterUs: number; rerankUs: number };
   usedAnn: boolean;
+  /** The plan that ran: `"exact"`, `"filtered-exact"` (a selective filter) or `"hnsw"`. */
+  plan: "exact" | "filtered-exact" | "hnsw";
   candidates: number;
   visited: number;
   filtered: number;
@@ -148,4 +150,19 @@ export interface BulkIngestOptions {
   namespace?: string;
   batchSize?: number;
   onProgress?: (progress: { done: number; total?: number }) => void;
+}
+
+/** What `db.stats()` reports. */
+export interface DatabaseStats {
+  path: string;
+  dimension: number;
+  metric: Metric;
+  readOnly: boolean;
+  records: number;
+  walBytes: number;
+  /** HNSW graphs built from scratch since this handle opened. */
+  indexBuilds: number;
+  /** HNSW graphs loaded from the file at open (no rebuild). */
+  indexesLoaded: number;
+  namespaces: Record<string, { records: number; deadSlots: number; index: { nodes: number; live: number; bytes: number } | null }>;
 }

@@ -114,7 +114,7 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("vl-backup-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
-        let opts = OpenOptions { dimension: Some(2), metric: None, read_only: false, sync: SyncMode::Full };
+        let opts = OpenOptions { dimension: Some(2), metric: None, read_only: false, sync: SyncMode::Full, ..Default::default() };
         let mut db = Database::open(&dir.join("a.vdb"), opts.clone()).unwrap();
         let rec = Record { id: "x".into(), metadata: Json::Object(vec![]), sparse: vec![], vectors: vec![] };
         db.upsert_many(vec![Upsert { namespace: String::new(), record: rec, vector: vec![1.0, 2.0] }], false).unwrap();

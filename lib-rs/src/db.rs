@@ -12,6 +12,7 @@ use crate::storage::os::{self, LockKind};
 use crate::storage::recovery;
 use crate::storage::wal::{self, SyncMode, Wal};
 use crate::storage::{show, DbPaths};
+use crate::vector::hnsw::{HnswParams, MAX_M, MIN_M};
 use crate::vector::Metric;
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -25,12 +26,44 @@ pub const MAX_DIMENSION: usize = 65_536;
 /// and each compaction's cost is amortised over at least as many bytes of writes.
 pub const AUTO_COMPACT_MIN_WAL_BYTES: u64 = 64 << 20;
 
+/// Below this many records a namespace is searched exactly (API.md's default).
+pub const DEFAULT_ANN_THRESHOLD: usize = 128;
+
 #[derive(Debug, Clone)]
 pub struct OpenOptions {
     pub dimension: Option<usize>,
     pub metric: Option<Metric>,
     pub read_only: bool,
     pub sync: SyncMode,
+    /// Parameters for graphs built from now on (a stored graph keeps its own).
+    pub hnsw: HnswParams,
+    /// The default search effort; None = adaptive (grows with k).
+    pub ef_search: Option<usize>,
+    /// A namespace gets a graph once it holds more than this many records.
+    pub ann_threshold: usize,
+}
+
+impl Default for OpenOptions {
+    fn default() -> Self {
+        OpenOptions {
+            dimension: None,
+            metric: None,
+            read_only: false,
+            sync: SyncMode::Full,
+            hnsw: HnswParams::default(),
+            ef_search: None,
+            ann_threshold: DEFAULT_ANN_THRESHOLD,
+        }
+    }
+}
+
+/// An optional integer option within `lo..=hi`.
+fn int_in(j: Option<&Json>, name: &str, lo: usize, hi: usize) -> Result<Option<usize>> {
+    match j {
+        None | Some(Json::Null) => Ok(None),
+        Some(Json::Number(n)) if n.fract() == 0.0 && *n >= lo as f64 && *n <= hi as f64 => Ok(Some(*n as usize)),
+        Some(other) => Err(Error::invalid(format!("{name} must be an integer from {lo} to {hi}, found {}", other.to_json()))),
+    }
 }
 
 impl OpenOptions {
@@ -62,7 +95,26 @@ impl OpenOptions {
             Some("normal") => SyncMode::Normal,
             _ => return Err(Error::invalid("sync must be \"full\" or \"normal\"")),
         };
-        Ok(OpenOptions { dimension, metric, read_only, sync })
+        let mut hnsw = HnswParams::default();
+        let mut ef_search = None;
+        match j.get("hnsw") {
+            None | Some(Json::Null) => {}
+            Some(h @ Json::Object(fields)) => {
+                for (key, _) in fields {
+                    if !["m", "efConstruction", "efSearch"].contains(&key.as_str()) {
+                        return Err(Error::invalid(format!("unknown hnsw option {key:?} (m, efConstruction, efSearch)")));
+                    }
+                }
+                hnsw.m = int_in(h.get("m"), "hnsw.m", MIN_M, MAX_M)?.unwrap_or(hnsw.m);
+                hnsw.ef_construction = int_in(h.get("efConstruction"), "hnsw.efConstruction", 1, 65_536)?
+                    .unwrap_or(hnsw.ef_construction)
+                    .max(hnsw.m);
+                ef_search = int_in(h.get("efSearch"), "hnsw.efSearch", 1, 65_536)?;
+            }
+            Some(other) => return Err(Error::invalid(format!("hnsw must be an object, found {}", other.type_name()))),
+        }
+        let ann_threshold = int_in(j.get("annThreshold"), "annThreshold", 0, u32::MAX as usize)?.unwrap_or(DEFAULT_ANN_THRESHOLD);
+        Ok(OpenOptions { dimension, metric, read_only, sync, hnsw, ef_search, ann_threshold })
     }
 }
 
@@ -76,6 +128,13 @@ pub struct Database {
     pub named_dims: BTreeMap<String, usize>,
     wal: Option<Wal>,
     _lock: LockFile,
+    pub hnsw: HnswParams,
+    pub ef_search: Option<usize>,
+    pub ann_threshold: usize,
+    /// Graphs built from scratch since open (a graph loaded from the file is not counted).
+    pub index_builds: usize,
+    /// Graphs loaded from the snapshot at open.
+    pub indexes_loaded: usize,
     /// Last WAL sequence inside the snapshot file.
     snapshot_seq: u64,
     snapshot_len: u64,
@@ -161,6 +220,11 @@ impl Database {
             snapshot_seq: snap.header.last_seq,
             snapshot_len,
             next_seq: snap.header.last_seq + 1,
+            hnsw: opts.hnsw,
+            ef_search: opts.ef_search,
+            ann_threshold: opts.ann_threshold,
+            index_builds: 0,
+            indexes_loaded: 0,
         };
         for loaded in snap.namespaces {
             let mut ns = Namespace::new(dimension);
@@ -168,10 +232,43 @@ impl Database {
             for (i, record) in loaded.records.into_iter().enumerate() {
                 ns.upsert(record, &loaded.vectors[i * dimension..(i + 1) * dimension]);
             }
+            if let Some(graph) = loaded.index {
+                ns.set_index(graph);
+                db.indexes_loaded += 1;
+            }
             db.namespaces.insert(loaded.name, ns);
         }
         db.replay_wal(opts.sync)?;
+        // Records replayed from the WAL join the loaded graphs (in parallel), or a namespace
+        // that crossed the threshold gets its graph now.
+        db.refresh_indexes();
         Ok(db)
+    }
+
+    /// Brings every namespace's graph up to date with its records, building a graph for a
+    /// namespace that holds more than `ann_threshold` records.
+    pub fn refresh_indexes(&mut self) {
+        let metric = self.metric;
+        for ns in self.namespaces.values_mut() {
+            if ns.index().is_some() {
+                ns.catch_up_index(metric);
+            } else if ns.len() > self.ann_threshold {
+                ns.build_index(self.hnsw, metric);
+                self.index_builds += 1;
+            }
+        }
+    }
+
+    /// Drops tombstones and renumbers slots densely in every namespace (graphs repaired,
+    /// not rebuilt), so the snapshot can store the graphs as they are.
+    pub fn compact_memory(&mut self) {
+        self.refresh_indexes();
+        let metric = self.metric;
+        for ns in self.namespaces.values_mut() {
+            if ns.dead_slots() > 0 {
+                *ns = ns.compacted(metric);
+            }
+        }
     }
 
     fn replay_wal(&mut self, sync: SyncMode) -> Result<()> {
@@ -233,6 +330,7 @@ impl Database {
         for op in ops {
             self.apply(op);
         }
+        self.refresh_indexes();
         self.maybe_auto_compact()
     }
 
@@ -348,6 +446,7 @@ impl Database {
         if let Some(wal) = self.wal.as_mut() {
             wal.sync()?;
         }
+        self.compact_memory();
         let bytes = self.snapshot_bytes();
         write_atomically(&self.paths, &bytes)?;
         self.snapshot_seq = self.next_seq - 1;

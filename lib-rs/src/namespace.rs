@@ -1,11 +1,20 @@
 //! One namespace's records: an id map, records by slot, and the main vectors stored
 //! contiguously (slot-major) with their inverse norms, so a scan streams one array.
-//! Deleted slots are reused by later inserts; `compact` writes live records only.
+//!
+//! Without an index, deleted slots are reused by later inserts. Once the namespace has an
+//! HNSW graph, a slot's vector never changes under the graph: a delete or a vector update
+//! leaves a tombstone (marked deleted in the graph) and an update takes a fresh slot.
+//! Tombstones are dropped, and slots renumbered densely, by `compacted()` (run by `compact`).
 
 use crate::record::Record;
+use crate::vector::hnsw::{HnswGraph, HnswParams, SliceSpace};
+use crate::vector::Metric;
 use std::collections::HashMap;
 
-#[derive(Debug, Default)]
+/// Below this many pending slots the index catches up on one thread.
+const PARALLEL_INSERT_MIN: usize = 256;
+
+#[derive(Default)]
 pub struct Namespace {
     pub dimension: usize,
     ids: HashMap<String, u32>,
@@ -13,6 +22,14 @@ pub struct Namespace {
     vectors: Vec<f32>,
     inv_norms: Vec<f32>,
     free: Vec<u32>,
+    index: Option<HnswGraph>,
+    /// Slots written since the index last caught up.
+    unindexed: Vec<u32>,
+}
+
+/// How many threads a bulk index build uses: every core.
+pub fn build_threads() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
 }
 
 impl Namespace {
@@ -59,43 +76,77 @@ impl Namespace {
         (&self.vectors, &self.inv_norms)
     }
 
+    /// The vectors as the graph reads them.
+    pub fn space(&self, metric: Metric) -> SliceSpace<'_> {
+        SliceSpace { vectors: &self.vectors, inv_norms: &self.inv_norms, dim: self.dimension, metric }
+    }
+
     /// Live records with their slots, in slot order.
     pub fn iter(&self) -> impl Iterator<Item = (u32, &Record)> {
         self.records.iter().enumerate().filter_map(|(i, r)| r.as_ref().map(|r| (i as u32, r)))
     }
 
-    /// Inserts or replaces; the caller has checked the vector's length.
-    pub fn upsert(&mut self, record: Record, vector: &[f32]) {
+    pub fn index(&self) -> Option<&HnswGraph> {
+        self.index.as_ref()
+    }
+
+    /// Whether every live slot is in the graph (no inserts pending).
+    pub fn index_is_current(&self) -> bool {
+        self.unindexed.is_empty()
+    }
+
+    /// Slots that are not live records (tombstones and free slots).
+    pub fn dead_slots(&self) -> usize {
+        self.records.len() - self.ids.len()
+    }
+
+    fn push_slot(&mut self) -> u32 {
+        self.records.push(None);
+        self.vectors.resize(self.vectors.len() + self.dimension, 0.0);
+        self.inv_norms.push(0.0);
+        (self.records.len() - 1) as u32
+    }
+
+    fn tombstone(&mut self, slot: u32) {
+        self.records[slot as usize] = None;
+        match self.index.as_mut() {
+            Some(graph) => graph.mark_deleted(slot),
+            None => self.free.push(slot),
+        }
+    }
+
+    /// Inserts or replaces; the caller has checked the vector's length. Returns the slot.
+    pub fn upsert(&mut self, record: Record, vector: &[f32]) -> u32 {
         debug_assert_eq!(vector.len(), self.dimension);
-        let inv_norm = crate::vector::distance::inverse_norm(vector);
-        let slot = match self.ids.get(&record.id) {
-            Some(&slot) => slot,
-            None => {
-                let slot = match self.free.pop() {
-                    Some(slot) => slot,
-                    None => {
-                        self.records.push(None);
-                        self.vectors.resize(self.vectors.len() + self.dimension, 0.0);
-                        self.inv_norms.push(0.0);
-                        (self.records.len() - 1) as u32
-                    }
-                };
-                self.ids.insert(record.id.clone(), slot);
-                slot
+        let existing = self.ids.get(&record.id).copied();
+        let slot = match existing {
+            // Same vector, or no graph that depends on it: overwrite in place.
+            Some(slot) if self.index.is_none() || self.vector(slot) == vector => slot,
+            Some(old) => {
+                self.tombstone(old);
+                self.push_slot()
             }
+            None if self.index.is_none() => self.free.pop().unwrap_or_else(|| self.push_slot()),
+            None => self.push_slot(),
         };
+        if existing != Some(slot) {
+            self.ids.insert(record.id.clone(), slot);
+            if self.index.is_some() {
+                self.unindexed.push(slot);
+            }
+        }
         let start = slot as usize * self.dimension;
         self.vectors[start..start + self.dimension].copy_from_slice(vector);
-        self.inv_norms[slot as usize] = inv_norm;
+        self.inv_norms[slot as usize] = crate::vector::distance::inverse_norm(vector);
         self.records[slot as usize] = Some(record);
+        slot
     }
 
     /// Removes a record; returns whether it existed.
     pub fn delete(&mut self, id: &str) -> bool {
         match self.ids.remove(id) {
             Some(slot) => {
-                self.records[slot as usize] = None;
-                self.free.push(slot);
+                self.tombstone(slot);
                 true
             }
             None => false,
@@ -109,6 +160,65 @@ impl Namespace {
         self.vectors.reserve(n * self.dimension);
         self.inv_norms.reserve(n);
     }
+
+    /// Builds the graph over every live record, on every core.
+    pub fn build_index(&mut self, params: HnswParams, metric: Metric) {
+        let mut graph = HnswGraph::new(params, 0x5EED_0000 ^ self.records.len() as u64);
+        let live: Vec<u32> = self.iter().map(|(slot, _)| slot).collect();
+        graph.insert_many(&live, &self.space(metric), build_threads());
+        // Free slots were never inserted; from now on slots are not reused.
+        self.free.clear();
+        self.unindexed.clear();
+        self.index = Some(graph);
+    }
+
+    /// Adopts a graph loaded from the snapshot (its nodes are this namespace's slots).
+    pub fn set_index(&mut self, graph: HnswGraph) {
+        self.free.clear();
+        self.unindexed.clear();
+        self.index = Some(graph);
+    }
+
+    /// Inserts the slots written since the last call into the graph (in parallel for many).
+    pub fn catch_up_index(&mut self, metric: Metric) {
+        if self.unindexed.is_empty() {
+            return;
+        }
+        let pending = std::mem::take(&mut self.unindexed);
+        let live: Vec<u32> = pending.into_iter().filter(|&s| self.records[s as usize].is_some()).collect();
+        let Some(mut graph) = self.index.take() else { return };
+        let threads = if live.len() >= PARALLEL_INSERT_MIN { build_threads() } else { 1 };
+        graph.insert_many(&live, &self.space(metric), threads);
+        self.index = Some(graph);
+    }
+
+    /// A copy with live records only, renumbered densely in slot order; the graph (if any)
+    /// drops its deleted nodes and repairs their neighbourhoods instead of being rebuilt.
+    pub fn compacted(&mut self, metric: Metric) -> Namespace {
+        self.catch_up_index(metric);
+        let mut out = Namespace::new(self.dimension);
+        out.reserve(self.len());
+        let mut remap = vec![None; self.records.len()];
+        for (slot, record) in self.records.iter().enumerate() {
+            if let Some(record) = record {
+                remap[slot] = Some(out.push_record(record.clone(), self.vector(slot as u32), self.inv_norms[slot]));
+            }
+        }
+        if let Some(graph) = &self.index {
+            let graph = graph.compacted(&remap, &out.space(metric));
+            out.index = Some(graph);
+        }
+        out
+    }
+
+    fn push_record(&mut self, record: Record, vector: &[f32], inv_norm: f32) -> u32 {
+        let slot = self.records.len() as u32;
+        self.ids.insert(record.id.clone(), slot);
+        self.records.push(Some(record));
+        self.vectors.extend_from_slice(vector);
+        self.inv_norms.push(inv_norm);
+        slot
+    }
 }
 
 #[cfg(test)]
@@ -121,7 +231,7 @@ mod tests {
     }
 
     #[test]
-    fn reuses_deleted_slots() {
+    fn reuses_deleted_slots_without_an_index() {
         let mut ns = Namespace::new(2);
         ns.upsert(rec("a"), &[1.0, 0.0]);
         ns.upsert(rec("b"), &[0.0, 1.0]);
@@ -132,5 +242,32 @@ mod tests {
         assert_eq!(ns.vector(ns.slot_of("c").unwrap()), &[3.0, 4.0]);
         assert!((ns.inv_norm(ns.slot_of("c").unwrap()) - 0.2).abs() < 1e-6);
         assert_eq!(ns.iter().map(|(_, r)| r.id.as_str()).collect::<Vec<_>>(), vec!["c", "b"]);
+    }
+
+    #[test]
+    fn keeps_indexed_vectors_stable_and_compacts_tombstones() {
+        let mut ns = Namespace::new(2);
+        for i in 0..50 {
+            ns.upsert(rec(&format!("r{i}")), &[i as f32, 1.0]);
+        }
+        ns.build_index(HnswParams::default(), Metric::L2);
+        let before = ns.slot_of("r3").unwrap();
+        ns.upsert(rec("r3"), &[3.0, 1.0]); // same vector: stays in place
+        assert_eq!(ns.slot_of("r3"), Some(before));
+        ns.upsert(rec("r3"), &[99.0, 1.0]); // new vector: fresh slot, old one tombstoned
+        assert_ne!(ns.slot_of("r3"), Some(before));
+        ns.delete("r4");
+        ns.upsert(rec("new"), &[7.0, 7.0]);
+        ns.catch_up_index(Metric::L2);
+        let graph = ns.index().unwrap();
+        assert!(!graph.contains(before));
+        assert!(graph.contains(ns.slot_of("new").unwrap()));
+        assert_eq!(ns.dead_slots(), 2);
+        let compact = ns.compacted(Metric::L2);
+        assert_eq!(compact.dead_slots(), 0);
+        assert_eq!(compact.len(), 50);
+        assert_eq!(compact.vector(compact.slot_of("r3").unwrap()), &[99.0, 1.0]);
+        compact.index().unwrap().check_integrity().unwrap();
+        assert_eq!(compact.index().unwrap().live_len(), 50);
     }
 }

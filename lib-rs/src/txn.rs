@@ -117,7 +117,7 @@ mod tests {
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join("t.vdb");
-        let opts = OpenOptions { dimension: Some(2), metric: None, read_only: false, sync: SyncMode::Full };
+        let opts = OpenOptions { dimension: Some(2), metric: None, read_only: false, sync: SyncMode::Full, ..Default::default() };
         let mut db = Database::open(&path, opts.clone()).unwrap();
         assert_eq!(db.commit_transaction(vec![up("a", true), del("a"), up("a", true), up("b", false)]).unwrap(), 4);
         let err = db.commit_transaction(vec![up("c", true), up("a", true)]).unwrap_err();

@@ -20,7 +20,7 @@ fn temp_path(name: &str) -> PathBuf {
 }
 
 fn opts(dimension: Option<usize>) -> OpenOptions {
-    OpenOptions { dimension, metric: Some(Metric::L2), read_only: false, sync: SyncMode::Full }
+    OpenOptions { dimension, metric: Some(Metric::L2), read_only: false, sync: SyncMode::Full, ..Default::default() }
 }
 
 fn upsert(ns: &str, id: &str, v: [f32; 2], n: f64) -> Upsert {
@@ -134,7 +134,7 @@ fn a_second_writer_is_locked_out_and_readers_replay_the_wal() {
     db.upsert_many(vec![upsert("", "a", [1.0, 0.0], 1.0)], false).unwrap();
     assert_eq!(Database::open(&path, opts(None)).err().unwrap().code, Code::Locked);
     drop(db);
-    let ro = OpenOptions { dimension: None, metric: None, read_only: true, sync: SyncMode::Full };
+    let ro = OpenOptions { dimension: None, metric: None, read_only: true, sync: SyncMode::Full, ..Default::default() };
     let r1 = Database::open(&path, ro.clone()).unwrap();
     let r2 = Database::open(&path, ro).unwrap();
     assert_eq!(r1.total_records(), 1);

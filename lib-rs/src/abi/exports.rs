@@ -85,21 +85,37 @@ pub unsafe extern "C" fn vl_close(handle: u64, out: *mut u64) -> i32 {
 /// `out` must point at three writable u64.
 #[no_mangle]
 pub unsafe extern "C" fn vl_info(handle: u64, out: *mut u64) -> i32 {
-    run(out, || {
-        with_db(handle, |db| {
-            let mut s = String::from("{\"path\":");
-            json::write_string(&db.path().display().to_string(), &mut s);
-            s.push_str(&format!(
-                ",\"dimension\":{},\"metric\":\"{}\",\"readOnly\":{},\"records\":{},\"walBytes\":{}}}",
-                db.dimension,
-                db.metric.name(),
-                db.read_only,
-                db.total_records(),
-                db.wal_len()
-            ));
-            Ok(Output::Bytes(s.into_bytes()))
-        })
-    })
+    run(out, || with_db(handle, |db| Ok(Output::Bytes(info_json(db).into_bytes()))))
+}
+
+/// What `db.stats()` reports: sizes, and per namespace its records and index state.
+fn info_json(db: &Database) -> String {
+    let mut s = String::from("{\"path\":");
+    json::write_string(&db.path().display().to_string(), &mut s);
+    s.push_str(&format!(
+        ",\"dimension\":{},\"metric\":\"{}\",\"readOnly\":{},\"records\":{},\"walBytes\":{},\"indexBuilds\":{},\"indexesLoaded\":{},\"namespaces\":{{",
+        db.dimension,
+        db.metric.name(),
+        db.read_only,
+        db.total_records(),
+        db.wal_len(),
+        db.index_builds,
+        db.indexes_loaded
+    ));
+    for (i, (name, ns)) in db.namespaces.iter().enumerate() {
+        if i > 0 {
+            s.push(',');
+        }
+        json::write_string(name, &mut s);
+        s.push(':');
+        let index = match ns.index() {
+            Some(g) => format!("{{\"nodes\":{},\"live\":{},\"bytes\":{}}}", g.len(), g.live_len(), g.memory_bytes()),
+            None => "null".to_string(),
+        };
+        s.push_str(&format!("{{\"records\":{},\"deadSlots\":{},\"index\":{index}}}", ns.len(), ns.dead_slots()));
+    }
+    s.push_str("}}");
+    s
 }
 
 /// Upserts (or, with `insert_only`, inserts) records: `vectors` holds every record's main
@@ -287,10 +303,12 @@ pub unsafe extern "C" fn vl_snapshot(handle: u64, dest: *const u8, dest_len: usi
 pub(crate) fn snapshot(handle: u64, dest: &str) -> Result<Output> {
     let dest = Path::new(dest);
     // The snapshot is encoded under the read lock, then written without holding it.
-    let bytes = with_db(handle, |db| {
+    let bytes = with_db_mut(handle, |db| {
         if dest == db.path() {
             return Err(Error::invalid("snapshot destination is the database itself"));
         }
+        // Dense slots let the snapshot carry the graphs instead of a rebuild at open.
+        db.compact_memory();
         Ok(db.snapshot_bytes())
     })?;
     crate::db::write_atomically(&crate::storage::DbPaths::new(dest), &bytes)?;

@@ -1,7 +1,7 @@
 //! `extern "C"` symbols for data management: transactions, backup and restore.
 //! Same conventions as `exports.rs`.
 
-use super::handles::{with_db, with_db_mut};
+use super::handles::with_db_mut;
 use super::{bytes_arg, f32_arg, run, str_arg, Output};
 use crate::error::Result;
 use crate::json::{self, Json};
@@ -54,7 +54,10 @@ pub unsafe extern "C" fn vl_backup(handle: u64, dir: *const u8, dir_len: usize, 
 }
 
 pub(crate) fn backup(handle: u64, dir: &str) -> Result<Output> {
-    with_db(handle, |db| Ok(Output::Bytes(crate::backup::backup(db, Path::new(dir))?.to_json().into_bytes())))
+    with_db_mut(handle, |db| {
+        db.compact_memory();
+        Ok(Output::Bytes(crate::backup::backup(db, Path::new(dir))?.to_json().into_bytes()))
+    })
 }
 
 /// Verifies the backup in `dir` and writes its database at `dest`.

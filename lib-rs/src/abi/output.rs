@@ -65,8 +65,14 @@ fn write_row(hit: &Hit, include_vectors: bool, out: &mut String) {
 
 fn stats_json(s: &SearchStats) -> String {
     format!(
-        "{{\"totalUs\":{},\"denseUs\":{},\"visited\":{},\"filtered\":{},\"candidates\":{},\"usedAnn\":false}}",
-        s.total_us, s.dense_us, s.visited, s.filtered, s.candidates
+        "{{\"totalUs\":{},\"denseUs\":{},\"visited\":{},\"filtered\":{},\"candidates\":{},\"usedAnn\":{},\"plan\":\"{}\"}}",
+        s.total_us,
+        s.dense_us,
+        s.visited,
+        s.filtered,
+        s.candidates,
+        s.used_ann,
+        s.plan.name()
     )
 }
 

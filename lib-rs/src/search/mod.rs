@@ -1,13 +1,15 @@
 //! The read path: search (exact scan for now), get, count and list.
 
 pub mod options;
+pub mod plan;
 
 use crate::db::{check_finite, Database};
 use crate::error::{Code, Error, Result};
 use crate::filter::FilterPlan;
 use crate::namespace::Namespace;
 use crate::record::Record;
-use crate::vector::flat::{self, ScanStats, TopK};
+use crate::vector::flat::{self, Candidate, ScanStats, TopK};
+use crate::vector::hnsw::HnswCounters;
 use options::{ListOptions, NamespaceSelection, SearchOptions};
 use std::time::Instant;
 
@@ -26,6 +28,10 @@ pub struct SearchStats {
     pub visited: usize,
     pub filtered: usize,
     pub candidates: usize,
+    /// Whether any namespace was searched through its HNSW graph.
+    pub used_ann: bool,
+    /// The plan of the last namespace searched (all of them when there is one).
+    pub plan: plan::Plan,
 }
 
 fn selected<'a>(db: &'a Database, sel: &NamespaceSelection) -> Vec<(&'a String, &'a Namespace)> {
@@ -43,8 +49,32 @@ pub fn search<'a>(db: &'a Database, query: &[f32], opts: &SearchOptions) -> Resu
     check_finite(query, "query vector")?;
     let mut top = TopK::new(opts.k);
     let mut scan_stats = ScanStats::default();
+    let mut used_ann = false;
+    let mut last_plan = plan::Plan::Exact;
     for (name, ns) in selected(db, &opts.namespaces) {
-        flat::scan(ns, name, db.metric, query, opts.filter.as_ref(), &mut top, &mut scan_stats);
+        let chosen = plan::choose(db, ns, opts);
+        last_plan = chosen.plan;
+        match (chosen.plan, ns.index()) {
+            (plan::Plan::Ann, Some(graph)) => {
+                used_ann = true;
+                let filter = opts.filter.as_ref();
+                let accept = |slot: u32| match (filter, ns.record(slot)) {
+                    (_, None) => false,
+                    (None, Some(_)) => true,
+                    (Some(p), Some(r)) => p.matches(&r.metadata),
+                };
+                let mut counters = HnswCounters::default();
+                let found = graph.search(query, opts.k, chosen.ef, &ns.space(db.metric), &accept, &mut counters);
+                scan_stats.visited += counters.visited;
+                scan_stats.filtered += counters.filtered;
+                for (score, slot) in found {
+                    if let Some(r) = ns.record(slot) {
+                        top.push(Candidate { score, namespace: name, id: &r.id, slot });
+                    }
+                }
+            }
+            _ => flat::scan(ns, name, db.metric, query, opts.filter.as_ref(), &mut top, &mut scan_stats),
+        }
     }
     let hits: Vec<Hit<'a>> = top
         .into_sorted()
@@ -61,6 +91,8 @@ pub fn search<'a>(db: &'a Database, query: &[f32], opts: &SearchOptions) -> Resu
         visited: scan_stats.visited,
         filtered: scan_stats.filtered,
         candidates: hits.len(),
+        used_ann,
+        plan: last_plan,
     };
     Ok((hits, stats))
 }

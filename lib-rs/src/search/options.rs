@@ -25,6 +25,10 @@ impl NamespaceSelection {
 
 pub struct SearchOptions {
     pub k: usize,
+    /// Force an exact scan.
+    pub exact: bool,
+    /// HNSW search effort for this query.
+    pub ef_search: Option<usize>,
     pub filter: Option<FilterPlan>,
     pub namespaces: NamespaceSelection,
     pub include_vectors: bool,
@@ -120,10 +124,15 @@ impl SearchOptions {
     pub fn from_json(j: &Json) -> Result<SearchOptions> {
         check_keys(j, &["k", "filter", "namespace", "namespaces", "includeVectors", "exact", "efSearch"], "search")?;
         let k = int_opt(j, "k", 10, 1)?;
-        bool_opt(j, "exact")?;
-        int_opt(j, "efSearch", 0, 1)?;
+        let exact = bool_opt(j, "exact")?;
+        let ef_search = match int_opt(j, "efSearch", 0, 1)? {
+            0 => None,
+            ef => Some(ef),
+        };
         Ok(SearchOptions {
             k,
+            exact,
+            ef_search,
             filter: filter_opt(j)?,
             namespaces: namespaces_opt(j)?,
             include_vectors: bool_opt(j, "includeVectors")?,

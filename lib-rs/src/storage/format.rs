@@ -19,6 +19,8 @@
 //!              records (id, metadata JSON, sparse terms, named vectors; see record.rs)
 //!   3 VECTORS  the main vectors of every namespace, in RECORDS order, as contiguous f32:
 //!              64-byte aligned so they can be used in place
+//!   4 INDEXES  optional: varint count, then per namespace: name and its HNSW graph
+//!              (vector/hnsw/persist.rs), whose node ids are the namespace's RECORDS order
 //! Footer at the footer offset
 //!   per section: kind u32, zero u32, offset u64, length u64, CRC32C u32, zero u32 (32 bytes)
 //!   CRC32C of the section table u32
@@ -32,6 +34,7 @@ use crate::codec::{Reader, Writer};
 use crate::error::{Code, Error, Result};
 use crate::namespace::Namespace;
 use crate::record::Record;
+use crate::vector::hnsw::HnswGraph;
 use crate::vector::Metric;
 use std::collections::BTreeMap;
 
@@ -43,6 +46,7 @@ const SECTION_ENTRY_LEN: usize = 32;
 const SECTION_SCHEMA: u32 = 1;
 const SECTION_RECORDS: u32 = 2;
 const SECTION_VECTORS: u32 = 3;
+const SECTION_INDEXES: u32 = 4;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct SnapshotHeader {
@@ -55,6 +59,7 @@ pub struct LoadedNamespace {
     pub name: String,
     pub records: Vec<Record>,
     pub vectors: Vec<f32>,
+    pub index: Option<HnswGraph>,
 }
 
 pub struct Snapshot {
@@ -88,7 +93,28 @@ pub fn encode(
             vectors.f32s(ns.vector(slot));
         }
     }
-    assemble(header, &[(SECTION_SCHEMA, schema.buf), (SECTION_RECORDS, records.buf), (SECTION_VECTORS, vectors.buf)])
+    // A graph is stored only when its node ids equal the RECORDS order (no tombstones, no
+    // pending inserts); otherwise it is rebuilt at open. `compact` makes sure it is.
+    let stored: Vec<(&String, &HnswGraph)> = live
+        .iter()
+        .filter(|(_, ns)| ns.dead_slots() == 0 && ns.index_is_current())
+        .filter_map(|(name, ns)| ns.index().map(|g| (*name, g)))
+        .collect();
+    let mut indexes = Writer::new();
+    indexes.varint(stored.len() as u64);
+    for (name, graph) in stored {
+        indexes.str(name);
+        graph.encode(&mut indexes);
+    }
+    assemble(
+        header,
+        &[
+            (SECTION_SCHEMA, schema.buf),
+            (SECTION_RECORDS, records.buf),
+            (SECTION_VECTORS, vectors.buf),
+            (SECTION_INDEXES, indexes.buf),
+        ],
+    )
 }
 
 fn assemble(header: &SnapshotHeader, sections: &[(u32, Vec<u8>)]) -> Vec<u8> {
@@ -203,10 +229,28 @@ pub fn decode(bytes: &[u8], file: &str) -> Result<Snapshot> {
         }
         let mut vecs = Vec::new();
         v.f32s_into(count * dim, &mut vecs)?;
-        namespaces.push(LoadedNamespace { name, records: recs, vectors: vecs });
+        namespaces.push(LoadedNamespace { name, records: recs, vectors: vecs, index: None });
     }
     if !r.at_end() || !v.at_end() {
         return Err(Error::corrupt(file, records_off, "sections hold more data than their counts say"));
+    }
+    if let Some((off, bytes)) = find(SECTION_INDEXES) {
+        let mut r = Reader::new(bytes, off, file);
+        for _ in 0..r.len(2)? {
+            let at = r.pos();
+            let name = r.str()?;
+            let ns = namespaces
+                .iter_mut()
+                .find(|n| n.name == name)
+                .ok_or_else(|| Error::corrupt(file, off + at as u64, format!("index for unknown namespace {name:?}")))?;
+            if ns.index.is_some() {
+                return Err(Error::corrupt(file, off + at as u64, format!("two indexes for namespace {name:?}")));
+            }
+            ns.index = Some(HnswGraph::decode(&mut r, ns.records.len())?);
+        }
+        if !r.at_end() {
+            return Err(Error::corrupt(file, off, "INDEXES section holds more data than its count says"));
+        }
     }
     Ok(Snapshot { header, named_dims, namespaces })
 }

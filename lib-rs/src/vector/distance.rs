@@ -95,6 +95,21 @@ pub fn l2_squared(a: &[f32], b: &[f32]) -> f32 {
     l2_squared_portable(a, b)
 }
 
+/// Asks the CPU to start loading the cache line holding `ptr` into L1 (a hint; a no-op
+/// off x86-64). The graph search issues it for the next neighbour's vector while it
+/// scores the current one, hiding part of the memory latency.
+#[inline(always)]
+pub fn prefetch(ptr: *const u8) {
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: a prefetch never faults and reads nothing architecturally, so any address,
+    // even a dangling or null one, is allowed; SSE is part of the x86-64 baseline.
+    unsafe {
+        std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(ptr.cast::<i8>())
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = ptr;
+}
+
 #[cfg(target_arch = "x86_64")]
 #[inline]
 fn has_avx2_fma() -> bool {

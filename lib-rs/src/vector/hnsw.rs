@@ -1,1 +1,0 @@
-//! The HNSW graph (Malkov & Yashunin). Being written; see the module docs once it lands.

@@ -1,0 +1,382 @@
+//! The HNSW graph (Malkov & Yashunin, "Efficient and robust approximate nearest neighbor
+//! search using Hierarchical Navigable Small World graphs", 2016/2018).
+//!
+//! Nodes are the namespace's vector slots (`u32`, dense from 0); the graph stores links
+//! only and reads vectors through a [`Space`], so vectors live once, in the namespace.
+//!
+//! Layout, chosen for the search's memory traffic:
+//! - level 0 is one flat array with a fixed stride per node: `[count, n0, n1, .. n(2M-1)]`,
+//!   so a node's list is one contiguous read and a node id is its address;
+//! - the upper levels (about 1 node in M reaches level 1) live in a second flat array,
+//!   `level` blocks of `[count, n0 .. n(M-1)]` per node, found through `upper_start`;
+//! - links are `AtomicU32`, written under a striped lock per node and read without one:
+//!   on x86-64 a relaxed load is a plain load, so the finished graph is searched at full
+//!   speed, and during a parallel build a reader sees an older or newer list, never an
+//!   invalid id (every value ever written is a node id).
+//!
+//! The files: `build.rs` (insert, the neighbour heuristic, parallel bulk insert),
+//! `search.rs` (greedy descent, the ef-search with the filter inside, scratch buffers),
+//! `compact.rs` (dropping deleted nodes and repairing their neighbourhoods),
+//! `persist.rs` (binary format and its validation).
+
+mod build;
+mod compact;
+mod persist;
+mod search;
+#[cfg(test)]
+mod tests;
+
+use super::distance::{self, Metric};
+use std::collections::HashSet;
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use std::sync::{Mutex, MutexGuard};
+
+pub use search::HnswCounters;
+
+/// Build parameters. `m` is the number of links a node gets per level (twice that on
+/// level 0); `ef_construction` is the candidate list size used while inserting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HnswParams {
+    pub m: usize,
+    pub ef_construction: usize,
+}
+
+impl Default for HnswParams {
+    fn default() -> Self {
+        HnswParams { m: 16, ef_construction: 200 }
+    }
+}
+
+/// Bounds on `m`: below 2 the level distribution degenerates (mL = 1/ln M), above
+/// `MAX_M` a node's link block stops being a sensible unit.
+pub const MIN_M: usize = 2;
+pub const MAX_M: usize = 512;
+/// Levels are capped so they fit a byte with room for flags; reaching it needs about
+/// M^30 nodes.
+pub const MAX_LEVEL: usize = 30;
+
+/// Where the graph reads vectors: ids are the namespace's slot numbers.
+pub trait Space: Sync {
+    fn dim(&self) -> usize;
+    /// score(query, id): higher is better (cosine similarity, dot, or -L2), exactly as
+    /// `distance::score`.
+    fn score(&self, query: &[f32], inv_norm_query: f32, id: u32) -> f32;
+    fn vector(&self, id: u32) -> &[f32];
+    fn inv_norm(&self, id: u32) -> f32;
+    fn metric(&self) -> Metric;
+}
+
+/// A [`Space`] over borrowed slot-major vectors and their inverse norms, the layout
+/// `Namespace::raw_vectors` returns.
+pub struct SliceSpace<'a> {
+    pub vectors: &'a [f32],
+    pub inv_norms: &'a [f32],
+    pub dim: usize,
+    pub metric: Metric,
+}
+
+impl Space for SliceSpace<'_> {
+    fn dim(&self) -> usize {
+        self.dim
+    }
+    #[inline]
+    fn score(&self, query: &[f32], inv_norm_query: f32, id: u32) -> f32 {
+        distance::score(self.metric, query, inv_norm_query, self.vector(id), self.inv_norms[id as usize])
+    }
+    #[inline]
+    fn vector(&self, id: u32) -> &[f32] {
+        let start = id as usize * self.dim;
+        &self.vectors[start..start + self.dim]
+    }
+    #[inline]
+    fn inv_norm(&self, id: u32) -> f32 {
+        self.inv_norms[id as usize]
+    }
+    fn metric(&self) -> Metric {
+        self.metric
+    }
+}
+
+/// `levels[id]` of a slot that was never inserted.
+const ABSENT: u8 = u8::MAX;
+/// The packed entry point of an empty graph.
+const NO_ENTRY: u64 = u64::MAX;
+/// Link lists are guarded by a fixed array of locks, node `i` by lock `i % LOCK_STRIPES`:
+/// a writer holds one at a time, so stripes cannot deadlock, and 4096 of them make two
+/// builders collide rarely.
+const LOCK_STRIPES: usize = 4096;
+
+/// The graph. `Send + Sync`: searches take `&self` and may run concurrently.
+pub struct HnswGraph {
+    params: HnswParams,
+    /// 1/ln(M): the level of a new node is floor(-ln(U) * ml).
+    ml: f64,
+    /// Top level per slot, `ABSENT` for slots never inserted.
+    levels: Vec<u8>,
+    /// Deleted nodes still carry links (search walks through them) but are never returned.
+    deleted: Vec<bool>,
+    live: usize,
+    /// Level 0: `stride0 = 1 + 2M` words per slot.
+    links0: Vec<AtomicU32>,
+    stride0: usize,
+    /// Levels 1..=level of node `i` start at `upper_start[i]`, `stride1 = 1 + M` words each.
+    upper: Vec<AtomicU32>,
+    upper_start: Vec<u32>,
+    stride1: usize,
+    /// `(level << 32) | id` of the entry point, or `NO_ENTRY`.
+    entry: AtomicU64,
+    /// Held by an insert that raises the top level, for its whole insertion.
+    entry_lock: Mutex<()>,
+    locks: Box<[Mutex<()>]>,
+    /// splitmix64 state for levels: single-threaded builds are reproducible from the seed.
+    rng: u64,
+}
+
+impl std::fmt::Debug for HnswGraph {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HnswGraph")
+            .field("params", &self.params)
+            .field("slots", &self.len())
+            .field("live", &self.live)
+            .field("entry", &self.entry_point())
+            .finish()
+    }
+}
+
+impl HnswGraph {
+    pub fn new(params: HnswParams, seed: u64) -> HnswGraph {
+        let m = params.m.clamp(MIN_M, MAX_M);
+        let params = HnswParams { m, ef_construction: params.ef_construction.max(m) };
+        HnswGraph {
+            params,
+            ml: 1.0 / (m as f64).ln(),
+            levels: Vec::new(),
+            deleted: Vec::new(),
+            live: 0,
+            links0: Vec::new(),
+            stride0: 1 + 2 * m,
+            upper: Vec::new(),
+            upper_start: Vec::new(),
+            stride1: 1 + m,
+            entry: AtomicU64::new(NO_ENTRY),
+            entry_lock: Mutex::new(()),
+            locks: (0..LOCK_STRIPES).map(|_| Mutex::new(())).collect(),
+            rng: seed,
+        }
+    }
+
+    /// The parameters in effect (`m` clamped to `MIN_M..=MAX_M`, `ef_construction >= m`).
+    pub fn params(&self) -> HnswParams {
+        self.params
+    }
+
+    /// Node slots: one past the highest id inserted (deleted and never-used slots count).
+    pub fn len(&self) -> usize {
+        self.levels.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.levels.is_empty()
+    }
+
+    /// Nodes inserted and not deleted.
+    pub fn live_len(&self) -> usize {
+        self.live
+    }
+
+    /// Inserted and not deleted.
+    pub fn contains(&self, id: u32) -> bool {
+        self.is_present(id) && !self.deleted[id as usize]
+    }
+
+    /// Marks a node deleted: never returned by search, still used for navigation until
+    /// `compacted` drops it. Unknown or already deleted ids are ignored.
+    pub fn mark_deleted(&mut self, id: u32) {
+        if self.contains(id) {
+            self.deleted[id as usize] = true;
+            self.live -= 1;
+        }
+    }
+
+    /// Bytes held by the graph's arrays (not the vectors, which the namespace owns).
+    pub fn memory_bytes(&self) -> usize {
+        self.levels.capacity()
+            + self.deleted.capacity()
+            + 4 * (self.links0.capacity() + self.upper.capacity() + self.upper_start.capacity())
+    }
+
+    fn is_present(&self, id: u32) -> bool {
+        self.levels.get(id as usize).is_some_and(|&l| l != ABSENT)
+    }
+
+    fn max_links(&self, level: usize) -> usize {
+        if level == 0 {
+            2 * self.params.m
+        } else {
+            self.params.m
+        }
+    }
+
+    /// The entry point and the top level, `None` for an empty graph.
+    fn entry_point(&self) -> Option<(u32, usize)> {
+        match self.entry.load(Ordering::Acquire) {
+            NO_ENTRY => None,
+            packed => Some((packed as u32, (packed >> 32) as usize)),
+        }
+    }
+
+    fn set_entry_point(&self, entry: Option<(u32, usize)>) {
+        let packed = entry.map_or(NO_ENTRY, |(id, level)| ((level as u64) << 32) | id as u64);
+        self.entry.store(packed, Ordering::Release);
+    }
+
+    /// The whole block of `id` at `level`: `[count, links..]`. The node must reach `level`.
+    #[inline]
+    fn block(&self, id: u32, level: usize) -> &[AtomicU32] {
+        if level == 0 {
+            let start = id as usize * self.stride0;
+            &self.links0[start..start + self.stride0]
+        } else {
+            let start = self.upper_start[id as usize] as usize + (level - 1) * self.stride1;
+            &self.upper[start..start + self.stride1]
+        }
+    }
+
+    /// The current links of `id` at `level`. Without the node's lock this may be a list
+    /// that is being rewritten; every id in it is still a node.
+    #[inline]
+    fn links(&self, id: u32, level: usize) -> &[AtomicU32] {
+        let block = self.block(id, level);
+        let count = (block[0].load(Ordering::Acquire) as usize).min(block.len() - 1);
+        &block[1..1 + count]
+    }
+
+    /// Replaces the links of `id` at `level`; the caller holds the node's lock.
+    fn write_links(&self, id: u32, level: usize, ids: &[u32]) {
+        let block = self.block(id, level);
+        debug_assert!(ids.len() < block.len());
+        for (slot, &n) in block[1..].iter().zip(ids) {
+            slot.store(n, Ordering::Relaxed);
+        }
+        block[0].store(ids.len() as u32, Ordering::Release);
+    }
+
+    fn lock(&self, id: u32) -> MutexGuard<'_, ()> {
+        // A panic in another builder cannot leave a list invalid (every stored value is
+        // a node id), so a poisoned lock is still usable.
+        self.locks[id as usize % LOCK_STRIPES].lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The next level from the seeded generator: floor(-ln(U) * mL), U uniform in (0, 1].
+    fn random_level(&mut self) -> usize {
+        self.rng = self.rng.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.rng;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^= z >> 31;
+        let u = ((z >> 11) as f64 + 1.0) / (1u64 << 53) as f64;
+        ((-u.ln() * self.ml) as usize).min(MAX_LEVEL)
+    }
+
+    /// Makes room for slot `id`; new slots are absent and unlinked.
+    fn grow_to(&mut self, slots: usize) {
+        if slots <= self.levels.len() {
+            return;
+        }
+        self.levels.resize(slots, ABSENT);
+        self.deleted.resize(slots, false);
+        self.upper_start.resize(slots, 0);
+        self.links0.resize_with(slots * self.stride0, || AtomicU32::new(0));
+    }
+
+    /// Registers `id` before it is linked: a new node draws its level and gets empty link
+    /// blocks (returns true); a present one (a reused slot whose vector changed) keeps its
+    /// level and will be relinked (returns false). Either way it is live afterwards.
+    fn prepare(&mut self, id: u32) -> bool {
+        self.grow_to(id as usize + 1);
+        let i = id as usize;
+        if self.levels[i] == ABSENT {
+            let level = self.random_level();
+            self.place(id, level);
+            true
+        } else {
+            if self.deleted[i] {
+                self.deleted[i] = false;
+                self.live += 1;
+            }
+            false
+        }
+    }
+
+    /// Registers absent slot `id` as a live node on levels `0..=level`, with empty lists.
+    fn place(&mut self, id: u32, level: usize) {
+        self.levels[id as usize] = level as u8;
+        if level > 0 {
+            self.upper_start[id as usize] = u32::try_from(self.upper.len()).expect("upper-level links exceed 2^32 words");
+            let words = level * self.stride1;
+            self.upper.resize_with(self.upper.len() + words, || AtomicU32::new(0));
+        }
+        self.live += 1;
+    }
+
+    /// Every link points at a present node on that level, no self links, no duplicates,
+    /// degrees within bounds, levels and the entry point consistent, counts right.
+    pub fn check_integrity(&self) -> std::result::Result<(), String> {
+        let n = self.len();
+        let mut top: Option<usize> = None;
+        let mut live = 0;
+        for id in 0..n as u32 {
+            let level = self.levels[id as usize];
+            if level == ABSENT {
+                if self.block(id, 0)[0].load(Ordering::Relaxed) != 0 {
+                    return Err(format!("absent slot {id} has level-0 links"));
+                }
+                continue;
+            }
+            let level = level as usize;
+            if level > MAX_LEVEL {
+                return Err(format!("node {id} has level {level} > {MAX_LEVEL}"));
+            }
+            if !self.deleted[id as usize] {
+                live += 1;
+            }
+            top = top.max(Some(level));
+            if level > 0 && self.upper_start[id as usize] as usize + level * self.stride1 > self.upper.len() {
+                return Err(format!("node {id}: upper link blocks run past the array"));
+            }
+            for lc in 0..=level {
+                self.check_list(id, lc)?;
+            }
+        }
+        if live != self.live {
+            return Err(format!("live count {} but {live} live nodes", self.live));
+        }
+        match (self.entry_point(), top) {
+            (None, None) => Ok(()),
+            (Some((e, el)), Some(t)) if self.is_present(e) && self.levels[e as usize] as usize == el && el == t => Ok(()),
+            (entry, top) => Err(format!("entry point {entry:?} does not match the top level {top:?}")),
+        }
+    }
+
+    fn check_list(&self, id: u32, lc: usize) -> std::result::Result<(), String> {
+        let block = self.block(id, lc);
+        let count = block[0].load(Ordering::Relaxed) as usize;
+        if count > self.max_links(lc) {
+            return Err(format!("node {id} level {lc}: {count} links > {}", self.max_links(lc)));
+        }
+        let mut seen = HashSet::new();
+        for a in &block[1..1 + count] {
+            let to = a.load(Ordering::Relaxed);
+            if to == id {
+                return Err(format!("node {id} level {lc}: links to itself"));
+            }
+            if !self.is_present(to) || (self.levels[to as usize] as usize) < lc {
+                return Err(format!("node {id} level {lc}: link to {to}, which is not on that level"));
+            }
+            if !seen.insert(to) {
+                return Err(format!("node {id} level {lc}: duplicate link to {to}"));
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,298 @@
+//! Searching the graph: greedy descent through the upper levels, then the ef-search
+//! (Algorithm 2 of the paper) on level 0 with the filter evaluated inside. The buffers a
+//! search needs (visited marks, two heaps) live in a per-thread pool, so a search
+//! allocates only its result.
+
+use super::{HnswGraph, Space};
+use crate::vector::distance;
+use std::cell::RefCell;
+use std::cmp::{Ordering, Reverse};
+use std::collections::BinaryHeap;
+use std::sync::atomic::Ordering as Mem;
+
+/// What a search did, for `searchWithStats`.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct HnswCounters {
+    /// Vectors scored.
+    pub visited: usize,
+    /// Nodes the filter rejected (deleted nodes are not counted).
+    pub filtered: usize,
+}
+
+/// A node with its score against the current query. "Greater" means better: higher
+/// score, then the lower id, so equal scores order the same way on every run.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Near {
+    pub score: f32,
+    pub id: u32,
+}
+
+impl Ord for Near {
+    #[inline]
+    fn cmp(&self, other: &Self) -> Ordering {
+        self.score.total_cmp(&other.score).then_with(|| other.id.cmp(&self.id))
+    }
+}
+impl PartialOrd for Near {
+    #[inline]
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl PartialEq for Near {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other) == Ordering::Equal
+    }
+}
+impl Eq for Near {}
+
+/// The query vector with its inverse norm (used by cosine).
+pub(super) struct Query<'a> {
+    pub v: &'a [f32],
+    pub inv: f32,
+}
+
+/// Visited marks stamped with an epoch: starting a search bumps the epoch instead of
+/// clearing the array, which is wiped only when the 16-bit epoch wraps.
+#[derive(Default)]
+pub(super) struct Visited {
+    marks: Vec<u16>,
+    epoch: u16,
+}
+
+impl Visited {
+    pub fn reset(&mut self, slots: usize) {
+        if self.marks.len() < slots {
+            self.marks.resize(slots, 0);
+        }
+        self.epoch = self.epoch.wrapping_add(1);
+        if self.epoch == 0 {
+            self.marks.fill(0);
+            self.epoch = 1;
+        }
+    }
+
+    /// Marks `id`; false if it was already marked in this epoch.
+    #[inline]
+    pub fn insert(&mut self, id: u32) -> bool {
+        let mark = &mut self.marks[id as usize];
+        let fresh = *mark != self.epoch;
+        *mark = self.epoch;
+        fresh
+    }
+}
+
+/// Everything a search or an insertion needs besides the graph, reused across calls.
+#[derive(Default)]
+pub(super) struct Scratch {
+    pub visited: Visited,
+    /// The frontier, best first.
+    candidates: BinaryHeap<Near>,
+    /// The best `ef` accepted nodes, worst on top.
+    results: BinaryHeap<Reverse<Near>>,
+    /// Unvisited neighbours of the node being expanded.
+    batch: Vec<u32>,
+    /// Insertion buffers (see build.rs).
+    pub found: Vec<Near>,
+    pub neighbours: Vec<u32>,
+    pub scored: Vec<Near>,
+    pub selected: Vec<u32>,
+    pub pruned: Vec<u32>,
+}
+
+impl Scratch {
+    /// Moves the results of the last `search_layer` into `out`, best first.
+    pub fn take_results(&mut self, out: &mut Vec<Near>) {
+        out.clear();
+        out.extend(self.results.drain().map(|r| r.0));
+        out.sort_unstable_by(|a, b| b.cmp(a));
+    }
+}
+
+thread_local! {
+    /// A stack rather than one slot: a filter callback may itself search (another
+    /// namespace), and each nesting level then gets its own buffers.
+    static POOL: RefCell<Vec<Scratch>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Runs `f` with this thread's scratch buffers.
+pub(super) fn with_scratch<R>(f: impl FnOnce(&mut Scratch) -> R) -> R {
+    let mut scratch = POOL.try_with(|p| p.borrow_mut().pop()).ok().flatten().unwrap_or_default();
+    let out = f(&mut scratch);
+    let _ = POOL.try_with(|p| p.borrow_mut().push(scratch));
+    out
+}
+
+/// How much of a vector to prefetch: the hardware prefetcher follows a stream once it
+/// has seen a few lines, so the head of a long vector is enough.
+const PREFETCH_BYTES: usize = 512;
+
+#[inline]
+fn prefetch_vector(v: &[f32]) {
+    let p = v.as_ptr().cast::<u8>();
+    let bytes = std::mem::size_of_val(v).min(PREFETCH_BYTES);
+    let mut off = 0;
+    while off < bytes {
+        distance::prefetch(p.wrapping_add(off));
+        off += 64;
+    }
+}
+
+fn variant() -> u32 {
+    static V: std::sync::OnceLock<u32> = std::sync::OnceLock::new();
+    *V.get_or_init(|| std::env::var("HNSW_VARIANT").ok().and_then(|v| v.parse().ok()).unwrap_or(0))
+}
+
+#[inline]
+fn prefetch_bytes(v: &[f32], max: usize) {
+    let p = v.as_ptr().cast::<u8>();
+    let bytes = std::mem::size_of_val(v).min(max);
+    let mut off = 0;
+    while off < bytes {
+        distance::prefetch(p.wrapping_add(off));
+        off += 64;
+    }
+}
+
+impl HnswGraph {
+    /// The best `k` accepted nodes, best first, as (score, id). `accept` is the metadata
+    /// filter, evaluated inside the search: rejected nodes are walked through but never
+    /// enter the result set, and the search goes on until it holds `ef` accepted nodes
+    /// (or the reachable graph is exhausted). `ef` is raised to `k` if smaller.
+    pub fn search(
+        &self,
+        query: &[f32],
+        k: usize,
+        ef: usize,
+        space: &dyn Space,
+        accept: &dyn Fn(u32) -> bool,
+        counters: &mut HnswCounters,
+    ) -> Vec<(f32, u32)> {
+        let Some((entry, top)) = self.entry_point() else { return Vec::new() };
+        if k == 0 {
+            return Vec::new();
+        }
+        let q = Query { v: query, inv: distance::inverse_norm(query) };
+        let mut cur = Near { score: space.score(q.v, q.inv, entry), id: entry };
+        counters.visited += 1;
+        for level in (1..=top).rev() {
+            cur = self.greedy(&q, space, cur, level, &mut counters.visited);
+        }
+        let deleted = &self.deleted;
+        let filtered = &mut counters.filtered;
+        with_scratch(|s| {
+            let accept_node = |id: u32| {
+                if deleted[id as usize] {
+                    false
+                } else if accept(id) {
+                    true
+                } else {
+                    *filtered += 1;
+                    false
+                }
+            };
+            counters.visited += self.search_layer(&q, space, &[cur], ef.max(k), 0, s, accept_node);
+            let mut best = std::mem::take(&mut s.found);
+            s.take_results(&mut best);
+            let out = best.iter().take(k).map(|n| (n.score, n.id)).collect();
+            s.found = best;
+            out
+        })
+    }
+
+    /// Greedy walk on one level: moves to the best neighbour while that improves.
+    pub(super) fn greedy(&self, q: &Query, space: &dyn Space, mut cur: Near, level: usize, visited: &mut usize) -> Near {
+        loop {
+            let mut best = cur;
+            for link in self.links(cur.id, level) {
+                let id = link.load(Mem::Relaxed);
+                let score = space.score(q.v, q.inv, id);
+                *visited += 1;
+                if score > best.score {
+                    best = Near { score, id };
+                }
+            }
+            if best.id == cur.id {
+                return cur;
+            }
+            cur = best;
+        }
+    }
+
+    /// The ef-search on one level from `seeds`; the best `ef` nodes for which `accept`
+    /// holds are left in `s.results` (read them with `take_results`). The frontier takes
+    /// every node better than the current `ef`-th result, accepted or not, so a selective
+    /// filter widens the walk instead of ending it. Returns the number of vectors scored.
+    pub(super) fn search_layer<A: FnMut(u32) -> bool>(
+        &self,
+        q: &Query,
+        space: &dyn Space,
+        seeds: &[Near],
+        ef: usize,
+        level: usize,
+        s: &mut Scratch,
+        mut accept: A,
+    ) -> usize {
+        let Scratch { visited, candidates, results, batch, .. } = s;
+        visited.reset(self.len());
+        candidates.clear();
+        results.clear();
+        for &seed in seeds {
+            if visited.insert(seed.id) {
+                candidates.push(seed);
+                if accept(seed.id) {
+                    results.push(Reverse(seed));
+                    if results.len() > ef {
+                        results.pop();
+                    }
+                }
+            }
+        }
+        let mut scored = 0;
+        while let Some(c) = candidates.pop() {
+            if results.len() >= ef && results.peek().is_some_and(|w| c.score < w.0.score) {
+                break;
+            }
+            batch.clear();
+            for link in self.links(c.id, level) {
+                let id = link.load(Mem::Relaxed);
+                if visited.insert(id) {
+                    batch.push(id);
+                }
+            }
+            let variant = variant();
+            match variant {
+                1 => batch.iter().for_each(|&n| prefetch_bytes(space.vector(n), 128)),
+                2 => batch.iter().for_each(|&n| prefetch_bytes(space.vector(n), 1 << 20)),
+                _ => {}
+            }
+            if let Some(&first) = batch.first() {
+                prefetch_bytes(space.vector(first), if variant == 0 { PREFETCH_BYTES } else { 1 << 20 });
+            }
+            for i in 0..batch.len() {
+                if let Some(&next) = batch.get(i + 1) {
+                    match variant {
+                        0 => prefetch_vector(space.vector(next)),
+                        3 => {}
+                        _ => prefetch_bytes(space.vector(next), 1 << 20),
+                    }
+                }
+                let id = batch[i];
+                let score = space.score(q.v, q.inv, id);
+                scored += 1;
+                let worst = if results.len() >= ef { results.peek().map_or(f32::NEG_INFINITY, |w| w.0.score) } else { f32::NEG_INFINITY };
+                if results.len() < ef || score > worst {
+                    let near = Near { score, id };
+                    candidates.push(near);
+                    if accept(id) {
+                        results.push(Reverse(near));
+                        if results.len() > ef {
+                            results.pop();
+                        }
+                    }
+                }
+            }
+        }
+        scored
+    }
+}
