@@ -133,6 +133,8 @@ export interface DecodedRow {
   metadata: Metadata;
   sparse: SparseVector | null;
   named: Record<string, number[]> | null;
+  /** With `explain: true`: how the score was made (without `fusion`, which TypeScript adds). */
+  explain: Record<string, unknown> | undefined;
   score: number;
   vector: Float32Array | undefined;
 }
@@ -159,7 +161,14 @@ export function decodeRows(bytes: Uint8Array): { rows: DecodedRow[]; stats?: Rec
     offset += count * dim * 4;
   }
   const parsed = JSON.parse(decoder.decode(bytes.subarray(offset, offset + jsonLen)));
-  const raw = parsed.rows as [string, string, Metadata, SparseVector | null, Record<string, number[]> | null][];
+  const raw = parsed.rows as [
+    string,
+    string,
+    Metadata,
+    SparseVector | null,
+    Record<string, number[]> | null,
+    Record<string, unknown>?,
+  ][];
   const rows: DecodedRow[] = new Array(raw.length);
   for (let i = 0; i < raw.length; i++) {
     const r = raw[i];
@@ -169,6 +178,7 @@ export function decodeRows(bytes: Uint8Array): { rows: DecodedRow[]; stats?: Rec
       metadata: r[2],
       sparse: r[3],
       named: r[4],
+      explain: r[5],
       score: scores ? scores[i] : 0,
       vector: vectors ? vectors.subarray(i * dim, (i + 1) * dim) : undefined,
     };

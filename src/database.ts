@@ -12,6 +12,7 @@ import type {
   BulkIngestOptions,
   CountOptions,
   DatabaseStats,
+  Explain,
   Filter,
   GetOptions,
   ListOptions,
@@ -32,6 +33,9 @@ const ASYNC_WRITE_RECORDS = 256;
 
 /** bulkIngest packs records in slices of this many between yields to the event loop. */
 const PACK_SLICE = 1_000;
+
+/** The query of a keyword-only search: no dense vector. */
+const EMPTY_QUERY = new Float32Array(0);
 
 const OPEN_KEYS = new Set(["dimension", "metric", "readOnly", "lockTimeoutMs", "sync", "hnsw", "annThreshold"]);
 
@@ -349,30 +353,43 @@ export class Database {
 
   #search(query: Vector | null, options: SearchOptions): { results: SearchResult[]; stats: SearchStats } {
     const h = this.#h();
-    if (query === null) {
-      throw new VectLiteError("INVALID_ARGUMENT", "a null query (keyword-only search) is not supported by this version yet");
+    // A null query is a keyword search; it crosses as an empty vector.
+    const q = query === null ? EMPTY_QUERY : toF32(query, "query");
+    if (query !== null && q.length === 0) {
+      throw new VectLiteError("DIMENSION_MISMATCH", `query has 0 values, the database has dimension ${this.#info.dimension}`);
     }
-    const q = toF32(query, "query");
     checkOptions(options, "search");
     const opts = utf8(JSON.stringify(options));
     const { rows, stats } = decodeRows(call(this.#lib, "vl_search", h, q, q.length, opts, opts.length).bytes!);
+    const fusion = options.sparse && query !== null ? (options.fusion ?? "linear") : "linear";
     const results: SearchResult[] = rows.map((r) => {
       const out: SearchResult = { id: r.id, score: r.score, namespace: r.namespace, metadata: r.metadata };
       if (r.vector) out.vector = r.vector;
+      if (r.explain) {
+        const { _: _marker, ...parts } = r.explain as Record<string, unknown>;
+        out.explain = { fusion, ...parts } as Explain;
+      }
       return out;
     });
-    const s = (stats ?? {}) as Record<string, number>;
-    return {
-      results,
-      stats: {
-        timings: { totalUs: s.totalUs ?? 0, denseUs: s.denseUs ?? 0, sparseUs: 0, fusionUs: 0, filterUs: 0, rerankUs: 0 },
-        usedAnn: Boolean(s.usedAnn),
-        plan: (s.plan as unknown as SearchStats["plan"]) ?? "exact",
-        candidates: s.candidates ?? 0,
-        visited: s.visited ?? 0,
-        filtered: s.filtered ?? 0,
+    const s = (stats ?? {}) as Record<string, unknown>;
+    const num = (k: string) => (typeof s[k] === "number" ? (s[k] as number) : 0);
+    const out: SearchStats = {
+      timings: {
+        totalUs: num("totalUs"),
+        denseUs: num("denseUs"),
+        sparseUs: num("sparseUs"),
+        fusionUs: num("fusionUs"),
+        filterUs: 0,
+        rerankUs: 0,
       },
+      usedAnn: Boolean(s.usedAnn),
+      plan: (s.plan as SearchStats["plan"]) ?? "exact",
+      candidates: num("candidates"),
+      visited: num("visited"),
+      filtered: num("filtered"),
     };
+    if (s.termStats) out.termStats = s.termStats as SearchStats["termStats"];
+    return { results, stats: out };
   }
 
   /** How many records match (all namespaces' records with `namespace: "*"`). */

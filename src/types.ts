@@ -110,6 +110,18 @@ export interface SearchOptions {
   exact?: boolean;
   /** HNSW search effort for this query. */
   efSearch?: number;
+  /** Sparse query terms (e.g. `sparseTerms(text)`): BM25 keyword search, hybrid when a query vector is given too. */
+  sparse?: SparseVector;
+  /** How dense and sparse results combine: `"linear"` (default) or `"rrf"`. */
+  fusion?: "linear" | "rrf";
+  /** Linear fusion weight of the dense side's min-max normalised scores (default 1). */
+  denseWeight?: number;
+  /** Linear fusion weight of the sparse side's min-max normalised scores (default 1). */
+  sparseWeight?: number;
+  /** RRF constant: each side adds 1 / (rrfK + rank) (default 60). */
+  rrfK?: number;
+  /** Attach an `explain` payload to each result. */
+  explain?: boolean;
 }
 
 /** What `searchWithStats` reports. */

@@ -18,6 +18,7 @@ pub mod json;
 pub mod namespace;
 pub mod record;
 pub mod search;
+pub mod sparse;
 pub mod storage;
 pub mod txn;
 pub mod vector;

@@ -7,6 +7,7 @@
 //! Tombstones are dropped, and slots renumbered densely, by `compacted()` (run by `compact`).
 
 use crate::record::Record;
+use crate::sparse::InvertedIndex;
 use crate::vector::hnsw::{HnswGraph, HnswParams, SliceSpace};
 use crate::vector::Metric;
 use std::collections::HashMap;
@@ -25,6 +26,8 @@ pub struct Namespace {
     index: Option<HnswGraph>,
     /// Slots written since the index last caught up.
     unindexed: Vec<u32>,
+    /// BM25 postings of the records' sparse terms.
+    sparse: InvertedIndex,
 }
 
 /// How many threads a bulk index build uses: every core.
@@ -90,6 +93,11 @@ impl Namespace {
         self.index.as_ref()
     }
 
+    /// The inverted index of the records' sparse terms.
+    pub fn sparse(&self) -> &InvertedIndex {
+        &self.sparse
+    }
+
     /// Whether every live slot is in the graph (no inserts pending).
     pub fn index_is_current(&self) -> bool {
         self.unindexed.is_empty()
@@ -108,7 +116,9 @@ impl Namespace {
     }
 
     fn tombstone(&mut self, slot: u32) {
-        self.records[slot as usize] = None;
+        if let Some(old) = self.records[slot as usize].take() {
+            self.sparse.remove(slot, &old.sparse);
+        }
         match self.index.as_mut() {
             Some(graph) => graph.mark_deleted(slot),
             None => self.free.push(slot),
@@ -138,6 +148,10 @@ impl Namespace {
         let start = slot as usize * self.dimension;
         self.vectors[start..start + self.dimension].copy_from_slice(vector);
         self.inv_norms[slot as usize] = crate::vector::distance::inverse_norm(vector);
+        if let Some(old) = self.records[slot as usize].take() {
+            self.sparse.remove(slot, &old.sparse);
+        }
+        self.sparse.add(slot, &record.sparse);
         self.records[slot as usize] = Some(record);
         slot
     }
@@ -214,6 +228,7 @@ impl Namespace {
     fn push_record(&mut self, record: Record, vector: &[f32], inv_norm: f32) -> u32 {
         let slot = self.records.len() as u32;
         self.ids.insert(record.id.clone(), slot);
+        self.sparse.add(slot, &record.sparse);
         self.records.push(Some(record));
         self.vectors.extend_from_slice(vector);
         self.inv_norms.push(inv_norm);

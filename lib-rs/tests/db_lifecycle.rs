@@ -73,7 +73,7 @@ fn survives_reopen_and_compaction_with_identical_contents() {
     let db = Database::open(&path, opts(None)).unwrap();
     assert_eq!(contents(&db), model);
     let q = SearchOptions::from_json(&vectlite::json::parse(br#"{"k":3,"namespace":"*"}"#, "t").unwrap()).unwrap();
-    let (hits, _) = search::search(&db, &[199.0, 3.0], &q).unwrap();
+    let (hits, _) = search::search(&db, Some(&[199.0, 3.0]), &q).unwrap();
     assert_eq!(hits.len(), 3);
     assert!(hits[0].score >= hits[1].score && hits[1].score >= hits[2].score);
 }

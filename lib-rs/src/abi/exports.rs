@@ -224,6 +224,8 @@ pub unsafe extern "C" fn vl_search(
         let j = parse_json(unsafe { bytes_arg(opts, opts_len, "options")? }, "search options")?;
         let opts = options::SearchOptions::from_json(&j)?;
         with_db(handle, |db| {
+            // An empty query vector means a keyword-only search (`search(null, { sparse })`).
+            let query = if query.is_empty() { None } else { Some(query) };
             let (hits, stats) = search::search(db, query, &opts)?;
             Ok(Output::Bytes(encode_rows(&hits, opts.include_vectors, db.dimension, Some(&stats))))
         })

@@ -12,7 +12,7 @@
 
 use crate::codec::Writer;
 use crate::json::{write_number, write_string};
-use crate::search::{Hit, SearchStats};
+use crate::search::{Explain, Hit, SearchStats};
 
 pub const FLAG_SCORES: u32 = 1;
 pub const FLAG_VECTORS: u32 = 2;
@@ -40,7 +40,8 @@ fn write_row(hit: &Hit, include_vectors: bool, out: &mut String) {
         out.push('}');
     }
     out.push(',');
-    if include_vectors && !hit.record.vectors.is_empty() {
+    let named = include_vectors && !hit.record.vectors.is_empty();
+    if named {
         out.push('{');
         for (i, (name, v)) in hit.record.vectors.iter().enumerate() {
             if i > 0 {
@@ -60,20 +61,72 @@ fn write_row(hit: &Hit, include_vectors: bool, out: &mut String) {
     } else {
         out.push_str("null");
     }
+    if let Some(e) = &hit.explain {
+        out.push(',');
+        write_explain(e, out);
+    }
     out.push(']');
 }
 
+fn opt_num(name: &str, v: Option<f64>, out: &mut String) {
+    if let Some(v) = v {
+        out.push_str(",\"");
+        out.push_str(name);
+        out.push_str("\":");
+        write_number(v, out);
+    }
+}
+
+/// `{denseScore?, sparseScore?, denseRank?, sparseRank?, termScores?}`; TypeScript adds `fusion`.
+fn write_explain(e: &Explain, out: &mut String) {
+    out.push_str("{\"_\":0");
+    opt_num("denseScore", e.parts.dense_score.map(f64::from), out);
+    opt_num("sparseScore", e.parts.sparse_score.map(f64::from), out);
+    opt_num("denseRank", e.parts.dense_rank.map(|r| r as f64), out);
+    opt_num("sparseRank", e.parts.sparse_rank.map(|r| r as f64), out);
+    if !e.terms.is_empty() {
+        out.push_str(",\"termScores\":{");
+        for (i, (t, s)) in e.terms.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            write_string(t, out);
+            out.push(':');
+            write_number(*s as f64, out);
+        }
+        out.push('}');
+    }
+    out.push('}');
+}
+
 fn stats_json(s: &SearchStats) -> String {
-    format!(
-        "{{\"totalUs\":{},\"denseUs\":{},\"visited\":{},\"filtered\":{},\"candidates\":{},\"usedAnn\":{},\"plan\":\"{}\"}}",
+    let mut out = format!(
+        "{{\"totalUs\":{},\"denseUs\":{},\"sparseUs\":{},\"fusionUs\":{},\"visited\":{},\"filtered\":{},\"candidates\":{},\"usedAnn\":{},\"plan\":\"{}\"",
         s.total_us,
         s.dense_us,
+        s.sparse_us,
+        s.fusion_us,
         s.visited,
         s.filtered,
         s.candidates,
         s.used_ann,
         s.plan.name()
-    )
+    );
+    if !s.term_stats.is_empty() {
+        out.push_str(",\"termStats\":{");
+        for (i, (term, df, idf)) in s.term_stats.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            write_string(term, &mut out);
+            out.push_str(&format!(":{{\"df\":{df},\"idf\":"));
+            write_number(*idf, &mut out);
+            out.push('}');
+        }
+        out.push('}');
+    }
+    out.push('}');
+    out
 }
 
 /// Encodes rows (with scores when `stats` is given, i.e. for a search).

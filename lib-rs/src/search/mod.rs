@@ -1,5 +1,7 @@
 //! The read path: search (exact scan for now), get, count and list.
 
+pub mod dense;
+pub mod hybrid;
 pub mod options;
 pub mod plan;
 
@@ -8,8 +10,6 @@ use crate::error::{Code, Error, Result};
 use crate::filter::FilterPlan;
 use crate::namespace::Namespace;
 use crate::record::Record;
-use crate::vector::flat::{self, Candidate, ScanStats, TopK};
-use crate::vector::hnsw::HnswCounters;
 use options::{ListOptions, NamespaceSelection, SearchOptions};
 use std::time::Instant;
 
@@ -19,12 +19,24 @@ pub struct Hit<'a> {
     pub namespace: &'a str,
     pub record: &'a Record,
     pub vector: &'a [f32],
+    pub explain: Option<Explain>,
 }
 
-#[derive(Debug, Default, Clone, Copy)]
+/// How a result's score was made (`explain: true`).
+pub struct Explain {
+    pub parts: hybrid::Parts,
+    /// Each query term's BM25 share.
+    pub terms: Vec<(String, f32)>,
+}
+
+#[derive(Debug, Default, Clone)]
 pub struct SearchStats {
     pub total_us: u64,
     pub dense_us: u64,
+    pub sparse_us: u64,
+    pub fusion_us: u64,
+    /// Per query term: document frequency and idf.
+    pub term_stats: Vec<(String, usize, f64)>,
     pub visited: usize,
     pub filtered: usize,
     pub candidates: usize,
@@ -34,73 +46,111 @@ pub struct SearchStats {
     pub plan: plan::Plan,
 }
 
-fn selected<'a>(db: &'a Database, sel: &NamespaceSelection) -> Vec<(&'a String, &'a Namespace)> {
+pub(crate) fn selected<'a>(db: &'a Database, sel: &NamespaceSelection) -> Vec<(&'a String, &'a Namespace)> {
     db.namespaces.iter().filter(|(name, _)| sel.matches(name)).collect()
 }
 
-pub fn search<'a>(db: &'a Database, query: &[f32], opts: &SearchOptions) -> Result<(Vec<Hit<'a>>, SearchStats)> {
+/// The candidate pool each side of a hybrid search contributes before fusion.
+pub fn fusion_pool(k: usize) -> usize {
+    (4 * k).max(50)
+}
+
+pub fn search<'a>(db: &'a Database, query: Option<&[f32]>, opts: &SearchOptions) -> Result<(Vec<Hit<'a>>, SearchStats)> {
     let started = Instant::now();
-    if query.len() != db.dimension {
-        return Err(Error::new(
-            Code::DimensionMismatch,
-            format!("query has {} values, the database has dimension {}", query.len(), db.dimension),
-        ));
-    }
-    check_finite(query, "query vector")?;
-    let mut top = TopK::new(opts.k);
-    let mut scan_stats = ScanStats::default();
-    let mut used_ann = false;
-    let mut last_plan = plan::Plan::Exact;
-    for (name, ns) in selected(db, &opts.namespaces) {
-        let chosen = plan::choose(db, ns, opts);
-        last_plan = chosen.plan;
-        match (chosen.plan, ns.index()) {
-            (plan::Plan::Ann, Some(graph)) => {
-                used_ann = true;
-                let filter = opts.filter.as_ref();
-                let accept = |slot: u32| match (filter, ns.record(slot)) {
-                    (_, None) => false,
-                    (None, Some(_)) => true,
-                    (Some(p), Some(r)) => p.matches(&r.metadata),
-                };
-                let mut counters = HnswCounters::default();
-                let found = graph.search(query, opts.k, chosen.ef, &ns.space(db.metric), &accept, &mut counters);
-                scan_stats.visited += counters.visited;
-                scan_stats.filtered += counters.filtered;
-                for (score, slot) in found {
-                    if let Some(r) = ns.record(slot) {
-                        top.push(Candidate { score, namespace: name, id: &r.id, slot });
-                    }
-                }
-            }
-            _ => flat::scan(ns, name, db.metric, query, opts.filter.as_ref(), &mut top, &mut scan_stats),
+    let mut stats = SearchStats::default();
+    if let Some(q) = query {
+        if q.len() != db.dimension {
+            return Err(Error::new(
+                Code::DimensionMismatch,
+                format!("query has {} values, the database has dimension {}", q.len(), db.dimension),
+            ));
         }
+        check_finite(q, "query vector")?;
     }
-    let hits: Vec<Hit<'a>> = top
-        .into_sorted()
-        .into_iter()
-        .filter_map(|c| {
-            let ns = db.namespaces.get(c.namespace)?;
-            Some(Hit { score: c.score, namespace: c.namespace, record: ns.record(c.slot)?, vector: ns.vector(c.slot) })
-        })
-        .collect();
-    let elapsed = started.elapsed().as_micros() as u64;
-    let stats = SearchStats {
-        total_us: elapsed,
-        dense_us: elapsed,
-        visited: scan_stats.visited,
-        filtered: scan_stats.filtered,
-        candidates: hits.len(),
-        used_ann,
-        plan: last_plan,
+    let hits: Vec<Hit<'a>> = match (query, &opts.sparse) {
+        (None, None) => return Err(Error::invalid("a search needs a query vector, sparse terms, or both")),
+        (Some(q), None) => {
+            let found = dense::candidates(db, q, opts.k, opts, &mut stats);
+            stats.dense_us = started.elapsed().as_micros() as u64;
+            let n = found.len();
+            found
+                .into_iter()
+                .enumerate()
+                .filter_map(|(i, c)| {
+                    let parts = hybrid::Parts { dense_score: Some(c.score), dense_rank: Some(i + 1), ..Default::default() };
+                    hit(db, c.namespace, c.slot, c.score, opts.explain.then_some(Explain { parts, terms: Vec::new() }))
+                })
+                .take(n)
+                .collect()
+        }
+        (_, Some(terms)) => {
+            let pool = if query.is_some() { fusion_pool(opts.k) } else { opts.k };
+            let dense_found = match query {
+                Some(q) => dense::candidates(db, q, pool, opts, &mut stats),
+                None => Vec::new(),
+            };
+            stats.dense_us = started.elapsed().as_micros() as u64;
+            let sparse_started = Instant::now();
+            let sparse_found = hybrid::sparse_candidates(db, terms, pool, opts);
+            stats.sparse_us = sparse_started.elapsed().as_micros() as u64;
+            let fusion_started = Instant::now();
+            let fused = if query.is_some() {
+                hybrid::fuse(&dense_found, &sparse_found, opts.k, opts.fusion)
+            } else {
+                // Keyword search: the BM25 score is the score.
+                sparse_found
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, c)| (c, hybrid::Parts { sparse_score: Some(c.score), sparse_rank: Some(i + 1), ..Default::default() }))
+                    .collect()
+            };
+            stats.fusion_us = fusion_started.elapsed().as_micros() as u64;
+            fused
+                .into_iter()
+                .filter_map(|(c, parts)| {
+                    let explain = opts.explain.then(|| Explain { terms: term_scores(db, c.namespace, c.slot, terms), parts });
+                    hit(db, c.namespace, c.slot, c.score, explain)
+                })
+                .collect()
+        }
     };
+    if let Some(terms) = &opts.sparse {
+        stats.term_stats = term_stats(db, terms, opts);
+    }
+    stats.total_us = started.elapsed().as_micros() as u64;
+    stats.candidates = hits.len();
     Ok((hits, stats))
+}
+
+fn hit<'a>(db: &'a Database, namespace: &'a str, slot: u32, score: f32, explain: Option<Explain>) -> Option<Hit<'a>> {
+    let ns = db.namespaces.get(namespace)?;
+    Some(Hit { score, namespace, record: ns.record(slot)?, vector: ns.vector(slot), explain })
+}
+
+fn term_scores(db: &Database, namespace: &str, slot: u32, query: &[(String, f32)]) -> Vec<(String, f32)> {
+    match db.namespaces.get(namespace).and_then(|ns| Some((ns, ns.record(slot)?))) {
+        Some((ns, r)) => ns.sparse().term_scores(slot, query, &r.sparse),
+        None => Vec::new(),
+    }
+}
+
+/// Document frequency and idf of each query term over the searched namespaces.
+fn term_stats(db: &Database, terms: &[(String, f32)], opts: &SearchOptions) -> Vec<(String, usize, f64)> {
+    let spaces = selected(db, &opts.namespaces);
+    let docs: usize = spaces.iter().map(|(_, ns)| ns.sparse().docs()).sum();
+    terms
+        .iter()
+        .map(|(t, _)| {
+            let df: usize = spaces.iter().map(|(_, ns)| ns.sparse().df(t)).sum();
+            (t.clone(), df, crate::sparse::idf(docs, df))
+        })
+        .collect()
 }
 
 pub fn get<'a>(db: &'a Database, namespace: &str, id: &str) -> Option<Hit<'a>> {
     let (name, ns) = db.namespaces.get_key_value(namespace)?;
     let slot = ns.slot_of(id)?;
-    Some(Hit { score: 0.0, namespace: name, record: ns.record(slot)?, vector: ns.vector(slot) })
+    Some(Hit { score: 0.0, namespace: name, record: ns.record(slot)?, vector: ns.vector(slot), explain: None })
 }
 
 pub fn count(db: &Database, sel: &NamespaceSelection, filter: Option<&FilterPlan>) -> usize {
@@ -131,7 +181,7 @@ pub fn list<'a>(db: &'a Database, opts: &ListOptions) -> Vec<Hit<'a>> {
                 skipped += 1;
                 continue;
             }
-            out.push(Hit { score: 0.0, namespace: name, record, vector: ns.vector(slot) });
+            out.push(Hit { score: 0.0, namespace: name, record, vector: ns.vector(slot), explain: None });
         }
     }
     out

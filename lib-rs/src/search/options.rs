@@ -23,8 +23,20 @@ impl NamespaceSelection {
     }
 }
 
+/// How the dense and sparse sides are combined.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Fusion {
+    Linear { dense_weight: f32, sparse_weight: f32 },
+    Rrf { k: f32 },
+}
+
 pub struct SearchOptions {
     pub k: usize,
+    /// Sparse query terms (keyword search; hybrid with a query vector).
+    pub sparse: Option<Vec<(String, f32)>>,
+    pub fusion: Fusion,
+    /// Attach an explanation to each result.
+    pub explain: bool,
     /// Force an exact scan.
     pub exact: bool,
     /// HNSW search effort for this query.
@@ -43,10 +55,7 @@ pub struct ListOptions {
 }
 
 /// Options that belong to later features: named here so the error says so plainly.
-const NOT_YET: &[&str] = &[
-    "sparse", "fusion", "denseWeight", "sparseWeight", "rrfK", "vectorName", "vectors", "vectorWeights", "mmrLambda",
-    "fetchK", "explain",
-];
+const NOT_YET: &[&str] = &["vectorName", "vectors", "vectorWeights", "mmrLambda", "fetchK"];
 
 fn check_keys(j: &Json, allowed: &[&str], what: &str) -> Result<()> {
     let fields = j.as_object().ok_or_else(|| Error::invalid(format!("{what} options must be an object")))?;
@@ -122,7 +131,14 @@ pub fn single_namespace_opt(j: &Json) -> Result<String> {
 
 impl SearchOptions {
     pub fn from_json(j: &Json) -> Result<SearchOptions> {
-        check_keys(j, &["k", "filter", "namespace", "namespaces", "includeVectors", "exact", "efSearch"], "search")?;
+        check_keys(
+            j,
+            &[
+                "k", "filter", "namespace", "namespaces", "includeVectors", "exact", "efSearch", "sparse", "fusion",
+                "denseWeight", "sparseWeight", "rrfK", "explain",
+            ],
+            "search",
+        )?;
         let k = int_opt(j, "k", 10, 1)?;
         let exact = bool_opt(j, "exact")?;
         let ef_search = match int_opt(j, "efSearch", 0, 1)? {
@@ -131,6 +147,9 @@ impl SearchOptions {
         };
         Ok(SearchOptions {
             k,
+            sparse: sparse_opt(j)?,
+            fusion: fusion_opt(j)?,
+            explain: bool_opt(j, "explain")?,
             exact,
             ef_search,
             filter: filter_opt(j)?,
@@ -138,6 +157,45 @@ impl SearchOptions {
             include_vectors: bool_opt(j, "includeVectors")?,
         })
     }
+}
+
+/// Reads `sparse: { term: weight }` (finite, non-negative weights).
+fn sparse_opt(j: &Json) -> Result<Option<Vec<(String, f32)>>> {
+    let Some(v) = j.get("sparse").filter(|v| !v.is_null()) else { return Ok(None) };
+    let fields = v.as_object().ok_or_else(|| Error::invalid("sparse must be an object of term weights"))?;
+    let mut terms = Vec::with_capacity(fields.len());
+    for (term, w) in fields {
+        match w.as_f64() {
+            Some(w) if w.is_finite() && w >= 0.0 => terms.push((term.clone(), w as f32)),
+            _ => return Err(Error::invalid(format!("sparse term {term:?} needs a finite, non-negative weight"))),
+        }
+    }
+    Ok(Some(terms))
+}
+
+fn number_opt(j: &Json, key: &str, default: f64) -> Result<f64> {
+    match j.get(key) {
+        None | Some(Json::Null) => Ok(default),
+        Some(Json::Number(n)) if n.is_finite() && *n >= 0.0 => Ok(*n),
+        Some(other) => Err(Error::invalid(format!("{key} must be a non-negative number, found {}", other.to_json()))),
+    }
+}
+
+/// Reads `fusion` ("linear" with denseWeight/sparseWeight, or "rrf" with rrfK).
+fn fusion_opt(j: &Json) -> Result<Fusion> {
+    match j.get("fusion").and_then(|f| f.as_str()) {
+        None if j.get("fusion").is_none_or(|f| f.is_null()) => {}
+        Some("linear") => {}
+        Some("rrf") => {
+            let k = number_opt(j, "rrfK", 60.0)?;
+            return Ok(Fusion::Rrf { k: k as f32 });
+        }
+        _ => return Err(Error::invalid("fusion must be \"linear\" or \"rrf\"")),
+    }
+    Ok(Fusion::Linear {
+        dense_weight: number_opt(j, "denseWeight", 1.0)? as f32,
+        sparse_weight: number_opt(j, "sparseWeight", 1.0)? as f32,
+    })
 }
 
 impl ListOptions {

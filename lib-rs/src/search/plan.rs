@@ -63,8 +63,9 @@ pub fn estimate_selectivity(ns: &Namespace, filter: &FilterPlan) -> f64 {
     }
 }
 
-pub fn choose(db: &Database, ns: &Namespace, opts: &SearchOptions) -> Chosen {
-    let base_ef = opts.ef_search.or(db.ef_search).unwrap_or_else(|| default_ef(opts.k)).max(opts.k);
+/// `n` is how many results the namespace must contribute (k, or a fusion pool).
+pub fn choose(db: &Database, ns: &Namespace, opts: &SearchOptions, n: usize) -> Chosen {
+    let base_ef = opts.ef_search.or(db.ef_search).unwrap_or_else(|| default_ef(n)).max(n);
     if opts.exact || ns.index().is_none() {
         let plan = if opts.filter.is_some() { Plan::FilteredExact } else { Plan::Exact };
         return Chosen { plan, ef: base_ef };

@@ -1,0 +1,42 @@
+//! The dense side of a search: per namespace, the exact scan or the HNSW graph (as the
+//! planner decides), merged into one top-n.
+
+use super::options::SearchOptions;
+use super::{plan, selected, SearchStats};
+use crate::db::Database;
+use crate::vector::flat::{self, Candidate, ScanStats, TopK};
+use crate::vector::hnsw::HnswCounters;
+
+/// The best `n` records for `query`, best first.
+pub fn candidates<'a>(db: &'a Database, query: &[f32], n: usize, opts: &SearchOptions, stats: &mut SearchStats) -> Vec<Candidate<'a>> {
+    let mut top = TopK::new(n);
+    let mut scan = ScanStats::default();
+    for (name, ns) in selected(db, &opts.namespaces) {
+        let chosen = plan::choose(db, ns, opts, n);
+        stats.plan = chosen.plan;
+        match (chosen.plan, ns.index()) {
+            (plan::Plan::Ann, Some(graph)) => {
+                stats.used_ann = true;
+                let filter = opts.filter.as_ref();
+                let accept = |slot: u32| match (filter, ns.record(slot)) {
+                    (_, None) => false,
+                    (None, Some(_)) => true,
+                    (Some(p), Some(r)) => p.matches(&r.metadata),
+                };
+                let mut counters = HnswCounters::default();
+                let found = graph.search(query, n, chosen.ef, &ns.space(db.metric), &accept, &mut counters);
+                scan.visited += counters.visited;
+                scan.filtered += counters.filtered;
+                for (score, slot) in found {
+                    if let Some(r) = ns.record(slot) {
+                        top.push(Candidate { score, namespace: name, id: &r.id, slot });
+                    }
+                }
+            }
+            _ => flat::scan(ns, name, db.metric, query, opts.filter.as_ref(), &mut top, &mut scan),
+        }
+    }
+    stats.visited += scan.visited;
+    stats.filtered += scan.filtered;
+    top.into_sorted()
+}
