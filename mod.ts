@@ -14,8 +14,12 @@
 export { open, restore, Database } from "./src/database.ts";
 export { openStore, Store } from "./src/store.ts";
 export { Transaction } from "./src/transaction.ts";
+export * as rerankers from "./src/rerankers.ts";
+export type { RerankContext, Reranker } from "./src/rerankers.ts";
 export { VectLiteError, type ErrorCode } from "./src/errors.ts";
 export { version } from "./src/version.ts";
+export { sparseTerms } from "./src/analyzers.ts";
+export * as analyzers from "./src/analyzers.ts";
 export type {
   BulkIngestOptions,
   CountOptions,

@@ -6,7 +6,7 @@
  * @module
  */
 import { mkdtempSync, rmSync, statSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 
 /**
@@ -57,6 +57,15 @@ export function runtimeName(): string {
   if (g.Bun) return `bun ${g.Bun.version}`;
   if (g.Deno) return `deno ${g.Deno.version.deno}`;
   return "unknown";
+}
+
+/**
+ * "2 x AMD EPYC, load 0.52 0.31 0.20": the machine and how busy it was, printed at the start
+ * of every script because the machine is shared.
+ */
+export function machine(): string {
+  const c = cpus();
+  return `${c.length} x ${c[0]?.model ?? "unknown CPU"}, load ${loadavg().map((x) => x.toFixed(2)).join(" ")}`;
 }
 
 /** The p-th percentile (0..100) of ascending `sorted`, nearest rank. */

@@ -1,7 +1,9 @@
 /**
  * Per-call cost across the FFI boundary, on a 1,000-record database of dimension 384:
  * the bare call (`vl_abi_version`, no arguments, no work), `db.get(id)` of a small record,
- * and `db.search(q, { k: 10 })` (an exact scan of the 1,000 vectors). For the last two, the
+ * `db.search(q, { k: 10 })` with the default plan (1,000 records is past the default
+ * `annThreshold` of 128, so an HNSW search; the line printed at the top says which), and
+ * `db.search(q, { k: 10, exact: true })` (a scan of the 1,000 vectors). For get and search, the
  * same native call is also timed bare (`call(lib, "vl_get", ...)` with arguments encoded
  * once, on a second handle to a snapshot of the same data), so the difference is the
  * TypeScript layer's own cost: argument checks, JSON encoding, result decoding, the Promise.
@@ -14,7 +16,7 @@
 import { bench, do_not_optimize, group, run, summary } from "mitata";
 import { call, native } from "../ffi/native.ts";
 import * as vectlite from "../mod.ts";
-import { randomVectors, removeDir, row, runtimeName, tempDir } from "./common.ts";
+import { machine, randomVectors, removeDir, row, runtimeName, tempDir } from "./common.ts";
 
 const N = 1_000;
 const DIM = 384;
@@ -37,12 +39,16 @@ const rawOpts = enc.encode("{}");
 const raw = call(lib, "vl_open", rawPath, rawPath.length, rawOpts, rawOpts.length).scalar;
 const getArgs = Array.from({ length: N }, (_, i) => enc.encode(JSON.stringify({ id: `doc${i}` })));
 const searchOpts = enc.encode(JSON.stringify({ k: 10 }));
+const exactOpts = enc.encode(JSON.stringify({ k: 10, exact: true }));
 
 // Sanity: each benchmarked call does the work it claims to.
 if ((await db.get("doc500"))?.metadata.n !== 500) throw new Error("get returned the wrong record");
-if ((await db.search(row(queries, DIM, 0), { k: 10 })).length !== 10) throw new Error("search returned fewer than 10");
+const probe = await db.searchWithStats(row(queries, DIM, 0), { k: 10 });
+if (probe.results.length !== 10) throw new Error("search returned fewer than 10");
 
 console.log(`vectlite FFI per-call cost, ${runtimeName()}, ${N} records x ${DIM} dims (cosine)`);
+console.log(`machine: ${machine()}`);
+console.log(`db.search path: ${probe.stats.usedAnn ? "HNSW" : "exact scan"}, ${probe.stats.visited} vectors scored`);
 
 let g = 0;
 let q = 0;
@@ -66,6 +72,15 @@ summary(() => {
       q = (q + 1) % QUERIES;
       const v = row(queries, DIM, q);
       do_not_optimize(call(lib, "vl_search", raw, v, v.length, searchOpts, searchOpts.length).bytes);
+    });
+    bench("db.search(q, { k: 10, exact: true }) over 1,000", async () => {
+      q = (q + 1) % QUERIES;
+      do_not_optimize(await db.search(row(queries, DIM, q), { k: 10, exact: true }));
+    });
+    bench("bare vl_search (k 10, exact, options pre-encoded)", () => {
+      q = (q + 1) % QUERIES;
+      const v = row(queries, DIM, q);
+      do_not_optimize(call(lib, "vl_search", raw, v, v.length, exactOpts, exactOpts.length).bytes);
     });
   });
 });

@@ -61,18 +61,50 @@ export function locateLibrary(rt: RuntimeEnv): string {
 
 let loaded: NativeLib | undefined;
 
+/** A runtime backend module (ffi/bun.ts, ffi/deno.ts). */
+interface Backend {
+  load(locate: typeof locateLibrary): NativeLib;
+}
+
+/** Imports the current runtime's backend module. */
+async function importBackend(): Promise<Backend> {
+  const g = globalThis as Record<string, unknown>;
+  if ("Bun" in g) return await import("./bun.ts");
+  if ("Deno" in g) return await import("./deno.ts");
+  throw new VectLiteError("INVALID_ARGUMENT", "vectlite runs on Bun and Deno; this runtime is not supported yet");
+}
+
+/**
+ * The backend module, imported once when this module loads, so that `loadNativeSync` can
+ * open the library without awaiting (only the import is asynchronous; both backends' `load`
+ * is synchronous). A failed import is kept and reported on first use: importing mod.ts
+ * never fails.
+ */
+let backendError: unknown;
+const prefetched: Backend | undefined = await importBackend().catch((e) => {
+  backendError = e;
+  return undefined;
+});
+
 /** Loads the library once (lazily: importing mod.ts never fails) and checks its ABI. */
 export async function native(): Promise<NativeLib> {
   if (loaded) return loaded;
-  const g = globalThis as Record<string, unknown>;
-  let lib: NativeLib;
-  if ("Bun" in g) {
-    lib = (await import("./bun.ts")).load(locateLibrary);
-  } else if ("Deno" in g) {
-    lib = (await import("./deno.ts")).load(locateLibrary);
-  } else {
-    throw new VectLiteError("INVALID_ARGUMENT", "vectlite runs on Bun and Deno; this runtime is not supported yet");
-  }
+  const backend = prefetched ?? await importBackend();
+  return loaded ?? adopt(backend.load(locateLibrary));
+}
+
+/**
+ * The library, loaded now if it was not yet: for the synchronous parts of the API
+ * (`sparseTerms`, `analyzers.Analyzer`). Shares `native()`'s cache and ABI check.
+ */
+export function loadNativeSync(): NativeLib {
+  if (loaded) return loaded;
+  if (!prefetched) throw backendError;
+  return adopt(prefetched.load(locateLibrary));
+}
+
+/** Checks a freshly opened library's ABI version and keeps it as the loaded library. */
+function adopt(lib: NativeLib): NativeLib {
   const abi = lib.fns.vl_abi_version() as number;
   if (abi !== ABI_VERSION) {
     throw new VectLiteError(

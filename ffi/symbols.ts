@@ -42,6 +42,7 @@ export const symbols = {
   vl_commit: { parameters: ["u64", "buffer", "usize", "buffer", "usize", "buffer"], result: "i32" },
   vl_backup: { parameters: ["u64", "buffer", "usize", "buffer"], result: "i32" },
   vl_restore: { parameters: ["buffer", "usize", "buffer", "usize", "buffer"], result: "i32" },
+  vl_sparse_terms: { parameters: ["buffer", "usize", "buffer", "usize", "buffer"], result: "i32" },
   // Long calls as background jobs (lib-rs/src/abi/jobs.rs): each returns a job id.
   vl_open_async: { parameters: ["buffer", "usize", "buffer", "usize", "buffer"], result: "i32" },
   vl_write_async: { parameters: ["u64", "buffer", "usize", "buffer", "usize", "u32", "buffer"], result: "i32" },

@@ -4,7 +4,7 @@
  * @module
  */
 import { call, callAsync, native, type NativeLib } from "../ffi/native.ts";
-import { checkId, checkJson, decodeJson, decodeRows, toF32, utf8, type DecodedRow } from "./codec.ts";
+import { checkId, checkJson, decodeJson, decodeRows, namedVectorsJson, toF32, utf8, type DecodedRow } from "./codec.ts";
 import { packRecords } from "./records.ts";
 import { Transaction, type TxOp } from "./transaction.ts";
 import { VectLiteError } from "./errors.ts";
@@ -342,24 +342,41 @@ export class Database {
   /** The k nearest records to `query`, best first (ties: namespace, then id). */
   async search(query: Vector | null, options: SearchOptions = {}): Promise<SearchResult[]> {
     if (this.#inflight) await this.#idle();
-    return this.#search(query, options).results;
+    return (await this.#search(query, options)).results;
   }
 
   /** `search`, plus how it ran: timings, candidates, visited, filtered. */
   async searchWithStats(query: Vector | null, options: SearchOptions = {}): Promise<{ results: SearchResult[]; stats: SearchStats }> {
     if (this.#inflight) await this.#idle();
-    return this.#search(query, options);
+    return await this.#search(query, options);
   }
 
-  #search(query: Vector | null, options: SearchOptions): { results: SearchResult[]; stats: SearchStats } {
+  async #search(query: Vector | null, options: SearchOptions): Promise<{ results: SearchResult[]; stats: SearchStats }> {
     const h = this.#h();
     // A null query is a keyword search; it crosses as an empty vector.
     const q = query === null ? EMPTY_QUERY : toF32(query, "query");
     if (query !== null && q.length === 0) {
       throw new VectLiteError("DIMENSION_MISMATCH", `query has 0 values, the database has dimension ${this.#info.dimension}`);
     }
-    checkOptions(options, "search");
-    const opts = utf8(JSON.stringify(options));
+    if (typeof options !== "object" || options === null) throw new VectLiteError("INVALID_ARGUMENT", "search options must be an object");
+    // rerank and queryText stay in TypeScript; named query vectors cross as JSON arrays.
+    const { rerank, queryText, vectors, ...native } = options;
+    if (rerank !== undefined && typeof rerank !== "function") {
+      throw new VectLiteError("INVALID_ARGUMENT", "rerank must be a reranker function (see rerankers)");
+    }
+    if (queryText !== undefined && typeof queryText !== "string") {
+      throw new VectLiteError("INVALID_ARGUMENT", "queryText must be a string");
+    }
+    const sent: Record<string, unknown> = { ...native };
+    if (vectors !== undefined) sent.vectors = namedVectorsJson(vectors, "vectors");
+    const k = options.k ?? 10;
+    if (rerank) {
+      // Rerankers reorder a larger pool of fused candidates, then the best k are kept.
+      sent.k = options.fetchK ?? Math.max(4 * (Number.isInteger(k) ? k : 10), 10);
+      if (options.mmrLambda !== undefined) sent.fetchK = Math.max(sent.k as number, options.fetchK ?? 0);
+    }
+    checkOptions(sent, "search");
+    const opts = utf8(JSON.stringify(sent));
     const { rows, stats } = decodeRows(call(this.#lib, "vl_search", h, q, q.length, opts, opts.length).bytes!);
     const fusion = options.sparse && query !== null ? (options.fusion ?? "linear") : "linear";
     const results: SearchResult[] = rows.map((r) => {
@@ -389,7 +406,20 @@ export class Database {
       filtered: num("filtered"),
     };
     if (s.termStats) out.termStats = s.termStats as SearchStats["termStats"];
-    return { results, stats: out };
+    if (!rerank) return { results, stats: out };
+    const started = performance.now();
+    const scores = await rerank({ query, text: queryText, sparse: options.sparse }, results);
+    if (!Array.isArray(scores) || scores.length !== results.length || scores.some((x) => typeof x !== "number" || Number.isNaN(x))) {
+      throw new VectLiteError("INVALID_ARGUMENT", `a reranker must return one number per candidate (${results.length})`);
+    }
+    const reranked = results.map((r, i) => {
+      const out = { ...r, score: scores[i] };
+      if (r.explain) out.explain = { ...r.explain, rerankScore: scores[i] };
+      return out;
+    });
+    reranked.sort((a, b) => b.score - a.score || (a.namespace < b.namespace ? -1 : a.namespace > b.namespace ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    out.timings.rerankUs = Math.round((performance.now() - started) * 1000);
+    return { results: reranked.slice(0, Number.isInteger(k) ? k : 10), stats: out };
   }
 
   /** How many records match (all namespaces' records with `namespace: "*"`). */

@@ -4,6 +4,8 @@
  * @module
  */
 
+import type { Reranker } from "./rerankers.ts";
+
 /** A dense vector. A Float32Array crosses into the native library without a copy. */
 export type Vector = Float32Array | number[];
 
@@ -122,6 +124,20 @@ export interface SearchOptions {
   rrfK?: number;
   /** Attach an `explain` payload to each result. */
   explain?: boolean;
+  /** Search this named vector space with the query vector. */
+  vectorName?: string;
+  /** A multi-vector query: a query vector per named space (`""` is the main vector), fused by weighted sum. */
+  vectors?: Record<string, Vector>;
+  /** Weights of a multi-vector query's spaces (default 1 each). */
+  vectorWeights?: Record<string, number>;
+  /** MMR diversification over the best `fetchK` candidates: 1 = pure relevance, 0 = pure diversity. */
+  mmrLambda?: number;
+  /** Candidates MMR or a reranker chooses from (default 4k). */
+  fetchK?: number;
+  /** A reranker (see `rerankers`), applied to the fused candidates. */
+  rerank?: Reranker;
+  /** The query's text, for rerankers that read it (set by `searchText`). */
+  queryText?: string;
 }
 
 /** What `searchWithStats` reports. */

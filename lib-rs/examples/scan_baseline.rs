@@ -40,13 +40,20 @@ fn parse_args() -> Args {
         query_seed: 7,
         k: 10,
         seconds: 1.5,
-        variants: ["simd", "portable", "naive", "bandwidth"].iter().map(|s| s.to_string()).collect(),
+        variants: ["simd", "portable", "naive", "bandwidth"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect(),
     };
     let argv: Vec<String> = std::env::args().skip(1).collect();
     let mut i = 0;
     while i < argv.len() {
         let value = argv.get(i + 1).cloned().unwrap_or_default();
-        let num = || value.parse::<f64>().unwrap_or_else(|_| panic!("{} needs a number, found {value:?}", argv[i]));
+        let num = || {
+            value
+                .parse::<f64>()
+                .unwrap_or_else(|_| panic!("{} needs a number, found {value:?}", argv[i]))
+        };
         match argv[i].as_str() {
             "--n" => a.n = num() as usize,
             "--dim" => a.dim = num() as usize,
@@ -199,7 +206,14 @@ fn run_scan<'q, F: Fn(&[f32], &[f32]) -> f32 + Copy>(
 ) -> (usize, Duration, Vec<(f32, u32)>) {
     let top0 = scan(data, inv_norms, args.dim, query(0), args.k, dot);
     let (count, elapsed) = timed(args.seconds, |i| {
-        black_box(scan(black_box(data), inv_norms, args.dim, query(i), args.k, dot));
+        black_box(scan(
+            black_box(data),
+            inv_norms,
+            args.dim,
+            query(i),
+            args.k,
+            dot,
+        ));
     });
     (count, elapsed, top0)
 }

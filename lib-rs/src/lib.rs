@@ -20,5 +20,6 @@ pub mod record;
 pub mod search;
 pub mod sparse;
 pub mod storage;
+pub mod text;
 pub mod txn;
 pub mod vector;

@@ -13,6 +13,7 @@
 
 pub mod exports;
 pub mod exports_data;
+pub mod exports_text;
 pub mod handles;
 pub mod input;
 pub mod jobs;

@@ -84,6 +84,19 @@ fn write_explain(e: &Explain, out: &mut String) {
     opt_num("sparseScore", e.parts.sparse_score.map(f64::from), out);
     opt_num("denseRank", e.parts.dense_rank.map(|r| r as f64), out);
     opt_num("sparseRank", e.parts.sparse_rank.map(|r| r as f64), out);
+    opt_num("mmrPenalty", e.parts.mmr_penalty.map(f64::from), out);
+    if !e.vector_scores.is_empty() {
+        out.push_str(",\"vectorScores\":{");
+        for (i, (name, s)) in e.vector_scores.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            write_string(name, out);
+            out.push(':');
+            write_number(*s as f64, out);
+        }
+        out.push('}');
+    }
     if !e.terms.is_empty() {
         out.push_str(",\"termScores\":{");
         for (i, (t, s)) in e.terms.iter().enumerate() {

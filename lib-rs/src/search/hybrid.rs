@@ -38,6 +38,7 @@ pub struct Parts {
     pub sparse_score: Option<f32>,
     pub dense_rank: Option<usize>,
     pub sparse_rank: Option<usize>,
+    pub mmr_penalty: Option<f32>,
 }
 
 fn normalise(list: &[Candidate]) -> impl Fn(f32) -> f32 {

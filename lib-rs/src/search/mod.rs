@@ -2,6 +2,8 @@
 
 pub mod dense;
 pub mod hybrid;
+pub mod mmr;
+pub mod named;
 pub mod options;
 pub mod plan;
 
@@ -10,6 +12,7 @@ use crate::error::{Code, Error, Result};
 use crate::filter::FilterPlan;
 use crate::namespace::Namespace;
 use crate::record::Record;
+use crate::vector::flat;
 use options::{ListOptions, NamespaceSelection, SearchOptions};
 use std::time::Instant;
 
@@ -27,6 +30,8 @@ pub struct Explain {
     pub parts: hybrid::Parts,
     /// Each query term's BM25 share.
     pub terms: Vec<(String, f32)>,
+    /// Each vector space's score, for a named or multi-vector query.
+    pub vector_scores: Vec<(String, f32)>,
 }
 
 #[derive(Debug, Default, Clone)]
@@ -58,7 +63,9 @@ pub fn fusion_pool(k: usize) -> usize {
 pub fn search<'a>(db: &'a Database, query: Option<&[f32]>, opts: &SearchOptions) -> Result<(Vec<Hit<'a>>, SearchStats)> {
     let started = Instant::now();
     let mut stats = SearchStats::default();
-    if let Some(q) = query {
+    let multi = opts.vector_name.is_some() || !opts.vectors.is_empty();
+    let spaces = if multi { named::spaces(db, query, opts)? } else { Vec::new() };
+    if let (Some(q), false) = (query, multi) {
         if q.len() != db.dimension {
             return Err(Error::new(
                 Code::DimensionMismatch,
@@ -67,59 +74,79 @@ pub fn search<'a>(db: &'a Database, query: Option<&[f32]>, opts: &SearchOptions)
         }
         check_finite(q, "query vector")?;
     }
-    let hits: Vec<Hit<'a>> = match (query, &opts.sparse) {
-        (None, None) => return Err(Error::invalid("a search needs a query vector, sparse terms, or both")),
-        (Some(q), None) => {
-            let found = dense::candidates(db, q, opts.k, opts, &mut stats);
-            stats.dense_us = started.elapsed().as_micros() as u64;
-            let n = found.len();
-            found
-                .into_iter()
-                .enumerate()
-                .filter_map(|(i, c)| {
-                    let parts = hybrid::Parts { dense_score: Some(c.score), dense_rank: Some(i + 1), ..Default::default() };
-                    hit(db, c.namespace, c.slot, c.score, opts.explain.then_some(Explain { parts, terms: Vec::new() }))
-                })
-                .take(n)
-                .collect()
-        }
-        (_, Some(terms)) => {
-            let pool = if query.is_some() { fusion_pool(opts.k) } else { opts.k };
-            let dense_found = match query {
-                Some(q) => dense::candidates(db, q, pool, opts, &mut stats),
-                None => Vec::new(),
-            };
-            stats.dense_us = started.elapsed().as_micros() as u64;
-            let sparse_started = Instant::now();
-            let sparse_found = hybrid::sparse_candidates(db, terms, pool, opts);
-            stats.sparse_us = sparse_started.elapsed().as_micros() as u64;
-            let fusion_started = Instant::now();
-            let fused = if query.is_some() {
-                hybrid::fuse(&dense_found, &sparse_found, opts.k, opts.fusion)
-            } else {
-                // Keyword search: the BM25 score is the score.
-                sparse_found
-                    .into_iter()
-                    .enumerate()
-                    .map(|(i, c)| (c, hybrid::Parts { sparse_score: Some(c.score), sparse_rank: Some(i + 1), ..Default::default() }))
-                    .collect()
-            };
-            stats.fusion_us = fusion_started.elapsed().as_micros() as u64;
-            fused
-                .into_iter()
-                .filter_map(|(c, parts)| {
-                    let explain = opts.explain.then(|| Explain { terms: term_scores(db, c.namespace, c.slot, terms), parts });
-                    hit(db, c.namespace, c.slot, c.score, explain)
-                })
-                .collect()
-        }
+    let has_dense = query.is_some() || multi;
+    if !has_dense && opts.sparse.is_none() {
+        return Err(Error::invalid("a search needs a query vector, sparse terms, or both"));
+    }
+    // How many fused results to produce: k, or MMR's pool to choose k from.
+    let want = if opts.mmr_lambda.is_some() { opts.fetch_k } else { opts.k };
+    let pool = if has_dense && opts.sparse.is_some() { fusion_pool(want).max(want) } else { want };
+
+    let dense_found = match query {
+        _ if multi => named::candidates(db, &spaces, pool, opts, &mut stats),
+        Some(q) => dense::candidates(db, q, pool, opts, &mut stats),
+        None => Vec::new(),
     };
+    stats.dense_us = started.elapsed().as_micros() as u64;
+    let sparse_started = Instant::now();
+    let sparse_found = match &opts.sparse {
+        Some(terms) => hybrid::sparse_candidates(db, terms, pool, opts),
+        None => Vec::new(),
+    };
+    stats.sparse_us = sparse_started.elapsed().as_micros() as u64;
+    let fusion_started = Instant::now();
+    let ranked = |list: Vec<flat::Candidate<'a>>, dense: bool| -> Vec<(flat::Candidate<'a>, hybrid::Parts)> {
+        list.into_iter()
+            .enumerate()
+            .map(|(i, c)| {
+                let p = if dense {
+                    hybrid::Parts { dense_score: Some(c.score), dense_rank: Some(i + 1), ..Default::default() }
+                } else {
+                    hybrid::Parts { sparse_score: Some(c.score), sparse_rank: Some(i + 1), ..Default::default() }
+                };
+                (c, p)
+            })
+            .collect()
+    };
+    let fused = match (has_dense, opts.sparse.is_some()) {
+        (true, true) => hybrid::fuse(&dense_found, &sparse_found, want, opts.fusion),
+        (true, false) => ranked(dense_found, true),
+        _ => ranked(sparse_found, false),
+    };
+    let chosen: Vec<(flat::Candidate<'a>, hybrid::Parts)> = match opts.mmr_lambda {
+        Some(lambda) => mmr::select(db, fused, opts.k, lambda)
+            .into_iter()
+            .map(|(c, mut p, penalty)| {
+                p.mmr_penalty = Some(penalty);
+                (c, p)
+            })
+            .collect(),
+        None => fused,
+    };
+    stats.fusion_us = fusion_started.elapsed().as_micros() as u64;
+    let hits: Vec<Hit<'a>> = chosen
+        .into_iter()
+        .filter_map(|(c, parts)| {
+            let explain = opts.explain.then(|| explain_of(db, &c, parts, &spaces, opts));
+            hit(db, c.namespace, c.slot, c.score, explain)
+        })
+        .collect();
     if let Some(terms) = &opts.sparse {
         stats.term_stats = term_stats(db, terms, opts);
     }
     stats.total_us = started.elapsed().as_micros() as u64;
     stats.candidates = hits.len();
     Ok((hits, stats))
+}
+
+fn explain_of(db: &Database, c: &flat::Candidate, parts: hybrid::Parts, spaces: &[named::SpaceQuery], opts: &SearchOptions) -> Explain {
+    let terms = opts.sparse.as_deref().map_or_else(Vec::new, |t| term_scores(db, c.namespace, c.slot, t));
+    let ns = db.namespaces.get(c.namespace);
+    let vector_scores = match ns.and_then(|ns| Some((ns, ns.record(c.slot)?))) {
+        Some((ns, r)) if !spaces.is_empty() => named::score_record(db, r, ns.vector(c.slot), ns.inv_norm(c.slot), spaces).1,
+        _ => Vec::new(),
+    };
+    Explain { parts, terms, vector_scores }
 }
 
 fn hit<'a>(db: &'a Database, namespace: &'a str, slot: u32, score: f32, explain: Option<Explain>) -> Option<Hit<'a>> {

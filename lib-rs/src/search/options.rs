@@ -37,6 +37,16 @@ pub struct SearchOptions {
     pub fusion: Fusion,
     /// Attach an explanation to each result.
     pub explain: bool,
+    /// Search this named vector space with the query vector.
+    pub vector_name: Option<String>,
+    /// A multi-vector query: a query vector per named space.
+    pub vectors: Vec<(String, Vec<f32>)>,
+    /// Weights of the spaces of a multi-vector query ("" is the main vector); default 1.
+    pub vector_weights: Vec<(String, f32)>,
+    /// MMR diversification: 1 = pure relevance, 0 = pure diversity.
+    pub mmr_lambda: Option<f32>,
+    /// Candidates MMR chooses from (default 4k).
+    pub fetch_k: usize,
     /// Force an exact scan.
     pub exact: bool,
     /// HNSW search effort for this query.
@@ -55,7 +65,7 @@ pub struct ListOptions {
 }
 
 /// Options that belong to later features: named here so the error says so plainly.
-const NOT_YET: &[&str] = &["vectorName", "vectors", "vectorWeights", "mmrLambda", "fetchK"];
+const NOT_YET: &[&str] = &[];
 
 fn check_keys(j: &Json, allowed: &[&str], what: &str) -> Result<()> {
     let fields = j.as_object().ok_or_else(|| Error::invalid(format!("{what} options must be an object")))?;
@@ -135,7 +145,8 @@ impl SearchOptions {
             j,
             &[
                 "k", "filter", "namespace", "namespaces", "includeVectors", "exact", "efSearch", "sparse", "fusion",
-                "denseWeight", "sparseWeight", "rrfK", "explain",
+                "denseWeight", "sparseWeight", "rrfK", "explain", "vectorName", "vectors", "vectorWeights", "mmrLambda",
+                "fetchK",
             ],
             "search",
         )?;
@@ -145,8 +156,28 @@ impl SearchOptions {
             0 => None,
             ef => Some(ef),
         };
+        let mmr_lambda = match j.get("mmrLambda") {
+            None | Some(Json::Null) => None,
+            Some(Json::Number(l)) if (0.0..=1.0).contains(l) => Some(*l as f32),
+            Some(other) => return Err(Error::invalid(format!("mmrLambda must be a number from 0 to 1, found {}", other.to_json()))),
+        };
+        let fetch_k = int_opt(j, "fetchK", 4 * k, k)?;
+        let vector_name = match j.get("vectorName") {
+            None | Some(Json::Null) => None,
+            Some(Json::String(s)) if !s.is_empty() => Some(s.clone()),
+            Some(other) => return Err(Error::invalid(format!("vectorName must be a non-empty string, found {}", other.to_json()))),
+        };
+        let vectors = named_vectors_opt(j)?;
+        if vector_name.is_some() && !vectors.is_empty() {
+            return Err(Error::invalid("pass either vectorName or vectors, not both"));
+        }
         Ok(SearchOptions {
             k,
+            vector_name,
+            vectors,
+            vector_weights: weights_opt(j)?,
+            mmr_lambda,
+            fetch_k,
             sparse: sparse_opt(j)?,
             fusion: fusion_opt(j)?,
             explain: bool_opt(j, "explain")?,
@@ -157,6 +188,45 @@ impl SearchOptions {
             include_vectors: bool_opt(j, "includeVectors")?,
         })
     }
+}
+
+impl SearchOptions {
+    /// The weight of a space in a multi-vector query (1 unless `vectorWeights` says).
+    pub fn weight_of(&self, name: &str) -> f32 {
+        self.vector_weights.iter().find(|(n, _)| n == name).map_or(1.0, |(_, w)| *w)
+    }
+}
+
+/// Reads `vectors: { name: [numbers] }`.
+fn named_vectors_opt(j: &Json) -> Result<Vec<(String, Vec<f32>)>> {
+    let Some(v) = j.get("vectors").filter(|v| !v.is_null()) else { return Ok(Vec::new()) };
+    let fields = v.as_object().ok_or_else(|| Error::invalid("vectors must be an object of named query vectors"))?;
+    let mut out = Vec::with_capacity(fields.len());
+    for (name, values) in fields {
+        let items = values.as_array().ok_or_else(|| Error::invalid(format!("vectors.{name} must be an array of numbers")))?;
+        let mut q = Vec::with_capacity(items.len());
+        for (i, x) in items.iter().enumerate() {
+            match x.as_f64() {
+                Some(x) if x.is_finite() => q.push(x as f32),
+                _ => return Err(Error::invalid(format!("vectors.{name} has a non-finite or non-numeric value at index {i}"))),
+            }
+        }
+        out.push((name.clone(), q));
+    }
+    Ok(out)
+}
+
+/// Reads `vectorWeights: { name: weight }`.
+fn weights_opt(j: &Json) -> Result<Vec<(String, f32)>> {
+    let Some(v) = j.get("vectorWeights").filter(|v| !v.is_null()) else { return Ok(Vec::new()) };
+    let fields = v.as_object().ok_or_else(|| Error::invalid("vectorWeights must be an object of numbers"))?;
+    fields
+        .iter()
+        .map(|(name, w)| match w.as_f64() {
+            Some(w) if w.is_finite() => Ok((name.clone(), w as f32)),
+            _ => Err(Error::invalid(format!("vectorWeights.{name} must be a finite number"))),
+        })
+        .collect()
 }
 
 /// Reads `sparse: { term: weight }` (finite, non-negative weights).

@@ -172,7 +172,7 @@ pub(super) fn select_neighbours(space: &dyn Space, candidates: &[Near], max: usi
             pruned.push(c.id);
         }
     }
-    if KEEP_PRUNED {
+    if KEEP_PRUNED && std::env::var("HNSW_NOKEEP").is_err() {
         let room = max - out.len();
         out.extend(pruned.iter().take(room));
     }

@@ -261,6 +261,32 @@ impl HnswGraph {
                 }
             }
             let variant = variant();
+            if variant >= 10 {
+                let ahead = (variant - 10) as usize;
+                for &n in batch.iter().take(ahead) {
+                    prefetch_bytes(space.vector(n), 1 << 20);
+                }
+                for i in 0..batch.len() {
+                    if let Some(&next) = batch.get(i + ahead) {
+                        prefetch_bytes(space.vector(next), 1 << 20);
+                    }
+                    let id = batch[i];
+                    let score = space.score(q.v, q.inv, id);
+                    scored += 1;
+                    let worst = if results.len() >= ef { results.peek().map_or(f32::NEG_INFINITY, |w| w.0.score) } else { f32::NEG_INFINITY };
+                    if results.len() < ef || score > worst {
+                        let near = Near { score, id };
+                        candidates.push(near);
+                        if accept(id) {
+                            results.push(Reverse(near));
+                            if results.len() > ef {
+                                results.pop();
+                            }
+                        }
+                    }
+                }
+                continue;
+            }
             match variant {
                 1 => batch.iter().for_each(|&n| prefetch_bytes(space.vector(n), 128)),
                 2 => batch.iter().for_each(|&n| prefetch_bytes(space.vector(n), 1 << 20)),

@@ -1,0 +1,92 @@
+//! Searching named vector spaces: `vectorName` scores one space, `vectors` + `vectorWeights`
+//! scores several at once (a weighted sum of each space's score; a record without a vector
+//! in a space gets 0 there). Named spaces are scanned exactly, with the filter inside.
+
+use super::options::SearchOptions;
+use super::{selected, SearchStats};
+use crate::db::{check_finite, Database};
+use crate::error::{Code, Error, Result};
+use crate::record::Record;
+use crate::vector::distance::{self, inverse_norm};
+use crate::vector::flat::{Candidate, TopK};
+
+/// One query space: its name ("" is the main vector), query vector, weight.
+pub struct SpaceQuery<'q> {
+    pub name: &'q str,
+    pub query: &'q [f32],
+    pub inv_norm: f32,
+    pub weight: f32,
+}
+
+/// Checks every query vector against its space's dimension.
+pub fn spaces<'q>(db: &Database, main: Option<&'q [f32]>, opts: &'q SearchOptions) -> Result<Vec<SpaceQuery<'q>>> {
+    let mut out = Vec::new();
+    let mut push = |name: &'q str, q: &'q [f32], weight: f32| -> Result<()> {
+        let dim = if name.is_empty() { Some(db.dimension) } else { db.named_dims.get(name).copied() };
+        let Some(dim) = dim else {
+            return Err(Error::invalid(format!("no named vector space {name:?} in this database")));
+        };
+        if q.len() != dim {
+            return Err(Error::new(
+                Code::DimensionMismatch,
+                format!("query for vector space {name:?} has {} values, the space has dimension {dim}", q.len()),
+            ));
+        }
+        check_finite(q, &format!("query for vector space {name:?}"))?;
+        out.push(SpaceQuery { name, query: q, inv_norm: inverse_norm(q), weight });
+        Ok(())
+    };
+    if let Some(name) = &opts.vector_name {
+        let q = main.ok_or_else(|| Error::invalid("vectorName needs a query vector"))?;
+        push(name, q, 1.0)?;
+    }
+    for (name, q) in &opts.vectors {
+        push(name, q, opts.weight_of(name))?;
+    }
+    if opts.vector_name.is_none() {
+        if let Some(q) = main {
+            push("", q, opts.weight_of(""))?;
+        }
+    }
+    Ok(out)
+}
+
+/// A record's score in each space, and their weighted sum.
+pub fn score_record(db: &Database, record: &Record, main: &[f32], main_inv: f32, spaces: &[SpaceQuery]) -> (f32, Vec<(String, f32)>) {
+    let mut total = 0.0;
+    let mut parts = Vec::with_capacity(spaces.len());
+    for s in spaces {
+        let v = if s.name.is_empty() {
+            Some((main, main_inv))
+        } else {
+            record.vectors.iter().find(|(n, _)| n == s.name).map(|(_, v)| (v.as_slice(), inverse_norm(v)))
+        };
+        if let Some((v, inv)) = v {
+            let score = distance::score(db.metric, s.query, s.inv_norm, v, inv);
+            total += s.weight * score;
+            parts.push((s.name.to_string(), score));
+        }
+    }
+    (total, parts)
+}
+
+/// The best `n` records over the query spaces, best first.
+pub fn candidates<'a>(db: &'a Database, spaces: &[SpaceQuery], n: usize, opts: &SearchOptions, stats: &mut SearchStats) -> Vec<Candidate<'a>> {
+    let mut top = TopK::new(n);
+    let needs_named = spaces.iter().any(|s| !s.name.is_empty());
+    for (name, ns) in selected(db, &opts.namespaces) {
+        for (slot, record) in ns.iter() {
+            if needs_named && !spaces.iter().any(|s| !s.name.is_empty() && record.vectors.iter().any(|(n, _)| n == s.name)) {
+                continue; // in no queried named space
+            }
+            if opts.filter.as_ref().is_some_and(|p| !p.matches(&record.metadata)) {
+                stats.filtered += 1;
+                continue;
+            }
+            stats.visited += 1;
+            let (score, _) = score_record(db, record, ns.vector(slot), ns.inv_norm(slot), spaces);
+            top.push(Candidate { score, namespace: name, id: &record.id, slot });
+        }
+    }
+    top.into_sorted()
+}

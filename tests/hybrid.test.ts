@@ -1,0 +1,211 @@
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import * as vectlite from "../mod.ts";
+import { randomVector, rng, tempDb } from "./helpers.ts";
+
+/** An independent BM25 (same formula as the README: k1 1.2, b 0.75, idf ln(1 + (N - df + 0.5)/(df + 0.5))). */
+function referenceBm25(docs: Map<string, Record<string, number>>, query: Record<string, number>): Map<string, number> {
+  const N = docs.size;
+  let total = 0;
+  const df = new Map<string, number>();
+  for (const terms of docs.values()) {
+    for (const [t, tf] of Object.entries(terms)) {
+      total += tf;
+      df.set(t, (df.get(t) ?? 0) + 1);
+    }
+  }
+  const avg = total / N;
+  const scores = new Map<string, number>();
+  for (const [id, terms] of docs) {
+    const len = Object.values(terms).reduce((a, b) => a + b, 0);
+    let score = 0, any = false;
+    for (const [t, qw] of Object.entries(query)) {
+      const tf = terms[t];
+      if (!tf) continue;
+      any = true;
+      const idf = Math.log(1 + (N - df.get(t)! + 0.5) / (df.get(t)! + 0.5));
+      score += qw * idf * (tf * 2.2) / (tf + 1.2 * (1 - 0.75 + (0.75 * len) / avg));
+    }
+    if (any) scores.set(id, score);
+  }
+  return scores;
+}
+
+/** A seeded corpus: Zipf-like term draws over a 400-word vocabulary. */
+function corpus(n: number, seed: number): Map<string, Record<string, number>> {
+  const rand = rng(seed);
+  const docs = new Map<string, Record<string, number>>();
+  for (let i = 0; i < n; i++) {
+    const terms: Record<string, number> = {};
+    const len = 5 + Math.floor(rand() * 40);
+    for (let j = 0; j < len; j++) {
+      const w = `w${Math.floor(400 * Math.pow(rand(), 2.5))}`;
+      terms[w] = (terms[w] ?? 0) + 1;
+    }
+    docs.set(`d${i}`, terms);
+  }
+  return docs;
+}
+
+function ranking(scores: Map<string, number>, k: number): [string, number][] {
+  return [...scores].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, k);
+}
+
+describe("BM25 keyword search", () => {
+  it("equals an independent BM25 computation on 1,500 documents, scores to 1e-5 and rankings", async () => {
+    await using db = await vectlite.open(tempDb(), { dimension: 4 });
+    const docs = corpus(1500, 11);
+    const rand = rng(12);
+    await db.upsertMany([...docs].map(([id, sparse]) => ({ id, vector: randomVector(4, rand), sparse })));
+    for (const query of [{ w3: 1 }, { w10: 1, w200: 1 }, { w1: 2, w57: 1, w300: 1 }, { w0: 1, w399: 1 }] as Record<string, number>[]) {
+      const expected = ranking(referenceBm25(docs, query), 20);
+      const got = await db.search(null, { sparse: query, k: 20 });
+      assert.deepEqual(got.map((r) => r.id), expected.map(([id]) => id), `ranking for ${JSON.stringify(query)}`);
+      for (const [i, r] of got.entries()) assert.ok(Math.abs(r.score - expected[i][1]) < 1e-5, `${r.id}: ${r.score} vs ${expected[i][1]}`);
+    }
+  });
+
+  it("stays exact under upserts, replacements and deletes (equal to a fresh build)", async () => {
+    const docs = corpus(600, 21);
+    await using live = await vectlite.open(tempDb(), { dimension: 4 });
+    const rand = rng(22);
+    await live.upsertMany([...docs].map(([id, sparse]) => ({ id, vector: randomVector(4, rand), sparse })));
+    const replacement = corpus(100, 23);
+    let i = 0;
+    for (const terms of replacement.values()) {
+      const id = `d${i * 3}`;
+      docs.set(id, terms);
+      await live.upsert(id, randomVector(4, rand), {}, { sparse: terms });
+      i++;
+    }
+    for (let j = 1; j < 600; j += 7) {
+      docs.delete(`d${j}`);
+      await live.delete(`d${j}`);
+    }
+    await using fresh = await vectlite.open(tempDb(), { dimension: 4 });
+    await fresh.upsertMany([...docs].map(([id, sparse]) => ({ id, vector: randomVector(4, rand), sparse })));
+    for (const query of [{ w2: 1 }, { w5: 1, w90: 2 }, { w150: 1, w7: 1 }] as Record<string, number>[]) {
+      const a = await live.search(null, { sparse: query, k: 30 });
+      const b = await fresh.search(null, { sparse: query, k: 30 });
+      assert.deepEqual(a.map((r) => [r.id, r.score]), b.map((r) => [r.id, r.score]));
+      const expected = ranking(referenceBm25(docs, query), 30);
+      assert.deepEqual(a.map((r) => r.id), expected.map(([id]) => id));
+    }
+  });
+
+  it("reports df and idf per query term, and applies filters and namespaces", async () => {
+    await using db = await vectlite.open(tempDb(), { dimension: 2 });
+    await db.upsert("a", [1, 0], { lang: "en" }, { sparse: { auth: 1, token: 2 } });
+    await db.upsert("b", [0, 1], { lang: "de" }, { sparse: { auth: 3 } });
+    await db.upsert("c", [1, 1], { lang: "en" }, { sparse: { token: 1 }, namespace: "other" });
+    const { results, stats } = await db.searchWithStats(null, { sparse: { auth: 1, token: 1 } });
+    assert.deepEqual(results.map((r) => r.id).sort(), ["a", "b"]);
+    assert.equal(stats.termStats!.auth.df, 2);
+    assert.equal(stats.termStats!.token.df, 1);
+    assert.ok(Math.abs(stats.termStats!.auth.idf - Math.log(1 + 0.5 / 2.5)) < 1e-9);
+    assert.deepEqual((await db.search(null, { sparse: { auth: 1 }, filter: { lang: "de" } })).map((r) => r.id), ["b"]);
+    assert.deepEqual((await db.search(null, { sparse: { token: 1 }, namespace: "*" })).map((r) => r.id), ["a", "c"]);
+  });
+});
+
+describe("hybrid fusion", () => {
+  async function twoSided() {
+    const db = await vectlite.open(tempDb(), { dimension: 2 });
+    await db.upsert("dense-only", [1, 0], {}, {});
+    await db.upsert("sparse-only", [-1, 0], {}, { sparse: { needle: 5 } });
+    await db.upsert("both", [0.9, 0.1], {}, { sparse: { needle: 1 } });
+    for (let i = 0; i < 20; i++) await db.upsert(`filler${i}`, [0, 1], {}, { sparse: { hay: 1 } });
+    return db;
+  }
+
+  it("surfaces a document only the sparse side finds and one only the dense side finds", async () => {
+    await using db = await twoSided();
+    const ids = (await db.search([1, 0], { k: 3, sparse: { needle: 1 } })).map((r) => r.id);
+    assert.ok(ids.includes("dense-only"), ids.join());
+    assert.ok(ids.includes("sparse-only"), ids.join());
+    assert.ok(ids.includes("both"), ids.join());
+  });
+
+  it("ranks by reciprocal ranks with fusion rrf, as computed by hand", async () => {
+    await using db = await twoSided();
+    const results = await db.search([1, 0], { k: 3, sparse: { needle: 1 }, fusion: "rrf", rrfK: 10, explain: true });
+    const byId = new Map(results.map((r) => [r.id, r]));
+    // Dense ranks over all 23 records: dense-only 1, both 2, the fillers 3..22, sparse-only 23.
+    // Sparse ranks: sparse-only 1, both 2 (dense-only and the fillers lack "needle").
+    assert.ok(Math.abs(byId.get("both")!.score - (1 / 12 + 1 / 12)) < 1e-6);
+    assert.ok(Math.abs(byId.get("sparse-only")!.score - (1 / 11 + 1 / 33)) < 1e-6);
+    assert.ok(Math.abs(byId.get("dense-only")!.score - 1 / 11) < 1e-6);
+    assert.deepEqual(results.map((r) => r.id), ["both", "sparse-only", "dense-only"]);
+    for (const r of results) {
+      const e = r.explain!;
+      assert.equal(e.fusion, "rrf");
+      const expected = (e.denseRank ? 1 / (10 + e.denseRank) : 0) + (e.sparseRank ? 1 / (10 + e.sparseRank) : 0);
+      assert.ok(Math.abs(r.score - expected) < 1e-6, `${r.id}: explain ranks do not add up to the score`);
+    }
+  });
+
+  it("moves results with the weights as documented", async () => {
+    await using db = await twoSided();
+    const denseHeavy = await db.search([1, 0], { k: 1, sparse: { needle: 1 }, denseWeight: 1, sparseWeight: 0 });
+    assert.equal(denseHeavy[0].id, "dense-only");
+    const sparseHeavy = await db.search([1, 0], { k: 1, sparse: { needle: 1 }, denseWeight: 0, sparseWeight: 1 });
+    assert.equal(sparseHeavy[0].id, "sparse-only");
+    const explained = await db.search([1, 0], { k: 3, sparse: { needle: 1 }, explain: true });
+    for (const r of explained) {
+      // linear: each side min-max normalised over its candidates, then added with weight 1.
+      assert.equal(r.explain!.fusion, "linear");
+      assert.ok(r.score >= 0 && r.score <= 2);
+    }
+    const both = explained.find((r) => r.id === "both")!;
+    assert.ok(both.explain!.termScores!.needle > 0);
+    assert.equal(both.explain!.sparseScore, both.explain!.termScores!.needle);
+  });
+});
+
+describe("named vectors, MMR and rerankers", () => {
+  it("searches one named space, and fuses a weighted multi-vector query", async () => {
+    await using db = await vectlite.open(tempDb(), { dimension: 2 });
+    await db.upsert("a", [1, 0], {}, { vectors: { title: [1, 0, 0], body: [0, 1] } });
+    await db.upsert("b", [0, 1], {}, { vectors: { title: [0, 1, 0], body: [1, 0] } });
+    await db.upsert("c", [1, 1], {}, { vectors: { title: [0, 0, 1] } });
+    assert.deepEqual((await db.search([0, 1, 0], { vectorName: "title", k: 1 }))[0].id, "b");
+    const multi = await db.search(null, { vectors: { title: [1, 0, 0], body: [1, 0] }, vectorWeights: { title: 1, body: 0.5 }, k: 3, explain: true });
+    // a: 1·1 + 0.5·0 = 1, b: 1·0 + 0.5·1 = 0.5, c: title only = 0
+    assert.deepEqual(multi.map((r) => r.id), ["a", "b", "c"]);
+    assert.ok(Math.abs(multi[0].score - 1) < 1e-6 && Math.abs(multi[1].score - 0.5) < 1e-6);
+    assert.deepEqual(multi[1].explain!.vectorScores, { title: 0, body: 1 });
+  });
+
+  it("MMR picks the diverse item over a near-duplicate", async () => {
+    await using db = await vectlite.open(tempDb(), { dimension: 2 });
+    await db.upsert("best", [1, 0]);
+    await db.upsert("near-duplicate", [0.999, 0.045]);
+    await db.upsert("different", [0.7, 0.714]);
+    await db.upsert("opposite", [-1, 0]); // the least relevant: relevance is min-max normalised over the pool
+    const plain = await db.search([1, 0], { k: 2 });
+    assert.deepEqual(plain.map((r) => r.id), ["best", "near-duplicate"]);
+    const diverse = await db.search([1, 0], { k: 2, mmrLambda: 0.5, explain: true });
+    assert.deepEqual(diverse.map((r) => r.id), ["best", "different"]);
+    assert.equal(diverse[0].explain!.mmrPenalty, 0);
+    const relevant = await db.search([1, 0], { k: 2, mmrLambda: 1 });
+    assert.deepEqual(relevant.map((r) => r.id), ["best", "near-duplicate"]);
+  });
+
+  it("rerankers reorder as documented and show in explain", async () => {
+    await using db = await vectlite.open(tempDb(), { dimension: 2 });
+    await db.upsert("a", [1, 0], { text: "how to bake bread", source: "blog" });
+    await db.upsert("b", [0.9, 0.3], { text: "reset your password quickly", source: "docs" });
+    await db.upsert("c", [0.8, 0.5], { text: "password policies", source: "forum" });
+    const boosted = await db.search([1, 0], { k: 3, rerank: vectlite.rerankers.metadataBoost("source", { forum: 1 }), explain: true });
+    assert.equal(boosted[0].id, "c");
+    assert.ok(Math.abs(boosted[0].explain!.rerankScore! - boosted[0].score) < 1e-9);
+    const matched = await db.search([1, 0], { k: 3, queryText: "password reset", rerank: vectlite.rerankers.textMatch({ weight: 1 }) });
+    assert.equal(matched[0].id, "b");
+    const cross = vectlite.rerankers.crossEncoder(async (q, text) => (text.includes("policies") ? 10 : q.length > 0 ? 1 : 0));
+    const composed = vectlite.rerankers.compose(vectlite.rerankers.textMatch({ weight: 1 }), cross);
+    assert.equal((await db.search([1, 0], { k: 1, queryText: "password", rerank: composed }))[0].id, "c");
+    const bi = vectlite.rerankers.biEncoder((text) => (text.includes("bread") ? [1, 0] : [0, 1]));
+    assert.equal((await db.search([0, 1], { k: 1, queryText: "bread", rerank: bi }))[0].id, "a");
+    await assert.rejects(db.search([1, 0], { rerank: cross }), /query text/);
+  });
+});
