@@ -209,3 +209,31 @@ describe("named vectors, MMR and rerankers", () => {
     await assert.rejects(db.search([1, 0], { rerank: cross }), /query text/);
   });
 });
+
+describe("text helpers", () => {
+  /** A toy embedding: letter frequencies, so similar words get similar vectors. */
+  const embed = (text: string) => {
+    const v = new Float32Array(26);
+    for (const ch of text.toLowerCase()) {
+      const i = ch.charCodeAt(0) - 97;
+      if (i >= 0 && i < 26) v[i] += 1;
+    }
+    return v;
+  };
+
+  it("upsertText stores the embedding, the terms and the text; searchText finds it (sync or async embed)", async () => {
+    await using db = await vectlite.open(tempDb(), { dimension: 26 });
+    await vectlite.upsertText(db, "p", "How to reset your password", embed, { source: "docs" });
+    await vectlite.upsertText(db, "b", "Baking sourdough bread at home", async (t) => embed(t));
+    await vectlite.upsertText(db, "s", "Single sign-on with SAML", embed);
+    const rec = await db.get("p", { includeVectors: true });
+    assert.deepEqual(rec?.metadata, { text: "How to reset your password", source: "docs" });
+    assert.deepEqual(rec?.sparse, vectlite.sparseTerms("How to reset your password"));
+    assert.deepEqual(rec?.vector, embed("How to reset your password"));
+    const hits = await vectlite.searchText(db, "resetting passwords", async (t) => embed(t), { k: 1, explain: true });
+    assert.equal(hits[0].id, "p");
+    assert.ok(hits[0].explain!.termScores!.password > 0, "stemming joins passwords and password");
+    const reranked = await vectlite.searchText(db, "bread", embed, { k: 3, rerank: vectlite.rerankers.textMatch({ weight: 5 }) });
+    assert.equal(reranked[0].id, "b");
+  });
+});
