@@ -9,7 +9,7 @@
  *
  * @module
  */
-import { Analyzer, sparseTerms } from "./analyzers.ts";
+import { type Analyzer, sparseTerms } from "./analyzers.ts";
 import type { Database } from "./database.ts";
 import { VectLiteError } from "./errors.ts";
 import type { Metadata, SearchOptions, SearchResult, SparseVector, Vector } from "./types.ts";
