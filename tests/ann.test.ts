@@ -101,7 +101,7 @@ describe("approximate search (HNSW)", () => {
       }
       const { stats } = await db.searchWithStats(QUERIES[0], { k: 10, filter });
       if (below === 1) assert.equal(stats.plan, "filtered-exact", "a 0.1% filter should scan the few matches");
-      if (below >= 100) assert.equal(stats.plan, "hnsw", `a ${fraction} filter should use the graph`);
+      if (below >= 500) assert.equal(stats.plan, "hnsw", `a ${fraction} filter should use the graph`);
     }
   });
 

@@ -6,8 +6,10 @@
 //! leaves a tombstone (marked deleted in the graph) and an update takes a fresh slot.
 //! Tombstones are dropped, and slots renumbered densely, by `compacted()` (run by `compact`).
 
+use crate::filter::{Column, FilterPlan};
 use crate::record::Record;
 use crate::sparse::InvertedIndex;
+use std::sync::{Arc, Mutex};
 use crate::vector::hnsw::{HnswGraph, HnswParams, SliceSpace};
 use crate::vector::Metric;
 use std::collections::HashMap;
@@ -28,7 +30,12 @@ pub struct Namespace {
     unindexed: Vec<u32>,
     /// BM25 postings of the records' sparse terms.
     sparse: InvertedIndex,
+    /// Metadata columns of the field paths filters have used, kept current by every write.
+    columns: Mutex<HashMap<String, Arc<Column>>>,
 }
+
+/// At most this many cached columns per namespace; past it the cache starts over.
+const MAX_COLUMNS: usize = 32;
 
 /// How many threads a bulk index build uses: every core.
 pub fn build_threads() -> usize {
@@ -115,10 +122,41 @@ impl Namespace {
         (self.records.len() - 1) as u32
     }
 
+    /// The columns `plan` needs, built from the records on first use.
+    pub fn filter_columns(&self, plan: &FilterPlan) -> Vec<Arc<Column>> {
+        let mut cache = self.columns.lock().unwrap_or_else(|p| p.into_inner());
+        if cache.len() + plan.column_paths().len() > MAX_COLUMNS {
+            cache.clear();
+        }
+        plan.column_paths()
+            .iter()
+            .map(|path| {
+                cache
+                    .entry(path.clone())
+                    .or_insert_with(|| Arc::new(Column::build(path, self.records.len(), self.iter().map(|(s, r)| (s, &r.metadata)))))
+                    .clone()
+            })
+            .collect()
+    }
+
+    /// Keeps cached columns in step with a write at `slot` (None: the slot was emptied).
+    fn update_columns(&mut self, slot: u32) {
+        let cache = self.columns.get_mut().unwrap_or_else(|p| p.into_inner());
+        let record = self.records[slot as usize].as_ref();
+        for col in cache.values_mut() {
+            let col = Arc::make_mut(col);
+            match record {
+                Some(r) => col.set(slot, &r.metadata),
+                None => col.clear(slot),
+            }
+        }
+    }
+
     fn tombstone(&mut self, slot: u32) {
         if let Some(old) = self.records[slot as usize].take() {
             self.sparse.remove(slot, &old.sparse);
         }
+        self.update_columns(slot);
         match self.index.as_mut() {
             Some(graph) => graph.mark_deleted(slot),
             None => self.free.push(slot),
@@ -153,6 +191,7 @@ impl Namespace {
         }
         self.sparse.add(slot, &record.sparse);
         self.records[slot as usize] = Some(record);
+        self.update_columns(slot);
         slot
     }
 

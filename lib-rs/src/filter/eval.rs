@@ -11,7 +11,7 @@ impl Node {
             Node::All(nodes) => nodes.iter().all(|node| node.matches(metadata)),
             Node::Any(nodes) => nodes.iter().any(|node| node.matches(metadata)),
             Node::Not(node) => !node.matches(metadata),
-            Node::Field { path, ops } => {
+            Node::Field { path, ops, .. } => {
                 let value = path.resolve(metadata);
                 ops.iter().all(|op| op.matches(value))
             }
@@ -22,7 +22,7 @@ impl Node {
 impl Op {
     /// `value` is `None` when the field is missing: only `$ne`, `$nin`, `$exists: false` and
     /// negations can then be true, as in MongoDB.
-    fn matches(&self, value: Option<&Json>) -> bool {
+    pub(super) fn matches(&self, value: Option<&Json>) -> bool {
         match self {
             Op::Eq(arg) => value.is_some_and(|v| deep_eq(v, arg)),
             Op::Ne(arg) => !value.is_some_and(|v| deep_eq(v, arg)),

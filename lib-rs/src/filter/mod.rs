@@ -66,22 +66,35 @@
 use crate::error::Result;
 use crate::json::Json;
 
+mod columns;
 mod eval;
 mod parse;
 mod path;
 
+pub use columns::{BoundFilter, Column};
 use path::FieldPath;
 
 /// A parsed filter, ready to test records against.
 #[derive(Debug)]
 pub struct FilterPlan {
     root: Node,
+    /// The paths of the record-level fields, in the order `Node::Field::column` numbers them.
+    column_paths: Vec<String>,
 }
 
 impl FilterPlan {
     /// Parses a filter once per query. An empty object `{}` matches everything.
     pub fn parse(filter: &Json) -> Result<FilterPlan> {
-        Ok(FilterPlan { root: parse::parse_filter(filter)? })
+        let mut root = parse::parse_filter(filter)?;
+        let mut column_paths = Vec::new();
+        number_fields(&mut root, &mut column_paths);
+        Ok(FilterPlan { root, column_paths })
+    }
+
+    /// The field paths a column cache can serve (fields of `$elemMatch` sub-filters, which
+    /// test list elements rather than the record, are not among them).
+    pub fn column_paths(&self) -> &[String] {
+        &self.column_paths
     }
 
     /// Evaluates the plan against one record's metadata (a Json::Object normally).
@@ -105,7 +118,25 @@ enum Node {
     Field {
         path: FieldPath,
         ops: Vec<Op>,
+        /// Index into `FilterPlan::column_paths` (None inside `$elemMatch` sub-filters).
+        column: Option<usize>,
     },
+}
+
+/// Numbers the record-level fields; a path used twice shares its column.
+fn number_fields(node: &mut Node, paths: &mut Vec<String>) {
+    match node {
+        Node::All(nodes) | Node::Any(nodes) => nodes.iter_mut().for_each(|n| number_fields(n, paths)),
+        Node::Not(inner) => number_fields(inner, paths),
+        Node::Field { path, column, .. } => {
+            let text = path.text();
+            let i = paths.iter().position(|p| p == text).unwrap_or_else(|| {
+                paths.push(text.to_string());
+                paths.len() - 1
+            });
+            *column = Some(i);
+        }
+    }
 }
 
 /// A condition on one value that may be missing (`None`), because some operators

@@ -100,7 +100,7 @@ fn filter_node(value: &Json, loc: &Loc, depth: usize) -> Result<Node> {
             "$not" => all.push(Node::Not(Box::new(filter_node(arg, &here, depth + 1)?))),
             "" => return Err(here.error("a field path must not be empty")),
             op if op.starts_with('$') => return Err(here.error(misplaced_top_level(op))),
-            _ => all.push(Node::Field { path: FieldPath::new(key), ops: condition(arg, &here, depth + 1)? }),
+            _ => all.push(Node::Field { path: FieldPath::new(key), ops: condition(arg, &here, depth + 1)?, column: None }),
         }
     }
     Ok(if all.len() == 1 { all.remove(0) } else { Node::All(all) })

@@ -9,7 +9,7 @@
 use crate::json::{Json, MAX_DEPTH};
 
 /// A field path with its dot positions and array indices worked out in advance.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(super) struct FieldPath {
     text: Box<str>,
     segments: Box<[Segment]>,
@@ -37,6 +37,11 @@ impl FieldPath {
         }
         segments.push(Segment { start, end: text.len(), index: array_index(&text[start..]) });
         FieldPath { text: text.into(), segments: segments.into_boxed_slice() }
+    }
+
+    /// The path as written.
+    pub(super) fn text(&self) -> &str {
+        &self.text
     }
 
     /// The value the path names in `root`, or `None` when nothing is there.

@@ -14,14 +14,13 @@ pub fn candidates<'a>(db: &'a Database, query: &[f32], n: usize, opts: &SearchOp
     for (name, ns) in selected(db, &opts.namespaces) {
         let chosen = plan::choose(db, ns, opts, n);
         stats.plan = chosen.plan;
-        match (chosen.plan, ns.index()) {
+        super::with_filter(ns, opts.filter.as_ref(), |filter| match (chosen.plan, ns.index()) {
             (plan::Plan::Ann, Some(graph)) => {
                 stats.used_ann = true;
-                let filter = opts.filter.as_ref();
                 let accept = |slot: u32| match (filter, ns.record(slot)) {
                     (_, None) => false,
                     (None, Some(_)) => true,
-                    (Some(p), Some(r)) => p.matches(&r.metadata),
+                    (Some(f), Some(r)) => f.matches(slot, &r.metadata),
                 };
                 let mut counters = HnswCounters::default();
                 let found = graph.search(query, n, chosen.ef, &ns.space(db.metric), &accept, &mut counters);
@@ -33,8 +32,8 @@ pub fn candidates<'a>(db: &'a Database, query: &[f32], n: usize, opts: &SearchOp
                     }
                 }
             }
-            _ => flat::scan(ns, name, db.metric, query, opts.filter.as_ref(), &mut top, &mut scan),
-        }
+            _ => flat::scan(ns, name, db.metric, query, filter, &mut top, &mut scan),
+        });
     }
     stats.visited += scan.visited;
     stats.filtered += scan.filtered;

@@ -16,17 +16,18 @@ use std::collections::HashMap;
 pub fn sparse_candidates<'a>(db: &'a Database, query: &[(String, f32)], n: usize, opts: &SearchOptions) -> Vec<Candidate<'a>> {
     let mut top = TopK::new(n);
     for (name, ns) in selected(db, &opts.namespaces) {
-        let filter = opts.filter.as_ref();
-        let accept = |slot: u32| match (filter, ns.record(slot)) {
-            (_, None) => false,
-            (None, Some(_)) => true,
-            (Some(p), Some(r)) => p.matches(&r.metadata),
-        };
-        for hit in ns.sparse().score_all(query, &accept, ns.slot_count()) {
-            if let Some(r) = ns.record(hit.slot) {
-                top.push(Candidate { score: hit.score, namespace: name, id: &r.id, slot: hit.slot });
+        super::with_filter(ns, opts.filter.as_ref(), |filter| {
+            let accept = |slot: u32| match (filter, ns.record(slot)) {
+                (_, None) => false,
+                (None, Some(_)) => true,
+                (Some(f), Some(r)) => f.matches(slot, &r.metadata),
+            };
+            for hit in ns.sparse().score_all(query, &accept, ns.slot_count()) {
+                if let Some(r) = ns.record(hit.slot) {
+                    top.push(Candidate { score: hit.score, namespace: name, id: &r.id, slot: hit.slot });
+                }
             }
-        }
+        });
     }
     top.into_sorted()
 }

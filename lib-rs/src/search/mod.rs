@@ -9,7 +9,7 @@ pub mod plan;
 
 use crate::db::{check_finite, Database};
 use crate::error::{Code, Error, Result};
-use crate::filter::FilterPlan;
+use crate::filter::{BoundFilter, FilterPlan};
 use crate::namespace::Namespace;
 use crate::record::Record;
 use crate::vector::flat;
@@ -49,6 +49,18 @@ pub struct SearchStats {
     pub used_ann: bool,
     /// The plan of the last namespace searched (all of them when there is one).
     pub plan: plan::Plan,
+}
+
+/// Runs `f` with `plan` bound to the namespace's metadata columns (None without a filter).
+pub(crate) fn with_filter<R>(ns: &Namespace, plan: Option<&FilterPlan>, f: impl FnOnce(Option<&BoundFilter>) -> R) -> R {
+    match plan {
+        None => f(None),
+        Some(plan) => {
+            let columns = ns.filter_columns(plan);
+            let bound = BoundFilter::new(plan, columns.iter().map(|c| c.as_ref()).collect());
+            f(Some(&bound))
+        }
+    }
 }
 
 pub(crate) fn selected<'a>(db: &'a Database, sel: &NamespaceSelection) -> Vec<(&'a String, &'a Namespace)> {
@@ -185,7 +197,7 @@ pub fn count(db: &Database, sel: &NamespaceSelection, filter: Option<&FilterPlan
         .into_iter()
         .map(|(_, ns)| match filter {
             None => ns.len(),
-            Some(plan) => ns.iter().filter(|(_, r)| plan.matches(&r.metadata)).count(),
+            Some(plan) => with_filter(ns, Some(plan), |f| ns.iter().filter(|(s, r)| f.is_none_or(|f| f.matches(*s, &r.metadata))).count()),
         })
         .sum()
 }
@@ -197,11 +209,13 @@ pub fn list<'a>(db: &'a Database, opts: &ListOptions) -> Vec<Hit<'a>> {
     let mut out = Vec::new();
     let mut skipped = 0;
     for (name, ns) in selected(db, &opts.namespaces) {
+        let columns = opts.filter.as_ref().map(|p| ns.filter_columns(p));
+        let bound = opts.filter.as_ref().zip(columns.as_ref()).map(|(p, c)| BoundFilter::new(p, c.iter().map(|c| c.as_ref()).collect()));
         for (slot, record) in ns.iter() {
             if out.len() >= limit {
                 return out;
             }
-            if opts.filter.as_ref().is_some_and(|p| !p.matches(&record.metadata)) {
+            if bound.as_ref().is_some_and(|b| !b.matches(slot, &record.metadata)) {
                 continue;
             }
             if skipped < opts.offset {
@@ -218,10 +232,8 @@ pub fn list<'a>(db: &'a Database, opts: &ListOptions) -> Vec<Hit<'a>> {
 pub fn matching_ids(db: &Database, namespace: &str, filter: Option<&FilterPlan>) -> Vec<String> {
     match db.namespaces.get(namespace) {
         None => Vec::new(),
-        Some(ns) => ns
-            .iter()
-            .filter(|(_, r)| filter.is_none_or(|p| p.matches(&r.metadata)))
-            .map(|(_, r)| r.id.clone())
-            .collect(),
+        Some(ns) => with_filter(ns, filter, |f| {
+            ns.iter().filter(|(s, r)| f.is_none_or(|f| f.matches(*s, &r.metadata))).map(|(_, r)| r.id.clone()).collect()
+        }),
     }
 }

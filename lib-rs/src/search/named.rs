@@ -75,18 +75,20 @@ pub fn candidates<'a>(db: &'a Database, spaces: &[SpaceQuery], n: usize, opts: &
     let mut top = TopK::new(n);
     let needs_named = spaces.iter().any(|s| !s.name.is_empty());
     for (name, ns) in selected(db, &opts.namespaces) {
-        for (slot, record) in ns.iter() {
-            if needs_named && !spaces.iter().any(|s| !s.name.is_empty() && record.vectors.iter().any(|(n, _)| n == s.name)) {
-                continue; // in no queried named space
+        super::with_filter(ns, opts.filter.as_ref(), |filter| {
+            for (slot, record) in ns.iter() {
+                if needs_named && !spaces.iter().any(|s| !s.name.is_empty() && record.vectors.iter().any(|(n, _)| n == s.name)) {
+                    continue; // in no queried named space
+                }
+                if filter.is_some_and(|f| !f.matches(slot, &record.metadata)) {
+                    stats.filtered += 1;
+                    continue;
+                }
+                stats.visited += 1;
+                let (score, _) = score_record(db, record, ns.vector(slot), ns.inv_norm(slot), spaces);
+                top.push(Candidate { score, namespace: name, id: &record.id, slot });
             }
-            if opts.filter.as_ref().is_some_and(|p| !p.matches(&record.metadata)) {
-                stats.filtered += 1;
-                continue;
-            }
-            stats.visited += 1;
-            let (score, _) = score_record(db, record, ns.vector(slot), ns.inv_norm(slot), spaces);
-            top.push(Candidate { score, namespace: name, id: &record.id, slot });
-        }
+        });
     }
     top.into_sorted()
 }

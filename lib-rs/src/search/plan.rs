@@ -36,8 +36,12 @@ pub struct Chosen {
 
 /// Records sampled to estimate a filter's selectivity.
 const SAMPLE: usize = 512;
-/// Below this estimated fraction of matching records the exact scan wins.
-const EXACT_BELOW_SELECTIVITY: f64 = 0.005;
+/// Below this estimated fraction of matching records the exact scan wins: with the filter
+/// read from metadata columns (a few ns a record), scoring only the matches beats a graph
+/// search that must walk past the many rejected nodes.
+const EXACT_BELOW_SELECTIVITY: f64 = 0.02;
+/// ... and so it does whenever this few records match, whatever the fraction.
+const EXACT_AT_MOST_MATCHES: f64 = 2_000.0;
 
 /// The search effort when the query sets none: grows with k (measured: recall@10 >= 0.95 on
 /// the benchmark's data at the default; see bench/RESULTS.md).
@@ -73,7 +77,7 @@ pub fn choose(db: &Database, ns: &Namespace, opts: &SearchOptions, n: usize) -> 
     let Some(filter) = &opts.filter else { return Chosen { plan: Plan::Ann, ef: base_ef } };
     let selectivity = estimate_selectivity(ns, filter);
     let expected = selectivity * ns.len() as f64;
-    if selectivity < EXACT_BELOW_SELECTIVITY || expected <= (4 * base_ef) as f64 {
+    if selectivity < EXACT_BELOW_SELECTIVITY || expected <= EXACT_AT_MOST_MATCHES.max((4 * base_ef) as f64) {
         return Chosen { plan: Plan::FilteredExact, ef: base_ef };
     }
     // Rejected nodes thin out the graph the search can use: widen the beam as matches get

@@ -4,7 +4,7 @@
 //! for the approximate index.
 
 use super::distance::{self, Metric};
-use crate::filter::FilterPlan;
+use crate::filter::BoundFilter;
 use crate::namespace::Namespace;
 use std::cmp::{Ordering, Reverse};
 use std::collections::BinaryHeap;
@@ -95,7 +95,7 @@ pub fn scan<'a>(
     ns_name: &'a str,
     metric: Metric,
     query: &[f32],
-    filter: Option<&FilterPlan>,
+    filter: Option<&BoundFilter>,
     top: &mut TopK<'a>,
     stats: &mut ScanStats,
 ) {
@@ -104,7 +104,7 @@ pub fn scan<'a>(
     let dim = ns.dimension;
     for (slot, record) in ns.iter() {
         if let Some(plan) = filter {
-            if !plan.matches(&record.metadata) {
+            if !plan.matches(slot, &record.metadata) {
                 stats.filtered += 1;
                 continue;
             }
