@@ -45,8 +45,15 @@ export function candidatePaths(rt: RuntimeEnv): string[] {
   return out;
 }
 
-/** Picks the first existing candidate, or fails listing every path tried. */
+/**
+ * Picks the first existing candidate, or fails listing every path tried. An explicit
+ * VECTLITE_LIB that does not exist is an error rather than silently skipped.
+ */
 export function locateLibrary(rt: RuntimeEnv): string {
+  const override = rt.env("VECTLITE_LIB");
+  if (override && !rt.exists(override)) {
+    throw new VectLiteError("IO", `VECTLITE_LIB points at ${override}, which does not exist (platform ${rt.os})`);
+  }
   const tried = candidatePaths(rt);
   const found = tried.find((p) => rt.exists(p));
   if (!found) {
