@@ -58,7 +58,7 @@ impl HnswGraph {
     /// above before its own list there is written); a relinked one gets new lists.
     pub(super) fn link(&self, id: u32, fresh: bool, space: &dyn Space, s: &mut Scratch) {
         let level = self.levels[id as usize] as usize;
-        let q = Query { v: space.vector(id), inv: space.inv_norm(id) };
+        let q = Query { v: space.vector(id), inv: space.inv_norm(id), space };
         // A node that raises the top level holds the entry lock for its whole insertion,
         // so a second such node waits and then starts from the first.
         let mut entry = self.entry_point();
@@ -74,17 +74,17 @@ impl HnswGraph {
         if level <= top {
             raise = None;
         }
-        let mut cur = Near { score: space.score(q.v, q.inv, ep), id: ep };
+        let mut cur = Near { score: q.score(ep), id: ep };
         let mut scored = 0;
         for lc in (level + 1..=top).rev() {
-            cur = self.greedy(&q, space, cur, lc, &mut scored);
+            cur = self.greedy(&q, cur, lc, &mut scored);
         }
         let mut found = std::mem::take(&mut s.found);
         let mut neighbours = std::mem::take(&mut s.neighbours);
         found.clear();
         found.push(cur);
         for lc in (0..=level.min(top)).rev() {
-            self.search_layer(&q, space, &found, self.params.ef_construction, lc, s, |n| n != id);
+            self.search_layer(&q, &found, self.params.ef_construction, lc, s, |n| n != id);
             s.take_results(&mut found);
             select_neighbours(space, &found, self.params.m, &mut neighbours, &mut s.pruned);
             self.set_own_links(id, lc, fresh, &neighbours, space, s);
@@ -172,7 +172,7 @@ pub(super) fn select_neighbours(space: &dyn Space, candidates: &[Near], max: usi
             pruned.push(c.id);
         }
     }
-    if KEEP_PRUNED && std::env::var("HNSW_NOKEEP").is_err() {
+    if KEEP_PRUNED {
         let room = max - out.len();
         out.extend(pruned.iter().take(room));
     }

@@ -14,6 +14,13 @@ const REPAIR_WALK: usize = 48;
 /// Candidates (best first) that go into the heuristic, as a multiple of the list bound.
 const REPAIR_POOL_FACTOR: usize = 3;
 
+/// What a repair needs besides the old graph: the new id of each kept node and the
+/// vectors under the new ids.
+struct Renumbering<'a> {
+    kept: &'a (dyn Fn(u32) -> Option<u32> + Sync),
+    space: &'a dyn Space,
+}
+
 impl HnswGraph {
     /// A new graph without deleted nodes, ids renumbered by `remap[old] = Some(new)`.
     /// A node is kept when it is live and mapped (a deleted node is dropped even if
@@ -44,6 +51,8 @@ impl HnswGraph {
         let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 8);
         let chunk = old_of_new.len().div_ceil(threads).max(1);
         let graph = &g;
+        let renumbering = Renumbering { kept: &kept, space: space_after };
+        let renumbering = &renumbering;
         std::thread::scope(|scope| {
             for (part, olds) in old_of_new.chunks(chunk).enumerate() {
                 scope.spawn(move || {
@@ -51,7 +60,7 @@ impl HnswGraph {
                         for (i, &old) in olds.iter().enumerate() {
                             if old != u32::MAX {
                                 let new = (part * chunk + i) as u32;
-                                self.repair_node(graph, old, new, &kept, space_after, s);
+                                self.repair_node(graph, old, new, renumbering, s);
                             }
                         }
                     })
@@ -64,14 +73,14 @@ impl HnswGraph {
     }
 
     /// Writes the lists of `old` (now `new`) into `g`, repairing those that lost links.
-    fn repair_node(&self, g: &HnswGraph, old: u32, new: u32, kept: &dyn Fn(u32) -> Option<u32>, space: &dyn Space, s: &mut Scratch) {
+    fn repair_node(&self, g: &HnswGraph, old: u32, new: u32, r: &Renumbering, s: &mut Scratch) {
         let mut list = std::mem::take(&mut s.neighbours);
         for level in 0..=self.levels[old as usize] as usize {
             let links = self.links(old, level);
             list.clear();
-            list.extend(links.iter().filter_map(|l| kept(l.load(Ordering::Relaxed))));
+            list.extend(links.iter().filter_map(|l| (r.kept)(l.load(Ordering::Relaxed))));
             if list.len() < links.len() {
-                self.repaired_list(old, new, level, kept, space, s, &mut list);
+                self.repaired_list((old, new), level, r, s, &mut list);
             }
             g.write_links(new, level, &list);
         }
@@ -80,15 +89,14 @@ impl HnswGraph {
 
     /// Candidates for a list that lost links: its kept links plus the kept nodes reached
     /// through its dropped ones; the best of them go through the heuristic.
-    #[allow(clippy::too_many_arguments)]
-    fn repaired_list(&self, old: u32, new: u32, level: usize, kept: &dyn Fn(u32) -> Option<u32>, space: &dyn Space, s: &mut Scratch, out: &mut Vec<u32>) {
+    fn repaired_list(&self, (old, new): (u32, u32), level: usize, r: &Renumbering, s: &mut Scratch, out: &mut Vec<u32>) {
         s.visited.reset(self.len());
         s.visited.insert(old);
         let mut walk: Vec<u32> = Vec::new();
         let mut candidates: Vec<u32> = Vec::new();
         let mut visit = |id: u32, walk: &mut Vec<u32>, s: &mut Scratch| {
             if s.visited.insert(id) {
-                match kept(id) {
+                match (r.kept)(id) {
                     Some(n) => candidates.push(n),
                     None => walk.push(id),
                 }
@@ -105,7 +113,7 @@ impl HnswGraph {
                 visit(l.load(Ordering::Relaxed), &mut walk, s);
             }
         }
-        let (v, inv) = (space.vector(new), space.inv_norm(new));
+        let (space, v, inv) = (r.space, r.space.vector(new), r.space.inv_norm(new));
         s.scored.clear();
         s.scored.extend(candidates.iter().map(|&id| Near { score: space.score(v, inv, id), id }));
         s.scored.sort_unstable_by(|a, b| b.cmp(a));

@@ -15,7 +15,8 @@ use std::sync::atomic::Ordering as Mem;
 pub struct HnswCounters {
     /// Vectors scored.
     pub visited: usize,
-    /// Nodes the filter rejected (deleted nodes are not counted).
+    /// Nodes the filter rejected (deleted nodes are not counted). The filter runs only on
+    /// nodes that score well enough to enter the results, so this is not "all rejected".
     pub filtered: usize,
 }
 
@@ -46,10 +47,19 @@ impl PartialEq for Near {
 }
 impl Eq for Near {}
 
-/// The query vector with its inverse norm (used by cosine).
-pub(super) struct Query<'a> {
+/// The query vector with its inverse norm (used by cosine), and where vectors are read.
+/// Generic so the search over a `SliceSpace` scores without a virtual call per vector.
+pub(super) struct Query<'a, S: Space + ?Sized = dyn Space> {
     pub v: &'a [f32],
     pub inv: f32,
+    pub space: &'a S,
+}
+
+impl<S: Space + ?Sized> Query<'_, S> {
+    #[inline]
+    pub fn score(&self, id: u32) -> f32 {
+        self.space.score(self.v, self.inv, id)
+    }
 }
 
 /// Visited marks stamped with an epoch: starting a search bumps the epoch instead of
@@ -138,22 +148,6 @@ fn prefetch_vector(v: &[f32]) {
     }
 }
 
-fn variant() -> u32 {
-    static V: std::sync::OnceLock<u32> = std::sync::OnceLock::new();
-    *V.get_or_init(|| std::env::var("HNSW_VARIANT").ok().and_then(|v| v.parse().ok()).unwrap_or(0))
-}
-
-#[inline]
-fn prefetch_bytes(v: &[f32], max: usize) {
-    let p = v.as_ptr().cast::<u8>();
-    let bytes = std::mem::size_of_val(v).min(max);
-    let mut off = 0;
-    while off < bytes {
-        distance::prefetch(p.wrapping_add(off));
-        off += 64;
-    }
-}
-
 impl HnswGraph {
     /// The best `k` accepted nodes, best first, as (score, id). `accept` is the metadata
     /// filter, evaluated inside the search: rejected nodes are walked through but never
@@ -168,15 +162,30 @@ impl HnswGraph {
         accept: &dyn Fn(u32) -> bool,
         counters: &mut HnswCounters,
     ) -> Vec<(f32, u32)> {
+        match space.as_slices() {
+            Some(flat) => self.search_in(query, k, ef, &flat, accept, counters),
+            None => self.search_in(query, k, ef, space, accept, counters),
+        }
+    }
+
+    fn search_in<S: Space + ?Sized>(
+        &self,
+        query: &[f32],
+        k: usize,
+        ef: usize,
+        space: &S,
+        accept: &dyn Fn(u32) -> bool,
+        counters: &mut HnswCounters,
+    ) -> Vec<(f32, u32)> {
         let Some((entry, top)) = self.entry_point() else { return Vec::new() };
         if k == 0 {
             return Vec::new();
         }
-        let q = Query { v: query, inv: distance::inverse_norm(query) };
-        let mut cur = Near { score: space.score(q.v, q.inv, entry), id: entry };
+        let q = Query { v: query, inv: distance::inverse_norm(query), space };
+        let mut cur = Near { score: q.score(entry), id: entry };
         counters.visited += 1;
         for level in (1..=top).rev() {
-            cur = self.greedy(&q, space, cur, level, &mut counters.visited);
+            cur = self.greedy(&q, cur, level, &mut counters.visited);
         }
         let deleted = &self.deleted;
         let filtered = &mut counters.filtered;
@@ -191,7 +200,7 @@ impl HnswGraph {
                     false
                 }
             };
-            counters.visited += self.search_layer(&q, space, &[cur], ef.max(k), 0, s, accept_node);
+            counters.visited += self.search_layer(&q, &[cur], ef.max(k), 0, s, accept_node);
             let mut best = std::mem::take(&mut s.found);
             s.take_results(&mut best);
             let out = best.iter().take(k).map(|n| (n.score, n.id)).collect();
@@ -201,12 +210,12 @@ impl HnswGraph {
     }
 
     /// Greedy walk on one level: moves to the best neighbour while that improves.
-    pub(super) fn greedy(&self, q: &Query, space: &dyn Space, mut cur: Near, level: usize, visited: &mut usize) -> Near {
+    pub(super) fn greedy<S: Space + ?Sized>(&self, q: &Query<S>, mut cur: Near, level: usize, visited: &mut usize) -> Near {
         loop {
             let mut best = cur;
             for link in self.links(cur.id, level) {
                 let id = link.load(Mem::Relaxed);
-                let score = space.score(q.v, q.inv, id);
+                let score = q.score(id);
                 *visited += 1;
                 if score > best.score {
                     best = Near { score, id };
@@ -223,10 +232,9 @@ impl HnswGraph {
     /// holds are left in `s.results` (read them with `take_results`). The frontier takes
     /// every node better than the current `ef`-th result, accepted or not, so a selective
     /// filter widens the walk instead of ending it. Returns the number of vectors scored.
-    pub(super) fn search_layer<A: FnMut(u32) -> bool>(
+    pub(super) fn search_layer<S: Space + ?Sized, A: FnMut(u32) -> bool>(
         &self,
-        q: &Query,
-        space: &dyn Space,
+        q: &Query<S>,
         seeds: &[Near],
         ef: usize,
         level: usize,
@@ -260,54 +268,24 @@ impl HnswGraph {
                     batch.push(id);
                 }
             }
-            let variant = variant();
-            if variant >= 10 {
-                let ahead = (variant - 10) as usize;
-                for &n in batch.iter().take(ahead) {
-                    prefetch_bytes(space.vector(n), 1 << 20);
-                }
-                for i in 0..batch.len() {
-                    if let Some(&next) = batch.get(i + ahead) {
-                        prefetch_bytes(space.vector(next), 1 << 20);
-                    }
-                    let id = batch[i];
-                    let score = space.score(q.v, q.inv, id);
-                    scored += 1;
-                    let worst = if results.len() >= ef { results.peek().map_or(f32::NEG_INFINITY, |w| w.0.score) } else { f32::NEG_INFINITY };
-                    if results.len() < ef || score > worst {
-                        let near = Near { score, id };
-                        candidates.push(near);
-                        if accept(id) {
-                            results.push(Reverse(near));
-                            if results.len() > ef {
-                                results.pop();
-                            }
-                        }
-                    }
-                }
-                continue;
-            }
-            match variant {
-                1 => batch.iter().for_each(|&n| prefetch_bytes(space.vector(n), 128)),
-                2 => batch.iter().for_each(|&n| prefetch_bytes(space.vector(n), 1 << 20)),
-                _ => {}
+            // The best frontier node is likely the next one expanded: start loading its
+            // list now, and the head of each vector one step before it is scored.
+            if let Some(next) = candidates.peek() {
+                let block = self.block(next.id, level).as_ptr().cast::<u8>();
+                distance::prefetch(block);
+                distance::prefetch(block.wrapping_add(64));
             }
             if let Some(&first) = batch.first() {
-                prefetch_bytes(space.vector(first), if variant == 0 { PREFETCH_BYTES } else { 1 << 20 });
+                prefetch_vector(q.space.vector(first));
             }
             for i in 0..batch.len() {
                 if let Some(&next) = batch.get(i + 1) {
-                    match variant {
-                        0 => prefetch_vector(space.vector(next)),
-                        3 => {}
-                        _ => prefetch_bytes(space.vector(next), 1 << 20),
-                    }
+                    prefetch_vector(q.space.vector(next));
                 }
                 let id = batch[i];
-                let score = space.score(q.v, q.inv, id);
+                let score = q.score(id);
                 scored += 1;
-                let worst = if results.len() >= ef { results.peek().map_or(f32::NEG_INFINITY, |w| w.0.score) } else { f32::NEG_INFINITY };
-                if results.len() < ef || score > worst {
+                if results.len() < ef || results.peek().is_some_and(|w| score > w.0.score) {
                     let near = Near { score, id };
                     candidates.push(near);
                     if accept(id) {
