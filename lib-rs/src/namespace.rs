@@ -115,8 +115,20 @@ impl Namespace {
         self.records.len() - self.ids.len()
     }
 
+    /// Makes room for `floats` more vector values, growing by doubling; a new allocation is
+    /// advised for huge pages before anything touches it.
+    fn grow_vectors(&mut self, floats: usize) {
+        let need = self.vectors.len() + floats;
+        if need > self.vectors.capacity() {
+            self.vectors.reserve(need.max(2 * self.vectors.capacity()) - self.vectors.len());
+            let cap = self.vectors.capacity();
+            crate::storage::os::advise_huge_pages(self.vectors.as_ptr() as *const u8, cap * 4);
+        }
+    }
+
     fn push_slot(&mut self) -> u32 {
         self.records.push(None);
+        self.grow_vectors(self.dimension);
         self.vectors.resize(self.vectors.len() + self.dimension, 0.0);
         self.inv_norms.push(0.0);
         (self.records.len() - 1) as u32
@@ -210,7 +222,7 @@ impl Namespace {
     pub fn reserve(&mut self, n: usize) {
         self.ids.reserve(n);
         self.records.reserve(n);
-        self.vectors.reserve(n * self.dimension);
+        self.grow_vectors(n * self.dimension);
         self.inv_norms.reserve(n);
     }
 
@@ -269,6 +281,7 @@ impl Namespace {
         self.ids.insert(record.id.clone(), slot);
         self.sparse.add(slot, &record.sparse);
         self.records.push(Some(record));
+        self.grow_vectors(vector.len());
         self.vectors.extend_from_slice(vector);
         self.inv_norms.push(inv_norm);
         slot
