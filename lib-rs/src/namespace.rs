@@ -22,6 +22,8 @@ pub struct Namespace {
     pub dimension: usize,
     ids: HashMap<String, u32>,
     records: Vec<Option<Record>>,
+    /// Which slots hold a record: a compact copy of `records[i].is_some()` for the scan.
+    live: Vec<bool>,
     vectors: Vec<f32>,
     inv_norms: Vec<f32>,
     free: Vec<u32>,
@@ -126,8 +128,14 @@ impl Namespace {
         }
     }
 
+    /// Which slots hold a record, by slot.
+    pub fn live_slots(&self) -> &[bool] {
+        &self.live
+    }
+
     fn push_slot(&mut self) -> u32 {
         self.records.push(None);
+        self.live.push(false);
         self.grow_vectors(self.dimension);
         self.vectors.resize(self.vectors.len() + self.dimension, 0.0);
         self.inv_norms.push(0.0);
@@ -165,6 +173,7 @@ impl Namespace {
     }
 
     fn tombstone(&mut self, slot: u32) {
+        self.live[slot as usize] = false;
         if let Some(old) = self.records[slot as usize].take() {
             self.sparse.remove(slot, &old.sparse);
         }
@@ -203,6 +212,7 @@ impl Namespace {
         }
         self.sparse.add(slot, &record.sparse);
         self.records[slot as usize] = Some(record);
+        self.live[slot as usize] = true;
         self.update_columns(slot);
         slot
     }
@@ -222,6 +232,7 @@ impl Namespace {
     pub fn reserve(&mut self, n: usize) {
         self.ids.reserve(n);
         self.records.reserve(n);
+        self.live.reserve(n);
         self.grow_vectors(n * self.dimension);
         self.inv_norms.reserve(n);
     }
@@ -281,6 +292,7 @@ impl Namespace {
         self.ids.insert(record.id.clone(), slot);
         self.sparse.add(slot, &record.sparse);
         self.records.push(Some(record));
+        self.live.push(true);
         self.grow_vectors(vector.len());
         self.vectors.extend_from_slice(vector);
         self.inv_norms.push(inv_norm);

@@ -17,7 +17,7 @@ use crate::search::{Explain, Hit, SearchStats};
 pub const FLAG_SCORES: u32 = 1;
 pub const FLAG_VECTORS: u32 = 2;
 
-fn write_row(hit: &Hit, include_vectors: bool, out: &mut String) {
+fn write_row(hit: &Hit, include_vectors: bool, search: bool, out: &mut String) {
     out.push('[');
     write_string(&hit.record.id, out);
     out.push(',');
@@ -25,7 +25,8 @@ fn write_row(hit: &Hit, include_vectors: bool, out: &mut String) {
     out.push(',');
     hit.record.metadata.write_to(out);
     out.push(',');
-    if hit.record.sparse.is_empty() {
+    // Search results do not carry sparse terms (SearchResult has none): `stats` is Some.
+    if hit.record.sparse.is_empty() || search {
         out.push_str("null");
     } else {
         out.push('{');
@@ -150,7 +151,7 @@ pub fn encode_rows(hits: &[Hit], include_vectors: bool, dimension: usize, stats:
         if i > 0 {
             json.push(',');
         }
-        write_row(hit, include_vectors, &mut json);
+        write_row(hit, include_vectors, stats.is_some(), &mut json);
     }
     json.push(']');
     if let Some(s) = stats {

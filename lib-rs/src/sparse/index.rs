@@ -104,15 +104,33 @@ impl InvertedIndex {
     /// Every document containing a query term that `accept` admits, scored; unsorted.
     /// `scratch` is a per-slot accumulator reused across calls.
     pub fn score_all(&self, query: &[(String, f32)], accept: &dyn Fn(u32) -> bool, slots: usize) -> Vec<SparseHit> {
-        let mut acc: Vec<f64> = vec![0.0; slots];
+        // A per-thread accumulator, grown once and left zeroed after each query, so a query
+        // costs its postings, not the size of the namespace.
+        thread_local! {
+            static ACC: std::cell::RefCell<Vec<f64>> = const { std::cell::RefCell::new(Vec::new()) };
+        }
+        ACC.with(|cell| {
+            let mut acc = cell.borrow_mut();
+            if acc.len() < slots {
+                acc.resize(slots, 0.0);
+            }
+            self.accumulate(query, accept, slots, &mut acc)
+        })
+    }
+
+    fn accumulate(&self, query: &[(String, f32)], accept: &dyn Fn(u32) -> bool, slots: usize, acc: &mut [f64]) -> Vec<SparseHit> {
         let mut touched: Vec<u32> = Vec::new();
         let avg = self.avg_len();
         for (term, qw) in query {
+            // A zero weight adds nothing; skipping it keeps "score > 0" meaning "touched".
+            if *qw <= 0.0 {
+                continue;
+            }
             let Some(list) = self.postings.get(term) else { continue };
             let idf = idf(self.docs, list.len());
             for p in list {
                 let i = p.slot as usize;
-                if i >= slots {
+                if i >= slots || p.tf <= 0.0 {
                     continue;
                 }
                 if acc[i] == 0.0 {
@@ -122,11 +140,14 @@ impl InvertedIndex {
                 acc[i] += *qw as f64 * term_score(idf, p.tf as f64, len, avg);
             }
         }
-        touched
-            .into_iter()
-            .filter(|&s| accept(s))
-            .map(|slot| SparseHit { slot, score: acc[slot as usize] as f32 })
-            .collect()
+        let mut hits = Vec::with_capacity(touched.len());
+        for slot in touched {
+            let score = std::mem::take(&mut acc[slot as usize]);
+            if accept(slot) {
+                hits.push(SparseHit { slot, score: score as f32 });
+            }
+        }
+        hits
     }
 }
 

@@ -102,21 +102,33 @@ pub fn scan<'a>(
     let inv_q = distance::inverse_norm(query);
     let (vectors, inv_norms) = ns.raw_vectors();
     let dim = ns.dimension;
-    for (slot, record) in ns.iter() {
-        if let Some(plan) = filter {
-            if !plan.matches(slot, &record.metadata) {
-                stats.filtered += 1;
+    let Some(filter) = filter else {
+        // No filter: walk the liveness bytes and the vectors only; a record is read just for
+        // the candidates that make the top k.
+        for (slot, _) in ns.live_slots().iter().enumerate().filter(|(_, live)| **live) {
+            let v = &vectors[slot * dim..(slot + 1) * dim];
+            let score = distance::score(metric, query, inv_q, v, inv_norms[slot]);
+            stats.visited += 1;
+            if top.threshold().is_some_and(|t| score < t) {
                 continue;
             }
+            if let Some(record) = ns.record(slot as u32) {
+                top.push(Candidate { score, namespace: ns_name, id: &record.id, slot: slot as u32 });
+            }
+        }
+        return;
+    };
+    for (slot, record) in ns.iter() {
+        if !filter.matches(slot, &record.metadata) {
+            stats.filtered += 1;
+            continue;
         }
         let start = slot as usize * dim;
         let v = &vectors[start..start + dim];
         let score = distance::score(metric, query, inv_q, v, inv_norms[slot as usize]);
         stats.visited += 1;
-        if let Some(t) = top.threshold() {
-            if score < t {
-                continue;
-            }
+        if top.threshold().is_some_and(|t| score < t) {
+            continue;
         }
         top.push(Candidate { score, namespace: ns_name, id: &record.id, slot });
     }
