@@ -83,7 +83,7 @@ impl Step {
         match self {
             Step::Lowercase => tokens.into_iter().map(|t| t.to_lowercase()).collect(),
             Step::Stopwords(list) => tokens.into_iter().filter(|t| !list.contains(t)).collect(),
-            Step::Stemmer(Stemmer::English) => tokens.iter().map(|t| stemmer::stem(t)).collect(),
+            Step::Stemmer(Stemmer::English) => tokens.iter().map(|t| stem_cached(t)).collect(),
             Step::Ngrams { min, max } => {
                 let mut out = Vec::with_capacity(tokens.len() * (max - min + 1));
                 for t in &tokens {
@@ -204,6 +204,28 @@ fn ngrams_into(token: &str, min: usize, max: usize, out: &mut Vec<String>) {
     for n in min..=max.min(chars.len()) {
         out.extend(chars.windows(n).map(|w| w.iter().collect::<String>()));
     }
+}
+
+/// Words repeat: a per-thread memo of stems makes most stemmer calls a hash lookup.
+/// Bounded (cleared when full) so a stream of unique tokens cannot grow it without limit.
+fn stem_cached(word: &str) -> String {
+    const MAX_ENTRIES: usize = 1 << 16;
+    thread_local! {
+        static MEMO: std::cell::RefCell<std::collections::HashMap<String, String>> =
+            std::cell::RefCell::new(std::collections::HashMap::new());
+    }
+    MEMO.with(|memo| {
+        let mut memo = memo.borrow_mut();
+        if let Some(s) = memo.get(word) {
+            return s.clone();
+        }
+        let s = stemmer::stem(word);
+        if memo.len() >= MAX_ENTRIES {
+            memo.clear();
+        }
+        memo.insert(word.to_string(), s.clone());
+        s
+    })
 }
 
 /// The tokenizer and an ordered list of steps.
