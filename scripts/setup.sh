@@ -3,8 +3,10 @@
 # native library. Idempotent: a second run only checks.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-if [ ! -x node_modules/.bin/bun ] || [ ! -x node_modules/.bin/deno ]; then
-  echo "setup: installing npm devDependencies (bun, deno, mitata, types)"
+# Install when node_modules is missing or older than the lock file (a dependency was added).
+if [ ! -x node_modules/.bin/bun ] || [ ! -x node_modules/.bin/deno ] || [ ! -f node_modules/.package-lock.json ] \
+  || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  echo "setup: installing npm devDependencies (bun, deno, mitata, types, benchmark peers)"
   if [ -f package-lock.json ]; then npm ci --no-audit --no-fund; else npm install --no-audit --no-fund; fi
 fi
 bash scripts/build.sh
