@@ -6,7 +6,7 @@
 import { dlopen, toArrayBuffer, type FFIFunction } from "bun:ffi";
 import { existsSync } from "node:fs";
 import { symbols, type NativeType } from "./symbols.ts";
-import type { NativeLib } from "./native.ts";
+import type { NativeLib, RuntimeEnv } from "./native.ts";
 
 const TYPES: Record<NativeType, string> = {
   u32: "u32",
@@ -17,12 +17,13 @@ const TYPES: Record<NativeType, string> = {
   void: "void",
 };
 
-type Locate = (rt: { env(n: string): string | undefined; os: string; exists(p: string): boolean }) => string;
+type Locate = (rt: RuntimeEnv) => string;
 
 export function load(locate: Locate): NativeLib {
   const path = locate({
     env: (n) => Bun.env[n],
     os: process.platform,
+    arch: process.arch,
     exists: (p) => existsSync(p),
   });
   const defs: Record<string, FFIFunction> = {};

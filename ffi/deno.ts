@@ -4,7 +4,7 @@
  * @module
  */
 import { symbols, type NativeType, type SymbolSpec } from "./symbols.ts";
-import type { NativeLib } from "./native.ts";
+import type { NativeLib, RuntimeEnv } from "./native.ts";
 
 const TYPES: Record<NativeType, Deno.NativeType | "void"> = {
   u32: "u32",
@@ -15,7 +15,7 @@ const TYPES: Record<NativeType, Deno.NativeType | "void"> = {
   void: "void",
 };
 
-type Locate = (rt: { env(n: string): string | undefined; os: string; exists(p: string): boolean }) => string;
+type Locate = (rt: RuntimeEnv) => string;
 
 function exists(path: string): boolean {
   try {
@@ -27,7 +27,7 @@ function exists(path: string): boolean {
 }
 
 export function load(locate: Locate): NativeLib {
-  const path = locate({ env: (n) => Deno.env.get(n), os: Deno.build.os, exists });
+  const path = locate({ env: (n) => Deno.env.get(n), os: Deno.build.os, arch: Deno.build.arch, exists });
   const defs: Record<string, Deno.ForeignFunction> = {};
   for (const [name, spec] of Object.entries(symbols)) {
     const s: SymbolSpec = spec;

@@ -21,11 +21,26 @@ export interface NativeLib {
   waitJob(job: bigint, out: BigUint64Array): Promise<number>;
 }
 
-interface RuntimeEnv {
+/** What the loader needs from the runtime: environment, platform, and a file-exists check. */
+export interface RuntimeEnv {
   env(name: string): string | undefined;
+  /** `process.platform` or `Deno.build.os`: "linux", "darwin", "win32"/"windows", ... */
   os: string;
+  /** `process.arch` or `Deno.build.arch`: "x64"/"x86_64", "arm64"/"aarch64", ... Without it no prebuilt library is tried. */
+  arch?: string;
   exists(path: string): boolean;
 }
+
+/** The target triples vectlite ships prebuilt libraries for, under `native/<triple>/`. */
+export const PREBUILT_TRIPLES = [
+  "x86_64-unknown-linux-gnu",
+  "aarch64-unknown-linux-gnu",
+  "x86_64-unknown-linux-musl",
+  "aarch64-unknown-linux-musl",
+  "x86_64-pc-windows-gnu",
+  "x86_64-apple-darwin",
+  "aarch64-apple-darwin",
+] as const;
 
 function libraryFileName(os: string): string {
   if (os === "darwin") return "libvectlite.dylib";
@@ -33,33 +48,77 @@ function libraryFileName(os: string): string {
   return "libvectlite.so";
 }
 
-/** The library's candidate paths, in order: VECTLITE_LIB, then the local cargo build. */
+/** The CPU part of a triple, from either runtime's spelling of the architecture. */
+function cpuOf(arch: string | undefined): string | undefined {
+  if (arch === "x64" || arch === "x86_64") return "x86_64";
+  if (arch === "arm64" || arch === "aarch64") return "aarch64";
+  return undefined;
+}
+
+/**
+ * The target triple of the running platform, or undefined when vectlite ships no prebuilt
+ * library for it. On Linux, musl is detected by its dynamic loader (`/lib/ld-musl-<cpu>.so.1`).
+ */
+export function targetTriple(rt: RuntimeEnv): string | undefined {
+  const cpu = cpuOf(rt.arch);
+  if (!cpu) return undefined;
+  let triple: string;
+  if (rt.os === "linux") {
+    triple = `${cpu}-unknown-linux-${rt.exists(`/lib/ld-musl-${cpu}.so.1`) ? "musl" : "gnu"}`;
+  } else if (rt.os === "darwin") triple = `${cpu}-apple-darwin`;
+  else if (rt.os === "windows" || rt.os === "win32") triple = `${cpu}-pc-windows-gnu`;
+  else return undefined;
+  return (PREBUILT_TRIPLES as readonly string[]).includes(triple) ? triple : undefined;
+}
+
+/** "linux/x64 (x86_64-unknown-linux-gnu)": the platform, for messages. */
+function platformName(rt: RuntimeEnv): string {
+  const triple = targetTriple(rt);
+  return `${rt.os}/${rt.arch ?? "unknown-arch"} (${triple ?? "no prebuilt library for this platform"})`;
+}
+
+/** A path relative to this package's root (the parent of ffi/), or undefined when it is not on a file system (a remote import). */
+function packagePath(relative: string): string | undefined {
+  const url = new URL(`../${relative}`, import.meta.url);
+  if (url.protocol !== "file:") return undefined;
+  const path = decodeURIComponent(url.pathname);
+  return /^\/[A-Za-z]:\//.test(path) ? path.slice(1) : path; // file:///C:/x on Windows
+}
+
+/**
+ * The library's candidate paths, in order: VECTLITE_LIB, then the prebuilt library shipped in
+ * the package (`native/<triple>/`), then the local cargo build (release, then debug).
+ */
 export function candidatePaths(rt: RuntimeEnv): string[] {
   const out: string[] = [];
   const override = rt.env("VECTLITE_LIB");
   if (override) out.push(override);
   const file = libraryFileName(rt.os);
-  for (const profile of ["release", "debug"]) {
-    out.push(decodeURIComponent(new URL(`../lib-rs/target/${profile}/${file}`, import.meta.url).pathname));
+  const triple = targetTriple(rt);
+  const relative = triple ? [`native/${triple}/${file}`] : [];
+  for (const profile of ["release", "debug"]) relative.push(`lib-rs/target/${profile}/${file}`);
+  for (const r of relative) {
+    const p = packagePath(r);
+    if (p) out.push(p);
   }
   return out;
 }
 
 /**
- * Picks the first existing candidate, or fails listing every path tried. An explicit
- * VECTLITE_LIB that does not exist is an error rather than silently skipped.
+ * Picks the first existing candidate, or fails naming the platform and every path tried. An
+ * explicit VECTLITE_LIB that does not exist is an error rather than silently skipped.
  */
 export function locateLibrary(rt: RuntimeEnv): string {
   const override = rt.env("VECTLITE_LIB");
   if (override && !rt.exists(override)) {
-    throw new VectLiteError("IO", `VECTLITE_LIB points at ${override}, which does not exist (platform ${rt.os})`);
+    throw new VectLiteError("IO", `VECTLITE_LIB points at ${override}, which does not exist (platform ${platformName(rt)})`);
   }
   const tried = candidatePaths(rt);
   const found = tried.find((p) => rt.exists(p));
   if (!found) {
     throw new VectLiteError(
       "IO",
-      `native library not found for ${rt.os}; tried: ${tried.join(", ")}. ` +
+      `native library not found for ${platformName(rt)}; tried: ${tried.join(", ")}. ` +
         "Build it with `bash scripts/build.sh` or set VECTLITE_LIB.",
     );
   }

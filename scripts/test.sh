@@ -30,7 +30,7 @@ if [ "$rust_status" -ne 0 ] && [ "${rf:-0}" -eq 0 ]; then failed=$((failed + 1))
 
 echo "== Gates"
 gate clippy bash -c "cd lib-rs && cargo clippy --release --all-targets --quiet -- -D warnings"
-gate deno-check deno check mod.ts tests/ scripts/ examples/ bench/
+gate deno-check deno check mod.ts tests/ scripts/ examples/ bench/ cli/
 gate deno-lint deno lint
 
 echo "== Bun"

@@ -1,9 +1,18 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { candidatePaths, locateLibrary } from "../ffi/native.ts";
+import { copyFileSync, cpSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { candidatePaths, locateLibrary, PREBUILT_TRIPLES, targetTriple } from "../ffi/native.ts";
 import { VectLiteError } from "../mod.ts";
-import { fixture, runtimeCommand, tempDb } from "./helpers.ts";
+import { fixture, runtimeCommand, tempDb, tempDir } from "./helpers.ts";
+
+const ROOT = decodeURIComponent(new URL("../", import.meta.url).pathname);
+
+/** The running platform, as the backends describe it to the loader. */
+function realEnv(env: (n: string) => string | undefined = () => undefined) {
+  return { env, os: process.platform, arch: process.arch, exists: (p: string) => existsSync(p) };
+}
 
 describe("native library loader", () => {
   it("tries VECTLITE_LIB first, then the release and debug builds, named for the platform", () => {
@@ -43,5 +52,124 @@ describe("native library loader", () => {
     const { cmd, args } = runtimeCommand(fixture("open-and-report.ts"), tempDb());
     const out = spawnSync(cmd, args, { env: { ...process.env, VECTLITE_LIB: real }, encoding: "utf8" });
     assert.deepEqual(JSON.parse(out.stdout.trim().split("\n").pop()!), { ok: true });
+  });
+
+  it("tries the prebuilt library in native/<triple>/ after VECTLITE_LIB and before the cargo build", () => {
+    const paths = candidatePaths({ env: () => "/opt/libvectlite.so", os: "linux", arch: "x64", exists: () => false });
+    assert.equal(paths.length, 4);
+    assert.equal(paths[0], "/opt/libvectlite.so");
+    assert.match(paths[1], /\/native\/x86_64-unknown-linux-gnu\/libvectlite\.so$/);
+    assert.match(paths[2], /lib-rs\/target\/release\/libvectlite\.so$/);
+    assert.match(paths[3], /lib-rs\/target\/debug\/libvectlite\.so$/);
+    assert.equal(paths[1], join(ROOT, "native/x86_64-unknown-linux-gnu/libvectlite.so"), "native/ sits next to the package root");
+    const mac = candidatePaths({ env: () => undefined, os: "darwin", arch: "aarch64", exists: () => false });
+    assert.match(mac[0], /\/native\/aarch64-apple-darwin\/libvectlite\.dylib$/);
+    const win = candidatePaths({ env: () => undefined, os: "win32", arch: "x64", exists: () => false });
+    assert.match(win[0], /\/native\/x86_64-pc-windows-gnu\/vectlite\.dll$/);
+  });
+
+  it("derives the target triple from os and arch in both runtimes' spellings, detecting musl by its loader", () => {
+    const triple = (os: string, arch: string, musl = false) =>
+      targetTriple({ env: () => undefined, os, arch, exists: (p) => musl && p === `/lib/ld-musl-${arch === "arm64" || arch === "aarch64" ? "aarch64" : "x86_64"}.so.1` });
+    assert.equal(triple("linux", "x64"), "x86_64-unknown-linux-gnu");
+    assert.equal(triple("linux", "x86_64"), "x86_64-unknown-linux-gnu");
+    assert.equal(triple("linux", "arm64"), "aarch64-unknown-linux-gnu");
+    assert.equal(triple("linux", "aarch64"), "aarch64-unknown-linux-gnu");
+    assert.equal(triple("linux", "x64", true), "x86_64-unknown-linux-musl");
+    assert.equal(triple("linux", "aarch64", true), "aarch64-unknown-linux-musl");
+    assert.equal(triple("win32", "x64"), "x86_64-pc-windows-gnu");
+    assert.equal(triple("windows", "x86_64"), "x86_64-pc-windows-gnu");
+    assert.equal(triple("darwin", "x64"), "x86_64-apple-darwin");
+    assert.equal(triple("darwin", "arm64"), "aarch64-apple-darwin");
+    // Platforms without a prebuilt library: only VECTLITE_LIB and the cargo build are tried.
+    assert.equal(triple("windows", "aarch64"), undefined);
+    assert.equal(triple("linux", "riscv64"), undefined);
+    assert.equal(triple("freebsd", "x64"), undefined);
+    assert.equal(triple("linux", ""), undefined);
+    const seen = new Set<string>();
+    for (const os of ["linux", "darwin", "win32"]) {
+      for (const arch of ["x64", "arm64"]) for (const musl of [false, true]) seen.add(triple(os, arch, musl) ?? "");
+    }
+    seen.delete("");
+    assert.deepEqual([...seen].sort(), [...PREBUILT_TRIPLES].sort(), "every shipped triple is reachable");
+    const riscv = candidatePaths({ env: () => undefined, os: "linux", arch: "riscv64", exists: () => false });
+    assert.equal(riscv.length, 2);
+    assert.match(riscv[0], /target\/release/);
+  });
+
+  it("names the platform, the triple and every path tried when nothing is found", () => {
+    try {
+      locateLibrary({ env: () => undefined, os: "linux", arch: "arm64", exists: () => false });
+      assert.fail("expected an error");
+    } catch (e) {
+      assert.ok(e instanceof VectLiteError);
+      assert.equal(e.code, "IO");
+      assert.match(e.message, /linux\/arm64/);
+      assert.match(e.message, /aarch64-unknown-linux-gnu/);
+      assert.match(e.message, /native\/aarch64-unknown-linux-gnu\/libvectlite\.so/);
+      assert.match(e.message, /target\/release\/libvectlite\.so/);
+      assert.match(e.message, /target\/debug\/libvectlite\.so/);
+    }
+    try {
+      locateLibrary({ env: () => "/missing.so", os: "linux", arch: "x64", exists: () => false });
+      assert.fail("expected an error");
+    } catch (e) {
+      assert.ok(e instanceof VectLiteError);
+      assert.match(e.message, /\/missing\.so.*linux\/x64 \(x86_64-unknown-linux-gnu\)/);
+    }
+  });
+
+  it("prefers native/<triple>/ over the cargo build when both exist, and the cargo build otherwise", () => {
+    const triple = targetTriple(realEnv())!;
+    const prebuilt = join(ROOT, `native/${triple}/libvectlite.so`);
+    const release = join(ROOT, "lib-rs/target/release/libvectlite.so");
+    const both = new Set([prebuilt, release]);
+    const rt = { env: () => undefined, os: "linux", arch: process.arch, exists: (p: string) => both.has(p) };
+    assert.equal(locateLibrary(rt), prebuilt);
+    both.delete(prebuilt);
+    assert.equal(locateLibrary(rt), release);
+  });
+
+  it("scripts/package-native.sh copies the build to native/<the triple the loader derives>/", () => {
+    const dest = tempDir();
+    const out = spawnSync("bash", [join(ROOT, "scripts/package-native.sh")], {
+      env: { ...process.env, VECTLITE_NATIVE_DIR: dest },
+      encoding: "utf8",
+    });
+    assert.equal(out.status, 0, out.stderr);
+    const copied = out.stdout.trim();
+    const file = candidatePaths(realEnv())[0].split("/").pop()!;
+    assert.equal(copied, join(dest, targetTriple(realEnv())!, file));
+    assert.ok(existsSync(copied));
+    const bad = spawnSync("bash", [join(ROOT, "scripts/package-native.sh"), "sparc-sun-solaris"], { encoding: "utf8" });
+    assert.notEqual(bad.status, 0);
+    assert.match(bad.stderr, /sparc-sun-solaris is not a target/);
+  });
+
+  it("loads the prebuilt library from native/<triple>/ of an installed package, in a real process", () => {
+    // A copy of the package without lib-rs/: the only library it can find is its native/ one.
+    const pkg = tempDir();
+    for (const part of ["mod.ts", "src", "ffi"]) cpSync(join(ROOT, part), join(pkg, part), { recursive: true });
+    const triple = targetTriple(realEnv())!;
+    const real = locateLibrary(realEnv());
+    const file = real.split("/").pop()!;
+    const script = join(pkg, "probe.ts");
+    writeFileSync(
+      script,
+      `import * as vectlite from "./mod.ts";\n` +
+        `const db = await vectlite.open(${JSON.stringify(join(pkg, "p.vdb"))}, { dimension: 2 });\n` +
+        `await db.close();\nconsole.log("opened");\n`,
+    );
+    const env = { ...process.env };
+    delete env.VECTLITE_LIB;
+    const { cmd, args } = runtimeCommand(script);
+    const missing = spawnSync(cmd, args, { env, encoding: "utf8" });
+    assert.notEqual(missing.status, 0);
+    assert.match(missing.stderr, new RegExp(`native/${triple}/${file.replace(".", "\\.")}`));
+    mkdirSync(join(pkg, "native", triple), { recursive: true });
+    copyFileSync(real, join(pkg, "native", triple, file));
+    const found = spawnSync(cmd, args, { env, encoding: "utf8" });
+    assert.equal(found.status, 0, found.stderr);
+    assert.equal(found.stdout.trim(), "opened");
   });
 });

@@ -1,0 +1,107 @@
+/**
+ * `vectlite import <db> <file.jsonl>`: streams JSONL records into a database with
+ * bulkIngest, batch by batch, reporting progress and the rate on stderr.
+ *
+ * @module
+ */
+import * as vectlite from "../../mod.ts";
+import { type Metric, VectLiteError } from "../../mod.ts";
+import { type Parsed, positionals, UsageError } from "../args.ts";
+import { databaseExists } from "../files.ts";
+import { type Line, LineError, readRecords } from "../jsonl.ts";
+import { count, plural, println, Progress } from "../output.ts";
+
+export const flags = { dimension: "integer", metric: "string", namespace: "string", batch: "integer" } as const;
+
+const METRICS = new Set(["cosine", "dot", "l2"]);
+
+/** What the import knows so far: the dimension every line is checked against, once known. */
+interface State {
+  dimension: number | undefined;
+}
+
+export async function run(parsed: Parsed): Promise<number> {
+  const [dbPath, file] = positionals("import", parsed, ["db", "file.jsonl"]);
+  const metric = parsed.flags.metric as string | undefined;
+  if (metric !== undefined && !METRICS.has(metric)) {
+    throw new UsageError(`--metric must be cosine, dot or l2, found ${JSON.stringify(metric)}`, "import");
+  }
+  const state: State = { dimension: parsed.flags.dimension as number | undefined };
+  const lines = readRecords(file, () => state.dimension);
+  try {
+    return await ingest(parsed, dbPath, file, metric as Metric | undefined, lines, state);
+  } finally {
+    await lines.return(undefined); // closes the file, whatever happened
+  }
+}
+
+async function ingest(
+  parsed: Parsed,
+  dbPath: string,
+  file: string,
+  metric: Metric | undefined,
+  lines: AsyncGenerator<Line>,
+  state: State,
+): Promise<number> {
+  const exists = databaseExists(dbPath);
+  // The first record is read before the database is opened: an unreadable file creates
+  // nothing, and a new database without --dimension takes the first record's.
+  const next = await lines.next();
+  const first: Line | undefined = next.done ? undefined : next.value;
+  if (!exists && state.dimension === undefined) {
+    if (!first) {
+      throw new UsageError(`${file} holds no records and ${dbPath} does not exist: give --dimension to create it empty`, "import");
+    }
+    state.dimension = first.record.vector.length;
+  }
+  await using db = await vectlite.open(
+    dbPath,
+    exists ? (state.dimension ? { dimension: state.dimension } : {}) : { dimension: state.dimension, metric },
+  );
+  state.dimension = db.dimension; // every later line is checked against it
+  if (exists && metric !== undefined && metric !== db.metric) {
+    throw new VectLiteError("INVALID_ARGUMENT", `--metric ${metric} differs from ${dbPath}'s metric ${db.metric}, fixed at creation`);
+  }
+  if (first && first.record.vector.length !== db.dimension) {
+    throw new LineError(file, first.number, `vector has ${first.record.vector.length} values, the database has dimension ${db.dimension}; nothing was written`);
+  }
+
+  let lastLine = 0, committedThrough = 0, committed = 0;
+  async function* records() {
+    if (first) {
+      lastLine = first.number;
+      yield first.record;
+    }
+    for await (const line of lines) {
+      lastLine = line.number;
+      yield line.record;
+    }
+  }
+  const progress = new Progress();
+  const started = performance.now();
+  const rate = (n: number) => count(n / Math.max((performance.now() - started) / 1000, 1e-3));
+  try {
+    await db.bulkIngest(records(), {
+      batchSize: (parsed.flags.batch as number | undefined) ?? 10_000,
+      namespace: parsed.flags.namespace as string | undefined,
+      onProgress: ({ done }) => {
+        committed = done;
+        committedThrough = lastLine;
+        progress.update(`import: ${plural(done, "record")} committed (through line ${lastLine}), ${rate(done)} records/s`);
+      },
+    });
+  } catch (e) {
+    progress.done();
+    // Each batch is one transaction: say exactly what stayed.
+    const kept = committed > 0
+      ? `${plural(committed, "record")} from lines 1-${committedThrough} were committed and stay; nothing after line ${committedThrough} was written`
+      : "nothing was written";
+    if (e instanceof LineError) throw new LineError(file, e.line, `${e.problem}; ${kept}`);
+    if (e instanceof VectLiteError) throw new VectLiteError(e.code, `${e.message} (in the batch after line ${committedThrough}); ${kept}`);
+    throw e;
+  }
+  progress.done();
+  const seconds = (performance.now() - started) / 1000;
+  println(`imported ${plural(committed, "record")} from ${file} into ${dbPath} in ${seconds.toFixed(2)} s (${rate(committed)} records/s)`);
+  return 0;
+}

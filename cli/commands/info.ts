@@ -1,0 +1,38 @@
+/**
+ * `vectlite info <db>`: what a database holds and how it is indexed.
+ *
+ * @module
+ */
+import * as vectlite from "../../mod.ts";
+import { type Parsed, positionals } from "../args.ts";
+import { fileSizes, walPath } from "../files.ts";
+import { bytes, count, plural, println } from "../output.ts";
+
+export const flags = { json: "boolean" } as const;
+
+export async function run(parsed: Parsed): Promise<number> {
+  const [dbPath] = positionals("info", parsed, ["db"]);
+  await using db = await vectlite.open(dbPath, { readOnly: true });
+  const stats = await db.stats();
+  const files = fileSizes(dbPath);
+  if (parsed.flags.json) {
+    println(JSON.stringify({ ...stats, files }));
+    return 0;
+  }
+  const names = Object.keys(stats.namespaces).sort();
+  println(`database   ${dbPath}`);
+  println(`files      ${bytes(files.vdb ?? 0)} (.vdb), ${files.wal === null ? "no WAL" : `${bytes(files.wal)} (${walPath(dbPath)})`}`);
+  println(`dimension  ${stats.dimension}`);
+  println(`metric     ${stats.metric}`);
+  println(`records    ${count(stats.records)} in ${plural(names.length, "namespace")}`);
+  println(`indexes    ${stats.indexesLoaded} graph${stats.indexesLoaded === 1 ? "" : "s"} loaded from the file, ${stats.indexBuilds} built at open`);
+  for (const name of names) {
+    const ns = stats.namespaces[name];
+    const graph = ns.index
+      ? `HNSW graph: ${plural(ns.index.nodes, "node")} (${count(ns.index.live)} live), ${bytes(ns.index.bytes)}`
+      : "no graph (exact scan)";
+    const dead = ns.deadSlots ? `, ${plural(ns.deadSlots, "deleted slot")} (compact drops them)` : "";
+    println(`namespace  ${JSON.stringify(name)}: ${plural(ns.records, "record")}${dead}; ${graph}`);
+  }
+  return 0;
+}

@@ -1,0 +1,85 @@
+/**
+ * The help texts: the overview and one per command.
+ *
+ * @module
+ */
+
+/** One line per command, for the overview. */
+const SUMMARY = `vectlite: inspect and maintain vectlite databases (.vdb files)
+
+usage: vectlite <command> [arguments] [options]
+
+commands:
+  info <db>                      dimension, metric, records per namespace, file sizes, index state
+  check <db>                     verify every checksum, replay the WAL, walk every record
+  import <db> <file.jsonl>       load JSONL records (creates the database if missing)
+  export <db> [file.jsonl]       write every record, vectors included, as JSONL
+  search <db> --vector | --text  nearest records to a vector, or keyword (BM25) search
+  compact <db>                   fold the WAL into the .vdb file
+  help [command]                 this text, or a command's details
+
+options: --help (any command), --version
+Errors go to stderr as "vectlite: CODE: message" with exit code 1; a usage mistake exits with 2.
+Run with Bun (bun cli/vectlite.ts) or Deno (deno run -A cli/vectlite.ts); set VECTLITE_LIB to use
+a specific native library.`;
+
+/** Each command's own help. */
+export const COMMAND_HELP: Record<string, string> = {
+  info: `usage: vectlite info <db> [--json]
+
+Opens the database read-only and prints its dimension, metric, record count per namespace, the
+sizes of <db> and <db>-wal, and the index state (HNSW graph per namespace: nodes, live nodes,
+bytes; graphs loaded from the file and built at open).
+  --json   print the same as one JSON object`,
+  check: `usage: vectlite check <db>
+
+Opens the database read-only, which verifies the checksum of every section of the .vdb file and of
+every WAL frame and replays the WAL, then walks every record of every namespace (each id once, each
+vector of the database's dimension with finite values, counts matching the index). The HNSW graph
+is loaded from the file (its own checksum verified); its structure has no check of its own yet, so
+"graph: loaded, N nodes" reports what was loaded. Exit code 0 when everything is sound, 1 with the
+error (CORRUPT: file and offset) otherwise.`,
+  import: `usage: vectlite import <db> <file.jsonl> [--dimension N] [--metric cosine|dot|l2] [--namespace ns] [--batch N]
+
+Reads one JSON record per line (blank lines are skipped):
+  {"id": "doc1", "vector": [0.1, 0.2, ...], "metadata": {...}, "sparse": {"term": 1}, "namespace": "ns"}
+metadata, sparse, namespace and vectors (named vectors: {"name": [...]}) are optional. The records
+are upserted (an existing id is replaced) with bulkIngest in batches of --batch records (default
+10000); a progress line with the rate goes to stderr after each batch.
+  --dimension N   the dimension when the database does not exist yet (default: the length of the
+                  first record's vector); must match an existing database's
+  --metric m      the metric of a new database (default cosine)
+  --namespace ns  the namespace of records that name none (default "")
+  --batch N       records per batch (one WAL transaction each)
+A malformed line (not JSON, a missing id, a vector of the wrong length, ...) stops the import with
+an error naming its line number. Each batch is one transaction: the batches committed before the
+bad line stay in the database, nothing of the batch holding the bad line (or after it) is written.
+Fix the line and import again: records are upserted, so the repeated ones are simply replaced.`,
+  export: `usage: vectlite export <db> [file.jsonl]
+
+Writes every record of every namespace, vectors included, one JSON object per line, to the file
+(replaced if it exists) or to stdout: {"id", "namespace", "vector", "metadata", "sparse"?,
+"vectors"?}. The output is what "vectlite import" reads, so export + import round-trips a
+database (vectors are written exactly: each float32 value survives).`,
+  search: `usage: vectlite search <db> (--vector '[...]' | --text "words") [--k 10] [--filter '{...}'] [--namespace ns]
+
+Prints the best k records, best first, one JSON object per line: {"id", "score", "namespace",
+"metadata"}.
+  --vector '[..]'   a JSON array of the database's dimension: nearest-neighbour search
+  --text "words"    keyword (BM25) search over the records' sparse terms (sparseTerms of the text);
+                    with --vector too, a hybrid search (linear fusion)
+  --k N             how many results (default 10)
+  --filter '{..}'   a MongoDB-style filter as JSON, e.g. '{"year": {"$gte": 2024}}'
+  --namespace ns    the namespace to search (default ""; "*" for all)`,
+  compact: `usage: vectlite compact <db>
+
+Folds the WAL into the .vdb file (write a new file, fsync, rename, empty the WAL) and drops deleted
+records' slots and graph tombstones. Prints the file sizes before and after. Needs the write lock:
+LOCKED if another process has the database open for writing.`,
+  help: `usage: vectlite help [command]`,
+};
+
+/** The overview, or one command's help. */
+export function usage(command?: string): string {
+  return command && COMMAND_HELP[command] ? COMMAND_HELP[command] : SUMMARY;
+}

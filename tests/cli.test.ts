@@ -1,0 +1,233 @@
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { copyFileSync, existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { COMMANDS } from "../cli/vectlite.ts";
+import { sparseTerms } from "../mod.ts";
+import * as vectlite from "../mod.ts";
+import { randomVector, rng, runtimeCommand, tempDir } from "./helpers.ts";
+
+const CLI = decodeURIComponent(new URL("../cli/vectlite.ts", import.meta.url).pathname);
+const DIM = 8;
+const N = 200; // past the default annThreshold (128): namespace "" gets an HNSW graph
+
+/** Runs the CLI in the current runtime. */
+function cli(...args: string[]): { status: number | null; stdout: string; stderr: string } {
+  const { cmd, args: full } = runtimeCommand(CLI, ...args);
+  const out = spawnSync(cmd, full, { encoding: "utf8", env: { ...process.env, NO_COLOR: "1" } });
+  return { status: out.status, stdout: out.stdout, stderr: out.stderr };
+}
+
+const TEXTS: Record<string, string> = {
+  "doc-password": "How to reset a forgotten password from the login page",
+  "doc-sso": "Single sign-on with SAML and OpenID Connect for enterprise users",
+  "doc-billing": "Invoices, billing cycles and changing the payment card",
+};
+
+/** The test records, as JSONL lines; float32-exact values so they round-trip. */
+function records(): Record<string, unknown>[] {
+  const rand = rng(7);
+  const out: Record<string, unknown>[] = [];
+  for (let i = 0; i < N; i++) {
+    out.push({ id: `r${i}`, vector: Array.from(randomVector(DIM, rand)), metadata: { n: i, group: i % 2 ? "odd" : "even" } });
+  }
+  for (const [id, text] of Object.entries(TEXTS)) {
+    out.push({ id, vector: Array.from(randomVector(DIM, rand)), metadata: { text }, sparse: sparseTerms(text) });
+  }
+  out.push({ id: "elsewhere", vector: Array.from(randomVector(DIM, rand)), namespace: "other", metadata: {} });
+  return out;
+}
+
+/** A fresh directory with the JSONL file and an imported database in it (once per file). */
+let shared: { dir: string; db: string; jsonl: string; input: Record<string, unknown>[]; importRun: ReturnType<typeof cli> } | undefined;
+function imported() {
+  if (shared) return shared;
+  const dir = tempDir();
+  const input = records();
+  const jsonl = join(dir, "in.jsonl");
+  writeFileSync(jsonl, input.map((r) => JSON.stringify(r)).join("\n") + "\n");
+  const db = join(dir, "cli.vdb");
+  const importRun = cli("import", db, jsonl, "--batch", "50");
+  shared = { dir, db, jsonl, input, importRun };
+  return shared;
+}
+
+/** Parses JSONL output. */
+const lines = (text: string) => text.trim().split("\n").filter((l) => l).map((l) => JSON.parse(l));
+
+/** A record as comparable JSON: defaults filled in, keys in a fixed order. */
+function normal(r: Record<string, unknown>) {
+  return JSON.stringify({
+    id: r.id,
+    namespace: r.namespace ?? "",
+    vector: r.vector,
+    metadata: r.metadata ?? {},
+    sparse: r.sparse ?? null,
+  });
+}
+
+describe("vectlite CLI", () => {
+  it("imports JSONL with bulkIngest, creating the database, with a progress line and a rate on stderr", async () => {
+    const { db, importRun } = imported();
+    assert.equal(importRun.status, 0, importRun.stderr);
+    assert.match(importRun.stdout, new RegExp(`imported ${N + 4} records`));
+    assert.match(importRun.stderr, /import: 50 records committed \(through line 50\), [\d,]+ records\/s/);
+    assert.match(importRun.stderr, /import: 204 records committed/);
+    await using handle = await vectlite.open(db, { readOnly: true });
+    assert.equal(handle.dimension, DIM);
+    assert.equal(await handle.count({ namespace: "*" }), N + 4);
+    assert.deepEqual((await handle.get("r5"))?.metadata, { n: 5, group: "odd" });
+  });
+
+  it("info prints the dimension, metric, records per namespace, file sizes and index state", () => {
+    const { db } = imported();
+    const text = cli("info", db);
+    assert.equal(text.status, 0, text.stderr);
+    assert.match(text.stdout, /dimension\s+8/);
+    assert.match(text.stdout, /metric\s+cosine/);
+    assert.match(text.stdout, /records\s+204 in 2 namespaces/);
+    assert.match(text.stdout, /namespace\s+"": 203 records; HNSW graph: 203 nodes/);
+    assert.match(text.stdout, /namespace\s+"other": 1 record; no graph/);
+    assert.match(text.stdout, /cli\.vdb-wal/);
+    const json = cli("info", db, "--json");
+    assert.equal(json.status, 0, json.stderr);
+    const info = JSON.parse(json.stdout);
+    assert.equal(info.records, N + 4);
+    assert.equal(info.namespaces.other.records, 1);
+    assert.equal(info.files.vdb, statSync(db).size);
+    assert.equal(info.files.wal, statSync(`${db}-wal`).size);
+  });
+
+  it("search --vector finds the nearest records, with --k, --filter and --namespace", () => {
+    const { db, input } = imported();
+    const query = JSON.stringify(input[17].vector);
+    const top = lines(cli("search", db, "--vector", query, "--k", "3").stdout);
+    assert.equal(top.length, 3);
+    assert.equal(top[0].id, "r17");
+    assert.ok(top[0].score > 0.999);
+    assert.deepEqual(top[0].metadata, { n: 17, group: "odd" });
+    const even = lines(cli("search", db, "--vector", query, "--k", "5", "--filter", '{"group":"even"}').stdout);
+    assert.equal(even.length, 5);
+    assert.ok(even.every((r) => r.metadata.group === "even"));
+    const other = lines(cli("search", db, "--vector", query, "--namespace", "other").stdout);
+    assert.deepEqual(other.map((r) => r.id), ["elsewhere"]);
+    const bad = cli("search", db, "--vector", "[1,2]");
+    assert.equal(bad.status, 1);
+    assert.match(bad.stderr, /DIMENSION_MISMATCH/);
+    const badFilter = cli("search", db, "--vector", query, "--filter", '{"n":{"$gtt":1}}');
+    assert.equal(badFilter.status, 1);
+    assert.match(badFilter.stderr, /INVALID_FILTER/);
+  });
+
+  it("search --text runs a keyword search through sparseTerms", () => {
+    const { db } = imported();
+    const out = cli("search", db, "--text", "resetting passwords", "--k", "2");
+    assert.equal(out.status, 0, out.stderr);
+    const hits = lines(out.stdout);
+    assert.equal(hits[0].id, "doc-password");
+    assert.equal(lines(cli("search", db, "--text", "SAML single sign-on").stdout)[0].id, "doc-sso");
+    const stop = cli("search", db, "--text", "the and of");
+    assert.equal(stop.status, 1);
+    assert.match(stop.stderr, /INVALID_ARGUMENT: .*no searchable words/);
+  });
+
+  it("export writes every namespace with vectors, and export + import round-trips the records", () => {
+    const { db, dir, input } = imported();
+    const stdout = cli("export", db);
+    assert.equal(stdout.status, 0, stdout.stderr);
+    const exported = lines(stdout.stdout);
+    assert.deepEqual(exported.map(normal).sort(), input.map(normal).sort());
+    const file = join(dir, "out.jsonl");
+    const toFile = cli("export", db, file);
+    assert.equal(toFile.status, 0, toFile.stderr);
+    assert.match(toFile.stderr, /exported 204 records/);
+    assert.equal(readFileSync(file, "utf8"), stdout.stdout);
+    const copy = join(dir, "copy.vdb");
+    assert.equal(cli("import", copy, file).status, 0);
+    assert.equal(cli("export", copy).stdout, stdout.stdout, "the copy exports the same lines, in the same order");
+  });
+
+  it("compact folds the WAL into the .vdb, keeping every record", () => {
+    const { db } = imported();
+    const before = statSync(`${db}-wal`).size;
+    const out = cli("compact", db);
+    assert.equal(out.status, 0, out.stderr);
+    assert.match(out.stdout, /compacted .*cli\.vdb/);
+    assert.ok(statSync(`${db}-wal`).size < before);
+    assert.equal(statSync(`${db}-wal`).size, 16, "only the WAL header is left");
+    assert.equal(lines(cli("export", db).stdout).length, N + 4);
+  });
+
+  it("check passes on a sound database and reports the graph", () => {
+    const { db } = imported();
+    const out = cli("check", db);
+    assert.equal(out.status, 0, out.stderr);
+    assert.match(out.stdout, /checksums verified/);
+    assert.match(out.stdout, /records: 204 records walked/);
+    assert.match(out.stdout, /namespace "": 203 records; graph: loaded, 203 nodes/);
+    assert.match(out.stdout, /^ok$/m);
+  });
+
+  it("check on a damaged file exits non-zero with CORRUPT", () => {
+    const { db, dir } = imported();
+    const bad = join(dir, "bad.vdb");
+    copyFileSync(db, bad);
+    const bytes = readFileSync(bad);
+    bytes[Math.floor(bytes.length / 2)] ^= 0xff;
+    writeFileSync(bad, bytes);
+    const out = cli("check", bad);
+    assert.equal(out.status, 1);
+    assert.match(out.stderr, /^vectlite: CORRUPT: .*bad\.vdb/);
+    assert.equal(out.stdout, "");
+  });
+
+  it("a malformed line fails with its line number; only the batches before it stay", async () => {
+    const dir = tempDir();
+    const jsonl = join(dir, "bad.jsonl");
+    const good = (i: number) => JSON.stringify({ id: `g${i}`, vector: [i, 1, 0] });
+    writeFileSync(jsonl, [good(1), good(2), good(3), good(4), good(5), "{\"id\": \"x\", \"vector\": [1, 2", good(7)].join("\n"));
+    const db = join(dir, "bad.vdb");
+    const out = cli("import", db, jsonl, "--batch", "2");
+    assert.equal(out.status, 1);
+    assert.match(out.stderr, /INVALID_ARGUMENT: .*bad\.jsonl line 6: not valid JSON/);
+    assert.match(out.stderr, /4 records from lines 1-4 were committed and stay/);
+    const handle = await vectlite.open(db, { readOnly: true });
+    assert.deepEqual((await handle.list()).map((r) => r.id), ["g1", "g2", "g3", "g4"], "the batch holding line 5 was not written");
+    await handle.close();
+    const wrongDim = join(dir, "dim.jsonl");
+    writeFileSync(wrongDim, `${good(8)}\n\n${JSON.stringify({ id: "y", vector: [1, 2] })}\n`);
+    const dimOut = cli("import", db, wrongDim);
+    assert.equal(dimOut.status, 1);
+    assert.match(dimOut.stderr, /dim\.jsonl line 3: vector has 2 values, the database has dimension 3; nothing was written/);
+    const missing = cli("import", join(dir, "new.vdb"), join(dir, "nope.jsonl"), "--dimension", "3");
+    assert.equal(missing.status, 1);
+    assert.match(missing.stderr, /IO: cannot read .*nope\.jsonl/);
+    assert.ok(!existsSync(join(dir, "new.vdb")), "an unreadable file creates no database");
+  });
+
+  it("help, usage errors and an unknown command", () => {
+    const help = cli("--help");
+    assert.equal(help.status, 0);
+    for (const name of Object.keys(COMMANDS)) assert.match(help.stdout, new RegExp(`^  ${name} `, "m"));
+    const importHelp = cli("import", "--help");
+    assert.equal(importHelp.status, 0);
+    assert.match(importHelp.stdout, /batches committed before the\s+bad line stay/);
+    assert.equal(cli("help", "search").stdout, cli("search", "--help").stdout);
+    const unknown = cli("frobnicate", "x.vdb");
+    assert.equal(unknown.status, 2);
+    assert.match(unknown.stderr, /unknown command "frobnicate"/);
+    assert.match(unknown.stderr, /usage: vectlite <command>/);
+    assert.equal(unknown.stdout, "");
+    const noArgs = cli();
+    assert.equal(noArgs.status, 2);
+    const missingArg = cli("info");
+    assert.equal(missingArg.status, 2);
+    assert.match(missingArg.stderr, /missing <db>/);
+    const badFlag = cli("search", "x.vdb", "--kk", "3");
+    assert.equal(badFlag.status, 2);
+    assert.match(badFlag.stderr, /unknown option --kk/);
+    assert.equal(cli("info", "/nonexistent/x.vdb").status, 1);
+    assert.equal(cli("--version").stdout.trim(), vectlite.version);
+  });
+});
