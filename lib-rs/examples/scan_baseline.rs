@@ -14,7 +14,14 @@
 //!   well-written baseline the benchmark's ratio is taken against;
 //! - `portable`: `distance::dot_portable` (8 independent accumulators, compiler-vectorised);
 //! - `naive`: `a.iter().zip(b).map(|(x, y)| x * y).sum()`, what one writes first.
+//!
 //! `bandwidth` sums the data array (8 accumulators) to measure bytes/s streamed from memory.
+//!
+//! The data array is advised for transparent huge pages before it is first touched, as
+//! vectlite does with its own vector arrays (`storage::os::advise_huge_pages`), so both scan
+//! the same kind of memory. `simd4k` and `bandwidth4k` run on a second copy without the
+//! advice (4 KiB pages), to show what the pages alone are worth. `anonHugeKB` reports how
+//! much of the process the kernel actually backed with huge pages.
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};
@@ -40,10 +47,17 @@ fn parse_args() -> Args {
         query_seed: 7,
         k: 10,
         seconds: 1.5,
-        variants: ["simd", "portable", "naive", "bandwidth"]
-            .iter()
-            .map(|s| s.to_string())
-            .collect(),
+        variants: [
+            "simd",
+            "simd4k",
+            "portable",
+            "naive",
+            "bandwidth",
+            "bandwidth4k",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect(),
     };
     let argv: Vec<String> = std::env::args().skip(1).collect();
     let mut i = 0;
@@ -71,16 +85,32 @@ fn parse_args() -> Args {
 }
 
 /// Same generator as bench/common.ts: xorshift32, top 24 bits mapped exactly onto [-1, 1).
-fn random_vectors(count: usize, dim: usize, seed: u32) -> Vec<f32> {
+/// With `huge_pages`, the array is advised for transparent huge pages before first touch.
+fn random_vectors(count: usize, dim: usize, seed: u32, huge_pages: bool) -> Vec<f32> {
+    let mut out: Vec<f32> = Vec::with_capacity(count * dim);
+    if huge_pages {
+        vectlite::storage::os::advise_huge_pages(out.as_ptr() as *const u8, count * dim * 4);
+    }
     let mut s = if seed == 0 { 0x9E37_79B9 } else { seed };
-    (0..count * dim)
-        .map(|_| {
-            s ^= s << 13;
-            s ^= s >> 17;
-            s ^= s << 5;
-            (s >> 8) as f32 / 8_388_608.0 - 1.0
+    out.extend((0..count * dim).map(|_| {
+        s ^= s << 13;
+        s ^= s >> 17;
+        s ^= s << 5;
+        (s >> 8) as f32 / 8_388_608.0 - 1.0
+    }));
+    out
+}
+
+/// AnonHugePages of this process in kB (Linux), or -1 when unknown.
+fn anon_huge_kb() -> i64 {
+    std::fs::read_to_string("/proc/self/smaps_rollup")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("AnonHugePages:"))
+                .and_then(|l| l.split_whitespace().nth(1).and_then(|v| v.parse().ok()))
         })
-        .collect()
+        .unwrap_or(-1)
 }
 
 fn naive_dot(a: &[f32], b: &[f32]) -> f32 {
@@ -142,8 +172,14 @@ fn main() {
     let args = parse_args();
     let (n, dim, k) = (args.n, args.dim, args.k);
     let t0 = Instant::now();
-    let data = random_vectors(n, dim, args.seed);
-    let queries = random_vectors(args.queries, dim, args.query_seed);
+    let data = random_vectors(n, dim, args.seed, true);
+    let wants_4k = args.variants.iter().any(|v| v.ends_with("4k"));
+    let data_4k = if wants_4k {
+        random_vectors(n, dim, args.seed, false)
+    } else {
+        Vec::new()
+    };
+    let queries = random_vectors(args.queries, dim, args.query_seed, false);
     let inv_norms: Vec<f32> = data.chunks_exact(dim).map(distance::inverse_norm).collect();
     let gen_ms = t0.elapsed().as_secs_f64() * 1e3;
     let query = |i: usize| &queries[(i % args.queries) * dim..(i % args.queries + 1) * dim];
@@ -153,15 +189,21 @@ fn main() {
     for variant in &args.variants {
         let (count, elapsed, top) = match variant.as_str() {
             "simd" => run_scan(&args, &data, &inv_norms, &query, distance::dot),
+            "simd4k" => run_scan(&args, &data_4k, &inv_norms, &query, distance::dot),
             "portable" => run_scan(&args, &data, &inv_norms, &query, distance::dot_portable),
             "naive" => run_scan(&args, &data, &inv_norms, &query, naive_dot),
-            "bandwidth" => {
+            "bandwidth" | "bandwidth4k" => {
+                let array = if variant == "bandwidth" {
+                    &data
+                } else {
+                    &data_4k
+                };
                 let (count, elapsed) = timed(args.seconds, |_| {
-                    black_box(sum_stream(black_box(&data)));
+                    black_box(sum_stream(black_box(array)));
                 });
                 let secs = elapsed.as_secs_f64();
                 parts.push(format!(
-                    "\"bandwidth\":{{\"passes\":{count},\"seconds\":{secs:.4},\"bytesPerPass\":{},\"gbPerSec\":{:.3}}}",
+                    "\"{variant}\":{{\"passes\":{count},\"seconds\":{secs:.4},\"bytesPerPass\":{},\"gbPerSec\":{:.3}}}",
                     n * dim * 4,
                     scanned_bytes * count as f64 / secs / 1e9
                 ));
@@ -180,8 +222,9 @@ fn main() {
     }
     let avx2 = has_avx2_fma();
     println!(
-        "{{\"n\":{n},\"dim\":{dim},\"k\":{k},\"queries\":{},\"avx2fma\":{avx2},\"generateMs\":{gen_ms:.1},{}}}",
+        "{{\"n\":{n},\"dim\":{dim},\"k\":{k},\"queries\":{},\"avx2fma\":{avx2},\"anonHugeKB\":{},\"generateMs\":{gen_ms:.1},{}}}",
         args.queries,
+        anon_huge_kb(),
         parts.join(",")
     );
 }
