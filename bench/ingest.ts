@@ -17,6 +17,7 @@
  *
  * @module
  */
+import { closeSync, fdatasyncSync, openSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import * as vectlite from "../mod.ts";
 import {
@@ -164,11 +165,32 @@ async function walOnly(config: Config, times: number) {
   );
 }
 
+/**
+ * The peer of a sync "full" upsert: appending a WAL-frame-sized block (1.7 kB) to a file
+ * and fdatasync-ing it, `count` times, in the same directory. This VM's fsync latency
+ * swings by two orders of magnitude over minutes, so it is measured next to each run.
+ */
+function rawFdatasync(count = 300): { p50Us: number; p99Us: number } {
+  const fd = openSync(join(dir, "fdatasync.probe"), "w");
+  const block = new Uint8Array(1700).fill(42);
+  const lat: number[] = [];
+  for (let i = 0; i < count; i++) {
+    const t = performance.now();
+    writeSync(fd, block);
+    fdatasyncSync(fd);
+    lat.push(ms(t) * 1000);
+  }
+  closeSync(fd);
+  lat.sort((a, b) => a - b);
+  return { p50Us: percentile(lat, 50), p99Us: percentile(lat, 99) };
+}
+
 /** 5: single-upsert latency into a fresh database. */
 async function single(config: Config, sync: "full" | "normal") {
   const path = join(dir, `single-${config.replace(" ", "-")}-${sync}.vdb`);
   const db = await open(path, config, sync);
   for (let i = 0; i < 200; i++) await db.upsert(`warm-${i}`, row(data, DIM, N - 1 - i), { warm: true }); // JIT; past annThreshold
+  const disk = sync === "full" ? rawFdatasync() : undefined;
   const lat: number[] = new Array(SINGLE);
   const t0 = performance.now();
   for (let i = 0; i < SINGLE; i++) {
@@ -185,11 +207,13 @@ async function single(config: Config, sync: "full" | "normal") {
     p99Us: percentile(lat, 99),
     maxUs: lat[lat.length - 1],
     perSec: SINGLE / total,
+    rawFdatasync: disk,
   };
   results[`single [${config}, ${sync}]`] = s;
   console.log(
     `single upsert [${config}, sync ${sync}]: p50 ${fmt(s.p50Us)} us, p99 ${fmt(s.p99Us)} us, max ${fmt(s.maxUs)} us ` +
-      `(${fmt(s.perSec)} upserts/s over ${SINGLE}, after 200 warm-up upserts)`,
+      `(${fmt(s.perSec)} upserts/s over ${SINGLE}, after 200 warm-up upserts)` +
+      (disk ? `; raw write+fdatasync just before: p50 ${fmt(disk.p50Us)} us, p99 ${fmt(disk.p99Us)} us` : ""),
   );
 }
 
