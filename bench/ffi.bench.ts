@@ -24,15 +24,20 @@ const QUERIES = 64;
 
 const dir = tempDir();
 const lib = await native();
-const db = await vectlite.open(`${dir}/ffi.vdb`, { dimension: DIM, sync: "normal" });
 const data = randomVectors(N, DIM, 42);
 const queries = randomVectors(QUERIES, DIM, 7);
-await db.upsertMany(
-  Array.from({ length: N }, (_, i) => ({ id: `doc${i}`, vector: row(data, DIM, i), metadata: { n: i, tag: "t" } })),
-);
-
-// A second, raw handle on a snapshot of the same data, for the bare native calls.
-await db.snapshot(`${dir}/raw.vdb`);
+{
+  const loader = await vectlite.open(`${dir}/load.vdb`, { dimension: DIM, sync: "normal" });
+  await loader.upsertMany(
+    Array.from({ length: N }, (_, i) => ({ id: `doc${i}`, vector: row(data, DIM, i), metadata: { n: i, tag: "t" } })),
+  );
+  // Two identical files, opened the same way: one through the API, one as a raw handle for
+  // the bare native calls, so the API-vs-bare difference is the TypeScript layer alone.
+  await loader.snapshot(`${dir}/api.vdb`);
+  await loader.snapshot(`${dir}/raw.vdb`);
+  await loader.close();
+}
+const db = await vectlite.open(`${dir}/api.vdb`);
 const enc = new TextEncoder();
 const rawPath = enc.encode(`${dir}/raw.vdb`);
 const rawOpts = enc.encode("{}");
