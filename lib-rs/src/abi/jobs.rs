@@ -5,7 +5,7 @@
 //! symbol on Deno's own thread pool). A job's result is the same status, buffer and scalar
 //! the synchronous call would have produced.
 
-use super::{hand_out, panic_message, write_out, Output};
+use super::{panic_message, Output};
 use crate::error::{Code, Error, Result};
 use std::collections::HashMap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -55,20 +55,7 @@ fn deliver(id: u64, result: Result<Output>, out: *mut u64) -> i32 {
 }
 
 fn finish(result: Result<Output>, out: *mut u64) -> i32 {
-    let (status, ptr, len, scalar) = match result {
-        Ok(Output::Unit) => (0, 0, 0, 0),
-        Ok(Output::Scalar(v)) => (0, 0, 0, v),
-        Ok(Output::Bytes(b)) => {
-            let (p, l) = hand_out(b);
-            (0, p, l, 0)
-        }
-        Err(e) => {
-            let (p, l) = hand_out(e.message.into_bytes());
-            (e.code as i32, p, l, 0)
-        }
-    };
-    write_out(out, ptr, len, scalar);
-    status
+    super::deliver(result, out)
 }
 
 fn slot_of(id: u64) -> Option<Slot> {

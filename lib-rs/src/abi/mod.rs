@@ -87,6 +87,11 @@ pub fn run(out: *mut u64, f: impl FnOnce() -> Result<Output>) -> i32 {
     }
     let result = catch_unwind(AssertUnwindSafe(f))
         .unwrap_or_else(|p| Err(Error::new(Code::Internal, format!("internal error (a bug in vectlite): {}", panic_message(p)))));
+    deliver(result, out)
+}
+
+/// Hands a call's result to the caller through `out` and returns its status.
+pub(crate) fn deliver(result: Result<Output>, out: *mut u64) -> i32 {
     let (status, ptr, len, scalar) = match result {
         Ok(Output::Unit) => (0, 0, 0, 0),
         Ok(Output::Scalar(v)) => (0, 0, 0, v),
