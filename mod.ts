@@ -25,6 +25,8 @@ export type {
   BulkIngestOptions,
   CountOptions,
   DatabaseStats,
+  IndexStats,
+  NamespaceStats,
   Explain,
   Filter,
   GetOptions,

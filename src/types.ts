@@ -192,5 +192,23 @@ export interface DatabaseStats {
   indexBuilds: number;
   /** HNSW graphs loaded from the file at open (no rebuild). */
   indexesLoaded: number;
-  namespaces: Record<string, { records: number; deadSlots: number; index: { nodes: number; live: number; bytes: number } | null }>;
+  namespaces: Record<string, NamespaceStats>;
+}
+
+/** An HNSW graph's size: nodes (tombstones included), live nodes, bytes of links. */
+export interface IndexStats {
+  nodes: number;
+  live: number;
+  bytes: number;
+}
+
+/** One namespace in `stats()`: its records, tombstoned slots, and graphs. */
+export interface NamespaceStats {
+  records: number;
+  /** Slots of deleted or replaced records, dropped by `compact`. */
+  deadSlots: number;
+  /** The main vectors' graph, or null while the namespace is scanned exactly. */
+  index: IndexStats | null;
+  /** Each named vector space: how many records have a vector there, its dimension, and its own graph. */
+  named: Record<string, { vectors: number; dimension: number; deadSlots: number; index: IndexStats | null }>;
 }

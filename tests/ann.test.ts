@@ -137,6 +137,80 @@ describe("approximate search (HNSW)", () => {
     assert.ok((await recall(db, { k: 10 })) >= 0.95);
   });
 
+  it("gives each named vector space its own graph: recall, filters, churn, and reload without a rebuild", { timeout: 300_000 }, async () => {
+    const path = tempDb("named.vdb");
+    const n = 9_000; // after the churn below 3,000 titles remain: past the planner's scan size
+    const titles = clustered(11, n, CENTRES);
+    const rand = rng(12);
+    const small = () => Float32Array.from({ length: 4 }, () => rand() - 0.5);
+    let db = await vectlite.open(path, { dimension: 4 });
+    // Every third record has no "title" vector: the space numbers its own vectors.
+    await db.upsertMany(titles.map((t, i) => ({
+      id: `d${i}`,
+      vector: small(),
+      vectors: (i % 3 === 2 ? { body: small() } : { title: t, body: small() }) as Record<string, Float32Array>,
+      metadata: { bucket: i % 10 },
+    })));
+    const withTitle = titles.filter((_, i) => i % 3 !== 2).length;
+    let stats = await db.stats();
+    assert.equal(stats.namespaces[""].named.title.vectors, withTitle);
+    assert.equal(stats.namespaces[""].named.title.index?.live, withTitle, "no graph for the named space");
+    const named = (_q: Float32Array, extra: vectlite.SearchOptions = {}): vectlite.SearchOptions => ({ k: 10, vectorName: "title", ...extra });
+    const recallNamed = async (extra: vectlite.SearchOptions = {}) => {
+      let hits = 0, wanted = 0;
+      for (const q of QUERIES.slice(0, 50)) {
+        const exact = await db.search(q, { ...named(q, extra), exact: true });
+        const approx = await db.search(q, named(q, extra));
+        const truth = new Set(exact.map((r) => r.id));
+        hits += approx.filter((r) => truth.has(r.id)).length;
+        wanted += exact.length;
+      }
+      return hits / wanted;
+    };
+    const { stats: s } = await db.searchWithStats(QUERIES[0], named(QUERIES[0]));
+    assert.equal(s.plan, "hnsw");
+    assert.ok(s.visited < withTitle / 2, `visited ${s.visited}`);
+    assert.ok((await recallNamed()) >= 0.95, "named-space recall@10");
+    assert.ok((await recallNamed({ filter: { bucket: { $lt: 5 } } })) >= 0.95, "named-space recall@10 with a 50% filter");
+    for (const hit of await db.search(QUERIES[1], named(QUERIES[1], { filter: { bucket: { $lt: 5 } } }))) {
+      assert.ok((hit.metadata.bucket as number) < 5);
+    }
+    // Replace a third of the title vectors, delete another third of the records.
+    const fresh = clustered(13, n, CENTRES);
+    await db.upsertMany(titles.map((_, i) => i).filter((i) => i % 3 === 0).map((i) => ({ id: `d${i}`, vector: small(), vectors: { title: fresh[i] } })));
+    const deleted = new Set(titles.map((_, i) => `d${i}`).filter((_, i) => i % 3 === 1));
+    await db.deleteMany([...deleted]);
+    stats = await db.stats();
+    assert.ok(stats.namespaces[""].named.title.deadSlots > 0);
+    for (const q of QUERIES.slice(0, 30)) {
+      for (const hit of await db.search(q, named(q))) assert.ok(!deleted.has(hit.id), `deleted ${hit.id} returned`);
+    }
+    assert.equal((await db.searchWithStats(QUERIES[0], named(QUERIES[0]))).stats.plan, "hnsw");
+    assert.ok((await recallNamed()) >= 0.95, "named-space recall@10 after churn");
+    await db.compact();
+    stats = await db.stats();
+    assert.equal(stats.namespaces[""].named.title.deadSlots, 0);
+    assert.equal(stats.namespaces[""].named.title.index?.nodes, n / 3);
+    const before = [];
+    for (const q of QUERIES.slice(0, 20)) before.push(await db.search(q, named(q)));
+    await db.close();
+    db = await vectlite.open(path);
+    stats = await db.stats();
+    assert.equal(stats.indexBuilds, 0, "a graph was rebuilt at open");
+    assert.ok(stats.namespaces[""].named.title.index, "the named graph was not loaded");
+    assert.equal((await db.searchWithStats(QUERIES[0], named(QUERIES[0]))).stats.plan, "hnsw");
+    for (const [i, q] of QUERIES.slice(0, 20).entries()) assert.deepEqual(await db.search(q, named(q)), before[i]);
+    // A weighted multi-vector query over two graphs agrees with its exact version.
+    let hits = 0;
+    for (const q of QUERIES.slice(0, 20)) {
+      const opts = { k: 10, vectors: { title: q, body: Float32Array.from([0.1, 0.2, 0.3, 0.4]) }, vectorWeights: { title: 1, body: 0.01 } };
+      const exact = new Set((await db.search(null, { ...opts, exact: true })).map((r) => r.id));
+      hits += (await db.search(null, opts)).filter((r) => exact.has(r.id)).length;
+    }
+    assert.ok(hits / 200 >= 0.9, `multi-vector recall@10 is ${hits / 200}`);
+    await db.close();
+  });
+
   it("loads the graph from the file at reopen, with identical results and no rebuild", { timeout: 300_000 }, async () => {
     const { path, db } = await database();
     await db.compact();

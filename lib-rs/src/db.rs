@@ -236,6 +236,10 @@ impl Database {
                 ns.set_index(graph);
                 db.indexes_loaded += 1;
             }
+            for (space, graph) in loaded.named_indexes {
+                ns.set_named_index(&space, graph);
+                db.indexes_loaded += 1;
+            }
             db.namespaces.insert(loaded.name, ns);
         }
         db.replay_wal(opts.sync)?;
@@ -256,6 +260,7 @@ impl Database {
                 ns.build_index(self.hnsw, metric);
                 self.index_builds += 1;
             }
+            self.index_builds += ns.refresh_named_indexes(self.hnsw, metric, self.ann_threshold);
         }
     }
 
@@ -265,7 +270,7 @@ impl Database {
         self.refresh_indexes();
         let metric = self.metric;
         for ns in self.namespaces.values_mut() {
-            if ns.dead_slots() > 0 {
+            if ns.has_dead_slots() {
                 *ns = ns.compacted(metric);
             }
         }

@@ -15,6 +15,7 @@ pub mod db;
 pub mod error;
 pub mod filter;
 pub mod json;
+pub mod named_space;
 pub mod namespace;
 pub mod record;
 pub mod search;

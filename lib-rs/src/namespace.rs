@@ -7,15 +7,16 @@
 //! Tombstones are dropped, and slots renumbered densely, by `compacted()` (run by `compact`).
 
 use crate::filter::{Column, FilterPlan};
+use crate::named_space::NamedSpace;
 use crate::record::Record;
 use crate::sparse::InvertedIndex;
 use std::sync::{Arc, Mutex};
 use crate::vector::hnsw::{HnswGraph, HnswParams, SliceSpace};
 use crate::vector::Metric;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// Below this many pending slots the index catches up on one thread.
-const PARALLEL_INSERT_MIN: usize = 256;
+pub const PARALLEL_INSERT_MIN: usize = 256;
 
 #[derive(Default)]
 pub struct Namespace {
@@ -34,6 +35,8 @@ pub struct Namespace {
     sparse: InvertedIndex,
     /// Metadata columns of the field paths filters have used, kept current by every write.
     columns: Mutex<HashMap<String, Arc<Column>>>,
+    /// The named vector spaces records of this namespace use, each with its own graph.
+    named: BTreeMap<String, NamedSpace>,
 }
 
 /// At most this many cached columns per namespace; past it the cache starts over.
@@ -117,6 +120,17 @@ impl Namespace {
         self.records.len() - self.ids.len()
     }
 
+    /// Whether compaction has anything to drop, in the main vectors or a named space.
+    pub fn has_dead_slots(&self) -> bool {
+        self.dead_slots() > 0 || self.named.values().any(|s| s.dead_slots() > 0)
+    }
+
+    /// Whether every graph (main and named) is current and dense, so the snapshot can store
+    /// the graphs with node ids equal to the RECORDS order.
+    pub fn indexes_storable(&self) -> bool {
+        !self.has_dead_slots() && self.index_is_current() && self.named.values().all(|s| s.index_is_current())
+    }
+
     /// Makes room for `floats` more vector values, growing by doubling; a new allocation is
     /// advised for huge pages before anything touches it.
     fn grow_vectors(&mut self, floats: usize) {
@@ -176,6 +190,11 @@ impl Namespace {
         self.live[slot as usize] = false;
         if let Some(old) = self.records[slot as usize].take() {
             self.sparse.remove(slot, &old.sparse);
+            for (name, _) in &old.vectors {
+                if let Some(space) = self.named.get_mut(name) {
+                    space.remove(slot);
+                }
+            }
         }
         self.update_columns(slot);
         match self.index.as_mut() {
@@ -209,6 +228,21 @@ impl Namespace {
         self.inv_norms[slot as usize] = crate::vector::distance::inverse_norm(vector);
         if let Some(old) = self.records[slot as usize].take() {
             self.sparse.remove(slot, &old.sparse);
+            for (name, _) in &old.vectors {
+                if !record.vectors.iter().any(|(n, _)| n == name) {
+                    if let Some(space) = self.named.get_mut(name) {
+                        space.remove(slot);
+                    }
+                }
+            }
+        }
+        for (name, v) in &record.vectors {
+            if !self.named.contains_key(name) {
+                self.named.insert(name.clone(), NamedSpace::new(v.len()));
+            }
+            if let Some(space) = self.named.get_mut(name) {
+                space.set(slot, v);
+            }
         }
         self.sparse.add(slot, &record.sparse);
         self.records[slot as usize] = Some(record);
@@ -268,6 +302,38 @@ impl Namespace {
         self.index = Some(graph);
     }
 
+    /// The named vector spaces, by name.
+    pub fn named_spaces(&self) -> &BTreeMap<String, NamedSpace> {
+        &self.named
+    }
+
+    /// Adopts a loaded graph for named space `name`; false if the namespace has no such space.
+    pub fn set_named_index(&mut self, name: &str, graph: HnswGraph) -> bool {
+        match self.named.get_mut(name) {
+            Some(space) => {
+                space.set_index(graph);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Brings the named spaces' graphs up to date, building one for a space past
+    /// `threshold` vectors. Returns how many graphs were built.
+    pub fn refresh_named_indexes(&mut self, params: HnswParams, metric: Metric, threshold: usize) -> usize {
+        let mut built = 0;
+        self.named.retain(|_, space| !space.is_empty() || space.index().is_some());
+        for space in self.named.values_mut() {
+            if space.index().is_some() {
+                space.catch_up_index(metric, build_threads());
+            } else if space.len() > threshold {
+                space.build_index(params, metric, build_threads());
+                built += 1;
+            }
+        }
+        built
+    }
+
     /// A copy with live records only, renumbered densely in slot order; the graph (if any)
     /// drops its deleted nodes and repairs their neighbourhoods instead of being rebuilt.
     pub fn compacted(&mut self, metric: Metric) -> Namespace {
@@ -283,6 +349,12 @@ impl Namespace {
         if let Some(graph) = &self.index {
             let graph = graph.compacted(&remap, &out.space(metric));
             out.index = Some(graph);
+        }
+        for (name, space) in &self.named {
+            let space = space.compacted(&remap, metric);
+            if !space.is_empty() {
+                out.named.insert(name.clone(), space);
+            }
         }
         out
     }

@@ -108,11 +108,25 @@ fn info_json(db: &Database) -> String {
         }
         json::write_string(name, &mut s);
         s.push(':');
-        let index = match ns.index() {
+        let index_json = |g: Option<&crate::vector::hnsw::HnswGraph>| match g {
             Some(g) => format!("{{\"nodes\":{},\"live\":{},\"bytes\":{}}}", g.len(), g.live_len(), g.memory_bytes()),
             None => "null".to_string(),
         };
-        s.push_str(&format!("{{\"records\":{},\"deadSlots\":{},\"index\":{index}}}", ns.len(), ns.dead_slots()));
+        s.push_str(&format!("{{\"records\":{},\"deadSlots\":{},\"index\":{},\"named\":{{", ns.len(), ns.dead_slots(), index_json(ns.index())));
+        for (j, (space, named)) in ns.named_spaces().iter().enumerate() {
+            if j > 0 {
+                s.push(',');
+            }
+            json::write_string(space, &mut s);
+            s.push_str(&format!(
+                ":{{\"vectors\":{},\"dimension\":{},\"deadSlots\":{},\"index\":{}}}",
+                named.len(),
+                named.dimension,
+                named.dead_slots(),
+                index_json(named.index())
+            ));
+        }
+        s.push_str("}}");
     }
     s.push_str("}}");
     s

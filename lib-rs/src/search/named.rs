@@ -1,9 +1,18 @@
 //! Searching named vector spaces: `vectorName` scores one space, `vectors` + `vectorWeights`
 //! scores several at once (a weighted sum of each space's score; a record without a vector
-//! in a space gets 0 there). Named spaces are scanned exactly, with the filter inside.
+//! in a space gets 0 there).
+//!
+//! When every queried space of a namespace has a graph and the planner picks it, each space's
+//! graph proposes its best records (filter inside the search), and the union is scored
+//! exactly over all queried spaces; otherwise the namespace is scanned with the filter inside.
 
 use super::options::SearchOptions;
+use super::plan::{self, Plan};
 use super::{selected, SearchStats};
+use crate::filter::BoundFilter;
+use crate::namespace::Namespace;
+use crate::vector::hnsw::{HnswCounters, HnswGraph, SliceSpace};
+use std::collections::HashSet;
 use crate::db::{check_finite, Database};
 use crate::error::{Code, Error, Result};
 use crate::record::Record;
@@ -76,6 +85,16 @@ pub fn candidates<'a>(db: &'a Database, spaces: &[SpaceQuery], n: usize, opts: &
     let needs_named = spaces.iter().any(|s| !s.name.is_empty());
     for (name, ns) in selected(db, &opts.namespaces) {
         super::with_filter(ns, opts.filter.as_ref(), |filter| {
+            if let Some(slots) = graph_candidates(db, ns, spaces, n, opts, filter, stats) {
+                for slot in slots {
+                    if let Some(record) = ns.record(slot) {
+                        let (score, _) = score_record(db, record, ns.vector(slot), ns.inv_norm(slot), spaces);
+                        top.push(Candidate { score, namespace: name, id: &record.id, slot });
+                    }
+                }
+                return;
+            }
+            stats.plan = if filter.is_some() { Plan::FilteredExact } else { Plan::Exact };
             for (slot, record) in ns.iter() {
                 if needs_named && !spaces.iter().any(|s| !s.name.is_empty() && record.vectors.iter().any(|(n, _)| n == s.name)) {
                     continue; // in no queried named space
@@ -91,4 +110,52 @@ pub fn candidates<'a>(db: &'a Database, spaces: &[SpaceQuery], n: usize, opts: &
         });
     }
     top.into_sorted()
+}
+
+/// Record slots proposed by the graphs of the queried spaces, or None when a space has no
+/// graph or the planner prefers a scan for one of them (then the caller scans).
+fn graph_candidates(
+    db: &Database,
+    ns: &Namespace,
+    spaces: &[SpaceQuery],
+    n: usize,
+    opts: &SearchOptions,
+    filter: Option<&BoundFilter>,
+    stats: &mut SearchStats,
+) -> Option<HashSet<u32>> {
+    // Per space: its graph, its vectors, and how a graph node maps to a record slot.
+    let mut plans: Vec<(&HnswGraph, SliceSpace, Option<&crate::named_space::NamedSpace>, usize)> = Vec::new();
+    for s in spaces {
+        let (graph, space, named, size) = if s.name.is_empty() {
+            (ns.index()?, ns.space(db.metric), None, ns.len())
+        } else {
+            let named = ns.named_spaces().get(s.name)?;
+            (named.index()?, named.space(db.metric), Some(named), named.len())
+        };
+        let chosen = plan::choose_in(db, ns, true, size, opts, n);
+        if chosen.plan != Plan::Ann {
+            return None;
+        }
+        plans.push((graph, space, named, chosen.ef));
+    }
+    let mut found = HashSet::new();
+    for (s, (graph, space, named, ef)) in spaces.iter().zip(plans) {
+        let record_of = |node: u32| match named {
+            Some(named) => named.owner(node),
+            None => Some(node),
+        };
+        let accept = |node: u32| match record_of(node).and_then(|slot| Some((slot, ns.record(slot)?))) {
+            None => false,
+            Some((slot, r)) => filter.is_none_or(|f| f.matches(slot, &r.metadata)),
+        };
+        let mut counters = HnswCounters::default();
+        for (_, node) in graph.search(s.query, n, ef, &space, &accept, &mut counters) {
+            found.extend(record_of(node));
+        }
+        stats.visited += counters.visited;
+        stats.filtered += counters.filtered;
+    }
+    stats.used_ann = true;
+    stats.plan = Plan::Ann;
+    Some(found)
 }

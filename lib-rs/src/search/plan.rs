@@ -84,19 +84,25 @@ fn splitmix(i: u64) -> u64 {
 }
 
 pub fn choose(db: &Database, ns: &Namespace, opts: &SearchOptions, n: usize) -> Chosen {
+    choose_in(db, ns, ns.index().is_some(), ns.len(), opts, n)
+}
+
+/// The plan for one vector space of `ns` (the main vectors or a named space) that holds
+/// `size` vectors and has a graph or not.
+pub fn choose_in(db: &Database, ns: &Namespace, has_graph: bool, size: usize, opts: &SearchOptions, n: usize) -> Chosen {
     let base_ef = opts.ef_search.or(db.ef_search).unwrap_or_else(|| default_ef(n)).max(n);
-    if opts.exact || ns.index().is_none() {
+    if opts.exact || !has_graph {
         let plan = if opts.filter.is_some() { Plan::FilteredExact } else { Plan::Exact };
         return Chosen { plan, ef: base_ef };
     }
     let Some(filter) = &opts.filter else {
         // A graph search visits a few hundred nodes at least, with overheads a scan lacks:
         // measured, scanning 1,000 x 384 took 35 µs against 64 µs through the graph.
-        let plan = if ns.len() <= EXACT_AT_MOST_RECORDS_PER_EF * base_ef { Plan::Exact } else { Plan::Ann };
+        let plan = if size <= EXACT_AT_MOST_RECORDS_PER_EF * base_ef { Plan::Exact } else { Plan::Ann };
         return Chosen { plan, ef: base_ef };
     };
     let selectivity = estimate_selectivity(ns, filter);
-    let expected = selectivity * ns.len() as f64;
+    let expected = selectivity * size as f64;
     if selectivity < EXACT_BELOW_SELECTIVITY || expected <= EXACT_AT_MOST_MATCHES.max((4 * base_ef) as f64) {
         return Chosen { plan: Plan::FilteredExact, ef: base_ef };
     }

@@ -21,6 +21,9 @@
 //!              64-byte aligned so they can be used in place
 //!   4 INDEXES  optional: varint count, then per namespace: name and its HNSW graph
 //!              (vector/hnsw/persist.rs), whose node ids are the namespace's RECORDS order
+//!   5 NAMED_INDEXES optional: varint count, then per graph: namespace name, space name and
+//!              the HNSW graph of that named vector space, whose node ids number the records
+//!              that have a vector in the space, in RECORDS order
 //! Footer at the footer offset
 //!   per section: kind u32, zero u32, offset u64, length u64, CRC32C u32, zero u32 (32 bytes)
 //!   CRC32C of the section table u32
@@ -47,6 +50,7 @@ const SECTION_SCHEMA: u32 = 1;
 const SECTION_RECORDS: u32 = 2;
 const SECTION_VECTORS: u32 = 3;
 const SECTION_INDEXES: u32 = 4;
+const SECTION_NAMED_INDEXES: u32 = 5;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct SnapshotHeader {
@@ -60,6 +64,8 @@ pub struct LoadedNamespace {
     pub records: Vec<Record>,
     pub vectors: Vec<f32>,
     pub index: Option<HnswGraph>,
+    /// Graphs of named vector spaces, by space name.
+    pub named_indexes: Vec<(String, HnswGraph)>,
 }
 
 pub struct Snapshot {
@@ -95,16 +101,24 @@ pub fn encode(
     }
     // A graph is stored only when its node ids equal the RECORDS order (no tombstones, no
     // pending inserts); otherwise it is rebuilt at open. `compact` makes sure it is.
-    let stored: Vec<(&String, &HnswGraph)> = live
-        .iter()
-        .filter(|(_, ns)| ns.dead_slots() == 0 && ns.index_is_current())
-        .filter_map(|(name, ns)| ns.index().map(|g| (*name, g)))
-        .collect();
+    let storable: Vec<&(&String, &Namespace)> = live.iter().filter(|(_, ns)| ns.indexes_storable()).collect();
+    let stored: Vec<(&String, &HnswGraph)> = storable.iter().filter_map(|(name, ns)| ns.index().map(|g| (*name, g))).collect();
     let mut indexes = Writer::new();
     indexes.varint(stored.len() as u64);
     for (name, graph) in stored {
         indexes.str(name);
         graph.encode(&mut indexes);
+    }
+    let named: Vec<(&String, &String, &HnswGraph)> = storable
+        .iter()
+        .flat_map(|(ns_name, ns)| ns.named_spaces().iter().filter_map(move |(space, s)| s.index().map(|g| (*ns_name, space, g))))
+        .collect();
+    let mut named_indexes = Writer::new();
+    named_indexes.varint(named.len() as u64);
+    for (ns_name, space, graph) in named {
+        named_indexes.str(ns_name);
+        named_indexes.str(space);
+        graph.encode(&mut named_indexes);
     }
     assemble(
         header,
@@ -113,6 +127,7 @@ pub fn encode(
             (SECTION_RECORDS, records.buf),
             (SECTION_VECTORS, vectors.buf),
             (SECTION_INDEXES, indexes.buf),
+            (SECTION_NAMED_INDEXES, named_indexes.buf),
         ],
     )
 }
@@ -229,7 +244,7 @@ pub fn decode(bytes: &[u8], file: &str) -> Result<Snapshot> {
         }
         let mut vecs = Vec::new();
         v.f32s_into(count * dim, &mut vecs)?;
-        namespaces.push(LoadedNamespace { name, records: recs, vectors: vecs, index: None });
+        namespaces.push(LoadedNamespace { name, records: recs, vectors: vecs, index: None, named_indexes: Vec::new() });
     }
     if !r.at_end() || !v.at_end() {
         return Err(Error::corrupt(file, records_off, "sections hold more data than their counts say"));
@@ -250,6 +265,30 @@ pub fn decode(bytes: &[u8], file: &str) -> Result<Snapshot> {
         }
         if !r.at_end() {
             return Err(Error::corrupt(file, off, "INDEXES section holds more data than its count says"));
+        }
+    }
+    if let Some((off, bytes)) = find(SECTION_NAMED_INDEXES) {
+        let mut r = Reader::new(bytes, off, file);
+        for _ in 0..r.len(3)? {
+            let at = off + r.pos() as u64;
+            let ns_name = r.str()?;
+            let space = r.str()?.to_string();
+            let ns = namespaces
+                .iter_mut()
+                .find(|n| n.name == ns_name)
+                .ok_or_else(|| Error::corrupt(file, at, format!("named index for unknown namespace {ns_name:?}")))?;
+            if ns.named_indexes.iter().any(|(s, _)| *s == space) {
+                return Err(Error::corrupt(file, at, format!("two indexes for vector space {space:?} of namespace {ns_name:?}")));
+            }
+            let nodes = ns.records.iter().filter(|r| r.vectors.iter().any(|(n, _)| *n == space)).count();
+            if nodes == 0 {
+                return Err(Error::corrupt(file, at, format!("index for vector space {space:?}, which no record of {ns_name:?} uses")));
+            }
+            let graph = HnswGraph::decode(&mut r, nodes)?;
+            ns.named_indexes.push((space, graph));
+        }
+        if !r.at_end() {
+            return Err(Error::corrupt(file, off, "NAMED_INDEXES section holds more data than its count says"));
         }
     }
     Ok(Snapshot { header, named_dims, namespaces })
@@ -334,6 +373,37 @@ mod tests {
         assert_eq!(snap.namespaces.len(), 1);
         assert_eq!(snap.namespaces[0].records.len(), 5);
         assert_eq!(&snap.namespaces[0].vectors[3..6], &[1.0, 1.0, 2.0]);
+    }
+
+    #[test]
+    fn stores_the_graphs_of_named_spaces() {
+        use crate::vector::hnsw::HnswParams;
+        let mut ns = Namespace::new(2);
+        for i in 0..40 {
+            // Odd records have no "title" vector: the space's node ids skip them.
+            let vectors = if i % 2 == 0 { vec![("title".to_string(), vec![i as f32, 1.0, 0.5])] } else { vec![] };
+            let rec = Record { id: format!("r{i}"), metadata: Json::Object(vec![]), sparse: vec![], vectors };
+            ns.upsert(rec, &[i as f32, 1.0]);
+        }
+        ns.build_index(HnswParams::default(), Metric::L2);
+        assert_eq!(ns.refresh_named_indexes(HnswParams::default(), Metric::L2, 10), 1);
+        let mut map = BTreeMap::new();
+        map.insert("ns".to_string(), ns);
+        let dims = BTreeMap::from([("title".to_string(), 3)]);
+        let bytes = encode(&SnapshotHeader { dimension: 2, metric: Metric::L2, last_seq: 1 }, &dims, &map);
+        let snap = decode(&bytes, "f").unwrap();
+        let loaded = &snap.namespaces[0];
+        assert!(loaded.index.is_some());
+        assert_eq!(loaded.named_indexes.len(), 1);
+        let (space, graph) = &loaded.named_indexes[0];
+        assert_eq!(space, "title");
+        assert_eq!(graph.len(), 20);
+        graph.check_integrity().unwrap();
+        for i in (0..bytes.len()).step_by(7) {
+            let mut damaged = bytes.clone();
+            damaged[i] ^= 0x01;
+            assert_eq!(decode(&damaged, "f").err().map(|e| e.code), Some(Code::Corrupt), "byte {i}");
+        }
     }
 
     #[test]
