@@ -227,11 +227,7 @@ impl Database {
             indexes_loaded: 0,
         };
         for loaded in snap.namespaces {
-            let mut ns = Namespace::new(dimension);
-            ns.reserve(loaded.records.len());
-            for (i, record) in loaded.records.into_iter().enumerate() {
-                ns.upsert(record, &loaded.vectors[i * dimension..(i + 1) * dimension]);
-            }
+            let mut ns = Namespace::load(dimension, loaded.records, &loaded.vectors, loaded.sparse);
             if let Some(graph) = loaded.index {
                 ns.set_index(graph);
                 db.indexes_loaded += 1;

@@ -203,8 +203,28 @@ impl Namespace {
         }
     }
 
+    /// A namespace loaded from the snapshot: records in slot order with their main vectors
+    /// back to back, and the stored inverted index if there is one (else it is rebuilt).
+    pub fn load(dimension: usize, records: Vec<Record>, vectors: &[f32], sparse: Option<InvertedIndex>) -> Namespace {
+        let mut ns = Namespace::new(dimension);
+        ns.reserve(records.len());
+        let index_terms = sparse.is_none();
+        for (i, record) in records.into_iter().enumerate() {
+            ns.upsert_with(record, &vectors[i * dimension..(i + 1) * dimension], index_terms);
+        }
+        if let Some(sparse) = sparse {
+            ns.sparse = sparse;
+        }
+        ns
+    }
+
     /// Inserts or replaces; the caller has checked the vector's length. Returns the slot.
     pub fn upsert(&mut self, record: Record, vector: &[f32]) -> u32 {
+        self.upsert_with(record, vector, true)
+    }
+
+    /// `upsert`, updating the inverted index only with `index_terms`.
+    fn upsert_with(&mut self, record: Record, vector: &[f32], index_terms: bool) -> u32 {
         debug_assert_eq!(vector.len(), self.dimension);
         let existing = self.ids.get(&record.id).copied();
         let slot = match existing {
@@ -227,7 +247,9 @@ impl Namespace {
         self.vectors[start..start + self.dimension].copy_from_slice(vector);
         self.inv_norms[slot as usize] = crate::vector::distance::inverse_norm(vector);
         if let Some(old) = self.records[slot as usize].take() {
-            self.sparse.remove(slot, &old.sparse);
+            if index_terms {
+                self.sparse.remove(slot, &old.sparse);
+            }
             for (name, _) in &old.vectors {
                 if !record.vectors.iter().any(|(n, _)| n == name) {
                     if let Some(space) = self.named.get_mut(name) {
@@ -244,7 +266,9 @@ impl Namespace {
                 space.set(slot, v);
             }
         }
-        self.sparse.add(slot, &record.sparse);
+        if index_terms {
+            self.sparse.add(slot, &record.sparse);
+        }
         self.records[slot as usize] = Some(record);
         self.live[slot as usize] = true;
         self.update_columns(slot);

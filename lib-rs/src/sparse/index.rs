@@ -4,20 +4,20 @@
 use super::{idf, term_score};
 use std::collections::HashMap;
 
-#[derive(Debug, Clone, Copy)]
-struct Posting {
-    slot: u32,
-    tf: f32,
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(super) struct Posting {
+    pub slot: u32,
+    pub tf: f32,
 }
 
-#[derive(Default)]
+#[derive(Default, Debug, PartialEq)]
 pub struct InvertedIndex {
-    postings: HashMap<String, Vec<Posting>>,
+    pub(super) postings: HashMap<String, Vec<Posting>>,
     /// Length (sum of frequencies) by slot; 0 for a slot without terms.
-    lengths: Vec<f32>,
+    pub(super) lengths: Vec<f32>,
     /// Records with at least one term.
-    docs: usize,
-    total_len: f64,
+    pub(super) docs: usize,
+    pub(super) total_len: f64,
 }
 
 /// One scored document, with each query term's share (for `explain`).

@@ -10,9 +10,12 @@
 //! ```
 //!
 //! `N` and `avglen` count the namespace's records that have sparse terms. The index is
-//! updated on every write and delete; it is rebuilt from the stored terms when a file opens.
+//! updated on every write and delete, stored in the snapshot by `compact` (persist.rs) and
+//! loaded at open; without a stored index (a namespace compacted with tombstones, an older
+//! file) it is rebuilt from the records' terms.
 
 pub mod index;
+mod persist;
 
 pub use index::InvertedIndex;
 

@@ -21,6 +21,8 @@
 //!              64-byte aligned so they can be used in place
 //!   4 INDEXES  optional: varint count, then per namespace: name and its HNSW graph
 //!              (vector/hnsw/persist.rs), whose node ids are the namespace's RECORDS order
+//!   6 SPARSE   optional: varint count, then per namespace: name and its inverted index
+//!              (sparse/persist.rs), whose slots are the namespace's RECORDS order
 //!   5 NAMED_INDEXES optional: varint count, then per graph: namespace name, space name and
 //!              the HNSW graph of that named vector space, whose node ids number the records
 //!              that have a vector in the space, in RECORDS order
@@ -37,6 +39,7 @@ use crate::codec::{Reader, Writer};
 use crate::error::{Code, Error, Result};
 use crate::namespace::Namespace;
 use crate::record::Record;
+use crate::sparse::InvertedIndex;
 use crate::vector::hnsw::HnswGraph;
 use crate::vector::Metric;
 use std::collections::BTreeMap;
@@ -51,6 +54,7 @@ const SECTION_RECORDS: u32 = 2;
 const SECTION_VECTORS: u32 = 3;
 const SECTION_INDEXES: u32 = 4;
 const SECTION_NAMED_INDEXES: u32 = 5;
+const SECTION_SPARSE: u32 = 6;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct SnapshotHeader {
@@ -66,6 +70,8 @@ pub struct LoadedNamespace {
     pub index: Option<HnswGraph>,
     /// Graphs of named vector spaces, by space name.
     pub named_indexes: Vec<(String, HnswGraph)>,
+    /// The stored inverted index, if the snapshot has one for this namespace.
+    pub sparse: Option<InvertedIndex>,
 }
 
 pub struct Snapshot {
@@ -120,6 +126,14 @@ pub fn encode(
         named_indexes.str(space);
         graph.encode(&mut named_indexes);
     }
+    // Inverted indexes are stored for namespaces without tombstones (slots = RECORDS order).
+    let dense: Vec<&(&String, &Namespace)> = live.iter().filter(|(_, ns)| ns.dead_slots() == 0).collect();
+    let mut sparse = Writer::new();
+    sparse.varint(dense.len() as u64);
+    for (name, ns) in dense {
+        sparse.str(name);
+        ns.sparse().encode(&mut sparse);
+    }
     assemble(
         header,
         &[
@@ -128,6 +142,7 @@ pub fn encode(
             (SECTION_VECTORS, vectors.buf),
             (SECTION_INDEXES, indexes.buf),
             (SECTION_NAMED_INDEXES, named_indexes.buf),
+            (SECTION_SPARSE, sparse.buf),
         ],
     )
 }
@@ -244,7 +259,7 @@ pub fn decode(bytes: &[u8], file: &str) -> Result<Snapshot> {
         }
         let mut vecs = Vec::new();
         v.f32s_into(count * dim, &mut vecs)?;
-        namespaces.push(LoadedNamespace { name, records: recs, vectors: vecs, index: None, named_indexes: Vec::new() });
+        namespaces.push(LoadedNamespace { name, records: recs, vectors: vecs, index: None, named_indexes: Vec::new(), sparse: None });
     }
     if !r.at_end() || !v.at_end() {
         return Err(Error::corrupt(file, records_off, "sections hold more data than their counts say"));
@@ -289,6 +304,24 @@ pub fn decode(bytes: &[u8], file: &str) -> Result<Snapshot> {
         }
         if !r.at_end() {
             return Err(Error::corrupt(file, off, "NAMED_INDEXES section holds more data than its count says"));
+        }
+    }
+    if let Some((off, bytes)) = find(SECTION_SPARSE) {
+        let mut r = Reader::new(bytes, off, file);
+        for _ in 0..r.len(2)? {
+            let at = off + r.pos() as u64;
+            let name = r.str()?;
+            let ns = namespaces
+                .iter_mut()
+                .find(|n| n.name == name)
+                .ok_or_else(|| Error::corrupt(file, at, format!("sparse index for unknown namespace {name:?}")))?;
+            if ns.sparse.is_some() {
+                return Err(Error::corrupt(file, at, format!("two sparse indexes for namespace {name:?}")));
+            }
+            ns.sparse = Some(InvertedIndex::decode(&mut r, ns.records.len())?);
+        }
+        if !r.at_end() {
+            return Err(Error::corrupt(file, off, "SPARSE section holds more data than its count says"));
         }
     }
     Ok(Snapshot { header, named_dims, namespaces })
@@ -404,6 +437,32 @@ mod tests {
             damaged[i] ^= 0x01;
             assert_eq!(decode(&damaged, "f").err().map(|e| e.code), Some(Code::Corrupt), "byte {i}");
         }
+    }
+
+    #[test]
+    fn stores_the_inverted_index_equal_to_a_rebuild() {
+        let mut ns = Namespace::new(1);
+        for i in 0..300u32 {
+            let sparse: Vec<(String, f32)> = (0..(i % 7)).map(|t| (format!("t{}", (i * 31 + t) % 50), 1.0 + (t as f32) * 0.37)).collect();
+            let mut sparse = sparse;
+            sparse.sort_by(|a, b| a.0.cmp(&b.0));
+            sparse.dedup_by(|a, b| a.0 == b.0);
+            ns.upsert(Record { id: format!("r{i}"), metadata: Json::Object(vec![]), sparse, vectors: vec![] }, &[i as f32]);
+        }
+        for i in (0..300).step_by(4) {
+            ns.delete(&format!("r{i}"));
+        }
+        let ns = ns.compacted(Metric::L2);
+        let map = BTreeMap::from([("ns".to_string(), ns)]);
+        let bytes = encode(&SnapshotHeader { dimension: 1, metric: Metric::L2, last_seq: 1 }, &BTreeMap::new(), &map);
+        let snap = decode(&bytes, "f").unwrap();
+        let loaded = snap.namespaces.into_iter().next().unwrap();
+        let stored = loaded.sparse.expect("no SPARSE section");
+        let rebuilt = Namespace::load(1, loaded.records.clone(), &loaded.vectors, None);
+        assert_eq!(&stored, rebuilt.sparse());
+        assert_eq!(&stored, map["ns"].sparse());
+        let from_stored = Namespace::load(1, loaded.records, &loaded.vectors, Some(stored));
+        assert_eq!(from_stored.sparse(), rebuilt.sparse());
     }
 
     #[test]
