@@ -376,7 +376,9 @@ impl Database {
                     format!("record {id:?}: vector has {} values, the database has dimension {}", u.vector.len(), self.dimension),
                 ));
             }
-            check_finite(&u.vector, &format!("record {id:?}: vector"))?;
+            if u.vector.iter().any(|x| !x.is_finite()) {
+                check_finite(&u.vector, &format!("record {id:?}: vector"))?; // builds the message only on failure
+            }
             for (name, v) in &u.record.vectors {
                 let fixed = self.named_dims.get(name).copied().or_else(|| batch_dims.get(name.as_str()).copied());
                 match fixed {
@@ -392,7 +394,9 @@ impl Database {
                     _ => {}
                 }
                 batch_dims.insert(name, v.len());
-                check_finite(v, &format!("record {id:?}: named vector {name:?}"))?;
+                if v.iter().any(|x| !x.is_finite()) {
+                    check_finite(v, &format!("record {id:?}: named vector {name:?}"))?;
+                }
             }
             for (term, w) in &u.record.sparse {
                 if !w.is_finite() {

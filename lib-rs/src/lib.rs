@@ -14,6 +14,7 @@ pub mod codec;
 pub mod db;
 pub mod error;
 pub mod filter;
+pub mod hash;
 pub mod json;
 pub mod named_space;
 pub mod namespace;

@@ -7,6 +7,7 @@
 //! Tombstones are dropped, and slots renumbered densely, by `compacted()` (run by `compact`).
 
 use crate::filter::{Column, FilterPlan};
+use crate::hash::FastMap;
 use crate::named_space::NamedSpace;
 use crate::record::Record;
 use crate::sparse::InvertedIndex;
@@ -21,7 +22,7 @@ pub const PARALLEL_INSERT_MIN: usize = 256;
 #[derive(Default)]
 pub struct Namespace {
     pub dimension: usize,
-    ids: HashMap<String, u32>,
+    ids: FastMap<String, u32>,
     records: Vec<Option<Record>>,
     /// Which slots hold a record: a compact copy of `records[i].is_some()` for the scan.
     live: Vec<bool>,

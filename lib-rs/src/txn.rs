@@ -69,7 +69,7 @@ impl Database {
 pub fn parse_ops(json: &Json, vectors: &[f32], dimension: usize) -> Result<Vec<TxnOp>> {
     let items = json.as_array().ok_or_else(|| Error::invalid("transaction operations must be an array"))?;
     let writes: Vec<Json> = items.iter().filter(|op| op.get("op").and_then(|o| o.as_str()) != Some("delete")).cloned().collect();
-    let mut upserts = crate::abi::input::upserts(&Json::Array(writes), vectors, dimension)?.into_iter();
+    let mut upserts = crate::abi::input::upserts(Json::Array(writes), vectors, dimension)?.into_iter();
     let mut out = Vec::with_capacity(items.len());
     for (i, op) in items.iter().enumerate() {
         match op.get("op").and_then(|o| o.as_str()) {

@@ -158,7 +158,7 @@ pub unsafe extern "C" fn vl_write(
 pub(crate) fn write_records(handle: u64, vectors: &[f32], records: &[u8], insert_only: bool) -> Result<Output> {
     let json = parse_json(records, "records")?;
     with_db_mut(handle, |db| {
-        let items = input::upserts(&json, vectors, db.dimension)?;
+        let items = input::upserts(json, vectors, db.dimension)?;
         Ok(Output::Scalar(db.upsert_many(items, insert_only)? as u64))
     })
 }

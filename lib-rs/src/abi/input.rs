@@ -18,8 +18,8 @@ fn f32_list(v: &Json, what: &str) -> Result<Vec<f32>> {
 
 /// Reads `[{id, namespace?, metadata?, sparse?, vectors?}, ...]`; the main vectors arrive
 /// separately as one contiguous f32 array, `dimension` values per record.
-pub fn upserts(json: &Json, vectors: &[f32], dimension: usize) -> Result<Vec<Upsert>> {
-    let items = json.as_array().ok_or_else(|| Error::invalid("records must be an array"))?;
+pub fn upserts(json: Json, vectors: &[f32], dimension: usize) -> Result<Vec<Upsert>> {
+    let Json::Array(items) = json else { return Err(Error::invalid("records must be an array")) };
     if vectors.len() != items.len() * dimension {
         return Err(Error::new(
             crate::error::Code::DimensionMismatch,
@@ -27,52 +27,73 @@ pub fn upserts(json: &Json, vectors: &[f32], dimension: usize) -> Result<Vec<Ups
         ));
     }
     let mut out = Vec::with_capacity(items.len());
-    for (i, item) in items.iter().enumerate() {
-        let id = match item.get("id") {
-            Some(Json::String(s)) => s.clone(),
+    // Items are taken apart, not cloned: a batch's metadata and terms move into the records.
+    for (i, item) in items.into_iter().enumerate() {
+        let mut fields = match item {
+            Json::Object(fields) => fields,
+            other => return Err(Error::invalid(format!("record {i}: must be an object, found {}", other.type_name()))),
+        };
+        let id = match take(&mut fields, "id") {
+            Some(Json::String(s)) => s,
             other => {
                 return Err(Error::invalid(format!(
                     "record {i}: id must be a string, found {}",
-                    other.map_or("nothing", |v| v.type_name())
+                    other.as_ref().map_or("nothing", |v| v.type_name())
                 )))
             }
         };
-        let namespace = match item.get("namespace") {
+        let namespace = match take(&mut fields, "namespace") {
             None | Some(Json::Null) => String::new(),
-            Some(Json::String(s)) => s.clone(),
+            Some(Json::String(s)) => s,
             Some(other) => return Err(Error::invalid(format!("record {id:?}: namespace must be a string, found {}", other.type_name()))),
         };
-        let metadata = match item.get("metadata") {
+        let metadata = match take(&mut fields, "metadata") {
             None | Some(Json::Null) => Json::Object(Vec::new()),
-            Some(m @ Json::Object(_)) => m.clone(),
+            Some(m @ Json::Object(_)) => m,
             Some(other) => return Err(Error::invalid(format!("record {id:?}: metadata must be an object, found {}", other.type_name()))),
         };
         let mut sparse = Vec::new();
-        if let Some(s) = item.get("sparse").filter(|s| !s.is_null()) {
-            let fields = s.as_object().ok_or_else(|| Error::invalid(format!("record {id:?}: sparse must be an object of term weights")))?;
-            for (term, w) in fields {
-                let w = w.as_f64().filter(|w| w.is_finite()).ok_or_else(|| {
-                    Error::invalid(format!("record {id:?}: sparse term {term:?} must have a finite number weight"))
-                })?;
-                sparse.push((term.clone(), w as f32));
+        match take(&mut fields, "sparse") {
+            None | Some(Json::Null) => {}
+            Some(Json::Object(terms)) => {
+                sparse.reserve(terms.len());
+                for (term, w) in terms {
+                    let w = w.as_f64().filter(|w| w.is_finite()).ok_or_else(|| {
+                        Error::invalid(format!("record {id:?}: sparse term {term:?} must have a finite number weight"))
+                    })?;
+                    sparse.push((term, w as f32));
+                }
+                // sparseTerms returns its terms sorted: check before sorting.
+                if !sparse.windows(2).all(|w| w[0].0 <= w[1].0) {
+                    sparse.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+                }
             }
-            sparse.sort_by(|a, b| a.0.cmp(&b.0));
+            Some(_) => return Err(Error::invalid(format!("record {id:?}: sparse must be an object of term weights"))),
         }
         let mut named = Vec::new();
-        if let Some(v) = item.get("vectors").filter(|v| !v.is_null()) {
-            let fields = v.as_object().ok_or_else(|| Error::invalid(format!("record {id:?}: vectors must be an object of named vectors")))?;
-            for (name, values) in fields {
-                if name.is_empty() {
-                    return Err(Error::invalid(format!("record {id:?}: a named vector needs a non-empty name")));
+        match take(&mut fields, "vectors") {
+            None | Some(Json::Null) => {}
+            Some(Json::Object(spaces)) => {
+                for (name, values) in spaces {
+                    if name.is_empty() {
+                        return Err(Error::invalid(format!("record {id:?}: a named vector needs a non-empty name")));
+                    }
+                    let v = f32_list(&values, &format!("record {id:?}: named vector {name:?}"))?;
+                    named.push((name, v));
                 }
-                named.push((name.clone(), f32_list(values, &format!("record {id:?}: named vector {name:?}"))?));
+                named.sort_by(|a, b| a.0.cmp(&b.0));
             }
-            named.sort_by(|a, b| a.0.cmp(&b.0));
+            Some(_) => return Err(Error::invalid(format!("record {id:?}: vectors must be an object of named vectors"))),
         }
         let vector = vectors[i * dimension..(i + 1) * dimension].to_vec();
         out.push(Upsert { namespace, record: Record { id, metadata, sparse, vectors: named }, vector });
     }
     Ok(out)
+}
+
+/// Moves the value of `key` out of an object's fields (the last one, as `Json::get` reads).
+fn take(fields: &mut [(String, Json)], key: &str) -> Option<Json> {
+    fields.iter_mut().rev().find(|(k, _)| k == key).map(|(_, v)| std::mem::replace(v, Json::Null))
 }
 
 /// Reads a list of string ids.

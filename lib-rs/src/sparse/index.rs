@@ -2,7 +2,7 @@
 //! slot's length, kept exact under inserts and deletes so scores equal a fresh build's.
 
 use super::{idf, term_score};
-use std::collections::HashMap;
+use crate::hash::FastMap;
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(super) struct Posting {
@@ -12,7 +12,7 @@ pub(super) struct Posting {
 
 #[derive(Default, Debug, PartialEq)]
 pub struct InvertedIndex {
-    pub(super) postings: HashMap<String, Vec<Posting>>,
+    pub(super) postings: FastMap<String, Vec<Posting>>,
     /// Length (sum of frequencies) by slot; 0 for a slot without terms.
     pub(super) lengths: Vec<f32>,
     /// Records with at least one term.
@@ -61,7 +61,14 @@ impl InvertedIndex {
         self.docs += 1;
         self.total_len += len as f64;
         for (term, tf) in terms {
-            self.postings.entry(term.clone()).or_default().push(Posting { slot, tf: *tf });
+            let posting = Posting { slot, tf: *tf };
+            // Most terms are known: look up by &str and allocate only for a new term.
+            match self.postings.get_mut(term.as_str()) {
+                Some(list) => list.push(posting),
+                None => {
+                    self.postings.insert(term.clone(), vec![posting]);
+                }
+            }
         }
     }
 

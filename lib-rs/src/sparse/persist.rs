@@ -12,7 +12,7 @@
 use super::index::{InvertedIndex, Posting};
 use crate::codec::{Reader, Writer};
 use crate::error::Result;
-use std::collections::HashMap;
+use crate::hash::FastMap;
 
 impl InvertedIndex {
     pub fn encode(&self, w: &mut Writer) {
@@ -56,7 +56,7 @@ impl InvertedIndex {
             lengths.push(len);
         }
         let n_terms = r.len(2)?;
-        let mut postings = HashMap::with_capacity(n_terms);
+        let mut postings = FastMap::with_capacity_and_hasher(n_terms, Default::default());
         let mut previous_term: Option<&str> = None;
         for _ in 0..n_terms {
             let term = r.str()?;

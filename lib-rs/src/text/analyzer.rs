@@ -16,7 +16,7 @@
 use super::{stemmer, stopwords, tokenizer};
 use crate::error::{Error, Result};
 use crate::json::{self, Json};
-use std::collections::{BTreeMap, HashSet};
+use crate::hash::FastSet;
 
 /// The version of the JSON form written by `to_json`; a higher one is refused.
 pub const FORMAT_VERSION: u32 = 1;
@@ -31,7 +31,7 @@ pub enum Stopwords {
     /// The built-in Snowball English list, written `"en"`.
     English,
     /// A user's words, compared with tokens exactly as they are at that step.
-    Custom(Vec<String>, HashSet<String>),
+    Custom(Vec<String>, FastSet<String>),
 }
 
 impl Stopwords {
@@ -81,9 +81,9 @@ pub enum Step {
 impl Step {
     fn apply(&self, tokens: Vec<String>) -> Vec<String> {
         match self {
-            Step::Lowercase => tokens.into_iter().map(|t| t.to_lowercase()).collect(),
+            Step::Lowercase => tokens.into_iter().map(lowercase).collect(),
             Step::Stopwords(list) => tokens.into_iter().filter(|t| !list.contains(t)).collect(),
-            Step::Stemmer(Stemmer::English) => tokens.iter().map(|t| stem_cached(t)).collect(),
+            Step::Stemmer(Stemmer::English) => tokens.into_iter().map(stem_cached).collect(),
             Step::Ngrams { min, max } => {
                 let mut out = Vec::with_capacity(tokens.len() * (max - min + 1));
                 for t in &tokens {
@@ -206,24 +206,38 @@ fn ngrams_into(token: &str, min: usize, max: usize, out: &mut Vec<String>) {
     }
 }
 
+/// Lowercases in place when the token is ASCII (most tokens), else through Unicode's rules.
+fn lowercase(mut token: String) -> String {
+    if token.is_ascii() {
+        token.make_ascii_lowercase();
+        token
+    } else {
+        token.to_lowercase()
+    }
+}
+
 /// Words repeat: a per-thread memo of stems makes most stemmer calls a hash lookup.
 /// Bounded (cleared when full) so a stream of unique tokens cannot grow it without limit.
-fn stem_cached(word: &str) -> String {
+fn stem_cached(word: String) -> String {
     const MAX_ENTRIES: usize = 1 << 16;
     thread_local! {
-        static MEMO: std::cell::RefCell<std::collections::HashMap<String, String>> =
-            std::cell::RefCell::new(std::collections::HashMap::new());
+        static MEMO: std::cell::RefCell<crate::hash::FastMap<String, String>> =
+            std::cell::RefCell::new(crate::hash::FastMap::default());
     }
     MEMO.with(|memo| {
         let mut memo = memo.borrow_mut();
-        if let Some(s) = memo.get(word) {
-            return s.clone();
+        if let Some(s) = memo.get(word.as_str()) {
+            // Reuse the token's buffer for the stem: no allocation on a hit.
+            let mut out = word;
+            out.clear();
+            out.push_str(s);
+            return out;
         }
-        let s = stemmer::stem(word);
+        let s = stemmer::stem(&word);
         if memo.len() >= MAX_ENTRIES {
             memo.clear();
         }
-        memo.insert(word.to_string(), s.clone());
+        memo.insert(word, s.clone());
         s
     })
 }
@@ -315,11 +329,17 @@ impl Analyzer {
 
     /// How often each term occurs in `text`, sorted by term.
     pub fn term_frequencies(&self, text: &str) -> Vec<(String, u32)> {
-        let mut counts: BTreeMap<String, u32> = BTreeMap::new();
-        for term in self.terms(text) {
-            *counts.entry(term).or_insert(0) += 1;
+        // Sort, then count runs: cheaper than a map for the few dozen terms of a document.
+        let mut terms = self.terms(text);
+        terms.sort_unstable();
+        let mut out: Vec<(String, u32)> = Vec::with_capacity(terms.len());
+        for term in terms {
+            match out.last_mut() {
+                Some((last, n)) if *last == term => *n += 1,
+                _ => out.push((term, 1)),
+            }
         }
-        counts.into_iter().collect()
+        out
     }
 
     /// `term_frequencies` as a JSON object `{term: count}`.

@@ -6,7 +6,7 @@
 //! out. It is in lower case with ASCII apostrophes, so it belongs after a `lowercase` step:
 //! the tokenizer turns U+2019 into `'` already, and "The" only matches once lowercased.
 
-use std::collections::HashSet;
+use crate::hash::FastSet;
 use std::sync::OnceLock;
 
 /// The Snowball English stop words, in the list's own order.
@@ -35,13 +35,13 @@ pub const ENGLISH: &[&str] = &[
 ];
 
 /// The English list as a set, built once.
-pub fn english() -> &'static HashSet<String> {
-    static SET: OnceLock<HashSet<String>> = OnceLock::new();
+pub fn english() -> &'static FastSet<String> {
+    static SET: OnceLock<FastSet<String>> = OnceLock::new();
     SET.get_or_init(|| ENGLISH.iter().map(|w| w.to_string()).collect())
 }
 
 /// A user's list as a set, with apostrophes spelled as the tokenizer spells them.
-pub fn custom<S: AsRef<str>>(words: &[S]) -> HashSet<String> {
+pub fn custom<S: AsRef<str>>(words: &[S]) -> FastSet<String> {
     words.iter().map(|w| w.as_ref().replace('\u{2019}', "'")).collect()
 }
 

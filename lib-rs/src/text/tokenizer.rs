@@ -24,27 +24,23 @@ pub const APOSTROPHE: char = '\'';
 
 /// Splits `text` into tokens, in order of appearance (repeats included).
 pub fn tokenize(text: &str) -> Vec<String> {
-    let chars: Vec<char> = text.chars().collect();
-    let mut tokens = Vec::new();
+    let mut tokens = Vec::with_capacity(text.len() / 6);
     let mut current = String::new();
-    for (i, &c) in chars.iter().enumerate() {
+    let mut prev = '\0';
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
         if c.is_alphanumeric() {
             current.push(c);
-            continue;
-        }
-        if !current.is_empty() {
-            let prev = chars[i - 1];
-            let next = chars.get(i + 1).copied();
+        } else if !current.is_empty() {
             if is_extending_mark(c) {
                 current.push(c);
-                continue;
-            }
-            if let Some(joiner) = joiner(prev, c, next) {
+            } else if let Some(joiner) = joiner(prev, c, chars.peek().copied()) {
                 current.push(joiner);
-                continue;
+            } else {
+                tokens.push(std::mem::replace(&mut current, String::with_capacity(16)));
             }
-            tokens.push(std::mem::take(&mut current));
         }
+        prev = c;
     }
     if !current.is_empty() {
         tokens.push(current);
