@@ -63,10 +63,15 @@ function checkText(text: unknown): string {
 }
 
 /** Runs the native pipeline; `config` is the analyzer's JSON (empty: the default analyzer). */
+/** Reused for the text of each call: UTF-8 takes at most 3 bytes per UTF-16 unit. */
+let scratch = new Uint8Array(4096);
+const encoder = new TextEncoder();
+
 function termsOf(config: Uint8Array, text: string): SparseVector {
   const lib = loadNativeSync();
-  const bytes = utf8(text);
-  const { bytes: out } = call(lib, "vl_sparse_terms", config, config.length, bytes, bytes.length);
+  if (text.length * 3 > scratch.length) scratch = new Uint8Array(Math.max(text.length * 3, 2 * scratch.length));
+  const { written } = encoder.encodeInto(text, scratch);
+  const { bytes: out } = call(lib, "vl_sparse_terms", config, config.length, scratch, written);
   return decodeJson<SparseVector | null>(out) ?? {};
 }
 

@@ -99,8 +99,12 @@ export function checkSparse(sparse: unknown, where: string): SparseVector | unde
   if (typeof sparse !== "object" || Array.isArray(sparse)) {
     throw new VectLiteError("INVALID_ARGUMENT", `${where} must be an object of term weights, found ${describe(sparse)}`);
   }
-  for (const [term, w] of Object.entries(sparse)) {
-    if (typeof w !== "number" || !Number.isFinite(w)) {
+  // for...in over own keys, not Object.entries: no array per record on bulk writes.
+  const terms = sparse as Record<string, unknown>;
+  for (const term in terms) {
+    if (!Object.hasOwn(terms, term)) continue;
+    const w = terms[term];
+    if (typeof w !== "number" || w - w !== 0) { // w - w is NaN for NaN and ±Infinity
       throw new VectLiteError("INVALID_ARGUMENT", `${where}.${term} must be a finite number, found ${describe(w)}`);
     }
   }
