@@ -25,8 +25,7 @@ pub fn backup(db: &Database, dir: &Path) -> Result<Json> {
     } else {
         std::fs::create_dir_all(dir).map_err(|e| Error::io("cannot create backup directory", &shown, e))?;
     }
-    let bytes = db.snapshot_bytes();
-    write_file_durably(&dir.join(DATA), &bytes)?;
+    let (len, crc) = db.write_snapshot_file(&dir.join(DATA))?;
     let manifest = Json::Object(vec![
         ("kind".into(), Json::String(KIND.into())),
         ("version".into(), Json::Number(VERSION)),
@@ -39,8 +38,8 @@ pub fn backup(db: &Database, dir: &Path) -> Result<Json> {
             "files".into(),
             Json::Array(vec![Json::Object(vec![
                 ("name".into(), Json::String(DATA.into())),
-                ("bytes".into(), Json::Number(bytes.len() as f64)),
-                ("crc32c".into(), Json::Number(crc32c(&bytes) as f64)),
+                ("bytes".into(), Json::Number(len as f64)),
+                ("crc32c".into(), Json::Number(crc as f64)),
             ])]),
         ),
     ]);

@@ -21,6 +21,9 @@ use std::path::Path;
 pub const MAX_ID_LEN: usize = 4096;
 /// Largest dimension accepted.
 pub const MAX_DIMENSION: usize = 65_536;
+/// A transaction of at least this many operations hands its freed memory back afterwards.
+const LARGE_TRANSACTION: usize = 1_000;
+
 /// The WAL is folded into the snapshot automatically once it is larger than this and
 /// larger than the snapshot itself, so a process that only writes stays bounded on disk
 /// and each compaction's cost is amortised over at least as many bytes of writes.
@@ -186,10 +189,15 @@ impl Database {
             // A WAL left behind by an earlier database of the same name must not replay.
             let _ = std::fs::remove_file(&paths.wal);
         }
-        let bytes = read_file(path)?.ok_or_else(|| Error::new(Code::Io, format!("{shown} vanished while opening")))?;
-        let snap = format::decode(&bytes, &shown)?;
-        let snapshot_len = bytes.len() as u64;
-        drop(bytes);
+        let file = match std::fs::File::open(path) {
+            Ok(f) => f,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(Error::new(Code::Io, format!("{shown} vanished while opening")))
+            }
+            Err(e) => return Err(Error::io("cannot read", &shown, e)),
+        };
+        let snapshot_len = file.metadata().map_err(|e| Error::io("cannot read", &shown, e))?.len();
+        let snap = format::read_file(file, &shown)?;
         let dimension = snap.header.dimension as usize;
         if let Some(d) = opts.dimension {
             if d != dimension {
@@ -227,7 +235,7 @@ impl Database {
             indexes_loaded: 0,
         };
         for loaded in snap.namespaces {
-            let mut ns = Namespace::load(dimension, loaded.records, &loaded.vectors, loaded.sparse);
+            let mut ns = Namespace::load(dimension, loaded.records, loaded.vectors, loaded.sparse);
             if let Some(graph) = loaded.index {
                 ns.set_index(graph);
                 db.indexes_loaded += 1;
@@ -242,6 +250,7 @@ impl Database {
         // Records replayed from the WAL join the loaded graphs (in parallel), or a namespace
         // that crossed the threshold gets its graph now.
         db.refresh_indexes();
+        os::release_free_memory();
         Ok(db)
     }
 
@@ -328,11 +337,16 @@ impl Database {
         let wal = self.wal.as_mut().ok_or_else(|| Error::new(Code::Internal, "no WAL on a writable handle"))?;
         wal.append(&bytes)?;
         self.next_seq = next;
+        let large = ops.len() >= LARGE_TRANSACTION;
         for op in ops {
             self.apply(op);
         }
         self.refresh_indexes();
-        self.maybe_auto_compact()
+        self.maybe_auto_compact()?;
+        if large {
+            os::release_free_memory();
+        }
+        Ok(())
     }
 
     fn apply(&mut self, op: WalOp) {
@@ -452,20 +466,41 @@ impl Database {
             wal.sync()?;
         }
         self.compact_memory();
-        let bytes = self.snapshot_bytes();
-        write_atomically(&self.paths, &bytes)?;
+        let (len, _) = self.write_snapshot_atomically(&self.paths)?;
         self.snapshot_seq = self.next_seq - 1;
-        self.snapshot_len = bytes.len() as u64;
+        self.snapshot_len = len;
         if let Some(wal) = self.wal.as_mut() {
             wal.reset()?;
         }
+        os::release_free_memory();
         Ok(())
     }
 
-    pub fn snapshot_bytes(&self) -> Vec<u8> {
-        let header = SnapshotHeader { dimension: self.dimension as u32, metric: self.metric, last_seq: self.next_seq - 1 };
-        format::encode(&header, &self.named_dims, &self.namespaces)
+    /// Streams the snapshot into `paths.temp`, fsyncs it, renames it over `paths.main` and
+    /// fsyncs the directory. Returns the file's length and CRC32C.
+    pub fn write_snapshot_atomically(&self, paths: &DbPaths) -> Result<(u64, u32)> {
+        let written = self.write_snapshot_file(&paths.temp)?;
+        std::fs::rename(&paths.temp, &paths.main).map_err(|e| Error::io("cannot rename temp file over", &show(&paths.main), e))?;
+        let dir = paths.main.parent().unwrap_or(Path::new("."));
+        os::sync_dir(dir).map_err(|e| Error::io("cannot fsync directory", &show(dir), e))?;
+        Ok(written)
     }
+
+    /// Streams the snapshot into a new file at `path` and fsyncs it: length and CRC32C.
+    pub fn write_snapshot_file(&self, path: &Path) -> Result<(u64, u32)> {
+        use std::io::Write;
+        let shown = show(path);
+        let file = std::fs::File::create(path).map_err(|e| Error::io("cannot create", &shown, e))?;
+        let mut w = std::io::BufWriter::with_capacity(1 << 20, file);
+        let header = SnapshotHeader { dimension: self.dimension as u32, metric: self.metric, last_seq: self.next_seq - 1 };
+        let written = format::write_snapshot(&header, &self.named_dims, &self.namespaces, &mut w)
+            .and_then(|n| w.flush().map(|_| n))
+            .map_err(|e| Error::io("cannot write", &shown, e))?;
+        let file = w.into_inner().map_err(|e| Error::io("cannot write", &shown, e.into_error()))?;
+        file.sync_all().map_err(|e| Error::io("cannot fsync", &shown, e))?;
+        Ok(written)
+    }
+
 
     /// Makes pending writes durable (with `sync: "normal"` they may not be yet).
     pub fn sync(&mut self) -> Result<()> {

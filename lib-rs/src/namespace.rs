@@ -204,14 +204,29 @@ impl Namespace {
         }
     }
 
-    /// A namespace loaded from the snapshot: records in slot order with their main vectors
-    /// back to back, and the stored inverted index if there is one (else it is rebuilt).
-    pub fn load(dimension: usize, records: Vec<Record>, vectors: &[f32], sparse: Option<InvertedIndex>) -> Namespace {
+    /// A namespace loaded from the snapshot: records in slot order, their main vectors back
+    /// to back (adopted as the namespace's array, not copied), and the stored inverted index
+    /// if there is one (else it is rebuilt from the records' terms).
+    pub fn load(dimension: usize, records: Vec<Record>, vectors: Vec<f32>, sparse: Option<InvertedIndex>) -> Namespace {
+        debug_assert_eq!(vectors.len(), records.len() * dimension);
         let mut ns = Namespace::new(dimension);
-        ns.reserve(records.len());
-        let index_terms = sparse.is_none();
-        for (i, record) in records.into_iter().enumerate() {
-            ns.upsert_with(record, &vectors[i * dimension..(i + 1) * dimension], index_terms);
+        let n = records.len();
+        ns.inv_norms = vectors.chunks_exact(dimension.max(1)).map(crate::vector::distance::inverse_norm).collect();
+        ns.vectors = vectors;
+        ns.ids.reserve(n);
+        ns.records.reserve(n);
+        ns.live = vec![true; n];
+        let rebuild_terms = sparse.is_none();
+        for (slot, record) in records.into_iter().enumerate() {
+            let slot = slot as u32;
+            ns.ids.insert(record.id.clone(), slot);
+            if rebuild_terms {
+                ns.sparse.add(slot, &record.sparse);
+            }
+            for (name, v) in &record.vectors {
+                ns.named.entry(name.clone()).or_insert_with(|| NamedSpace::new(v.len())).set(slot, v);
+            }
+            ns.records.push(Some(record));
         }
         if let Some(sparse) = sparse {
             ns.sparse = sparse;
@@ -221,11 +236,6 @@ impl Namespace {
 
     /// Inserts or replaces; the caller has checked the vector's length. Returns the slot.
     pub fn upsert(&mut self, record: Record, vector: &[f32]) -> u32 {
-        self.upsert_with(record, vector, true)
-    }
-
-    /// `upsert`, updating the inverted index only with `index_terms`.
-    fn upsert_with(&mut self, record: Record, vector: &[f32], index_terms: bool) -> u32 {
         debug_assert_eq!(vector.len(), self.dimension);
         let existing = self.ids.get(&record.id).copied();
         let slot = match existing {
@@ -248,9 +258,7 @@ impl Namespace {
         self.vectors[start..start + self.dimension].copy_from_slice(vector);
         self.inv_norms[slot as usize] = crate::vector::distance::inverse_norm(vector);
         if let Some(old) = self.records[slot as usize].take() {
-            if index_terms {
-                self.sparse.remove(slot, &old.sparse);
-            }
+            self.sparse.remove(slot, &old.sparse);
             for (name, _) in &old.vectors {
                 if !record.vectors.iter().any(|(n, _)| n == name) {
                     if let Some(space) = self.named.get_mut(name) {
@@ -267,9 +275,7 @@ impl Namespace {
                 space.set(slot, v);
             }
         }
-        if index_terms {
-            self.sparse.add(slot, &record.sparse);
-        }
+        self.sparse.add(slot, &record.sparse);
         self.records[slot as usize] = Some(record);
         self.live[slot as usize] = true;
         self.update_columns(slot);

@@ -318,16 +318,16 @@ pub unsafe extern "C" fn vl_snapshot(handle: u64, dest: *const u8, dest_len: usi
 
 pub(crate) fn snapshot(handle: u64, dest: &str) -> Result<Output> {
     let dest = Path::new(dest);
-    // The snapshot is encoded under the read lock, then written without holding it.
-    let bytes = with_db_mut(handle, |db| {
+    // The snapshot streams to the file under the handle's lock: no copy of the vectors in
+    // memory, at the price of holding other calls on this handle while it writes.
+    with_db_mut(handle, |db| {
         if dest == db.path() {
             return Err(Error::invalid("snapshot destination is the database itself"));
         }
         // Dense slots let the snapshot carry the graphs instead of a rebuild at open.
         db.compact_memory();
-        Ok(db.snapshot_bytes())
+        db.write_snapshot_atomically(&crate::storage::DbPaths::new(dest))
     })?;
-    crate::db::write_atomically(&crate::storage::DbPaths::new(dest), &bytes)?;
     Ok(Output::Unit)
 }
 

@@ -34,15 +34,17 @@
 //! Every byte is covered: header and footer by their CRCs, sections by theirs, padding by
 //! the rule that it is zero, and the file length by the header. Any damage is `CORRUPT`.
 
-use crate::checksum::crc32c;
+use crate::checksum::{crc32c, crc32c_append};
 use crate::codec::{Reader, Writer};
 use crate::error::{Code, Error, Result};
 use crate::namespace::Namespace;
 use crate::record::Record;
 use crate::sparse::InvertedIndex;
+use super::source::{FileSource, SliceSource, Source};
 use crate::vector::hnsw::HnswGraph;
 use crate::vector::Metric;
 use std::collections::BTreeMap;
+use std::io::{self, Write};
 
 pub const MAGIC: &[u8; 8] = b"VECTLITE";
 pub const FORMAT_VERSION: u32 = 1;
@@ -80,12 +82,28 @@ pub struct Snapshot {
     pub namespaces: Vec<LoadedNamespace>,
 }
 
-/// Serialises a whole database into snapshot bytes.
+/// Serialises a whole database into snapshot bytes (small databases and tests; `compact`
+/// streams to the file with [`write_snapshot`]).
 pub fn encode(
     header: &SnapshotHeader,
     named_dims: &BTreeMap<String, usize>,
     namespaces: &BTreeMap<String, Namespace>,
 ) -> Vec<u8> {
+    let mut out = Vec::new();
+    // Writing into a Vec cannot fail.
+    write_snapshot(header, named_dims, namespaces, &mut out).expect("write to a Vec");
+    out
+}
+
+/// Writes a whole database as a snapshot to `w`; returns the file's length and CRC32C.
+/// Only the small sections are built in memory: the vectors, most of the file, stream from
+/// the namespaces, so a compaction needs no second copy of them.
+pub fn write_snapshot(
+    header: &SnapshotHeader,
+    named_dims: &BTreeMap<String, usize>,
+    namespaces: &BTreeMap<String, Namespace>,
+    w: &mut dyn Write,
+) -> io::Result<(u64, u32)> {
     let mut schema = Writer::new();
     schema.varint(named_dims.len() as u64);
     for (name, dim) in named_dims {
@@ -95,14 +113,13 @@ pub fn encode(
     let mut records = Writer::new();
     let live: Vec<(&String, &Namespace)> = namespaces.iter().filter(|(_, ns)| !ns.is_empty()).collect();
     records.varint(live.len() as u64);
-    let total: usize = live.iter().map(|(_, ns)| ns.len()).sum();
-    let mut vectors = Writer::with_capacity(total * header.dimension as usize * 4);
+    let mut vectors: Vec<&[f32]> = Vec::new();
     for (name, ns) in &live {
         records.str(name);
         records.varint(ns.len() as u64);
         for (slot, record) in ns.iter() {
             record.encode(&mut records);
-            vectors.f32s(ns.vector(slot));
+            vectors.push(ns.vector(slot));
         }
     }
     // A graph is stored only when its node ids equal the RECORDS order (no tombstones, no
@@ -134,39 +151,102 @@ pub fn encode(
         sparse.str(name);
         ns.sparse().encode(&mut sparse);
     }
-    assemble(
-        header,
-        &[
-            (SECTION_SCHEMA, schema.buf),
-            (SECTION_RECORDS, records.buf),
-            (SECTION_VECTORS, vectors.buf),
-            (SECTION_INDEXES, indexes.buf),
-            (SECTION_NAMED_INDEXES, named_indexes.buf),
-            (SECTION_SPARSE, sparse.buf),
-        ],
-    )
+    let sections = [
+        (SECTION_SCHEMA, Body::Bytes(schema.buf)),
+        (SECTION_RECORDS, Body::Bytes(records.buf)),
+        (SECTION_VECTORS, Body::Floats(vectors)),
+        (SECTION_INDEXES, Body::Bytes(indexes.buf)),
+        (SECTION_NAMED_INDEXES, Body::Bytes(named_indexes.buf)),
+        (SECTION_SPARSE, Body::Bytes(sparse.buf)),
+    ];
+    let mut out = CrcWriter { inner: w, crc: 0, written: 0 };
+    assemble(header, &sections, &mut out)?;
+    Ok((out.written, out.crc))
 }
 
-fn assemble(header: &SnapshotHeader, sections: &[(u32, Vec<u8>)]) -> Vec<u8> {
-    let body: usize = sections.iter().map(|(_, s)| s.len() + SECTION_ALIGN).sum();
-    let mut out = Writer::with_capacity(HEADER_LEN + body + SECTION_ENTRY_LEN * sections.len() + 4);
-    out.buf.resize(HEADER_LEN, 0);
+/// A section's content: bytes built in memory, or f32 slices written as little-endian.
+enum Body<'a> {
+    Bytes(Vec<u8>),
+    Floats(Vec<&'a [f32]>),
+}
+
+impl Body<'_> {
+    fn len(&self) -> u64 {
+        match self {
+            Body::Bytes(b) => b.len() as u64,
+            Body::Floats(parts) => parts.iter().map(|p| p.len() as u64 * 4).sum(),
+        }
+    }
+
+    /// Calls `f` with the section's bytes, in order, in pieces.
+    fn each_chunk(&self, f: &mut dyn FnMut(&[u8]) -> io::Result<()>) -> io::Result<()> {
+        match self {
+            Body::Bytes(b) => f(b),
+            Body::Floats(parts) => {
+                let mut buf: Vec<u8> = Vec::with_capacity(64 * 1024);
+                for part in parts {
+                    for v in *part {
+                        buf.extend_from_slice(&v.to_le_bytes());
+                    }
+                    if buf.len() >= 60 * 1024 {
+                        f(&buf)?;
+                        buf.clear();
+                    }
+                }
+                f(&buf)
+            }
+        }
+    }
+
+    fn crc(&self) -> u32 {
+        let mut crc = 0;
+        // The closure never fails.
+        let _ = self.each_chunk(&mut |c| {
+            crc = crc32c_append(crc, c);
+            Ok(())
+        });
+        crc
+    }
+}
+
+/// Passes writes through, keeping a running CRC32C and length of everything written.
+struct CrcWriter<'w> {
+    inner: &'w mut dyn Write,
+    crc: u32,
+    written: u64,
+}
+
+impl Write for CrcWriter<'_> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.crc = crc32c_append(self.crc, &buf[..n]);
+        self.written += n as u64;
+        Ok(n)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+/// Writes header, sections (each at a multiple of 64, zero padding between) and footer.
+/// Every offset is known from the sections' lengths first, so the file is written in one
+/// forward pass.
+fn assemble(header: &SnapshotHeader, sections: &[(u32, Body)], w: &mut dyn Write) -> io::Result<()> {
+    let align = |pos: u64| pos.div_ceil(SECTION_ALIGN as u64) * SECTION_ALIGN as u64;
     let mut table = Writer::new();
-    for (kind, bytes) in sections {
-        out.align(SECTION_ALIGN);
+    let mut pos = HEADER_LEN as u64;
+    for (kind, body) in sections {
+        pos = align(pos);
         table.u32(*kind);
         table.u32(0);
-        table.u64(out.buf.len() as u64);
-        table.u64(bytes.len() as u64);
-        table.u32(crc32c(bytes));
+        table.u64(pos);
+        table.u64(body.len());
+        table.u32(body.crc());
         table.u32(0);
-        out.buf.extend_from_slice(bytes);
+        pos += body.len();
     }
-    let footer_offset = out.buf.len() as u64;
-    let table_crc = crc32c(&table.buf);
-    out.buf.extend_from_slice(&table.buf);
-    out.u32(table_crc);
-    let file_len = out.buf.len() as u64;
+    let footer_offset = pos;
+    let file_len = footer_offset + table.buf.len() as u64 + 4;
 
     let mut h = Writer::with_capacity(HEADER_LEN);
     h.buf.extend_from_slice(MAGIC);
@@ -183,12 +263,30 @@ fn assemble(header: &SnapshotHeader, sections: &[(u32, Vec<u8>)]) -> Vec<u8> {
     h.u32(0);
     let crc = crc32c(&h.buf);
     h.u32(crc);
-    out.buf[..HEADER_LEN].copy_from_slice(&h.buf);
-    out.buf
+    w.write_all(&h.buf)?;
+
+    let zeros = [0u8; SECTION_ALIGN];
+    let mut pos = HEADER_LEN as u64;
+    for (_, body) in sections {
+        let pad = (align(pos) - pos) as usize;
+        w.write_all(&zeros[..pad])?;
+        body.each_chunk(&mut |c| w.write_all(c))?;
+        pos = align(pos) + body.len();
+    }
+    let table_crc = crc32c(&table.buf);
+    w.write_all(&table.buf)?;
+    w.write_all(&table_crc.to_le_bytes())?;
+    Ok(())
 }
 
 /// Reads and verifies the header alone (enough to learn dimension and metric).
 pub fn decode_header(bytes: &[u8], file: &str) -> Result<(SnapshotHeader, u32, u64)> {
+    check_header(bytes, bytes.len() as u64, file)
+}
+
+/// Verifies the first bytes of a file (at least the header's 64, or all there is) against
+/// the file's actual length `actual_len`.
+fn check_header(bytes: &[u8], actual_len: u64, file: &str) -> Result<(SnapshotHeader, u32, u64)> {
     if bytes.len() < HEADER_LEN || &bytes[..8] != MAGIC {
         return Err(Error::corrupt(file, 0, "not a vectlite database (bad magic)"));
     }
@@ -216,11 +314,11 @@ pub fn decode_header(bytes: &[u8], file: &str) -> Result<(SnapshotHeader, u32, u
     r.take(4)?;
     let footer_offset = r.u64()?;
     let file_len = r.u64()?;
-    if file_len != bytes.len() as u64 {
+    if file_len != actual_len {
         return Err(Error::corrupt(
             file,
-            bytes.len().min(file_len as usize) as u64,
-            format!("file is {} bytes, header says {file_len} (truncated or appended to)", bytes.len()),
+            actual_len.min(file_len),
+            format!("file is {actual_len} bytes, header says {file_len} (truncated or appended to)"),
         ));
     }
     if dimension == 0 {
@@ -229,16 +327,30 @@ pub fn decode_header(bytes: &[u8], file: &str) -> Result<(SnapshotHeader, u32, u
     Ok((SnapshotHeader { dimension, metric, last_seq }, section_count, footer_offset))
 }
 
-/// Reads and verifies a whole snapshot.
+/// Reads and verifies a whole snapshot held in memory.
 pub fn decode(bytes: &[u8], file: &str) -> Result<Snapshot> {
-    let (header, section_count, footer_offset) = decode_header(bytes, file)?;
-    let sections = read_section_table(bytes, file, section_count, footer_offset)?;
-    let find = |kind: u32| sections.iter().find(|(k, _, _)| *k == kind).map(|(_, off, s)| (*off, *s));
-    let (schema_off, schema) = find(SECTION_SCHEMA).ok_or_else(|| Error::corrupt(file, footer_offset, "no SCHEMA section"))?;
-    let (records_off, records) = find(SECTION_RECORDS).ok_or_else(|| Error::corrupt(file, footer_offset, "no RECORDS section"))?;
-    let (vectors_off, vectors) = find(SECTION_VECTORS).ok_or_else(|| Error::corrupt(file, footer_offset, "no VECTORS section"))?;
+    read(&mut SliceSource(bytes), file)
+}
 
-    let mut r = Reader::new(schema, schema_off, file);
+/// Reads and verifies a snapshot file, one section at a time: the vectors go straight from
+/// the file into the arrays the namespaces keep.
+pub fn read_file(f: std::fs::File, file: &str) -> Result<Snapshot> {
+    let mut src = FileSource::new(f).map_err(|e| Error::io("cannot read", file, e))?;
+    read(&mut src, file)
+}
+
+fn read(src: &mut dyn Source, file: &str) -> Result<Snapshot> {
+    let io_err = |e: std::io::Error| Error::io("cannot read", file, e);
+    let head = src.read_vec(0, (src.len() as usize).min(HEADER_LEN)).map_err(io_err)?;
+    let (header, section_count, footer_offset) = check_header(&head, src.len(), file)?;
+    let sections = read_section_table(src, file, section_count, footer_offset)?;
+    let find = |kind: u32| sections.iter().find(|e| e.kind == kind).copied();
+    let schema_at = find(SECTION_SCHEMA).ok_or_else(|| Error::corrupt(file, footer_offset, "no SCHEMA section"))?;
+    let records_at = find(SECTION_RECORDS).ok_or_else(|| Error::corrupt(file, footer_offset, "no RECORDS section"))?;
+    let vectors_at = find(SECTION_VECTORS).ok_or_else(|| Error::corrupt(file, footer_offset, "no VECTORS section"))?;
+
+    let schema = schema_at.read(src, file)?;
+    let mut r = Reader::new(&schema, schema_at.offset, file);
     let mut named_dims = BTreeMap::new();
     for _ in 0..r.len(2)? {
         let name = r.str()?.to_string();
@@ -247,8 +359,9 @@ pub fn decode(bytes: &[u8], file: &str) -> Result<Snapshot> {
     }
 
     let dim = header.dimension as usize;
-    let mut r = Reader::new(records, records_off, file);
-    let mut v = Reader::new(vectors, vectors_off, file);
+    let records = records_at.read(src, file)?;
+    let mut r = Reader::new(&records, records_at.offset, file);
+    let mut vectors = VectorStream::new(vectors_at);
     let mut namespaces = Vec::new();
     for _ in 0..r.len(2)? {
         let name = r.str()?.to_string();
@@ -257,15 +370,17 @@ pub fn decode(bytes: &[u8], file: &str) -> Result<Snapshot> {
         for _ in 0..count {
             recs.push(Record::decode(&mut r)?);
         }
-        let mut vecs = Vec::new();
-        v.f32s_into(count * dim, &mut vecs)?;
+        let vecs = vectors.next(src, file, count.checked_mul(dim).ok_or_else(|| r.corrupt("record count too large"))?)?;
         namespaces.push(LoadedNamespace { name, records: recs, vectors: vecs, index: None, named_indexes: Vec::new(), sparse: None });
     }
-    if !r.at_end() || !v.at_end() {
-        return Err(Error::corrupt(file, records_off, "sections hold more data than their counts say"));
+    if !r.at_end() {
+        return Err(Error::corrupt(file, records_at.offset, "RECORDS section holds more data than its count says"));
     }
-    if let Some((off, bytes)) = find(SECTION_INDEXES) {
-        let mut r = Reader::new(bytes, off, file);
+    vectors.finish(file)?;
+    drop(records);
+    if let Some(at) = find(SECTION_INDEXES) {
+        let (off, bytes) = (at.offset, at.read(src, file)?);
+        let mut r = Reader::new(&bytes, off, file);
         for _ in 0..r.len(2)? {
             let at = r.pos();
             let name = r.str()?;
@@ -282,8 +397,9 @@ pub fn decode(bytes: &[u8], file: &str) -> Result<Snapshot> {
             return Err(Error::corrupt(file, off, "INDEXES section holds more data than its count says"));
         }
     }
-    if let Some((off, bytes)) = find(SECTION_NAMED_INDEXES) {
-        let mut r = Reader::new(bytes, off, file);
+    if let Some(at) = find(SECTION_NAMED_INDEXES) {
+        let (off, bytes) = (at.offset, at.read(src, file)?);
+        let mut r = Reader::new(&bytes, off, file);
         for _ in 0..r.len(3)? {
             let at = off + r.pos() as u64;
             let ns_name = r.str()?;
@@ -306,8 +422,9 @@ pub fn decode(bytes: &[u8], file: &str) -> Result<Snapshot> {
             return Err(Error::corrupt(file, off, "NAMED_INDEXES section holds more data than its count says"));
         }
     }
-    if let Some((off, bytes)) = find(SECTION_SPARSE) {
-        let mut r = Reader::new(bytes, off, file);
+    if let Some(at) = find(SECTION_SPARSE) {
+        let (off, bytes) = (at.offset, at.read(src, file)?);
+        let mut r = Reader::new(&bytes, off, file);
         for _ in 0..r.len(2)? {
             let at = off + r.pos() as u64;
             let name = r.str()?;
@@ -327,50 +444,118 @@ pub fn decode(bytes: &[u8], file: &str) -> Result<Snapshot> {
     Ok(Snapshot { header, named_dims, namespaces })
 }
 
-/// Verifies the footer, section bounds, padding and section checksums.
-fn read_section_table<'a>(
-    bytes: &'a [u8],
-    file: &str,
-    count: u32,
-    footer_offset: u64,
-) -> Result<Vec<(u32, u64, &'a [u8])>> {
-    let table_len = count as usize * SECTION_ENTRY_LEN;
-    let footer = footer_offset as usize;
-    if footer_offset > bytes.len() as u64 || footer + table_len + 4 != bytes.len() || count > 64 {
+/// One section's place in the file, from the footer.
+#[derive(Clone, Copy)]
+struct Entry {
+    kind: u32,
+    offset: u64,
+    len: u64,
+    crc: u32,
+}
+
+impl Entry {
+    /// The section's bytes, checked against its CRC.
+    fn read(&self, src: &mut dyn Source, file: &str) -> Result<Vec<u8>> {
+        let len = usize::try_from(self.len).map_err(|_| Error::corrupt(file, self.offset, "section too large"))?;
+        let bytes = src.read_vec(self.offset, len).map_err(|e| Error::io("cannot read", file, e))?;
+        if crc32c(&bytes) != self.crc {
+            return Err(Error::corrupt(file, self.offset, format!("section {} checksum mismatch", self.kind)));
+        }
+        Ok(bytes)
+    }
+}
+
+/// Reads the VECTORS section namespace by namespace straight into f32 arrays, checking
+/// the section's CRC once all of it has been read.
+struct VectorStream {
+    entry: Entry,
+    pos: u64,
+    crc: u32,
+}
+
+impl VectorStream {
+    fn new(entry: Entry) -> VectorStream {
+        VectorStream { entry, pos: 0, crc: 0 }
+    }
+
+    /// The next `n` floats.
+    fn next(&mut self, src: &mut dyn Source, file: &str, n: usize) -> Result<Vec<f32>> {
+        let bytes = (n as u64).checked_mul(4).filter(|b| self.pos + b <= self.entry.len);
+        let Some(bytes) = bytes else {
+            return Err(Error::corrupt(file, self.entry.offset, "VECTORS section holds fewer vectors than RECORDS lists"));
+        };
+        // Allocated at full size and advised for huge pages before it is filled: the scan
+        // streams this array (see bench/RESULTS.md on page sizes).
+        let mut out: Vec<f32> = Vec::with_capacity(n);
+        crate::storage::os::advise_huge_pages(out.as_ptr() as *const u8, out.capacity() * 4);
+        let mut chunk = vec![0u8; (1 << 20).min(bytes as usize)];
+        let mut left = bytes as usize;
+        while left > 0 {
+            let take = left.min(chunk.len());
+            src.read_at(self.entry.offset + self.pos, &mut chunk[..take]).map_err(|e| Error::io("cannot read", file, e))?;
+            self.crc = crc32c_append(self.crc, &chunk[..take]);
+            out.extend(chunk[..take].chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])));
+            self.pos += take as u64;
+            left -= take;
+        }
+        Ok(out)
+    }
+
+    /// Checks that the whole section was read and matches its CRC.
+    fn finish(self, file: &str) -> Result<()> {
+        if self.pos != self.entry.len {
+            return Err(Error::corrupt(file, self.entry.offset, "VECTORS section holds more data than RECORDS lists"));
+        }
+        if self.crc != self.entry.crc {
+            return Err(Error::corrupt(file, self.entry.offset, format!("section {} checksum mismatch", self.entry.kind)));
+        }
+        Ok(())
+    }
+}
+
+/// Verifies the footer, section bounds and the zero padding; sections' checksums are
+/// checked as each one is read.
+fn read_section_table(src: &mut dyn Source, file: &str, count: u32, footer_offset: u64) -> Result<Vec<Entry>> {
+    let table_len = count as u64 * SECTION_ENTRY_LEN as u64;
+    let file_len = src.len();
+    if footer_offset > file_len || count > 64 || footer_offset + table_len + 4 != file_len {
         return Err(Error::corrupt(file, footer_offset, "bad footer offset or section count"));
     }
-    let table = &bytes[footer..footer + table_len];
-    let stored = u32::from_le_bytes(bytes[footer + table_len..].try_into().unwrap_or([0; 4]));
-    if crc32c(table) != stored {
+    let io_err = |e: std::io::Error| Error::io("cannot read", file, e);
+    let footer = src.read_vec(footer_offset, table_len as usize + 4).map_err(io_err)?;
+    let (table, stored) = footer.split_at(table_len as usize);
+    if crc32c(table) != u32::from_le_bytes(stored.try_into().unwrap_or([0; 4])) {
         return Err(Error::corrupt(file, footer_offset, "section table checksum mismatch"));
     }
     let mut r = Reader::new(table, footer_offset, file);
     let mut out = Vec::new();
-    let mut cursor = HEADER_LEN;
+    let mut cursor = HEADER_LEN as u64;
+    let check_padding = |src: &mut dyn Source, from: u64, to: u64| -> Result<()> {
+        let gap = src.read_vec(from, (to - from) as usize).map_err(io_err)?;
+        match gap.iter().position(|&b| b != 0) {
+            Some(p) => Err(Error::corrupt(file, from + p as u64, "non-zero padding")),
+            None => Ok(()),
+        }
+    };
     for i in 0..count as usize {
         let kind = r.u32()?;
         r.u32()?;
-        let offset = r.u64()? as usize;
-        let len = r.u64()? as usize;
+        let offset = r.u64()?;
+        let len = r.u64()?;
         let crc = r.u32()?;
         r.u32()?;
         let entry_at = footer_offset + (i * SECTION_ENTRY_LEN) as u64;
-        if !offset.is_multiple_of(SECTION_ALIGN) || offset < cursor || len > footer.saturating_sub(offset) {
+        if !offset.is_multiple_of(SECTION_ALIGN as u64) || offset < cursor || offset - cursor >= SECTION_ALIGN as u64 || len > footer_offset.saturating_sub(offset) {
             return Err(Error::corrupt(file, entry_at, "section out of bounds"));
         }
-        if let Some(p) = bytes[cursor..offset].iter().position(|&b| b != 0) {
-            return Err(Error::corrupt(file, (cursor + p) as u64, "non-zero padding"));
-        }
-        let section = &bytes[offset..offset + len];
-        if crc32c(section) != crc {
-            return Err(Error::corrupt(file, offset as u64, format!("section {kind} checksum mismatch")));
-        }
-        out.push((kind, offset as u64, section));
+        check_padding(src, cursor, offset)?;
+        out.push(Entry { kind, offset, len, crc });
         cursor = offset + len;
     }
-    if let Some(p) = bytes[cursor..footer].iter().position(|&b| b != 0) {
-        return Err(Error::corrupt(file, (cursor + p) as u64, "non-zero padding"));
+    if footer_offset - cursor >= SECTION_ALIGN as u64 {
+        return Err(Error::corrupt(file, cursor, "gap before the footer"));
     }
+    check_padding(src, cursor, footer_offset)?;
     Ok(out)
 }
 
@@ -458,10 +643,10 @@ mod tests {
         let snap = decode(&bytes, "f").unwrap();
         let loaded = snap.namespaces.into_iter().next().unwrap();
         let stored = loaded.sparse.expect("no SPARSE section");
-        let rebuilt = Namespace::load(1, loaded.records.clone(), &loaded.vectors, None);
+        let rebuilt = Namespace::load(1, loaded.records.clone(), loaded.vectors.clone(), None);
         assert_eq!(&stored, rebuilt.sparse());
         assert_eq!(&stored, map["ns"].sparse());
-        let from_stored = Namespace::load(1, loaded.records, &loaded.vectors, Some(stored));
+        let from_stored = Namespace::load(1, loaded.records, loaded.vectors, Some(stored));
         assert_eq!(from_stored.sparse(), rebuilt.sparse());
     }
 

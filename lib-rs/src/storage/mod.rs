@@ -5,6 +5,7 @@ pub mod format;
 pub mod lock;
 pub mod os;
 pub mod recovery;
+pub mod source;
 pub mod wal;
 
 use std::path::{Path, PathBuf};

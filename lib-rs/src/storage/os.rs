@@ -112,3 +112,20 @@ pub fn sync_dir(dir: &Path) -> io::Result<()> {
         Ok(())
     }
 }
+
+/// Hands memory freed by a large write, open or compaction back to the OS. glibc keeps
+/// freed blocks in per-thread arenas (background jobs and graph builders run on threads of
+/// their own), so without this a process stays at its high-water mark and the next large
+/// operation adds its peak on top. A no-op where the C library has no `malloc_trim`.
+pub fn release_free_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    {
+        extern "C" {
+            fn malloc_trim(pad: usize) -> std::os::raw::c_int;
+        }
+        // SAFETY: malloc_trim takes no pointers; it only returns free heap pages to the kernel.
+        unsafe {
+            malloc_trim(0);
+        }
+    }
+}

@@ -1,0 +1,60 @@
+//! Where a snapshot is read from: a file, read one section at a time so that opening a
+//! database never holds the whole file in memory next to the structures decoded from it,
+//! or bytes already in memory (tests, backups being verified).
+
+use std::fs::File;
+use std::io::{self, Read, Seek, SeekFrom};
+
+pub trait Source {
+    /// The total length in bytes.
+    fn len(&self) -> u64;
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+    /// Fills `buf` with the bytes at `offset` (the caller keeps within `len`).
+    fn read_at(&mut self, offset: u64, buf: &mut [u8]) -> io::Result<()>;
+
+    /// `len` bytes at `offset`, in a new buffer.
+    fn read_vec(&mut self, offset: u64, len: usize) -> io::Result<Vec<u8>> {
+        let mut buf = vec![0u8; len];
+        self.read_at(offset, &mut buf)?;
+        Ok(buf)
+    }
+}
+
+pub struct SliceSource<'a>(pub &'a [u8]);
+
+impl Source for SliceSource<'_> {
+    fn len(&self) -> u64 {
+        self.0.len() as u64
+    }
+    fn read_at(&mut self, offset: u64, buf: &mut [u8]) -> io::Result<()> {
+        let start = usize::try_from(offset).map_err(|_| io::Error::from(io::ErrorKind::UnexpectedEof))?;
+        let bytes = start.checked_add(buf.len()).and_then(|end| self.0.get(start..end));
+        let bytes = bytes.ok_or_else(|| io::Error::from(io::ErrorKind::UnexpectedEof))?;
+        buf.copy_from_slice(bytes);
+        Ok(())
+    }
+}
+
+pub struct FileSource {
+    file: File,
+    len: u64,
+}
+
+impl FileSource {
+    pub fn new(file: File) -> io::Result<FileSource> {
+        let len = file.metadata()?.len();
+        Ok(FileSource { file, len })
+    }
+}
+
+impl Source for FileSource {
+    fn len(&self) -> u64 {
+        self.len
+    }
+    fn read_at(&mut self, offset: u64, buf: &mut [u8]) -> io::Result<()> {
+        self.file.seek(SeekFrom::Start(offset))?;
+        self.file.read_exact(buf)
+    }
+}
