@@ -221,9 +221,11 @@ export class Database {
   }
 
   async #write(records: RecordInput[], insertOnly: boolean, defaultNamespace: string | undefined): Promise<number> {
-    if (this.#inflight) await this.#idle();
+    // Wait until nothing is in flight on this handle: from packing into the shared buffer
+    // to the native call that copies it there must be no await (see packRecords).
+    while (this.#inflight) await this.#idle();
     this.#h();
-    const { vectors, items } = packRecords(records, this.#info.dimension, defaultNamespace);
+    const { vectors, items } = packRecords(records, this.#info.dimension, defaultNamespace, { reuse: true });
     return await this.#writePacked(vectors, utf8(JSON.stringify(items)), items.length, insertOnly);
   }
 

@@ -191,6 +191,27 @@ describe("life cycle and handles", () => {
     assert.deepEqual((await ro.get("a"))?.metadata, { v: 1 });
   });
 
+  it("concurrent writes on two handles each store their own vectors (the packing buffer is shared)", async () => {
+    await using a = await vectlite.open(tempDb("conc-a.vdb"), { dimension: 8 });
+    await using b = await vectlite.open(tempDb("conc-b.vdb"), { dimension: 8 });
+    const batch = (tag: string, n: number, base: number) =>
+      Array.from({ length: n }, (_, i) => ({ id: `${tag}${i}`, vector: Float32Array.from({ length: 8 }, (_, d) => base + i + d / 10) }));
+    // Batches of 300 take the background path, of 10 the direct one; all start before any ends.
+    const writes = [
+      a.upsertMany(batch("x", 300, 1000)), b.upsertMany(batch("y", 300, 2000)),
+      a.upsertMany(batch("z", 10, 3000)), b.upsertMany(batch("w", 300, 4000)), a.upsertMany(batch("v", 300, 5000)),
+    ];
+    assert.deepEqual(await Promise.all(writes), [300, 300, 10, 300, 300]);
+    for (const [db, tag, n, base] of [[a, "x", 300, 1000], [b, "y", 300, 2000], [a, "z", 10, 3000], [b, "w", 300, 4000], [a, "v", 300, 5000]] as const) {
+      for (const i of [0, 7, n - 1]) {
+        const got = await db.get(`${tag}${i}`, { includeVectors: true });
+        assert.deepEqual(Array.from(got!.vector!), Array.from(Float32Array.from({ length: 8 }, (_, d) => base + i + d / 10)), `${tag}${i}`);
+      }
+    }
+    assert.equal(await a.count(), 610);
+    assert.equal(await b.count(), 600);
+  });
+
   it("two read-only handles can be open at once", async () => {
     const path = tempDb();
     {
