@@ -47,6 +47,7 @@ export const symbols = {
   vl_open_async: { parameters: ["buffer", "usize", "buffer", "usize", "buffer"], result: "i32" },
   vl_write_async: { parameters: ["u64", "buffer", "usize", "buffer", "usize", "u32", "buffer"], result: "i32" },
   vl_commit_async: { parameters: ["u64", "buffer", "usize", "buffer", "usize", "buffer"], result: "i32" },
+  vl_close_async: { parameters: ["u64", "buffer"], result: "i32" },
   vl_compact_async: { parameters: ["u64", "buffer"], result: "i32" },
   vl_snapshot_async: { parameters: ["u64", "buffer", "usize", "buffer"], result: "i32" },
   vl_backup_async: { parameters: ["u64", "buffer", "usize", "buffer"], result: "i32" },

@@ -541,7 +541,9 @@ export class Database {
     const h = this.#h(); // a concurrent close() may have won while this one waited
     this.#handle = null;
     finalizer.unregister(this);
-    call(this.#lib, "vl_close", h);
+    // On a Rust thread: closing may compact first (when reopening would otherwise spend
+    // longer inserting the WAL's records into the graph; see Database::close in db.rs).
+    await callAsync(this.#lib, "vl_close_async", h);
   }
 
   /** Closes the database unless it is already closed. */

@@ -211,6 +211,31 @@ describe("approximate search (HNSW)", () => {
     await db.close();
   });
 
+  it("close compacts when the next open would otherwise insert many WAL records into the graph", async () => {
+    const path = tempDb("close-compacts.vdb");
+    const vectors = clustered(21, 1_000, CENTRES);
+    {
+      await using db = await vectlite.open(path, { dimension: DIM });
+      await db.upsertMany(vectors.map((vector, i) => ({ id: `c${i}`, vector })));
+      assert.ok((await db.stats()).walBytes > 100_000, "the writes are in the WAL before close");
+    }
+    {
+      await using db = await vectlite.open(path);
+      const stats = await db.stats();
+      assert.equal(stats.indexBuilds, 0, "the graph was rebuilt at open instead of loaded");
+      assert.equal(stats.indexesLoaded, 1);
+      assert.ok(stats.walBytes <= 64, `close left ${stats.walBytes} WAL bytes`);
+      // Two more writes are not worth a compaction: they stay in the WAL.
+      await db.upsert("late-1", QUERIES[0]);
+      await db.upsert("late-2", QUERIES[1]);
+    }
+    await using db = await vectlite.open(path);
+    const stats = await db.stats();
+    assert.ok(stats.walBytes > 64, "two writes should not have triggered a compaction");
+    assert.equal(stats.indexBuilds, 0);
+    assert.equal((await db.search(QUERIES[1], { k: 1 }))[0].id, "late-2");
+  });
+
   it("loads the graph from the file at reopen, with identical results and no rebuild", { timeout: 300_000 }, async () => {
     const { path, db } = await database();
     await db.compact();

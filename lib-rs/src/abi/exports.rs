@@ -73,7 +73,7 @@ pub(crate) fn open_database(path: &str, opts: &[u8]) -> Result<Output> {
 pub unsafe extern "C" fn vl_close(handle: u64, out: *mut u64) -> i32 {
     run(out, || {
         if let Some(mut db) = unregister(handle)? {
-            db.sync()?;
+            db.close()?;
         }
         Ok(Output::Unit)
     })

@@ -66,6 +66,24 @@ pub unsafe extern "C" fn vl_commit_async(
     })
 }
 
+/// `vl_close` on a worker thread: closing may compact (see `Database::close`). The handle
+/// is invalid from this call on.
+///
+/// # Safety
+/// `out` must point at three writable u64.
+#[no_mangle]
+pub unsafe extern "C" fn vl_close_async(handle: u64, out: *mut u64) -> i32 {
+    run(out, || {
+        let db = crate::abi::handles::unregister(handle)?;
+        jobs::spawn(move || {
+            if let Some(mut db) = db {
+                db.close()?;
+            }
+            Ok(crate::abi::Output::Unit)
+        })
+    })
+}
+
 /// `vl_compact` on a worker thread.
 ///
 /// # Safety
