@@ -44,9 +44,13 @@ export interface OpenOptions {
 
 /** A record to write. */
 export interface RecordInput {
+  /** The record's id, unique within its namespace (1 to 4,096 bytes of UTF-8). */
   id: string;
+  /** The main vector, of the database's dimension. */
   vector: Vector;
+  /** JSON metadata that filters can test; an object. */
   metadata?: Metadata;
+  /** Sparse terms with their weights (term frequencies from `sparseTerms`), for BM25. */
   sparse?: SparseVector;
   /** Named vectors, each with its own dimension, fixed on first use. */
   vectors?: Record<string, Vector>;
@@ -56,16 +60,23 @@ export interface RecordInput {
 
 /** Extra fields of a single `upsert`/`insert`. */
 export interface WriteOptions {
+  /** Sparse terms with their weights, for BM25. */
   sparse?: SparseVector;
+  /** Named vectors, each with its own dimension. */
   vectors?: Record<string, Vector>;
+  /** The record's namespace (default `""`). */
   namespace?: string;
 }
 
 /** A stored record as `get` and `list` return it. */
 export interface StoredRecord {
+  /** The record's id. */
   id: string;
+  /** The namespace it lives in. */
   namespace: string;
+  /** Its metadata (an empty object when it had none). */
   metadata: Metadata;
+  /** Its sparse terms, when it has any. */
   sparse?: SparseVector;
   /** Only with `includeVectors`. */
   vector?: Float32Array;
@@ -75,24 +86,39 @@ export interface StoredRecord {
 
 /** How a result's score was made (filled in by hybrid search; see `explain`). */
 export interface Explain {
+  /** The dense side's score, when the dense side found the record. */
   denseScore?: number;
+  /** The BM25 score, when the sparse side found the record. */
   sparseScore?: number;
+  /** 1-based rank on the dense side. */
   denseRank?: number;
+  /** 1-based rank on the sparse side. */
   sparseRank?: number;
+  /** How the two sides were fused. */
   fusion: "linear" | "rrf";
+  /** Each query term's share of the BM25 score. */
   termScores?: Record<string, number>;
+  /** Each vector space's score, for a named or multi-vector query. */
   vectorScores?: Record<string, number>;
+  /** The score the reranker gave. */
   rerankScore?: number;
+  /** MMR's redundancy penalty when the record was picked. */
   mmrPenalty?: number;
 }
 
 /** One search hit, best first. */
 export interface SearchResult {
+  /** The record's id. */
   id: string;
+  /** Higher is better: cosine similarity, dot product, negated L2 distance, BM25 or the fused score. */
   score: number;
+  /** The namespace the record lives in. */
   namespace: string;
+  /** The record's metadata. */
   metadata: Metadata;
+  /** The main vector, with `includeVectors`. */
   vector?: Float32Array;
+  /** How the score was made, with `explain: true`. */
   explain?: Explain;
 }
 
@@ -142,20 +168,29 @@ export interface SearchOptions {
 
 /** What `searchWithStats` reports. */
 export interface SearchStats {
+  /** Microseconds per stage. */
   timings: { totalUs: number; denseUs: number; sparseUs: number; fusionUs: number; filterUs: number; rerankUs: number };
+  /** Whether any namespace was searched through its HNSW graph. */
   usedAnn: boolean;
   /** The plan that ran: `"exact"`, `"filtered-exact"` (a selective filter) or `"hnsw"`. */
   plan: "exact" | "filtered-exact" | "hnsw";
+  /** Results returned. */
   candidates: number;
+  /** Vectors scored. */
   visited: number;
+  /** Records the filter rejected. */
   filtered: number;
+  /** Per query term: document frequency and idf. */
   termStats?: Record<string, { df: number; idf: number }>;
 }
 
 /** Options of `count`. */
 export interface CountOptions {
+  /** One namespace (default `""`). */
   namespace?: string;
+  /** Several namespaces, or `"*"` for all. */
   namespaces?: string[] | "*";
+  /** Only records matching this filter. */
   filter?: Filter;
 }
 
@@ -163,47 +198,65 @@ export interface CountOptions {
 export interface ListOptions extends CountOptions {
   /** At most this many records (0 = all). */
   limit?: number;
+  /** Records to skip first. */
   offset?: number;
+  /** Return the vectors too. */
   includeVectors?: boolean;
 }
 
 /** Options of `get`. */
 export interface GetOptions {
+  /** The namespace (default `""`). */
   namespace?: string;
+  /** Return the vectors too. */
   includeVectors?: boolean;
 }
 
 /** Options of `bulkIngest`. */
 export interface BulkIngestOptions {
+  /** Namespace for records that name none. */
   namespace?: string;
+  /** Records per WAL transaction (default 10,000). */
   batchSize?: number;
+  /** Called after each batch lands. */
   onProgress?: (progress: { done: number; total?: number }) => void;
 }
 
 /** What `db.stats()` reports. */
 export interface DatabaseStats {
+  /** The database file. */
   path: string;
+  /** The main vectors' dimension. */
   dimension: number;
+  /** The metric, fixed at creation. */
   metric: Metric;
+  /** Whether this handle is read-only. */
   readOnly: boolean;
+  /** Records in every namespace. */
   records: number;
+  /** Bytes in the write-ahead log, folded into the file by `compact`. */
   walBytes: number;
   /** HNSW graphs built from scratch since this handle opened. */
   indexBuilds: number;
   /** HNSW graphs loaded from the file at open (no rebuild). */
   indexesLoaded: number;
+  /** Per namespace. */
   namespaces: Record<string, NamespaceStats>;
 }
 
 /** An HNSW graph's size: nodes (tombstones included), live nodes, bytes of links. */
 export interface IndexStats {
+  /** Graph nodes, tombstones included. */
   nodes: number;
+  /** Nodes of live records. */
   live: number;
+  /** Bytes of links. */
   bytes: number;
 }
 
 /** One namespace in `stats()`: its records, tombstoned slots, and graphs. */
 export interface NamespaceStats {
+  /** Records in the namespace. */
   records: number;
   /** Slots of deleted or replaced records, dropped by `compact`. */
   deadSlots: number;
