@@ -21,6 +21,7 @@ export { VectLiteError, type ErrorCode } from "./src/errors.ts";
 export { version } from "./src/version.ts";
 export { sparseTerms } from "./src/analyzers.ts";
 export * as analyzers from "./src/analyzers.ts";
+export type { Analyzer, AnalyzerConfig, AnalyzerStep } from "./src/analyzers.ts";
 export type {
   BulkIngestOptions,
   CountOptions,

@@ -32,6 +32,7 @@ echo "== Gates"
 gate clippy bash -c "cd lib-rs && cargo clippy --release --all-targets --quiet -- -D warnings"
 gate deno-check deno check mod.ts tests/ scripts/ examples/ bench/ cli/
 gate deno-lint deno lint
+gate deno-doc-lint deno doc --lint mod.ts compiled.ts
 
 echo "== Bun"
 bun test --timeout 120000 tests/ 2>&1 | tee "$logs/bun.log"

@@ -35,6 +35,7 @@ export class VectLiteError extends Error {
   /** The machine-readable kind of failure. */
   readonly code: ErrorCode;
 
+  /** An error of kind `code`; `message` says what was wrong and where. */
   constructor(code: ErrorCode, message: string) {
     super(message);
     this.name = "VectLiteError";

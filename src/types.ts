@@ -36,17 +36,21 @@ export interface OpenOptions {
   lockTimeoutMs?: number;
   /** `"full"` (default): a write resolves after its WAL frame is fsynced. `"normal"`: fsync in batches. */
   sync?: "full" | "normal";
-  /** ANN parameters (used by the HNSW index; accepted and validated today). */
+  /** HNSW graph parameters: links per node, build effort, and the default search effort. */
   hnsw?: { m?: number; efConstruction?: number; efSearch?: number };
-  /** Below this many records a namespace is searched exactly (default 128). */
+  /** A namespace gets an HNSW graph once it holds more than this many records (default 128). */
   annThreshold?: number;
 }
 
 /** A record to write. */
 export interface RecordInput {
+  /** The record's id, unique within its namespace. */
   id: string;
+  /** The main vector; its length must be the database's dimension. */
   vector: Vector;
+  /** Plain JSON metadata, for filters and for the results. */
   metadata?: Metadata;
+  /** Sparse terms for keyword (BM25) and hybrid search, e.g. `sparseTerms(text)`. */
   sparse?: SparseVector;
   /** Named vectors, each with its own dimension, fixed on first use. */
   vectors?: Record<string, Vector>;
@@ -56,16 +60,23 @@ export interface RecordInput {
 
 /** Extra fields of a single `upsert`/`insert`. */
 export interface WriteOptions {
+  /** Sparse terms for keyword (BM25) and hybrid search, e.g. `sparseTerms(text)`. */
   sparse?: SparseVector;
+  /** Named vectors, each with its own dimension, fixed on first use. */
   vectors?: Record<string, Vector>;
+  /** The record's namespace (default `""`). */
   namespace?: string;
 }
 
 /** A stored record as `get` and `list` return it. */
 export interface StoredRecord {
+  /** The record's id. */
   id: string;
+  /** The namespace holding it (`""` is the default one). */
   namespace: string;
+  /** Its metadata (`{}` when it has none). */
   metadata: Metadata;
+  /** Its sparse terms, when it has any. */
   sparse?: SparseVector;
   /** Only with `includeVectors`. */
   vector?: Float32Array;
@@ -75,24 +86,39 @@ export interface StoredRecord {
 
 /** How a result's score was made (filled in by hybrid search; see `explain`). */
 export interface Explain {
+  /** The dense side's raw score (absent when the record was not among its candidates). */
   denseScore?: number;
+  /** The sparse side's raw BM25 score (absent when the record was not among its candidates). */
   sparseScore?: number;
+  /** 1-based rank among the dense candidates. */
   denseRank?: number;
+  /** 1-based rank among the sparse candidates. */
   sparseRank?: number;
+  /** How the two sides were combined. */
   fusion: "linear" | "rrf";
+  /** Each query term's share of the BM25 score. */
   termScores?: Record<string, number>;
+  /** Each vector space's score, for a multi-vector query (`""` is the main vector). */
   vectorScores?: Record<string, number>;
+  /** The score a reranker gave. */
   rerankScore?: number;
+  /** What MMR subtracted for similarity to the results picked before. */
   mmrPenalty?: number;
 }
 
 /** One search hit, best first. */
 export interface SearchResult {
+  /** The record's id. */
   id: string;
+  /** Higher is better: cosine similarity, dot product, negated L2 distance, or the fused/reranked score. */
   score: number;
+  /** The namespace holding the record. */
   namespace: string;
+  /** The record's metadata. */
   metadata: Metadata;
+  /** The stored vector, only with `includeVectors`. */
   vector?: Float32Array;
+  /** How the score was made, only with `explain: true`. */
   explain?: Explain;
 }
 
@@ -108,7 +134,7 @@ export interface SearchOptions {
   namespaces?: string[] | "*";
   /** Return the stored vectors. */
   includeVectors?: boolean;
-  /** Force an exact scan (every search is exact until the HNSW index lands). */
+  /** Force an exact scan instead of the HNSW graph. */
   exact?: boolean;
   /** HNSW search effort for this query. */
   efSearch?: number;
@@ -142,20 +168,29 @@ export interface SearchOptions {
 
 /** What `searchWithStats` reports. */
 export interface SearchStats {
+  /** Microseconds spent in each stage of the search. */
   timings: { totalUs: number; denseUs: number; sparseUs: number; fusionUs: number; filterUs: number; rerankUs: number };
+  /** Whether any namespace was searched through its HNSW graph. */
   usedAnn: boolean;
   /** The plan that ran: `"exact"`, `"filtered-exact"` (a selective filter) or `"hnsw"`. */
   plan: "exact" | "filtered-exact" | "hnsw";
+  /** Results the native search produced (a reranker or MMR may cut them further). */
   candidates: number;
+  /** Records (or graph nodes) whose vector was scored. */
   visited: number;
+  /** Records the filter rejected. */
   filtered: number;
+  /** Per query term: how many records hold it (`df`) and its BM25 idf. */
   termStats?: Record<string, { df: number; idf: number }>;
 }
 
 /** Options of `count`. */
 export interface CountOptions {
+  /** One namespace (default `""`) or `"*"` for all. */
   namespace?: string;
+  /** Several namespaces, or `"*"` for all. */
   namespaces?: string[] | "*";
+  /** Only records matching this filter. */
   filter?: Filter;
 }
 
@@ -163,34 +198,48 @@ export interface CountOptions {
 export interface ListOptions extends CountOptions {
   /** At most this many records (0 = all). */
   limit?: number;
+  /** Records to skip first, in storage order (default 0). */
   offset?: number;
+  /** Return the stored vectors. */
   includeVectors?: boolean;
 }
 
 /** Options of `get`. */
 export interface GetOptions {
+  /** The record's namespace (default `""`). */
   namespace?: string;
+  /** Return the stored vectors. */
   includeVectors?: boolean;
 }
 
 /** Options of `bulkIngest`. */
 export interface BulkIngestOptions {
+  /** The namespace of records that name none (default `""`). */
   namespace?: string;
+  /** Records per transaction (default 10,000). */
   batchSize?: number;
+  /** Called after each committed batch with the records written so far. */
   onProgress?: (progress: { done: number; total?: number }) => void;
 }
 
 /** What `db.stats()` reports. */
 export interface DatabaseStats {
+  /** The `.vdb` file's path. */
   path: string;
+  /** The main vectors' dimension. */
   dimension: number;
+  /** The metric fixed at creation. */
   metric: Metric;
+  /** Whether this handle was opened read-only. */
   readOnly: boolean;
+  /** Live records over all namespaces. */
   records: number;
+  /** The WAL's size in bytes (0 right after a compaction). */
   walBytes: number;
   /** HNSW graphs built from scratch since this handle opened. */
   indexBuilds: number;
   /** HNSW graphs loaded from the file at open (no rebuild). */
   indexesLoaded: number;
+  /** Per namespace: live records, slots of deleted records awaiting compaction, and its HNSW graph (null without one). */
   namespaces: Record<string, { records: number; deadSlots: number; index: { nodes: number; live: number; bytes: number } | null }>;
 }
