@@ -5,6 +5,7 @@
  */
 import { symbols, type NativeType, type SymbolSpec } from "./symbols.ts";
 import type { NativeLib, RuntimeEnv } from "./native.ts";
+import { extractLibrary, type ExtractIO } from "./extract.ts";
 
 const TYPES: Record<NativeType, Deno.NativeType | "void"> = {
   u32: "u32",
@@ -26,8 +27,36 @@ function exists(path: string): boolean {
   }
 }
 
-export function load(locate: Locate): NativeLib {
-  const path = locate({ env: (n) => Deno.env.get(n), os: Deno.build.os, arch: Deno.build.arch, exists });
+/** Deno's file system, for copying the library out of a compiled executable. */
+const DENO_IO: ExtractIO = {
+  readFile: (p) => Deno.readFileSync(p),
+  makeTempDir: () => Deno.makeTempDirSync({ prefix: "vectlite-lib-" }),
+  writeFile: (p, bytes) => Deno.writeFileSync(p, bytes, { mode: 0o700 }),
+  removeDir: (p) => Deno.removeSync(p, { recursive: true }),
+};
+
+/**
+ * Opens the library. Inside a `deno compile` executable (`standalone`) the located path may
+ * be in its virtual file system, which the OS loader cannot read: the library is copied to a
+ * temporary file first. On Unix the copy is deleted right after dlopen (the mapping stays);
+ * Windows cannot delete a loaded DLL, so there it stays in the temporary directory.
+ */
+export function load(locate: Locate, standalone: boolean = Deno.build.standalone): NativeLib {
+  const located = locate({ env: (n) => Deno.env.get(n), os: Deno.build.os, arch: Deno.build.arch, exists });
+  if (!standalone) return open(located);
+  const copy = extractLibrary(located, DENO_IO);
+  try {
+    return open(copy.path);
+  } finally {
+    if (Deno.build.os !== "windows") {
+      try {
+        copy.remove();
+      } catch { /* a leftover file in the temporary directory is harmless; the load's outcome matters */ }
+    }
+  }
+}
+
+function open(path: string): NativeLib {
   const defs: Record<string, Deno.ForeignFunction> = {};
   for (const [name, spec] of Object.entries(symbols)) {
     const s: SymbolSpec = spec;

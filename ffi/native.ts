@@ -85,6 +85,40 @@ function packagePath(relative: string): string | undefined {
   return /^\/[A-Za-z]:\//.test(path) ? path.slice(1) : path; // file:///C:/x on Windows
 }
 
+/** The library a program chose in code (`useLibrary`), e.g. the one embedded in a compiled executable. */
+let chosen: string | undefined;
+
+/**
+ * Makes the loader use the library at `path` instead of searching for one (VECTLITE_LIB and
+ * the package's `native/` and cargo builds are then not consulted; a missing file is `IO`).
+ * Meant for single-file executables, whose embedded library has a path only the program
+ * knows (`import lib from "...so" with { type: "file" }` in `bun build --compile`). Must run
+ * before the library is loaded: afterwards a different path is `INVALID_ARGUMENT`, the path
+ * already loaded a no-op.
+ *
+ * ```ts
+ * import lib from "./libvectlite.so" with { type: "file" };
+ * useLibrary(lib);
+ * ```
+ */
+export function useLibrary(path: string): void {
+  if (typeof path !== "string" || path === "") {
+    throw new VectLiteError("INVALID_ARGUMENT", `useLibrary(path): path must be a non-empty string, got ${JSON.stringify(path) ?? String(path)}`);
+  }
+  if (loadedPath !== undefined && loadedPath !== path) {
+    throw new VectLiteError(
+      "INVALID_ARGUMENT",
+      `useLibrary(${path}): the native library was already loaded from ${loadedPath}; call useLibrary before the first open`,
+    );
+  }
+  chosen = path;
+}
+
+/** The path the native library was loaded from, or undefined before the first load. */
+export function libraryPath(): string | undefined {
+  return loadedPath;
+}
+
 /**
  * The library's candidate paths, in order: VECTLITE_LIB, then the prebuilt library shipped in
  * the package (`native/<triple>/`), then the local cargo build (release, then debug).
@@ -126,6 +160,21 @@ export function locateLibrary(rt: RuntimeEnv): string {
 }
 
 let loaded: NativeLib | undefined;
+/** Where `loaded` came from; `located` is the last answer of locateLibrary, kept once it loads. */
+let loadedPath: string | undefined;
+let located: string | undefined;
+
+/**
+ * The library chosen with `useLibrary` (the only one tried then: a missing file is an error),
+ * else `locateLibrary`'s answer; remembered for `libraryPath()` and `useLibrary`'s check.
+ */
+function locateAndRecord(rt: RuntimeEnv): string {
+  if (chosen && !rt.exists(chosen)) {
+    throw new VectLiteError("IO", `useLibrary(${chosen}): no such file (platform ${platformName(rt)})`);
+  }
+  located = chosen ?? locateLibrary(rt);
+  return located;
+}
 
 /** A runtime backend module (ffi/bun.ts, ffi/deno.ts). */
 interface Backend {
@@ -156,7 +205,7 @@ const prefetched: Backend | undefined = await importBackend().catch((e) => {
 export async function native(): Promise<NativeLib> {
   if (loaded) return loaded;
   const backend = prefetched ?? await importBackend();
-  return loaded ?? adopt(backend.load(locateLibrary));
+  return loaded ?? adopt(backend.load(locateAndRecord));
 }
 
 /**
@@ -166,7 +215,7 @@ export async function native(): Promise<NativeLib> {
 export function loadNativeSync(): NativeLib {
   if (loaded) return loaded;
   if (!prefetched) throw backendError;
-  return adopt(prefetched.load(locateLibrary));
+  return adopt(prefetched.load(locateAndRecord));
 }
 
 /** Checks a freshly opened library's ABI version and keeps it as the loaded library. */
@@ -179,6 +228,7 @@ function adopt(lib: NativeLib): NativeLib {
     );
   }
   loaded = lib;
+  loadedPath = located;
   return lib;
 }
 

@@ -32,7 +32,7 @@ echo "== Gates"
 gate clippy bash -c "cd lib-rs && cargo clippy --release --all-targets --quiet -- -D warnings"
 gate deno-check deno check mod.ts tests/ scripts/ examples/ bench/ cli/
 gate deno-lint deno lint
-gate deno-doc-lint deno doc --lint mod.ts
+gate deno-doc-lint deno doc --lint mod.ts compiled.ts
 # The aarch64 build and its NEON kernel check under qemu. scripts/setup-cross.sh installs the
 # cross toolchain from apt (about 1.5 minutes, as root); where that is impossible the check
 # is said to be skipped, and not counted.

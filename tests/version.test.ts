@@ -26,6 +26,14 @@ describe("version", () => {
     assert.equal(cargoVersion(read("lib-rs/Cargo.toml")), vectlite.version, "lib-rs/Cargo.toml [package] version");
   });
 
+  it("the lock files record the same version (lib-rs/Cargo.lock, package-lock.json)", () => {
+    const cargoLock = read("lib-rs/Cargo.lock").match(/^\[\[package\]\]\nname = "vectlite"\nversion = "([^"]+)"/m);
+    assert.equal(cargoLock?.[1], vectlite.version, "lib-rs/Cargo.lock: the vectlite package");
+    const npmLock = JSON.parse(read("package-lock.json"));
+    assert.equal(npmLock.version, vectlite.version, "package-lock.json version");
+    assert.equal(npmLock.packages[""].version, vectlite.version, 'package-lock.json packages[""].version');
+  });
+
   it("the loaded native library reports the same version (vl_version)", async () => {
     const { bytes } = call(await native(), "vl_version");
     assert.ok(bytes, "vl_version returned no bytes");

@@ -1,0 +1,122 @@
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { spawnSync, type SpawnSyncOptions } from "node:child_process";
+import { copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { locateLibrary, targetTriple } from "../ffi/native.ts";
+import { tempDir } from "./helpers.ts";
+
+const ROOT = decodeURIComponent(new URL("../", import.meta.url).pathname);
+const isBun = "Bun" in globalThis;
+const isDeno = "Deno" in globalThis;
+const BUN = isBun ? process.execPath : join(ROOT, "node_modules/.bin/bun");
+const DENO = isDeno ? (globalThis as unknown as { Deno: { execPath(): string } }).Deno.execPath() : join(ROOT, "node_modules/.bin/deno");
+
+const HOST = { env: () => undefined, os: process.platform, arch: process.arch, exists: (p: string) => existsSync(p) };
+const TRIPLE = targetTriple(HOST)!;
+const LIB = `native/${TRIPLE}/libvectlite.so`;
+
+/** The repository's own files of a folder, relative to the root (sub-folders included). */
+function filesUnder(dir: string): string[] {
+  return readdirSync(join(ROOT, dir), { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile())
+    .map((e) => join(e.parentPath ?? (e as unknown as { path: string }).path, e.name).slice(ROOT.length));
+}
+
+/** Runs a command, failing the test with its output when it exits non-zero. */
+function run(cmd: string, args: string[], options: SpawnSyncOptions = {}): string {
+  const out = spawnSync(cmd, args, { encoding: "utf8", ...options });
+  assert.equal(out.status, 0, `${cmd} ${args.join(" ")} failed (${out.status}):\n${out.stdout}\n${out.stderr}`);
+  return String(out.stdout);
+}
+
+/**
+ * A copy of the package as it stands before publishing: the sources, the manifests, the
+ * .gitignore that ignores native/, tests/ (which must stay out), and the host's library
+ * placed in native/<triple>/ as `scripts/package-native.sh` would.
+ */
+function stagePackage(): string {
+  const dir = tempDir();
+  for (const part of ["mod.ts", "compiled.ts", "src", "ffi", "cli", "tests", "README.md", "LICENSE", "package.json", "deno.json", ".gitignore"]) {
+    cpSync(join(ROOT, part), join(dir, part), { recursive: true });
+  }
+  mkdirSync(dirname(join(dir, LIB)), { recursive: true });
+  copyFileSync(locateLibrary(HOST), join(dir, LIB));
+  return dir;
+}
+
+/** What every package must ship: the API, the loader, the CLI, the library, the docs. */
+const SHIPPED = ["mod.ts", "compiled.ts", "README.md", "LICENSE", LIB, "cli/vectlite.ts", ...filesUnder("src"), ...filesUnder("ffi")];
+
+describe("packages", () => {
+  it("npm pack ships the sources, the CLI and the git-ignored native/ library, and no tests", () => {
+    const stage = stagePackage();
+    try {
+      const [pack] = JSON.parse(run("npm", ["pack", "--dry-run", "--json"], { cwd: stage }));
+      const files = (pack.files as { path: string }[]).map((f) => f.path);
+      for (const f of SHIPPED) assert.ok(files.includes(f), `${f} is missing from the npm package`);
+      assert.ok(files.includes("package.json"));
+      const stray = files.filter((f) => /^(tests|lib-rs|bench|examples|scripts)\//.test(f) || f === "deno.json");
+      assert.deepEqual(stray, [], "development files stay out of the npm package");
+    } finally {
+      rmSync(stage, { recursive: true, force: true });
+    }
+  });
+
+  it("deno publish --dry-run passes and lists the JSR files, native/ included, tests excluded", () => {
+    const stage = stagePackage();
+    try {
+      symlinkSync(join(ROOT, "node_modules"), join(stage, "node_modules")); // the type check reads @types/bun
+      const out = spawnSync(DENO, ["publish", "--dry-run", "--allow-dirty"], { cwd: stage, encoding: "utf8", env: { ...process.env, NO_COLOR: "1" } });
+      const text = `${out.stdout}${out.stderr}`;
+      assert.equal(out.status, 0, text);
+      assert.match(text, /Simulating publish of @vectlite\/vectlite@\d+\.\d+\.\d+/);
+      const prefix = `file://${stage}/`;
+      const files = [...text.matchAll(/^\s+(file:\/\/\S+)/gm)].map((m) => decodeURIComponent(m[1]).slice(prefix.length));
+      for (const f of SHIPPED) assert.ok(files.includes(f), `${f} is missing from the JSR package`);
+      assert.deepEqual(files.filter((f) => f.startsWith("tests/")), [], "tests stay out of the JSR package");
+    } finally {
+      rmSync(stage, { recursive: true, force: true });
+    }
+  });
+
+  it("installed from the npm tarball: the bin finds native/<triple>/, and a compiled app embeds vectlite/native/...", () => {
+    const stage = stagePackage();
+    const app = tempDir();
+    const runDir = tempDir();
+    try {
+      const [pack] = JSON.parse(run("npm", ["pack", "--json", "--pack-destination", app], { cwd: stage }));
+      writeFileSync(join(app, "package.json"), JSON.stringify({ name: "app", private: true, type: "module" }));
+      run("npm", ["install", "--offline", "--no-audit", "--no-fund", join(app, pack.filename)], { cwd: app });
+      rmSync(stage, { recursive: true, force: true }); // from here on only the installed copy exists
+
+      // The CLI through node_modules/.bin (its shebang needs bun on PATH), no VECTLITE_LIB.
+      const env = { PATH: `${join(ROOT, "node_modules/.bin")}:/usr/bin:/bin`, HOME: app };
+      writeFileSync(join(app, "docs.jsonl"), '{"id": "a", "vector": [1, 0]}\n{"id": "b", "vector": [0, 1]}\n');
+      run(join(app, "node_modules/.bin/vectlite"), ["import", "app.vdb", "docs.jsonl"], { cwd: app, env });
+      const hit = JSON.parse(run(join(app, "node_modules/.bin/vectlite"), ["search", "app.vdb", "--vector", "[0.1, 0.9]", "--k", "1"], { cwd: app, env }));
+      assert.equal(hit.id, "b");
+
+      // The README's single-file recipe against the installed package's exports.
+      writeFileSync(
+        join(app, "main.ts"),
+        `import lib from "vectlite/${LIB}" with { type: "file" };\n` +
+          `import { libraryPath, useLibrary } from "vectlite/compiled";\n` +
+          `import * as vectlite from "vectlite";\n` +
+          `useLibrary(lib);\n` +
+          `await using db = await vectlite.open(process.argv[2], { readOnly: true });\n` +
+          `const [best] = await db.search([0.9, 0.1], { k: 1 });\n` +
+          `console.log(JSON.stringify({ library: libraryPath(), best: best.id }));\n`,
+      );
+      run(BUN, ["build", "--compile", "main.ts", "--outfile", "main-bin"], { cwd: app });
+      renameSync(join(app, "main-bin"), join(runDir, "main-bin"));
+      for (const f of readdirSync(app).filter((f) => f.startsWith("app.vdb"))) renameSync(join(app, f), join(runDir, f)); // with its WAL
+      rmSync(app, { recursive: true, force: true }); // the installed package is gone too
+      const report = JSON.parse(run(join(runDir, "main-bin"), ["app.vdb"], { cwd: runDir, env: { PATH: "/usr/bin:/bin" } }));
+      assert.match(report.library, /^\/\$bunfs\/.*libvectlite[^/]*\.so$/);
+      assert.equal(report.best, "a");
+    } finally {
+      for (const d of [stage, app, runDir]) rmSync(d, { recursive: true, force: true });
+    }
+  });
+});
