@@ -45,7 +45,8 @@ for (const graph of [false, true]) {
     times.backup.push(seconds(t0));
     const restored = join(dir, `restored${r}.vdb`);
     t0 = performance.now();
-    const back = await vectlite.restore(backupDir, restored);
+    // The same options as the source, or a database without a graph would build one at open.
+    const back = await vectlite.restore(backupDir, restored, graph ? {} : { annThreshold: 2 ** 32 - 1 });
     times.restore.push(seconds(t0));
     if ((await back.count()) !== N) throw new Error("restore lost records");
     await back.close();
