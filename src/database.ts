@@ -8,6 +8,7 @@ import { checkId, checkJson, decodeJson, decodeRows, namedVectorsJson, toF32, ut
 import { packRecords } from "./records.ts";
 import { Transaction, type TxOp } from "./transaction.ts";
 import { VectLiteError } from "./errors.ts";
+import { Analyzer, type AnalyzerConfig } from "./analyzers.ts";
 import type {
   BulkIngestOptions,
   CountOptions,
@@ -37,7 +38,7 @@ const PACK_SLICE = 1_000;
 /** The query of a keyword-only search: no dense vector. */
 const EMPTY_QUERY = new Float32Array(0);
 
-const OPEN_KEYS = new Set(["dimension", "metric", "readOnly", "lockTimeoutMs", "sync", "hnsw", "annThreshold"]);
+const OPEN_KEYS = new Set(["dimension", "metric", "readOnly", "lockTimeoutMs", "sync", "hnsw", "annThreshold", "analyzer"]);
 
 /** Handles that were garbage-collected without `close()` are closed here. */
 const finalizer = new FinalizationRegistry<{ lib: NativeLib; handle: bigint }>(({ lib, handle }) => {
@@ -109,6 +110,8 @@ export async function open(path: string, options: OpenOptions = {}): Promise<Dat
     sync: options.sync,
     hnsw: options.hnsw,
     annThreshold: options.annThreshold,
+    // An Analyzer serialises itself (toJSON); a plain config is checked by Rust.
+    analyzer: options.analyzer,
   }));
   const deadline = Date.now() + (options.lockTimeoutMs ?? 0);
   for (;;) {
@@ -150,6 +153,8 @@ interface Info {
   readOnly: boolean;
   records: number;
   walBytes: number;
+  /** The stored analyzer, or null for the default English one. */
+  analyzer: AnalyzerConfig | null;
 }
 
 /** An open database. Every method returns a Promise; a closed handle rejects with `CLOSED`. */
@@ -158,6 +163,7 @@ export class Database {
   #handle: bigint | null;
   #path: string;
   #info: Info;
+  #analyzer: Analyzer | undefined;
   /** The background job in flight (a large write, compact, ...), if any: other calls wait for it, asynchronously, rather than block the event loop on the database's lock. */
   #inflight: Promise<unknown> | null = null;
 
@@ -181,6 +187,11 @@ export class Database {
   /** Whether this handle was opened read-only. */
   get readOnly(): boolean {
     return this.#info.readOnly;
+  }
+  /** The text analyzer this database was built with (fixed at creation; see `OpenOptions.analyzer`). */
+  get analyzer(): Analyzer {
+    this.#analyzer ??= this.#info.analyzer ? Analyzer.fromJSON(this.#info.analyzer) : Analyzer.english();
+    return this.#analyzer;
   }
   /** The metric, fixed at creation. */
   get metric(): Metric {

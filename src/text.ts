@@ -9,7 +9,7 @@
  *
  * @module
  */
-import { type Analyzer, sparseTerms } from "./analyzers.ts";
+import type { Analyzer } from "./analyzers.ts";
 import type { Database } from "./database.ts";
 import { VectLiteError } from "./errors.ts";
 import type { Metadata, SearchOptions, SearchResult, SparseVector, Vector } from "./types.ts";
@@ -19,14 +19,16 @@ export type Embed = (text: string) => Vector | Promise<Vector>;
 
 /** Options of the text helpers. */
 export interface TextOptions {
-  /** The analyzer for the sparse terms (default: `sparseTerms`'s English analyzer). Use the same one to index and to query. */
+  /** The analyzer for the sparse terms (default: the database's own, `db.analyzer`). Use the same one to index and to query. */
   analyzer?: Analyzer;
   /** The record's (or search's) namespace. */
   namespace?: string;
 }
 
-function termsOf(text: string, analyzer: Analyzer | undefined): SparseVector {
-  return analyzer ? analyzer.sparseTerms(text) : sparseTerms(text);
+/** The terms of `text` under `analyzer`, else the database's own analyzer. */
+function termsOf(text: string, analyzer: Analyzer | undefined, db: Database): SparseVector {
+  if (analyzer) return analyzer.sparseTerms(text);
+  return db.analyzer.sparseTerms(text);
 }
 
 function checkText(text: unknown, embed: unknown): asserts text is string {
@@ -50,7 +52,7 @@ export async function upsertText(
   checkText(text, embed);
   const vector = await embed(text);
   const meta: Metadata = "text" in (metadata ?? {}) ? metadata : { text, ...metadata };
-  await db.upsert(id, vector, meta, { sparse: termsOf(text, options.analyzer), namespace: options.namespace });
+  await db.upsert(id, vector, meta, { sparse: termsOf(text, options.analyzer, db), namespace: options.namespace });
 }
 
 /**
@@ -66,5 +68,5 @@ export async function searchText(
   checkText(text, embed);
   const { analyzer, ...search } = options;
   const vector = await embed(text);
-  return await db.search(vector, { ...search, sparse: search.sparse ?? termsOf(text, analyzer), queryText: text });
+  return await db.search(vector, { ...search, sparse: search.sparse ?? termsOf(text, analyzer, db), queryText: text });
 }

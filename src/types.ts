@@ -18,6 +18,8 @@ export type MetadataValue = string | number | boolean | null | MetadataValue[] |
 /** A record's metadata: a JSON object. */
 export type Metadata = { [key: string]: MetadataValue };
 
+import type { Analyzer, AnalyzerConfig } from "./analyzers.ts";
+
 /** How vectors are compared. Scores are always "higher is better". */
 export type Metric = "cosine" | "dot" | "l2";
 
@@ -40,6 +42,12 @@ export interface OpenOptions {
   hnsw?: { m?: number; efConstruction?: number; efSearch?: number };
   /** Below this many records a namespace is searched exactly (default 128). */
   annThreshold?: number;
+  /**
+   * The text analyzer the database is built with: stored in the file at creation and fixed
+   * from then on (like `metric`); `db.analyzer` returns it, and `upsertText`/`searchText` use it
+   * unless given another. Default: the English analyzer of `sparseTerms`.
+   */
+  analyzer?: Analyzer | AnalyzerConfig;
 }
 
 /** A record to write. */
@@ -240,6 +248,8 @@ export interface DatabaseStats {
   indexBuilds: number;
   /** HNSW graphs loaded from the file at open (no rebuild). */
   indexesLoaded: number;
+  /** The analyzer stored in the file (its JSON form), or null for the default English one. */
+  analyzer: AnalyzerConfig | null;
   /** Per namespace. */
   namespaces: Record<string, NamespaceStats>;
 }

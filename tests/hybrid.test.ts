@@ -221,6 +221,33 @@ describe("text helpers", () => {
     return v;
   };
 
+  it("a database remembers the analyzer it was created with; the text helpers use it", async () => {
+    const path = tempDb("analyzer.vdb");
+    const trigrams = new vectlite.analyzers.Analyzer().lowercase().ngrams(3, 3);
+    const embed = (t: string) => Float32Array.from([t.length % 7, 1, 0.5]);
+    {
+      await using db = await vectlite.open(path, { dimension: 3, analyzer: trigrams });
+      assert.deepEqual(db.analyzer.toJSON(), trigrams.toJSON());
+      await vectlite.upsertText(db, "k", "Kubernetes clusters", embed);
+      // Stored under the database's analyzer: trigrams, not English stems.
+      assert.deepEqual((await db.get("k"))!.sparse, trigrams.sparseTerms("Kubernetes clusters"));
+    }
+    await using db = await vectlite.open(path);
+    assert.deepEqual(db.analyzer.toJSON(), trigrams.toJSON(), "the analyzer survives reopening");
+    // "kube" shares trigrams with "Kubernetes"; the English analyzer would see no common term.
+    const hits = await vectlite.searchText(db, "kube", embed, { k: 1 });
+    assert.equal(hits[0]?.id, "k");
+    assert.deepEqual((await db.stats()).analyzer, trigrams.toJSON());
+    await db.close();
+    // Fixed at creation, like the metric; a bad analyzer is refused up front.
+    await assert.rejects(vectlite.open(path, { analyzer: vectlite.analyzers.Analyzer.english() }), (e: vectlite.VectLiteError) => e.code === "INVALID_ARGUMENT" && /fixed at creation/.test(e.message));
+    await assert.rejects(vectlite.open(tempDb("bad-analyzer.vdb"), { dimension: 3, analyzer: { version: 1, steps: [{ type: "stem" }] } as never }), (e: vectlite.VectLiteError) => e.code === "INVALID_ARGUMENT" && /analyzer/.test(e.message));
+    // Without one, a database uses (and reports) the default English analyzer.
+    await using plain = await vectlite.open(tempDb("plain.vdb"), { dimension: 3 });
+    assert.deepEqual(plain.analyzer.toJSON(), vectlite.analyzers.Analyzer.english().toJSON());
+    assert.equal((await plain.stats()).analyzer, null);
+  });
+
   it("upsertText stores the embedding, the terms and the text; searchText finds it (sync or async embed)", async () => {
     await using db = await vectlite.open(tempDb(), { dimension: 26 });
     await vectlite.upsertText(db, "p", "How to reset your password", embed, { source: "docs" });

@@ -44,6 +44,9 @@ pub struct OpenOptions {
     pub ef_search: Option<usize>,
     /// A namespace gets a graph once it holds more than this many records.
     pub ann_threshold: usize,
+    /// The text analyzer the database is built with (its JSON form), fixed at creation and
+    /// stored in the file, so `upsertText`/`searchText` use the same one on every open.
+    pub analyzer: Option<String>,
 }
 
 impl Default for OpenOptions {
@@ -56,6 +59,7 @@ impl Default for OpenOptions {
             hnsw: HnswParams::default(),
             ef_search: None,
             ann_threshold: DEFAULT_ANN_THRESHOLD,
+            analyzer: None,
         }
     }
 }
@@ -117,7 +121,12 @@ impl OpenOptions {
             Some(other) => return Err(Error::invalid(format!("hnsw must be an object, found {}", other.type_name()))),
         }
         let ann_threshold = int_in(j.get("annThreshold"), "annThreshold", 0, u32::MAX as usize)?.unwrap_or(DEFAULT_ANN_THRESHOLD);
-        Ok(OpenOptions { dimension, metric, read_only, sync, hnsw, ef_search, ann_threshold })
+        // Checked and normalised here, so the stored form always parses.
+        let analyzer = match j.get("analyzer") {
+            None | Some(Json::Null) => None,
+            Some(a) => Some(crate::text::Analyzer::from_json(a).map_err(|e| Error::invalid(format!("analyzer: {}", e.message)))?.to_json()),
+        };
+        Ok(OpenOptions { dimension, metric, read_only, sync, hnsw, ef_search, ann_threshold, analyzer })
     }
 }
 
@@ -129,6 +138,8 @@ pub struct Database {
     pub namespaces: BTreeMap<String, Namespace>,
     /// Dimension of each named vector space, fixed on first use.
     pub named_dims: BTreeMap<String, usize>,
+    /// The analyzer stored in the file (JSON), or None for the default English one.
+    pub analyzer: Option<String>,
     wal: Option<Wal>,
     _lock: LockFile,
     pub hnsw: HnswParams,
@@ -186,7 +197,8 @@ impl Database {
         if !path.exists() {
             let metric = opts.metric.unwrap_or(Metric::Cosine);
             let dimension = opts.dimension.unwrap_or(1) as u32;
-            let bytes = format::encode(&SnapshotHeader { dimension, metric, last_seq: 0 }, &BTreeMap::new(), &BTreeMap::new());
+            let header = SnapshotHeader { dimension, metric, last_seq: 0, analyzer: opts.analyzer.clone() };
+            let bytes = format::encode(&header, &BTreeMap::new(), &BTreeMap::new());
             write_atomically(&paths, &bytes)?;
             // A WAL left behind by an earlier database of the same name must not replay.
             let _ = std::fs::remove_file(&paths.wal);
@@ -218,7 +230,17 @@ impl Database {
                 )));
             }
         }
+        if let Some(wanted) = &opts.analyzer {
+            // A database without a stored analyzer uses the default English one.
+            let stored = snap.header.analyzer.clone().unwrap_or_else(|| crate::text::Analyzer::english().to_json());
+            if *wanted != stored {
+                return Err(Error::invalid(format!(
+                    "{shown} was built with analyzer {stored}, but {wanted} was requested (the analyzer is fixed at creation)"
+                )));
+            }
+        }
         let mut db = Database {
+            analyzer: snap.header.analyzer.clone(),
             paths,
             dimension,
             metric: snap.header.metric,
@@ -498,7 +520,12 @@ impl Database {
         let shown = show(path);
         let file = std::fs::File::create(path).map_err(|e| Error::io("cannot create", &shown, e))?;
         let mut w = std::io::BufWriter::with_capacity(1 << 20, file);
-        let header = SnapshotHeader { dimension: self.dimension as u32, metric: self.metric, last_seq: self.next_seq - 1 };
+        let header = SnapshotHeader {
+            dimension: self.dimension as u32,
+            metric: self.metric,
+            last_seq: self.next_seq - 1,
+            analyzer: self.analyzer.clone(),
+        };
         let written = format::write_snapshot(&header, &self.named_dims, &self.namespaces, &mut w)
             .and_then(|n| w.flush().map(|_| n))
             .map_err(|e| Error::io("cannot write", &shown, e))?;

@@ -93,7 +93,7 @@ fn info_json(db: &Database) -> String {
     let mut s = String::from("{\"path\":");
     json::write_string(&db.path().display().to_string(), &mut s);
     s.push_str(&format!(
-        ",\"dimension\":{},\"metric\":\"{}\",\"readOnly\":{},\"records\":{},\"walBytes\":{},\"indexBuilds\":{},\"indexesLoaded\":{},\"namespaces\":{{",
+        ",\"dimension\":{},\"metric\":\"{}\",\"readOnly\":{},\"records\":{},\"walBytes\":{},\"indexBuilds\":{},\"indexesLoaded\":{}",
         db.dimension,
         db.metric.name(),
         db.read_only,
@@ -102,6 +102,9 @@ fn info_json(db: &Database) -> String {
         db.index_builds,
         db.indexes_loaded
     ));
+    // The stored analyzer's JSON form, or null for the default English analyzer.
+    s.push_str(&format!(",\"analyzer\":{}", db.analyzer.as_deref().unwrap_or("null")));
+    s.push_str(",\"namespaces\":{");
     for (i, (name, ns)) in db.namespaces.iter().enumerate() {
         if i > 0 {
             s.push(',');

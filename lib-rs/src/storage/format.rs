@@ -14,7 +14,8 @@
 //!  56  zero u32                             4
 //!  60  CRC32C of bytes 0..60                4
 //! Sections, each starting at a multiple of 64, zero padding between them
-//!   1 SCHEMA   named vector spaces: varint count, then (name, varint dimension)
+//!   1 SCHEMA   named vector spaces: varint count, then (name, varint dimension); then,
+//!              optionally, u8 1 and the database's analyzer as a JSON string
 //!   2 RECORDS  varint namespace count, then per namespace: name, varint record count,
 //!              records (id, metadata JSON, sparse terms, named vectors; see record.rs)
 //!   3 VECTORS  the main vectors of every namespace, in RECORDS order, as contiguous f32:
@@ -63,6 +64,8 @@ pub struct SnapshotHeader {
     pub dimension: u32,
     pub metric: Metric,
     pub last_seq: u64,
+    /// The database's text analyzer (JSON), stored at the end of the SCHEMA section.
+    pub analyzer: Option<String>,
 }
 
 pub struct LoadedNamespace {
@@ -109,6 +112,10 @@ pub fn write_snapshot(
     for (name, dim) in named_dims {
         schema.str(name);
         schema.varint(*dim as u64);
+    }
+    if let Some(analyzer) = &header.analyzer {
+        schema.u8(1);
+        schema.str(analyzer);
     }
     let mut records = Writer::new();
     let live: Vec<(&String, &Namespace)> = namespaces.iter().filter(|(_, ns)| !ns.is_empty()).collect();
@@ -324,7 +331,7 @@ fn check_header(bytes: &[u8], actual_len: u64, file: &str) -> Result<(SnapshotHe
     if dimension == 0 {
         return Err(Error::corrupt(file, 16, "dimension 0"));
     }
-    Ok((SnapshotHeader { dimension, metric, last_seq }, section_count, footer_offset))
+    Ok((SnapshotHeader { dimension, metric, last_seq, analyzer: None }, section_count, footer_offset))
 }
 
 /// Reads and verifies a whole snapshot held in memory.
@@ -342,7 +349,7 @@ pub fn read_file(f: std::fs::File, file: &str) -> Result<Snapshot> {
 fn read(src: &mut dyn Source, file: &str) -> Result<Snapshot> {
     let io_err = |e: std::io::Error| Error::io("cannot read", file, e);
     let head = src.read_vec(0, (src.len() as usize).min(HEADER_LEN)).map_err(io_err)?;
-    let (header, section_count, footer_offset) = check_header(&head, src.len(), file)?;
+    let (mut header, section_count, footer_offset) = check_header(&head, src.len(), file)?;
     let sections = read_section_table(src, file, section_count, footer_offset)?;
     let find = |kind: u32| sections.iter().find(|e| e.kind == kind).copied();
     let schema_at = find(SECTION_SCHEMA).ok_or_else(|| Error::corrupt(file, footer_offset, "no SCHEMA section"))?;
@@ -356,6 +363,19 @@ fn read(src: &mut dyn Source, file: &str) -> Result<Snapshot> {
         let name = r.str()?.to_string();
         let dim = r.varint()? as usize;
         named_dims.insert(name, dim);
+    }
+    if !r.at_end() {
+        let at = schema_at.offset + r.pos() as u64;
+        if r.u8()? != 1 {
+            return Err(Error::corrupt(file, at, "unknown field in the SCHEMA section"));
+        }
+        let text = r.str()?;
+        let analyzer = crate::text::Analyzer::parse(text.as_bytes())
+            .map_err(|e| Error::corrupt(file, at, format!("stored analyzer does not parse: {}", e.message)))?;
+        header.analyzer = Some(analyzer.to_json());
+        if !r.at_end() {
+            return Err(Error::corrupt(file, schema_at.offset, "SCHEMA section holds more data than it describes"));
+        }
     }
 
     let dim = header.dimension as usize;
@@ -579,14 +599,14 @@ mod tests {
         map.insert("ns".to_string(), ns);
         let mut dims = BTreeMap::new();
         dims.insert("title".to_string(), 2);
-        encode(&SnapshotHeader { dimension: 3, metric: Metric::L2, last_seq: 9 }, &dims, &map)
+        encode(&SnapshotHeader { dimension: 3, metric: Metric::L2, last_seq: 9, analyzer: Some("{\"version\":1,\"steps\":[{\"type\":\"lowercase\"}]}".into()) }, &dims, &map)
     }
 
     #[test]
     fn round_trips() {
         let bytes = sample();
         let snap = decode(&bytes, "f").unwrap();
-        assert_eq!(snap.header, SnapshotHeader { dimension: 3, metric: Metric::L2, last_seq: 9 });
+        assert_eq!(snap.header, SnapshotHeader { dimension: 3, metric: Metric::L2, last_seq: 9, analyzer: Some("{\"version\":1,\"steps\":[{\"type\":\"lowercase\"}]}".into()) });
         assert_eq!(snap.named_dims.get("title"), Some(&2));
         assert_eq!(snap.namespaces.len(), 1);
         assert_eq!(snap.namespaces[0].records.len(), 5);
@@ -608,7 +628,7 @@ mod tests {
         let mut map = BTreeMap::new();
         map.insert("ns".to_string(), ns);
         let dims = BTreeMap::from([("title".to_string(), 3)]);
-        let bytes = encode(&SnapshotHeader { dimension: 2, metric: Metric::L2, last_seq: 1 }, &dims, &map);
+        let bytes = encode(&SnapshotHeader { dimension: 2, metric: Metric::L2, last_seq: 1, analyzer: None }, &dims, &map);
         let snap = decode(&bytes, "f").unwrap();
         let loaded = &snap.namespaces[0];
         assert!(loaded.index.is_some());
@@ -639,7 +659,7 @@ mod tests {
         }
         let ns = ns.compacted(Metric::L2);
         let map = BTreeMap::from([("ns".to_string(), ns)]);
-        let bytes = encode(&SnapshotHeader { dimension: 1, metric: Metric::L2, last_seq: 1 }, &BTreeMap::new(), &map);
+        let bytes = encode(&SnapshotHeader { dimension: 1, metric: Metric::L2, last_seq: 1, analyzer: None }, &BTreeMap::new(), &map);
         let snap = decode(&bytes, "f").unwrap();
         let loaded = snap.namespaces.into_iter().next().unwrap();
         let stored = loaded.sparse.expect("no SPARSE section");
