@@ -127,7 +127,7 @@ export function locateLibrary(rt: RuntimeEnv): string {
 
 let loaded: NativeLib | undefined;
 
-/** A runtime backend module (ffi/bun.ts, ffi/deno.ts). */
+/** A runtime backend module (ffi/bun.ts, ffi/deno.ts, ffi/node.ts). */
 interface Backend {
   load(locate: typeof locateLibrary): NativeLib;
 }
@@ -137,7 +137,14 @@ async function importBackend(): Promise<Backend> {
   const g = globalThis as Record<string, unknown>;
   if ("Bun" in g) return await import("./bun.ts");
   if ("Deno" in g) return await import("./deno.ts");
-  throw new VectLiteError("INVALID_ARGUMENT", "vectlite runs on Bun and Deno; this runtime is not supported yet");
+  const versions = (g.process as { versions?: { node?: string } } | undefined)?.versions;
+  if (versions?.node) {
+    // A computed specifier: bundlers and `deno compile` follow literal imports, and they
+    // must not pull koffi (Node's FFI) into Bun or Deno builds.
+    const nodeBackend = "./node.ts";
+    return await import(nodeBackend);
+  }
+  throw new VectLiteError("INVALID_ARGUMENT", "vectlite runs on Bun, Deno and Node.js; this runtime is not supported");
 }
 
 /**
