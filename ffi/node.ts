@@ -26,12 +26,11 @@ type Locate = (rt: RuntimeEnv) => string;
 type KoffiFn = ReturnType<ReturnType<typeof koffi.load>["func"]>;
 
 /**
- * A job checked this many times with `vl_job_poll` (yielding to the event loop in between)
- * before its wait moves to koffi's worker thread: most jobs finish within a few
- * milliseconds, and a worker-thread wait occupies one of libuv's 4 pool threads (shared with
- * node:fs and crypto) for as long as the job runs.
+ * How many job waits may block libuv's thread pool at once (koffi's async calls run there):
+ * half of it (2 of the default 4 threads), so node:fs, dns and crypto, which share the pool,
+ * keep threads while long jobs run. Waits past the cap poll from timers instead.
  */
-const POLLS_BEFORE_WAIT = 8;
+const POOL_WAITS = Math.max(1, Math.floor((Number(process.env.UV_THREADPOOL_SIZE) || 4) / 2));
 
 export function load(locate: Locate): NativeLib {
   const path = locate({
@@ -48,25 +47,37 @@ export function load(locate: Locate): NativeLib {
   }
   const poll = fns.vl_job_poll as unknown as (job: bigint, out: BigUint64Array) => number;
   const wait = fns.vl_job_wait;
+  let poolWaits = 0;
+  /** Polls from timers, backing off to 4 ms, like the Bun backend. */
+  async function pollJob(job: bigint, out: BigUint64Array): Promise<number> {
+    for (let delay = 0; ; delay = Math.min(4, delay + 1)) {
+      const status = poll(job, out);
+      if (status !== -1) return status;
+      await new Promise((resolve) => setTimeout(resolve, delay));
+    }
+  }
   return {
     runtime: "node",
     fns: fns as unknown as NativeLib["fns"],
     copy(ptr: bigint, len: number): Uint8Array {
-      // koffi.view maps Rust's memory; slice() copies it before the buffer is freed.
-      return new Uint8Array(koffi.view(ptr, len)).slice();
+      // decode with a length copies into a fresh Uint8Array: 0.5 µs for a small result,
+      // against 2 µs for mapping the memory with koffi.view and slicing it.
+      return koffi.decode(ptr, "uint8_t", len) as Uint8Array;
     },
     async waitJob(job: bigint, out: BigUint64Array): Promise<number> {
-      for (let i = 0; i < POLLS_BEFORE_WAIT; i++) {
-        const status = poll(job, out);
-        if (status !== -1) return status;
-        await new Promise((resolve) => setTimeout(resolve, i === 0 ? 0 : 1));
+      // Measured (bench/RESULTS.md, "Node through koffi"): a worker-thread wait returns a
+      // short job in about 0.17 ms; timer polling needs at least 1 ms (Node's minimum delay).
+      if (poolWaits >= POOL_WAITS) return await pollJob(job, out);
+      poolWaits++;
+      try {
+        // `out` stays referenced by this closure until the call returns, so its memory
+        // cannot go away under the worker thread.
+        return await new Promise<number>((resolve, reject) => {
+          wait.async(job, out, (err: unknown, status: number) => (err ? reject(err) : resolve(status)));
+        });
+      } finally {
+        poolWaits--;
       }
-      // A long job: block a koffi worker thread in vl_job_wait rather than wake the event
-      // loop every few milliseconds. `out` stays referenced by this closure until the call
-      // returns, so its memory cannot go away under the worker.
-      return await new Promise<number>((resolve, reject) => {
-        wait.async(job, out, (err: unknown, status: number) => (err ? reject(err) : resolve(status)));
-      });
     },
   };
 }
