@@ -77,9 +77,12 @@ function platformName(rt: RuntimeEnv): string {
   return `${rt.os}/${rt.arch ?? "unknown-arch"} (${triple ?? "no prebuilt library for this platform"})`;
 }
 
-/** A path relative to this package's root (the parent of ffi/), or undefined when it is not on a file system (a remote import). */
+/** The package root relative to this module: the parent of ffi/, or of dist/ffi/ for the compiled JavaScript. */
+const ROOT = /\/dist\/ffi\/native\.js$/.test(import.meta.url) ? "../../" : "../";
+
+/** A path relative to this package's root, or undefined when it is not on a file system (a remote import). */
 function packagePath(relative: string): string | undefined {
-  const url = new URL(`../${relative}`, import.meta.url);
+  const url = new URL(`${ROOT}${relative}`, import.meta.url);
   if (url.protocol !== "file:") return undefined;
   const path = decodeURIComponent(url.pathname);
   return /^\/[A-Za-z]:\//.test(path) ? path.slice(1) : path; // file:///C:/x on Windows
