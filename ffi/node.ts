@@ -48,12 +48,17 @@ export function load(locate: Locate): NativeLib {
   const poll = fns.vl_job_poll as unknown as (job: bigint, out: BigUint64Array) => number;
   const wait = fns.vl_job_wait;
   let poolWaits = 0;
-  /** Polls from timers, backing off to 4 ms, like the Bun backend. */
-  async function pollJob(job: bigint, out: BigUint64Array): Promise<number> {
-    for (let delay = 0; ; delay = Math.min(4, delay + 1)) {
-      const status = poll(job, out);
-      if (status !== -1) return status;
-      await new Promise((resolve) => setTimeout(resolve, delay));
+  /** Blocks a koffi worker in vl_job_wait until the job finishes. */
+  async function workerWait(job: bigint, out: BigUint64Array): Promise<number> {
+    poolWaits++;
+    try {
+      // `out` stays referenced by this closure until the call returns, so its memory
+      // cannot go away under the worker thread.
+      return await new Promise<number>((resolve, reject) => {
+        wait.async(job, out, (err: unknown, status: number) => (err ? reject(err) : resolve(status)));
+      });
+    } finally {
+      poolWaits--;
     }
   }
   return {
@@ -66,17 +71,14 @@ export function load(locate: Locate): NativeLib {
     },
     async waitJob(job: bigint, out: BigUint64Array): Promise<number> {
       // Measured (bench/RESULTS.md, "Node through koffi"): a worker-thread wait returns a
-      // short job in about 0.17 ms; timer polling needs at least 1 ms (Node's minimum delay).
-      if (poolWaits >= POOL_WAITS) return await pollJob(job, out);
-      poolWaits++;
-      try {
-        // `out` stays referenced by this closure until the call returns, so its memory
-        // cannot go away under the worker thread.
-        return await new Promise<number>((resolve, reject) => {
-          wait.async(job, out, (err: unknown, status: number) => (err ? reject(err) : resolve(status)));
-        });
-      } finally {
-        poolWaits--;
+      // short job in about 0.18 ms; timer polling needs at least 1 ms (Node's minimum delay).
+      // Past the cap, poll from timers (backing off to 4 ms, like the Bun backend), and wait
+      // on a worker once one is free and the job is still running.
+      for (let delay = 0; ; delay = Math.min(4, delay + 1)) {
+        const status = poll(job, out);
+        if (status !== -1) return status;
+        if (poolWaits < POOL_WAITS) return await workerWait(job, out);
+        await new Promise((resolve) => setTimeout(resolve, delay));
       }
     },
   };
