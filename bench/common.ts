@@ -56,6 +56,7 @@ export function runtimeName(): string {
   const g = globalThis as { Bun?: { version: string }; Deno?: { version: { deno: string } } };
   if (g.Bun) return `bun ${g.Bun.version}`;
   if (g.Deno) return `deno ${g.Deno.version.deno}`;
+  if (typeof process !== "undefined" && process.versions?.node) return `node ${process.versions.node}`;
   return "unknown";
 }
 

@@ -5,6 +5,8 @@
  * @module
  */
 import process from "node:process";
+import { realpathSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 
 /** A mistake in how the CLI was called: printed with the usage, exit code 2. */
 export class UsageError extends Error {
@@ -30,6 +32,22 @@ export interface Parsed {
 export function programArgs(): string[] {
   const deno = (globalThis as { Deno?: { args: string[] } }).Deno;
   return deno ? [...deno.args] : process.argv.slice(2);
+}
+
+/**
+ * Whether the module of `meta` is the program's entry point. Bun and Deno set
+ * `import.meta.main`; Node 20 does not, so there the entry script (argv[1]) is compared.
+ */
+export function isMain(meta: ImportMeta): boolean {
+  const main = (meta as { main?: boolean }).main;
+  if (typeof main === "boolean") return main;
+  const entry = process.argv[1];
+  if (!entry || !meta.url.startsWith("file:")) return false;
+  try {
+    return realpathSync(entry) === realpathSync(fileURLToPath(meta.url));
+  } catch {
+    return false;
+  }
 }
 
 /** Parses `args` for `command`, allowing only the flags of `spec` (plus `--help`). */

@@ -8,7 +8,7 @@
  */
 import process from "node:process";
 import { version, VectLiteError } from "../mod.ts";
-import { type FlagSpec, parseArgs, programArgs, UsageError } from "./args.ts";
+import { type FlagSpec, isMain, parseArgs, programArgs, UsageError } from "./args.ts";
 import { eprintln, println } from "./output.ts";
 import { usage } from "./usage.ts";
 import type { Parsed } from "./args.ts";
@@ -83,6 +83,6 @@ export async function main(args: string[]): Promise<number> {
   }
 }
 
-if (import.meta.main) {
+if (isMain(import.meta)) {
   process.exitCode = await main(programArgs());
 }

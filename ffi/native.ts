@@ -77,9 +77,12 @@ function platformName(rt: RuntimeEnv): string {
   return `${rt.os}/${rt.arch ?? "unknown-arch"} (${triple ?? "no prebuilt library for this platform"})`;
 }
 
-/** A path relative to this package's root (the parent of ffi/), or undefined when it is not on a file system (a remote import). */
+/** The package root relative to this module: the parent of ffi/, or of dist/ffi/ for the compiled JavaScript. */
+const ROOT = /\/dist\/ffi\/native\.js$/.test(import.meta.url) ? "../../" : "../";
+
+/** A path relative to this package's root, or undefined when it is not on a file system (a remote import). */
 function packagePath(relative: string): string | undefined {
-  const url = new URL(`../${relative}`, import.meta.url);
+  const url = new URL(`${ROOT}${relative}`, import.meta.url);
   if (url.protocol !== "file:") return undefined;
   const path = decodeURIComponent(url.pathname);
   return /^\/[A-Za-z]:\//.test(path) ? path.slice(1) : path; // file:///C:/x on Windows
@@ -176,7 +179,7 @@ function locateAndRecord(rt: RuntimeEnv): string {
   return located;
 }
 
-/** A runtime backend module (ffi/bun.ts, ffi/deno.ts). */
+/** A runtime backend module (ffi/bun.ts, ffi/deno.ts, ffi/node.ts). */
 interface Backend {
   load(locate: typeof locateLibrary): NativeLib;
 }
@@ -186,7 +189,14 @@ async function importBackend(): Promise<Backend> {
   const g = globalThis as Record<string, unknown>;
   if ("Bun" in g) return await import("./bun.ts");
   if ("Deno" in g) return await import("./deno.ts");
-  throw new VectLiteError("INVALID_ARGUMENT", "vectlite runs on Bun and Deno; this runtime is not supported yet");
+  const versions = (g.process as { versions?: { node?: string } } | undefined)?.versions;
+  if (versions?.node) {
+    // A computed specifier: bundlers and `deno compile` follow literal imports, and they
+    // must not pull koffi (Node's FFI) into Bun or Deno builds.
+    const nodeBackend = "./node.ts";
+    return await import(nodeBackend);
+  }
+  throw new VectLiteError("INVALID_ARGUMENT", "vectlite runs on Bun, Deno and Node.js; this runtime is not supported");
 }
 
 /**

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test: the Rust unit and integration tests, clippy, the TypeScript type check
-# and lint, and the one TypeScript suite under tests/ on Bun and on Deno. Ends with one
+# and lint, and the one TypeScript suite under tests/ on Bun, on Deno and on Node (through
+# the tsx loader; the library through koffi). Ends with one
 # line "N passed, N failed" summing them all; exits non-zero if anything failed.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -30,7 +31,7 @@ if [ "$rust_status" -ne 0 ] && [ "${rf:-0}" -eq 0 ]; then failed=$((failed + 1))
 
 echo "== Gates"
 gate clippy bash -c "cd lib-rs && cargo clippy --release --all-targets --quiet -- -D warnings"
-gate deno-check deno check mod.ts tests/ scripts/ examples/ bench/ cli/
+gate deno-check deno check mod.ts ffi/ tests/ scripts/ examples/ bench/ cli/
 gate deno-lint deno lint
 gate deno-doc-lint deno doc --lint mod.ts compiled.ts
 # The aarch64 build and its NEON kernel check under qemu. scripts/setup-cross.sh installs the
@@ -67,7 +68,18 @@ df=$(count_of failed)
 passed=$((passed + ${dp:-0})); failed=$((failed + ${df:-0}))
 if [ "$deno_status" -ne 0 ] && [ "${df:-0}" -eq 0 ]; then failed=$((failed + 1)); fi
 
+echo "== Node"
+# Node 20 runs no TypeScript itself: tsx transpiles on import. Its TAP summary counts skipped
+# tests apart from "# pass"; cancelled ones (a failed hook, a timeout) count as failures.
+node --import tsx --test tests/*.test.ts 2>&1 | tee "$logs/node.log"
+node_status=${PIPESTATUS[0]}
+tap_count() { grep -E "^# $1 [0-9]+$" "$logs/node.log" | tail -1 | tr -dc 0-9; }
+np=$(tap_count pass); nfail=$(tap_count fail); ncancel=$(tap_count cancelled); ns=$(tap_count skipped)
+nf=$(( ${nfail:-0} + ${ncancel:-0} ))
+passed=$((passed + ${np:-0})); failed=$((failed + ${nf:-0}))
+if [ "$node_status" -ne 0 ] && [ "${nf:-0}" -eq 0 ]; then failed=$((failed + 1)); fi
+
 echo
-echo "rust: ${rp:-0} passed, ${rf:-0} failed; bun: ${bp:-0} passed, ${bf:-0} failed; deno: ${dp:-0} passed, ${df:-0} failed"
+echo "rust: ${rp:-0} passed, ${rf:-0} failed; bun: ${bp:-0} passed, ${bf:-0} failed; deno: ${dp:-0} passed, ${df:-0} failed; node: ${np:-0} passed, ${nf:-0} failed, ${ns:-0} skipped"
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

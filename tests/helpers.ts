@@ -1,6 +1,6 @@
 /**
  * Shared test helpers: temp dirs, seeded random vectors, error assertions, and spawning a
- * child process in the same runtime (Bun or Deno) that runs the suite.
+ * child process in the same runtime (Bun, Deno or Node) that runs the suite.
  */
 import assert from "node:assert/strict";
 import { mkdtempSync } from "node:fs";
@@ -57,7 +57,9 @@ export function runtimeCommand(script: string, ...args: string[]): { cmd: string
     const deno = g.Deno as { execPath(): string };
     return { cmd: deno.execPath(), args: ["run", "-A", script, ...args] };
   }
-  return { cmd: process.execPath, args: [script, ...args] };
+  if ("Bun" in g) return { cmd: process.execPath, args: [script, ...args] };
+  // Node runs TypeScript through the tsx loader, resolved here so the child finds it from any cwd.
+  return { cmd: process.execPath, args: ["--import", import.meta.resolve("tsx"), script, ...args] };
 }
 
 /** Path of a file under tests/fixtures. */

@@ -1,7 +1,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { copyFileSync, cpSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { copyFileSync, cpSync, existsSync, mkdirSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { candidatePaths, locateLibrary, PREBUILT_TRIPLES, targetTriple } from "../ffi/native.ts";
 import { VectLiteError } from "../mod.ts";
@@ -150,6 +150,9 @@ describe("native library loader", () => {
     // A copy of the package without lib-rs/: the only library it can find is its native/ one.
     const pkg = tempDir();
     for (const part of ["mod.ts", "src", "ffi"]) cpSync(join(ROOT, part), join(pkg, part), { recursive: true });
+    // As installed: an ES module package whose dependencies (koffi, for Node) resolve.
+    writeFileSync(join(pkg, "package.json"), JSON.stringify({ type: "module" }));
+    symlinkSync(join(ROOT, "node_modules"), join(pkg, "node_modules"));
     const triple = targetTriple(realEnv())!;
     const real = locateLibrary(realEnv());
     const file = real.split("/").pop()!;

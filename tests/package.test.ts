@@ -32,14 +32,16 @@ function run(cmd: string, args: string[], options: SpawnSyncOptions = {}): strin
 
 /**
  * A copy of the package as it stands before publishing: the sources, the manifests, the
- * .gitignore that ignores native/, tests/ (which must stay out), and the host's library
+ * .gitignore that ignores native/ and dist/, tsconfig.build.json (prepack builds dist/), tests/ (which must stay out), and the host's library
  * placed in native/<triple>/ as `scripts/package-native.sh` would.
  */
 function stagePackage(): string {
   const dir = tempDir();
-  for (const part of ["mod.ts", "compiled.ts", "src", "ffi", "cli", "tests", "README.md", "LICENSE", "package.json", "deno.json", ".gitignore"]) {
+  for (const part of ["mod.ts", "compiled.ts", "src", "ffi", "cli", "tests", "README.md", "LICENSE", "package.json", "deno.json", ".gitignore", "tsconfig.build.json"]) {
     cpSync(join(ROOT, part), join(dir, part), { recursive: true });
   }
+  // npm pack runs `prepack` (tsc builds dist/ for Node): the checkout's tools, linked in.
+  symlinkSync(join(ROOT, "node_modules"), join(dir, "node_modules"), "dir");
   mkdirSync(dirname(join(dir, LIB)), { recursive: true });
   copyFileSync(locateLibrary(HOST), join(dir, LIB));
   return dir;
@@ -66,7 +68,6 @@ describe("packages", () => {
   it("deno publish --dry-run passes and lists the JSR files, native/ included, tests excluded", () => {
     const stage = stagePackage();
     try {
-      symlinkSync(join(ROOT, "node_modules"), join(stage, "node_modules")); // the type check reads @types/bun
       const out = spawnSync(DENO, ["publish", "--dry-run", "--allow-dirty"], { cwd: stage, encoding: "utf8", env: { ...process.env, NO_COLOR: "1" } });
       const text = `${out.stdout}${out.stderr}`;
       assert.equal(out.status, 0, text);

@@ -1,0 +1,113 @@
+/**
+ * The npm package as a user gets it: `npm pack` (which builds dist/ through `prepack`),
+ * installed from the tarball into a fresh project, then `import { open } from "vectlite"`
+ * run by Node (dist/ JavaScript, koffi installed as the package's dependency) and by Bun
+ * (its `bun` export condition), and type-checked by tsc against dist/*.d.ts.
+ */
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { locateLibrary } from "../ffi/native.ts";
+import { tempDir } from "./helpers.ts";
+
+const ROOT = decodeURIComponent(new URL("../", import.meta.url).pathname);
+const g = globalThis as Record<string, unknown>;
+const NODE = !("Bun" in g) && !("Deno" in g) ? process.execPath : "node";
+const BUN = "Bun" in g ? process.execPath : join(ROOT, "node_modules/.bin/bun");
+
+/** The ten-line user script: open, two upserts, a search, close. */
+const SCRIPT = `import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { open, version } from "vectlite";
+const db = await open(join(mkdtempSync(join(tmpdir(), "vl-pkg-")), "demo.vdb"), { dimension: 3 });
+await db.upsert("a", [1, 0, 0], { tag: "x" });
+await db.upsert("b", [0, 1, 0], { tag: "y" });
+const hits = await db.search([0.9, 0.1, 0], { k: 1 });
+await db.close();
+console.log(JSON.stringify({ version, top: hits[0].id, tag: hits[0].metadata.tag }));
+`;
+
+/** Typed use of the package; the expect-error line fails the check if the types were `any`. */
+const TYPED = `import { open, type SearchResult } from "vectlite";
+const db = await open("never-opened.vdb", { dimension: 3 });
+const hits: SearchResult[] = await db.search([1, 0, 0], { k: 1 });
+// @ts-expect-error: k is a number
+await db.search([1, 0, 0], { k: "one" });
+export const count: number = hits.length;
+`;
+
+function run(cmd: string, args: string[], cwd: string, env: Record<string, string | undefined> = process.env) {
+  const out = spawnSync(cmd, args, { cwd, env, encoding: "utf8", timeout: 180_000 });
+  assert.equal(out.status, 0, `${cmd} ${args.join(" ")} failed (${out.error ?? out.status}):\n${out.stdout}\n${out.stderr}`);
+  return out.stdout;
+}
+
+let installed: string | undefined;
+
+/** Packs the package and installs the tarball into a fresh project (once per run). */
+function project(): string {
+  if (installed) return installed;
+  const dir = tempDir();
+  const tarball = run("npm", ["pack", "--silent", "--pack-destination", dir], ROOT).trim().split("\n").pop()!;
+  const proj = join(dir, "consumer");
+  run("mkdir", ["-p", proj], dir);
+  writeFileSync(join(proj, "package.json"), JSON.stringify({ name: "consumer", private: true, type: "module" }));
+  run("npm", ["install", "--no-audit", "--no-fund", "--prefer-offline", join(dir, tarball)], proj);
+  writeFileSync(join(proj, "demo.mjs"), SCRIPT);
+  installed = proj;
+  return proj;
+}
+
+/** The built library: the tarball carries no lib-rs/target, and this checkout has no native/ build. */
+function libEnv(): Record<string, string | undefined> {
+  const lib = locateLibrary({ env: () => undefined, os: process.platform, arch: process.arch, exists: existsSync });
+  return { ...process.env, VECTLITE_LIB: lib };
+}
+
+const EXPECTED = { version: JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")).version, top: "a", tag: "x" };
+
+describe("npm package", () => {
+  it("packs dist/ JavaScript and declarations, and koffi as a dependency", () => {
+    const proj = project();
+    const pkg = join(proj, "node_modules/vectlite");
+    for (const f of ["dist/mod.js", "dist/mod.d.ts", "dist/ffi/node.js", "dist/ffi/bun.js", "dist/ffi/deno.js", "mod.ts"]) {
+      assert.ok(existsSync(join(pkg, f)), `${f} is in the package`);
+    }
+    assert.ok(existsSync(join(proj, "node_modules/koffi/package.json")), "koffi installed with it");
+    assert.ok(!existsSync(join(pkg, "lib-rs")), "no Rust sources or build output in the package");
+  });
+
+  it("runs a user script importing \"vectlite\" under Node 20+ (dist/ through koffi)", () => {
+    const out = run(NODE, ["demo.mjs"], project(), libEnv());
+    assert.deepEqual(JSON.parse(out.trim()), EXPECTED);
+  });
+
+  it("runs the same script under Bun (the bun export condition, bun:ffi)", () => {
+    const out = run(BUN, ["demo.mjs"], project(), libEnv());
+    assert.deepEqual(JSON.parse(out.trim()), EXPECTED);
+  });
+
+  it("type-checks a TypeScript user of the package against dist/*.d.ts", () => {
+    const proj = project();
+    writeFileSync(join(proj, "typed.ts"), TYPED);
+    writeFileSync(
+      join(proj, "tsconfig.json"),
+      JSON.stringify({
+        compilerOptions: {
+          target: "ES2022",
+          module: "NodeNext",
+          moduleResolution: "NodeNext",
+          lib: ["ESNext"],
+          strict: true,
+          noEmit: true,
+          types: [],
+        },
+        files: ["typed.ts"],
+      }),
+    );
+    run(join(ROOT, "node_modules/.bin/tsc"), ["-p", "tsconfig.json"], proj);
+  });
+});
