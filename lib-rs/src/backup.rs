@@ -4,6 +4,7 @@
 
 use crate::checksum::crc32c;
 use crate::db::{write_atomically, write_file_durably, Database};
+use crate::storage::vfs::OsVfs;
 use crate::error::{Code, Error, Result};
 use crate::json::{self, Json};
 use crate::storage::{format, os, show, DbPaths};
@@ -44,7 +45,7 @@ pub fn backup(db: &Database, dir: &Path) -> Result<Json> {
         ),
     ]);
     let tmp = dir.join(format!("{MANIFEST}.tmp"));
-    write_file_durably(&tmp, manifest.to_json().as_bytes())?;
+    write_file_durably(&OsVfs, &tmp, manifest.to_json().as_bytes())?;
     std::fs::rename(&tmp, dir.join(MANIFEST)).map_err(|e| Error::io("cannot write manifest in", &shown, e))?;
     os::sync_dir(dir).map_err(|e| Error::io("cannot fsync", &shown, e))?;
     Ok(manifest)
@@ -98,7 +99,7 @@ pub fn restore(dir: &Path, dest: &Path) -> Result<()> {
     let paths = DbPaths::new(dest);
     // A log left by an earlier database of that name must not replay onto the restored one.
     let _ = std::fs::remove_file(&paths.wal);
-    write_atomically(&paths, &bytes)
+    write_atomically(&OsVfs, &paths, &bytes)
 }
 
 #[cfg(test)]

@@ -11,11 +11,13 @@ use crate::storage::lock::LockFile;
 use crate::storage::os::{self, LockKind};
 use crate::storage::recovery;
 use crate::storage::wal::{self, SyncMode, Wal};
+use crate::storage::vfs::{FileWriter, OsVfs, Vfs};
 use crate::storage::{show, DbPaths};
 use crate::vector::hnsw::{HnswParams, MAX_M, MIN_M};
 use crate::vector::Metric;
 use std::collections::BTreeMap;
 use std::path::Path;
+use std::sync::Arc;
 
 /// Longest id accepted, in bytes.
 pub const MAX_ID_LEN: usize = 4096;
@@ -141,6 +143,8 @@ pub struct Database {
     /// The analyzer stored in the file (JSON), or None for the default English one.
     pub analyzer: Option<String>,
     wal: Option<Wal>,
+    /// Where the .vdb, WAL and temp file live: the OS, or a simulated disk in tests.
+    fs: Arc<dyn Vfs>,
     _lock: LockFile,
     pub hnsw: HnswParams,
     pub ef_search: Option<usize>,
@@ -157,17 +161,14 @@ pub struct Database {
     next_seq: u64,
 }
 
-fn read_file(path: &Path) -> Result<Option<Vec<u8>>> {
-    match std::fs::read(path) {
-        Ok(b) => Ok(Some(b)),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(Error::io("cannot read", &show(path), e)),
-    }
-}
-
 impl Database {
     /// Opens or creates the database at `path`.
     pub fn open(path: &Path, opts: OpenOptions) -> Result<Database> {
+        Database::open_in(Arc::new(OsVfs), path, opts)
+    }
+
+    /// Opens or creates the database at `path` on the file system `fs`.
+    pub fn open_in(fs: Arc<dyn Vfs>, path: &Path, opts: OpenOptions) -> Result<Database> {
         let shown = show(path);
         if path.as_os_str().is_empty() {
             return Err(Error::invalid("path is empty"));
@@ -176,7 +177,7 @@ impl Database {
             return Err(Error::new(Code::Io, format!("{shown} is a directory, not a database file")));
         }
         let paths = DbPaths::new(path);
-        let exists = path.exists();
+        let exists = fs.exists(path);
         if !exists && opts.read_only {
             return Err(Error::new(Code::NotFound, format!("{shown} does not exist (a read-only handle cannot create it)")));
         }
@@ -194,24 +195,23 @@ impl Database {
         let lock = LockFile::acquire(&paths.lock, kind)?;
 
         // Under the lock: create the file if it is (still) missing, then load it.
-        if !path.exists() {
+        if !fs.exists(path) {
             let metric = opts.metric.unwrap_or(Metric::Cosine);
             let dimension = opts.dimension.unwrap_or(1) as u32;
             let header = SnapshotHeader { dimension, metric, last_seq: 0, analyzer: opts.analyzer.clone() };
             let bytes = format::encode(&header, &BTreeMap::new(), &BTreeMap::new());
-            write_atomically(&paths, &bytes)?;
             // A WAL left behind by an earlier database of the same name must not replay.
-            let _ = std::fs::remove_file(&paths.wal);
+            fs.remove(&paths.wal).map_err(|e| Error::io("cannot remove stale WAL", &show(&paths.wal), e))?;
+            write_atomically(&*fs, &paths, &bytes)?;
         }
-        let file = match std::fs::File::open(path) {
-            Ok(f) => f,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                return Err(Error::new(Code::Io, format!("{shown} vanished while opening")))
-            }
+        let mut source = match fs.open_source(path) {
+            Ok(Some(src)) => src,
+            Ok(None) => return Err(Error::new(Code::Io, format!("{shown} vanished while opening"))),
             Err(e) => return Err(Error::io("cannot read", &shown, e)),
         };
-        let snapshot_len = file.metadata().map_err(|e| Error::io("cannot read", &shown, e))?.len();
-        let snap = format::read_file(file, &shown)?;
+        let snapshot_len = source.len();
+        let snap = format::read(&mut *source, &shown)?;
+        drop(source);
         let dimension = snap.header.dimension as usize;
         if let Some(d) = opts.dimension {
             if d != dimension {
@@ -248,6 +248,7 @@ impl Database {
             namespaces: BTreeMap::new(),
             named_dims: snap.named_dims,
             wal: None,
+            fs,
             _lock: lock,
             snapshot_seq: snap.header.last_seq,
             snapshot_len,
@@ -308,7 +309,8 @@ impl Database {
 
     fn replay_wal(&mut self, sync: SyncMode) -> Result<()> {
         let wal_shown = show(&self.paths.wal);
-        let recovered = match read_file(&self.paths.wal)? {
+        let wal_bytes = self.fs.read(&self.paths.wal).map_err(|e| Error::io("cannot read", &wal_shown, e))?;
+        let recovered = match wal_bytes {
             Some(bytes) => recovery::read_wal(&bytes, &wal_shown, self.snapshot_seq)?,
             None => recovery::Recovered { last_seq: self.snapshot_seq, ..Default::default() },
         };
@@ -321,7 +323,7 @@ impl Database {
         }
         self.next_seq = recovered.last_seq + 1;
         if !self.read_only {
-            self.wal = Some(Wal::open(&self.paths.wal, recovered.valid_len, sync)?);
+            self.wal = Some(Wal::open(&*self.fs, &self.paths.wal, recovered.valid_len, sync)?);
         }
         Ok(())
     }
@@ -369,7 +371,9 @@ impl Database {
             self.apply(op);
         }
         self.refresh_indexes();
-        self.maybe_auto_compact()?;
+        // The commit is durable and applied: a failed automatic compaction (a full disk)
+        // must not report it as failed. The WAL keeps everything; the next commit retries.
+        let _ = self.maybe_auto_compact();
         if large {
             os::release_free_memory();
         }
@@ -508,18 +512,25 @@ impl Database {
     /// fsyncs the directory. Returns the file's length and CRC32C.
     pub fn write_snapshot_atomically(&self, paths: &DbPaths) -> Result<(u64, u32)> {
         let written = self.write_snapshot_file(&paths.temp)?;
-        std::fs::rename(&paths.temp, &paths.main).map_err(|e| Error::io("cannot rename temp file over", &show(&paths.main), e))?;
-        let dir = paths.main.parent().unwrap_or(Path::new("."));
-        os::sync_dir(dir).map_err(|e| Error::io("cannot fsync directory", &show(dir), e))?;
+        rename_durably(&*self.fs, paths)?;
         Ok(written)
     }
 
     /// Streams the snapshot into a new file at `path` and fsyncs it: length and CRC32C.
+    /// On failure (a full disk, say) the partial file is removed, not left to take space.
     pub fn write_snapshot_file(&self, path: &Path) -> Result<(u64, u32)> {
+        let result = self.try_write_snapshot_file(path);
+        if result.is_err() {
+            let _ = self.fs.remove(path);
+        }
+        result
+    }
+
+    fn try_write_snapshot_file(&self, path: &Path) -> Result<(u64, u32)> {
         use std::io::Write;
         let shown = show(path);
-        let file = std::fs::File::create(path).map_err(|e| Error::io("cannot create", &shown, e))?;
-        let mut w = std::io::BufWriter::with_capacity(1 << 20, file);
+        let file = self.fs.create(path).map_err(|e| Error::io("cannot create", &shown, e))?;
+        let mut w = std::io::BufWriter::with_capacity(1 << 20, FileWriter { file, pos: 0 });
         let header = SnapshotHeader {
             dimension: self.dimension as u32,
             metric: self.metric,
@@ -529,8 +540,8 @@ impl Database {
         let written = format::write_snapshot(&header, &self.named_dims, &self.namespaces, &mut w)
             .and_then(|n| w.flush().map(|_| n))
             .map_err(|e| Error::io("cannot write", &shown, e))?;
-        let file = w.into_inner().map_err(|e| Error::io("cannot write", &shown, e.into_error()))?;
-        file.sync_all().map_err(|e| Error::io("cannot fsync", &shown, e))?;
+        let file = w.into_inner().map_err(|e| Error::io("cannot write", &shown, e.into_error()))?.file;
+        file.sync().map_err(|e| Error::io("cannot fsync", &shown, e))?;
         Ok(written)
     }
 
@@ -571,20 +582,28 @@ impl Database {
 }
 
 /// Writes `bytes` as the new main file: temp file, fsync, rename, fsync the directory.
-pub fn write_atomically(paths: &DbPaths, bytes: &[u8]) -> Result<()> {
-    write_file_durably(&paths.temp, bytes)?;
-    std::fs::rename(&paths.temp, &paths.main).map_err(|e| Error::io("cannot rename temp file over", &show(&paths.main), e))?;
-    let dir = paths.main.parent().unwrap_or(Path::new("."));
-    os::sync_dir(dir).map_err(|e| Error::io("cannot fsync directory", &show(dir), e))
+pub fn write_atomically(fs: &dyn Vfs, paths: &DbPaths, bytes: &[u8]) -> Result<()> {
+    write_file_durably(fs, &paths.temp, bytes)?;
+    rename_durably(fs, paths)
 }
 
-/// Creates (or replaces) `path` with `bytes` and fsyncs it.
-pub fn write_file_durably(path: &Path, bytes: &[u8]) -> Result<()> {
-    use std::io::Write;
+/// Renames the finished temp file over the main file and fsyncs the directory.
+fn rename_durably(fs: &dyn Vfs, paths: &DbPaths) -> Result<()> {
+    fs.rename(&paths.temp, &paths.main).map_err(|e| Error::io("cannot rename temp file over", &show(&paths.main), e))?;
+    let dir = paths.main.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    fs.sync_dir(dir).map_err(|e| Error::io("cannot fsync directory", &show(dir), e))
+}
+
+/// Creates (or replaces) `path` with `bytes` and fsyncs it; a failed write leaves no file.
+pub fn write_file_durably(fs: &dyn Vfs, path: &Path, bytes: &[u8]) -> Result<()> {
     let shown = show(path);
-    let mut f = std::fs::File::create(path).map_err(|e| Error::io("cannot create", &shown, e))?;
-    f.write_all(bytes).map_err(|e| Error::io("cannot write", &shown, e))?;
-    f.sync_all().map_err(|e| Error::io("cannot fsync", &shown, e))
+    let f = fs.create(path).map_err(|e| Error::io("cannot create", &shown, e))?;
+    let done = f.write_at(bytes, 0).map_err(|e| Error::io("cannot write", &shown, e));
+    let done = done.and_then(|_| f.sync().map_err(|e| Error::io("cannot fsync", &shown, e)));
+    if done.is_err() {
+        let _ = fs.remove(path);
+    }
+    done
 }
 
 pub fn validate_id(id: &str) -> Result<()> {

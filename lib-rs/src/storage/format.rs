@@ -346,7 +346,8 @@ pub fn read_file(f: std::fs::File, file: &str) -> Result<Snapshot> {
     read(&mut src, file)
 }
 
-fn read(src: &mut dyn Source, file: &str) -> Result<Snapshot> {
+/// Reads and verifies a snapshot from any source (a file of the database's `Vfs`).
+pub fn read(src: &mut dyn Source, file: &str) -> Result<Snapshot> {
     let io_err = |e: std::io::Error| Error::io("cannot read", file, e);
     let head = src.read_vec(0, (src.len() as usize).min(HEADER_LEN)).map_err(io_err)?;
     let (mut header, section_count, footer_offset) = check_header(&head, src.len(), file)?;

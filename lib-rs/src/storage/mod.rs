@@ -5,7 +5,12 @@ pub mod format;
 pub mod lock;
 pub mod os;
 pub mod recovery;
+#[cfg(test)]
+mod fault_tests;
+#[cfg(test)]
+pub mod sim;
 pub mod source;
+pub mod vfs;
 pub mod wal;
 
 use std::path::{Path, PathBuf};

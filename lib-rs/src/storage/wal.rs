@@ -19,7 +19,7 @@ use crate::checksum::crc32c_append;
 use crate::codec::Writer;
 use crate::error::{Error, Result};
 use crate::record::WalOp;
-use std::fs::{File, OpenOptions};
+use super::vfs::{Vfs, VfsFile};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -88,7 +88,7 @@ pub fn encode_transaction(ops: &[WalOp], mut seq: u64) -> (Vec<u8>, u64) {
 }
 
 pub struct Wal {
-    file: File,
+    file: Arc<dyn VfsFile>,
     path: PathBuf,
     /// End of the last good frame: where the next append goes.
     len: u64,
@@ -107,7 +107,7 @@ struct Flusher {
 }
 
 impl Flusher {
-    fn start(file: File) -> Flusher {
+    fn start(file: Arc<dyn VfsFile>) -> Flusher {
         let dirty = Arc::new(AtomicBool::new(false));
         let stop = Arc::new(AtomicBool::new(false));
         let (d, s) = (dirty.clone(), stop.clone());
@@ -118,7 +118,7 @@ impl Flusher {
                     std::thread::park_timeout(NORMAL_SYNC_INTERVAL);
                     if d.swap(false, Ordering::AcqRel) {
                         // A failure here resurfaces at the next foreground sync (close/compact).
-                        let _ = file.sync_data();
+                        let _ = file.sync();
                     }
                 }
             })
@@ -139,28 +139,28 @@ impl Drop for Flusher {
 
 impl Wal {
     /// Opens the log for appending after recovery found `valid_len` good bytes; anything
-    /// beyond them (a torn tail) is cut off first. A missing or empty log gets a header.
-    pub fn open(path: &Path, valid_len: u64, sync: SyncMode) -> Result<Wal> {
+    /// beyond them (a torn tail) is cut off first. A missing or empty log gets a header, and
+    /// the directory is synced so that the new file itself survives a power loss.
+    pub fn open(fs: &dyn Vfs, path: &Path, valid_len: u64, sync: SyncMode) -> Result<Wal> {
         let shown = super::show(path);
-        let file = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .open(path)
-            .map_err(|e| Error::io("cannot open WAL", &shown, e))?;
+        let existed = fs.exists(path);
+        let file = fs.open_rw(path).map_err(|e| Error::io("cannot open WAL", &shown, e))?;
         let flusher = match sync {
-            SyncMode::Normal => file.try_clone().ok().map(Flusher::start),
+            SyncMode::Normal => Some(Flusher::start(file.clone())),
             SyncMode::Full => None,
         };
         let mut wal =
             Wal { file, path: path.to_path_buf(), len: valid_len, sync, last_sync: Instant::now(), unsynced: false, flusher };
-        let on_disk = wal.file.metadata().map_err(|e| Error::io("cannot stat WAL", &shown, e))?.len();
+        let on_disk = wal.file.size().map_err(|e| Error::io("cannot stat WAL", &shown, e))?;
         if valid_len < HEADER_LEN {
             wal.reset()?;
         } else if on_disk != valid_len {
             wal.file.set_len(valid_len).map_err(|e| Error::io("cannot truncate torn WAL tail of", &shown, e))?;
-            wal.file.sync_all().map_err(|e| Error::io("cannot fsync WAL", &shown, e))?;
+            wal.file.sync().map_err(|e| Error::io("cannot fsync WAL", &shown, e))?;
+        }
+        if !existed {
+            let dir = path.parent().unwrap_or(Path::new("."));
+            fs.sync_dir(dir).map_err(|e| Error::io("cannot fsync directory", &super::show(dir), e))?;
         }
         Ok(wal)
     }
@@ -178,18 +178,40 @@ impl Wal {
     }
 
     /// Appends encoded frames. With `SyncMode::Full` they are on disk when this returns.
-    /// On failure the log is cut back to its last good length and the error is `IO`.
+    /// On failure (a short write, a full disk, a failed fsync) the log is cut back to its
+    /// last good length, so a write reported as failed never reappears at the next open,
+    /// and the error is `IO`; the log stays usable for the next append.
     pub fn append(&mut self, bytes: &[u8]) -> Result<()> {
-        if let Err(e) = self.write_at_end(bytes) {
+        if self.len < HEADER_LEN {
+            // A reset that failed after truncating (a full disk) left no header: write it
+            // first, or these frames would sit where the header belongs.
+            self.reset()?;
+        }
+        let written = self.file.write_at(bytes, self.len).map_err(|e| ("cannot write WAL", e));
+        let synced = written.and_then(|_| match self.sync {
+            SyncMode::Full => self.file.sync().map_err(|e| ("cannot fsync WAL", e)),
+            _ => Ok(()),
+        });
+        if let Err((what, e)) = synced {
             let _ = self.file.set_len(self.len);
-            return Err(Error::io("cannot write WAL", &self.shown(), e));
+            return Err(Error::io(what, &self.shown(), e));
         }
         self.len += bytes.len() as u64;
-        self.unsynced = true;
         match self.sync {
-            SyncMode::Full => self.sync(),
-            SyncMode::Normal if self.last_sync.elapsed() >= NORMAL_SYNC_INTERVAL || self.flusher.is_none() => self.sync(),
+            SyncMode::Full => {
+                self.last_sync = Instant::now();
+                Ok(())
+            }
+            SyncMode::Normal if self.last_sync.elapsed() >= NORMAL_SYNC_INTERVAL || self.flusher.is_none() => {
+                self.unsynced = true;
+                self.sync().inspect_err(|_| {
+                    // Drop this append only: earlier ones were acknowledged already.
+                    self.len -= bytes.len() as u64;
+                    let _ = self.file.set_len(self.len);
+                })
+            }
             SyncMode::Normal => {
+                self.unsynced = true;
                 if let Some(f) = &self.flusher {
                     f.dirty.store(true, Ordering::Release);
                 }
@@ -198,25 +220,10 @@ impl Wal {
         }
     }
 
-    fn write_at_end(&self, bytes: &[u8]) -> std::io::Result<()> {
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::FileExt;
-            self.file.write_all_at(bytes, self.len)
-        }
-        #[cfg(not(unix))]
-        {
-            use std::io::{Seek, SeekFrom, Write};
-            let mut f = &self.file;
-            f.seek(SeekFrom::Start(self.len))?;
-            f.write_all(bytes)
-        }
-    }
-
     /// Makes every appended frame durable.
     pub fn sync(&mut self) -> Result<()> {
         if self.unsynced {
-            self.file.sync_data().map_err(|e| Error::io("cannot fsync WAL", &self.shown(), e))?;
+            self.file.sync().map_err(|e| Error::io("cannot fsync WAL", &self.shown(), e))?;
             self.unsynced = false;
         }
         self.last_sync = Instant::now();
@@ -229,9 +236,9 @@ impl Wal {
         self.file.set_len(0).map_err(|e| Error::io("cannot truncate WAL", &shown, e))?;
         self.len = 0;
         let header = header_bytes();
-        self.write_at_end(&header).map_err(|e| Error::io("cannot write WAL header", &shown, e))?;
+        self.file.write_at(&header, 0).map_err(|e| Error::io("cannot write WAL header", &shown, e))?;
         self.len = HEADER_LEN;
-        self.file.sync_all().map_err(|e| Error::io("cannot fsync WAL", &shown, e))?;
+        self.file.sync().map_err(|e| Error::io("cannot fsync WAL", &shown, e))?;
         self.unsynced = false;
         Ok(())
     }

@@ -1,0 +1,248 @@
+//! Reliability tests on the simulated disk (issue #5): a power cut at every mutating file
+//! operation of a workload, with every crash image POSIX allows for it; one failing
+//! operation (EIO, ENOSPC) at every point; a disk that fills up and frees again. Each
+//! reopened database must equal a model of what was acknowledged.
+
+use super::sim::{Fault, SimVfs, EIO, ENOSPC};
+use super::vfs::Vfs;
+use super::wal::SyncMode;
+use crate::db::{Database, OpenOptions};
+use crate::error::{Code, Result};
+use crate::json::Json;
+use crate::record::{Record, Upsert, WalOp};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// What a database holds: (namespace, id) -> (vector, metadata JSON).
+type State = BTreeMap<(String, String), (Vec<f32>, String)>;
+
+enum Step {
+    Commit(Vec<WalOp>),
+    Compact,
+}
+
+fn upsert(ns: &str, id: &str, seed: u32) -> WalOp {
+    let v: Vec<f32> = (0..4).map(|k| ((seed * 7 + k * 13) % 17) as f32 - 8.0).collect();
+    let metadata = Json::Object(vec![("n".into(), Json::Number(seed as f64))]);
+    WalOp::Upsert(Upsert {
+        namespace: ns.into(),
+        record: Record { id: id.into(), metadata, sparse: vec![], vectors: vec![] },
+        vector: v,
+    })
+}
+
+fn delete(ns: &str, id: &str) -> WalOp {
+    WalOp::Delete { namespace: ns.into(), id: id.into() }
+}
+
+/// Single upserts, batches, replacements, deletes, mixed transactions, two namespaces and
+/// two compactions (each replaces the .vdb and empties the WAL).
+fn workload() -> Vec<Step> {
+    vec![
+        Step::Commit(vec![upsert("", "a", 1)]),
+        Step::Commit(vec![upsert("", "b", 2), upsert("", "c", 3), upsert("docs", "x", 4)]),
+        Step::Commit(vec![delete("", "a")]),
+        Step::Compact,
+        Step::Commit(vec![upsert("", "b", 5), delete("docs", "x"), upsert("docs", "y", 6)]),
+        Step::Commit(vec![upsert("", "d", 7)]),
+        Step::Commit(vec![delete("", "c"), upsert("", "e", 8)]),
+        Step::Compact,
+        Step::Commit(vec![upsert("docs", "z", 9), upsert("", "a", 10)]),
+        Step::Commit(vec![delete("", "d")]),
+    ]
+}
+
+fn apply(model: &mut State, ops: &[WalOp]) {
+    for op in ops {
+        match op {
+            WalOp::Upsert(u) => {
+                model.insert((u.namespace.clone(), u.record.id.clone()), (u.vector.clone(), u.record.metadata.to_json()));
+            }
+            WalOp::Delete { namespace, id } => {
+                model.remove(&(namespace.clone(), id.clone()));
+            }
+        }
+    }
+}
+
+fn state_of(db: &Database) -> State {
+    let mut out = State::new();
+    for (name, ns) in &db.namespaces {
+        for (slot, rec) in ns.iter() {
+            out.insert((name.clone(), rec.id.clone()), (ns.vector(slot).to_vec(), rec.metadata.to_json()));
+        }
+    }
+    out
+}
+
+/// A real directory for the lock file; the database files themselves live on the SimVfs.
+fn test_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("vl-fault-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn open(disk: &SimVfs, path: &Path, create: bool) -> Result<Database> {
+    let opts = OpenOptions { dimension: create.then_some(4), sync: SyncMode::Full, ..Default::default() };
+    Database::open_in(Arc::new(disk.clone()), path, opts)
+}
+
+fn run_step(db: &mut Database, step: &Step) -> Result<()> {
+    match step {
+        Step::Commit(ops) => db.commit(ops.clone()),
+        Step::Compact => db.compact(),
+    }
+}
+
+/// Runs the workload until the first error (the process dies there). Returns the state
+/// the acknowledged steps made and the operations of the step that was cut short.
+fn run_until_crash(disk: &SimVfs, path: &Path) -> (State, Vec<WalOp>) {
+    let mut acked = State::new();
+    let Ok(mut db) = open(disk, path, true) else { return (acked, vec![]) };
+    for step in workload() {
+        match run_step(&mut db, &step) {
+            Ok(()) => {
+                if let Step::Commit(ops) = &step {
+                    apply(&mut acked, ops);
+                }
+            }
+            Err(_) => return (acked, if let Step::Commit(ops) = step { ops } else { vec![] }),
+        }
+    }
+    (acked, vec![])
+}
+
+#[test]
+fn a_power_cut_at_every_operation_keeps_every_acknowledged_write() {
+    let dir = test_dir("crash");
+    let path = dir.join("c.vdb");
+    let clean = SimVfs::new();
+    let (expected, _) = run_until_crash(&clean, &path);
+    let total = clean.ops();
+    assert!(total > 40, "the workload performs {total} file operations");
+    let mut images = 0;
+    for n in 1..=total + 1 {
+        let disk = SimVfs::new();
+        disk.set_fault(Fault::CrashAt(n));
+        let (acked, inflight) = run_until_crash(&disk, &path);
+        if n > total {
+            assert_eq!(acked, expected, "no fault fired: the whole workload is acknowledged");
+        }
+        let mut with_inflight = acked.clone();
+        apply(&mut with_inflight, &inflight);
+        for kept in 0..=disk.pending_count() {
+            for torn in [false, true] {
+                let image = disk.crash_image(kept, torn);
+                images += 1;
+                let at = format!("cut at operation {n} of {total}, {kept} unsynced writes kept, torn {torn}");
+                if !image.exists(&path) {
+                    assert!(acked.is_empty(), "{at}: the database file is gone but writes were acknowledged");
+                    continue;
+                }
+                let db = open(&image, &path, false).unwrap_or_else(|e| panic!("{at}: reopening failed: {e:?}"));
+                let got = state_of(&db);
+                assert!(got == acked || got == with_inflight, "{at}: reopened state {got:?}, acknowledged {acked:?}");
+                drop(db);
+                // The recovered database takes writes and keeps them.
+                if kept == 0 && !torn {
+                    let mut db = open(&image, &path, false).unwrap();
+                    db.commit(vec![upsert("", "after", 99)]).unwrap();
+                    drop(db);
+                    let db = open(&image.crash_image(0, false), &path, false).unwrap();
+                    assert!(db.namespaces.get("").is_some_and(|ns| ns.contains("after")), "{at}: a write after recovery was lost");
+                }
+            }
+        }
+    }
+    assert!(images > 2 * total as usize);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// Runs the workload through errors: a failed step must fail with IO and change nothing,
+/// the database must go on working. Returns the model of what succeeded.
+fn run_through_errors(disk: &SimVfs, path: &Path, at: &str) -> (Database, State) {
+    let mut db = match open(disk, path, true) {
+        Ok(db) => db,
+        Err(e) => {
+            assert_eq!(e.code, Code::Io, "{at}: open failed with {e:?}");
+            disk.free_space();
+            open(disk, path, true).unwrap_or_else(|e| panic!("{at}: a second open failed too: {e:?}"))
+        }
+    };
+    let mut model = State::new();
+    for (i, step) in workload().iter().enumerate() {
+        match run_step(&mut db, step) {
+            Ok(()) => {
+                if let Step::Commit(ops) = step {
+                    apply(&mut model, ops);
+                }
+            }
+            Err(e) => assert_eq!(e.code, Code::Io, "{at}: step {i} failed with {e:?}"),
+        }
+        assert_eq!(state_of(&db), model, "{at}: after step {i} the open database differs from what succeeded");
+    }
+    (db, model)
+}
+
+#[test]
+fn a_failing_write_or_fsync_anywhere_fails_with_io_and_loses_nothing() {
+    let dir = test_dir("eio");
+    let path = dir.join("e.vdb");
+    let clean = SimVfs::new();
+    let _ = run_through_errors(&clean, &path, "no fault");
+    let total = clean.ops();
+    for code in [EIO, ENOSPC] {
+        for n in 1..=total {
+            let at = format!("errno {code} at operation {n} of {total}");
+            let disk = SimVfs::new();
+            disk.set_fault(Fault::FailAt(n, code));
+            let (mut db, mut model) = run_through_errors(&disk, &path, &at);
+            // Still usable after the error.
+            let extra = vec![upsert("", "last", 50)];
+            db.commit(extra.clone()).unwrap_or_else(|e| panic!("{at}: a write after the error failed: {e:?}"));
+            apply(&mut model, &extra);
+            drop(db);
+            // What a power cut right now keeps, and what a clean reopen sees: both the model.
+            for image in [disk.crash_image(0, false), disk.crash_image(usize::MAX, false)] {
+                let db = open(&image, &path, false).unwrap_or_else(|e| panic!("{at}: reopening failed: {e:?}"));
+                assert_eq!(state_of(&db), model, "{at}: reopened state differs from what succeeded");
+            }
+        }
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn a_full_disk_fails_writes_with_io_until_space_is_freed() {
+    let dir = test_dir("full");
+    let path = dir.join("f.vdb");
+    let clean = SimVfs::new();
+    let _ = run_through_errors(&clean, &path, "no fault");
+    let total = clean.ops();
+    for n in 1..=total {
+        let at = format!("disk full from operation {n} of {total}");
+        let disk = SimVfs::new();
+        disk.set_fault(Fault::DiskFullFrom(n));
+        let (mut db, mut model) = run_through_errors(&disk, &path, &at);
+        let full = vec![upsert("", "full", 60)];
+        let still_full = disk.disk_full();
+        match db.commit(full.clone()) {
+            Ok(()) => {
+                assert!(!still_full, "{at}: a write to a full disk succeeded");
+                apply(&mut model, &full);
+            }
+            Err(e) => assert_eq!(e.code, Code::Io, "{at}: {e:?}"),
+        }
+        disk.free_space();
+        let extra = vec![upsert("", "freed", 61)];
+        db.commit(extra.clone()).unwrap_or_else(|e| panic!("{at}: a write after freeing space failed: {e:?}"));
+        apply(&mut model, &extra);
+        db.compact().unwrap_or_else(|e| panic!("{at}: compaction after freeing space failed: {e:?}"));
+        drop(db);
+        let db = open(&disk.crash_image(0, false), &path, false).unwrap();
+        assert_eq!(state_of(&db), model, "{at}");
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -1,0 +1,127 @@
+//! The file operations a database performs on its `.vdb`, `.vdb-wal` and `.vdb.tmp`, behind
+//! one trait. `OsVfs` is the real file system; the tests put `storage::sim::SimVfs` in its
+//! place to cut the power at every write or fsync of a workload, or to fail one with ENOSPC
+//! or EIO, and check what survives (issue #5). The lock file stays on the real file system:
+//! it is about processes, not durability.
+
+use super::source::{FileSource, Source};
+use std::fs::{File, OpenOptions};
+use std::io;
+use std::path::Path;
+use std::sync::Arc;
+
+/// A file open for writing at explicit offsets (the WAL, a snapshot being written).
+pub trait VfsFile: Send + Sync {
+    /// The file's length in bytes.
+    fn size(&self) -> io::Result<u64>;
+    fn write_at(&self, bytes: &[u8], offset: u64) -> io::Result<()>;
+    fn set_len(&self, len: u64) -> io::Result<()>;
+    /// fsync: the file's contents (not its directory entry) are durable when this returns.
+    fn sync(&self) -> io::Result<()>;
+}
+
+pub trait Vfs: Send + Sync {
+    fn exists(&self, path: &Path) -> bool;
+    /// The whole file, or None when it does not exist.
+    fn read(&self, path: &Path) -> io::Result<Option<Vec<u8>>>;
+    /// The file for reading section by section, or None when it does not exist.
+    fn open_source(&self, path: &Path) -> io::Result<Option<Box<dyn Source>>>;
+    /// Opens for reading and writing, creating an empty file if missing (never truncates).
+    fn open_rw(&self, path: &Path) -> io::Result<Arc<dyn VfsFile>>;
+    /// Creates an empty file, replacing one that exists.
+    fn create(&self, path: &Path) -> io::Result<Arc<dyn VfsFile>>;
+    fn rename(&self, from: &Path, to: &Path) -> io::Result<()>;
+    /// Removes a file; a missing one is not an error.
+    fn remove(&self, path: &Path) -> io::Result<()>;
+    /// Makes creations, renames and removals in `dir` durable.
+    fn sync_dir(&self, dir: &Path) -> io::Result<()>;
+}
+
+/// Sequential writes into a `VfsFile` (for `BufWriter` and the snapshot encoder).
+pub struct FileWriter {
+    pub file: Arc<dyn VfsFile>,
+    pub pos: u64,
+}
+
+impl io::Write for FileWriter {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.file.write_at(buf, self.pos)?;
+        self.pos += buf.len() as u64;
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+/// The operating system's file system.
+pub struct OsVfs;
+
+struct OsFile(File);
+
+impl VfsFile for OsFile {
+    fn size(&self) -> io::Result<u64> {
+        Ok(self.0.metadata()?.len())
+    }
+    fn write_at(&self, bytes: &[u8], offset: u64) -> io::Result<()> {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::FileExt;
+            self.0.write_all_at(bytes, offset)
+        }
+        #[cfg(not(unix))]
+        {
+            use std::io::{Seek, SeekFrom, Write};
+            let mut f = &self.0;
+            f.seek(SeekFrom::Start(offset))?;
+            f.write_all(bytes)
+        }
+    }
+    fn set_len(&self, len: u64) -> io::Result<()> {
+        self.0.set_len(len)
+    }
+    fn sync(&self) -> io::Result<()> {
+        // fdatasync: the data and the metadata needed to read it back (the length), without
+        // the timestamps that fsync would also write.
+        self.0.sync_data()
+    }
+}
+
+impl Vfs for OsVfs {
+    fn exists(&self, path: &Path) -> bool {
+        path.exists()
+    }
+    fn read(&self, path: &Path) -> io::Result<Option<Vec<u8>>> {
+        match std::fs::read(path) {
+            Ok(b) => Ok(Some(b)),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+    fn open_source(&self, path: &Path) -> io::Result<Option<Box<dyn Source>>> {
+        match File::open(path) {
+            Ok(f) => Ok(Some(Box::new(FileSource::new(f)?))),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+    fn open_rw(&self, path: &Path) -> io::Result<Arc<dyn VfsFile>> {
+        let f = OpenOptions::new().read(true).write(true).create(true).truncate(false).open(path)?;
+        Ok(Arc::new(OsFile(f)))
+    }
+    fn create(&self, path: &Path) -> io::Result<Arc<dyn VfsFile>> {
+        Ok(Arc::new(OsFile(File::create(path)?)))
+    }
+    fn rename(&self, from: &Path, to: &Path) -> io::Result<()> {
+        std::fs::rename(from, to)
+    }
+    fn remove(&self, path: &Path) -> io::Result<()> {
+        match std::fs::remove_file(path) {
+            Err(e) if e.kind() != io::ErrorKind::NotFound => Err(e),
+            _ => Ok(()),
+        }
+    }
+    fn sync_dir(&self, dir: &Path) -> io::Result<()> {
+        super::os::sync_dir(dir)
+    }
+}
