@@ -32,7 +32,7 @@ export interface OpenOptions {
   dimension?: number;
   /** `"cosine"` (default), `"dot"` or `"l2"`; fixed at creation. */
   metric?: Metric;
-  /** Take a shared lock; every write rejects with `READ_ONLY`. */
+  /** Open without the writer's lock, beside a writer if there is one, seeing what was committed before the open; every write rejects with `READ_ONLY`. */
   readOnly?: boolean;
   /** How long to keep retrying for the file lock before `LOCKED` (default 0). */
   lockTimeoutMs?: number;

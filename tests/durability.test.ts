@@ -160,7 +160,9 @@ describe("locking", () => {
     const started = Date.now();
     await rejectsWith(() => vectlite.open(path, { lockTimeoutMs: 150 }), "LOCKED");
     assert.ok(Date.now() - started >= 140, "lockTimeoutMs was not waited out");
-    await rejectsWith(() => vectlite.open(path, { readOnly: true }), "LOCKED");
+    // A reader opens beside the writer (it takes no lock).
+    await using reader = await vectlite.open(path, { readOnly: true });
+    assert.equal(reader.readOnly, true);
     assert.equal(first.closed, false);
   });
 
@@ -173,18 +175,84 @@ describe("locking", () => {
     assert.equal(await second.count(), 1);
   });
 
-  it("lets readers share and keeps writers out while they read", async () => {
+  it("opens readers beside each other and beside the writer; each sees what was committed before it opened", async () => {
     const path = tempDb();
     {
       await using db = await vectlite.open(path, { dimension: 4 });
       await db.upsert("a", [1, 2, 3, 4]);
     }
     await using r1 = await vectlite.open(path, { readOnly: true });
+    await using writer = await vectlite.open(path);
+    await writer.upsert("b", [1, 1, 1, 1]);
     await using r2 = await vectlite.open(path, { readOnly: true });
-    assert.equal(await r1.count(), 1);
-    assert.equal(await r2.count(), 1);
-    await rejectsWith(() => vectlite.open(path), "LOCKED");
+    assert.equal(await r1.count(), 1, "a reader keeps the state it opened");
+    assert.equal(await r2.count(), 2, "a reader opened after a commit sees it");
+    await writer.compact();
+    await writer.upsert("c", [1, 0, 0, 0]);
+    await using r3 = await vectlite.open(path, { readOnly: true });
+    assert.equal(await r3.count(), 3, "the compacted file plus the WAL written after it");
     await rejectsWith(() => r1.upsert("b", [1, 1, 1, 1]), "READ_ONLY");
+  });
+
+  it("lets several reader processes open and search while a writer process commits and compacts", { timeout: 120_000 }, async () => {
+    const path = tempDb();
+    const GENS = 240;
+    const lines = (child: ReturnType<typeof spawn>, onLine: (l: string) => void) => {
+      let buf = "";
+      child.stdout!.on("data", (c: Uint8Array) => {
+        buf += new TextDecoder().decode(c);
+        let nl;
+        while ((nl = buf.indexOf("\n")) >= 0) {
+          onLine(buf.slice(0, nl));
+          buf = buf.slice(nl + 1);
+        }
+      });
+    };
+    const spawnFixture = (...args: string[]) => {
+      const { cmd, args: full } = runtimeCommand(fixture("generations.ts"), ...args);
+      return spawn(cmd, full, { stdio: ["pipe", "pipe", "inherit"] });
+    };
+    // Generation 0 exists before the readers start.
+    let acked = -1;
+    const writer = spawnFixture("write", path, String(GENS));
+    const writerDone = new Promise<number | null>((resolve) => writer.on("exit", resolve));
+    lines(writer, (l) => {
+      if (l.startsWith("ack ")) acked = Number(l.slice(4));
+    });
+    while (acked < 0) await new Promise((r) => setTimeout(r, 10));
+
+    const readers = [0, 1, 2].map(() => spawnFixture("read", path));
+    const views: number[][] = readers.map(() => []);
+    const bad: string[] = [];
+    let writing = true;
+    let ready = 0;
+    const finished = readers.map((child, i) =>
+      new Promise<void>((resolve) => {
+        const ask = () => child.stdin!.write(`${acked}\n`);
+        lines(child, (l) => {
+          if (l === "ready") {
+            if (++ready === readers.length) writer.stdin!.write("go\n"); // all readers are up
+            return ask();
+          }
+          if (l.startsWith("bad ")) bad.push(`reader ${i}: ${l}`);
+          else views[i].push(Number(l.split(" ")[2]));
+          if (writing && bad.length === 0) ask();
+          else child.stdin!.end();
+        });
+        child.on("exit", () => resolve());
+      })
+    );
+    assert.equal(await writerDone, 0, "the writer failed");
+    writing = false;
+    await Promise.all(finished);
+    if (process.env.VL_DEBUG) console.log(views.map((v) => v.length), views.map((v) => v.slice(-3)));
+    assert.deepEqual(bad, []);
+    for (const [i, v] of views.entries()) {
+      assert.ok(v.length >= 3, `reader ${i} opened only ${v.length} times`);
+      assert.deepEqual(v, [...v].sort((a, b) => a - b), `reader ${i} saw generations go backwards`);
+    }
+    await using db = await vectlite.open(path, { readOnly: true });
+    assert.equal(await db.count(), GENS * 10);
   });
 
   it("excludes a writer in another process", async () => {

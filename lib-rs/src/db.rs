@@ -145,7 +145,8 @@ pub struct Database {
     wal: Option<Wal>,
     /// Where the .vdb, WAL and temp file live: the OS, or a simulated disk in tests.
     fs: Arc<dyn Vfs>,
-    _lock: LockFile,
+    /// The writer's lock (None for a read-only handle).
+    _lock: Option<LockFile>,
     pub hnsw: HnswParams,
     pub ef_search: Option<usize>,
     pub ann_threshold: usize,
@@ -191,11 +192,11 @@ impl Database {
                 }
             }
         }
-        let kind = if opts.read_only { LockKind::Shared } else { LockKind::Exclusive };
-        let lock = LockFile::acquire(&paths.lock, kind)?;
+        // One writer at a time; readers take no lock: they read a consistent state beside it.
+        let lock = if opts.read_only { None } else { Some(LockFile::acquire(&paths.lock, LockKind::Exclusive)?) };
 
         // Under the lock: create the file if it is (still) missing, then load it.
-        if !fs.exists(path) {
+        if !opts.read_only && !fs.exists(path) {
             let metric = opts.metric.unwrap_or(Metric::Cosine);
             let dimension = opts.dimension.unwrap_or(1) as u32;
             let header = SnapshotHeader { dimension, metric, last_seq: 0, analyzer: opts.analyzer.clone() };
@@ -204,11 +205,43 @@ impl Database {
             fs.remove(&paths.wal).map_err(|e| Error::io("cannot remove stale WAL", &show(&paths.wal), e))?;
             write_atomically(&*fs, &paths, &bytes)?;
         }
+        let mut attempts = 0;
+        let mut db = loop {
+            let (identity, loaded) = Database::load(fs.clone(), path, &paths, &opts);
+            // A reader can race the writer's compaction, which renames a new .vdb into place
+            // and then empties the WAL: if the file was replaced while the snapshot and the
+            // WAL were read, they may not belong together, so read both again. (The WAL is
+            // emptied only after the rename, so an unchanged file means a matching WAL.)
+            if opts.read_only && identity.is_some() && fs.identity(path) != identity && attempts < 100 {
+                attempts += 1;
+                continue;
+            }
+            break loaded?;
+        };
+        db._lock = lock;
+        // Records replayed from the WAL join the loaded graphs (in parallel), or a namespace
+        // that crossed the threshold gets its graph now.
+        db.refresh_indexes();
+        os::release_free_memory();
+        Ok(db)
+    }
+
+    /// Reads the snapshot and replays the WAL. Returns the identity of the .vdb it read
+    /// (device and inode), so a reader can tell whether a compaction replaced it meanwhile.
+    fn load(fs: Arc<dyn Vfs>, path: &Path, paths: &DbPaths, opts: &OpenOptions) -> (Option<(u64, u64)>, Result<Database>) {
+        let mut identity = None;
+        let result = Database::load_into(fs, path, paths, opts, &mut identity);
+        (identity, result)
+    }
+
+    fn load_into(fs: Arc<dyn Vfs>, path: &Path, paths: &DbPaths, opts: &OpenOptions, identity_out: &mut Option<(u64, u64)>) -> Result<Database> {
+        let shown = show(path);
         let mut source = match fs.open_source(path) {
             Ok(Some(src)) => src,
             Ok(None) => return Err(Error::new(Code::Io, format!("{shown} vanished while opening"))),
             Err(e) => return Err(Error::io("cannot read", &shown, e)),
         };
+        *identity_out = source.identity();
         let snapshot_len = source.len();
         let snap = format::read(&mut *source, &shown)?;
         drop(source);
@@ -241,7 +274,7 @@ impl Database {
         }
         let mut db = Database {
             analyzer: snap.header.analyzer.clone(),
-            paths,
+            paths: paths.clone(),
             dimension,
             metric: snap.header.metric,
             read_only: opts.read_only,
@@ -249,7 +282,7 @@ impl Database {
             named_dims: snap.named_dims,
             wal: None,
             fs,
-            _lock: lock,
+            _lock: None,
             snapshot_seq: snap.header.last_seq,
             snapshot_len,
             next_seq: snap.header.last_seq + 1,
@@ -273,10 +306,6 @@ impl Database {
             db.namespaces.insert(loaded.name, ns);
         }
         db.replay_wal(opts.sync)?;
-        // Records replayed from the WAL join the loaded graphs (in parallel), or a namespace
-        // that crossed the threshold gets its graph now.
-        db.refresh_indexes();
-        os::release_free_memory();
         Ok(db)
     }
 

@@ -1,4 +1,7 @@
-//! The advisory lock on `<name>.vdb.lock`: exclusive for a writer, shared for readers.
+//! The advisory lock on `<name>.vdb.lock`: exclusive for a writer, so a database has one
+//! writer at a time. Read-only handles take no lock (they read a consistent state beside
+//! the writer, see `Database::open_in`); `LockKind::Shared` remains for tools that want to
+//! keep writers out.
 //! The lock lives in its own file because `compact` replaces the .vdb by rename, which
 //! would silently drop a lock held on the old inode.
 
@@ -29,8 +32,8 @@ impl LockFile {
             Ok(false) => Err(Error::new(
                 Code::Locked,
                 format!(
-                    "{shown} is locked by another {} (a database has one writer or many readers)",
-                    if kind == LockKind::Exclusive { "handle" } else { "writer" }
+                    "{shown} is locked by another {} (a database has one writer at a time; readOnly handles open beside it)",
+                    if kind == LockKind::Exclusive { "writer" } else { "reader" }
                 ),
             )),
             Err(e) => Err(Error::io("cannot lock", &shown, e)),

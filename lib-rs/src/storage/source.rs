@@ -11,6 +11,10 @@ pub trait Source {
     fn is_empty(&self) -> bool {
         self.len() == 0
     }
+    /// The file's device and inode, where there is one.
+    fn identity(&self) -> Option<(u64, u64)> {
+        None
+    }
     /// Fills `buf` with the bytes at `offset` (the caller keeps within `len`).
     fn read_at(&mut self, offset: u64, buf: &mut [u8]) -> io::Result<()>;
 
@@ -53,8 +57,25 @@ impl Source for FileSource {
     fn len(&self) -> u64 {
         self.len
     }
+    fn identity(&self) -> Option<(u64, u64)> {
+        self.file.metadata().ok().and_then(|m| file_identity(&m))
+    }
     fn read_at(&mut self, offset: u64, buf: &mut [u8]) -> io::Result<()> {
         self.file.seek(SeekFrom::Start(offset))?;
         self.file.read_exact(buf)
+    }
+}
+
+/// Device and inode of a file (unix), to tell whether a path still names the same file.
+pub fn file_identity(meta: &std::fs::Metadata) -> Option<(u64, u64)> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        Some((meta.dev(), meta.ino()))
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = meta;
+        None
     }
 }

@@ -35,6 +35,10 @@ pub trait Vfs: Send + Sync {
     fn remove(&self, path: &Path) -> io::Result<()>;
     /// Makes creations, renames and removals in `dir` durable.
     fn sync_dir(&self, dir: &Path) -> io::Result<()>;
+    /// Device and inode of the file `path` names now (None where unknown).
+    fn identity(&self, _path: &Path) -> Option<(u64, u64)> {
+        None
+    }
 }
 
 /// Sequential writes into a `VfsFile` (for `BufWriter` and the snapshot encoder).
@@ -123,5 +127,8 @@ impl Vfs for OsVfs {
     }
     fn sync_dir(&self, dir: &Path) -> io::Result<()> {
         super::os::sync_dir(dir)
+    }
+    fn identity(&self, path: &Path) -> Option<(u64, u64)> {
+        std::fs::metadata(path).ok().and_then(|m| super::source::file_identity(&m))
     }
 }
