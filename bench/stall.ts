@@ -2,7 +2,7 @@
  * Event-loop stall during bulkIngest: 100,000 x 384 records with metadata are ingested while
  * a 5 ms interval timer records the longest gap between its ticks.
  *
- *   bun bench/stall.ts        deno run -A bench/stall.ts
+ *   bun bench/stall.ts        deno run -A bench/stall.ts        node --import tsx bench/stall.ts
  */
 import * as vectlite from "../mod.ts";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -35,5 +35,5 @@ const elapsed = performance.now() - t0;
 clearInterval(timer);
 await db.close();
 rmSync(dir, { recursive: true, force: true });
-const runtime = "Bun" in globalThis ? "bun" : "deno";
+const runtime = "Bun" in globalThis ? "bun" : "Deno" in globalThis ? "deno" : "node";
 console.log(JSON.stringify({ runtime, records: n, ms: Math.round(elapsed), recordsPerSec: Math.round(n / (elapsed / 1000)), ticks, longestGapMs: +longest.toFixed(1) }));

@@ -289,7 +289,14 @@ export function call(lib: NativeLib, name: SymbolName, ...args: unknown[]): Call
  */
 export async function callAsync(lib: NativeLib, name: SymbolName, ...args: unknown[]): Promise<CallResult> {
   const job = call(lib, name, ...args).scalar;
+  // The job reads the large buffers in place (no copy): keep them reachable until it is
+  // collected. Should waiting itself fail, they stay here: a leak, never a freed buffer read.
+  lent.add(args);
   const out = new BigUint64Array(3);
   const status = await lib.waitJob(job, out);
+  lent.delete(args);
   return finish(lib, name, status, out);
 }
+
+/** The arguments of the jobs in flight, whose buffers native code is still reading. */
+const lent = new Set<unknown[]>();

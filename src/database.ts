@@ -236,8 +236,58 @@ export class Database {
     // to the native call that copies it there must be no await (see packRecords).
     while (this.#inflight) await this.#idle();
     this.#h();
-    const { vectors, items } = packRecords(records, this.#info.dimension, defaultNamespace, { reuse: true });
-    return await this.#writePacked(vectors, utf8(JSON.stringify(items)), items.length, insertOnly);
+    if (!Array.isArray(records) || records.length < ASYNC_WRITE_RECORDS) {
+      const { vectors, items } = packRecords(records, this.#info.dimension, defaultNamespace, { reuse: true });
+      return await this.#writePacked(vectors, utf8(JSON.stringify(items)), items.length, insertOnly);
+    }
+    // A large write runs as a job that reads its buffer in place until it is collected:
+    // it borrows a buffer of this handle's own.
+    const size = records.length * this.#info.dimension;
+    const buffer = this.#borrowBuffer(size);
+    const { vectors, items } = this.#packOrReturn(
+      buffer,
+      () => packRecords(records, this.#info.dimension, defaultNamespace, { into: buffer.subarray(0, size) }),
+    );
+    return await this.#writeAndReturn(buffer, vectors, utf8(JSON.stringify(items)), items.length, insertOnly);
+  }
+
+  /**
+   * Vector buffers of finished large writes, kept for the next: a new 15 MB typed array now
+   * and then cost 50-60 ms inside the engine (Deno and Bun alike), a stall of the event loop
+   * in the middle of a bulk ingest. A job reads its buffer in place until it is collected,
+   * so a buffer comes back here only after that.
+   */
+  #spare: Float32Array[] = [];
+
+  #borrowBuffer(size: number): Float32Array {
+    const i = this.#spare.findIndex((b) => b.length >= size);
+    return i >= 0 ? this.#spare.splice(i, 1)[0] : new Float32Array(size);
+  }
+
+  #returnBuffer(buffer: Float32Array): void {
+    if (this.#spare.length < 2) this.#spare.push(buffer);
+  }
+
+  #packOrReturn<T>(buffer: Float32Array, pack: () => T): T {
+    try {
+      return pack();
+    } catch (e) {
+      this.#returnBuffer(buffer); // bad input: no job ever saw the buffer
+      throw e;
+    }
+  }
+
+  async #writeAndReturn(buffer: Float32Array, vectors: Float32Array, json: Uint8Array, count: number, insertOnly: boolean): Promise<number> {
+    try {
+      const n = await this.#writePacked(vectors, json, count, insertOnly);
+      this.#returnBuffer(buffer);
+      return n;
+    } catch (e) {
+      // A VectLiteError comes from a collected job (or from before one started); anything
+      // else may leave a job reading the buffer, which is then never reused.
+      if (e instanceof VectLiteError) this.#returnBuffer(buffer);
+      throw e;
+    }
   }
 
   async #writePacked(vectors: Float32Array, json: Uint8Array, count: number, insertOnly: boolean): Promise<number> {
@@ -252,14 +302,14 @@ export class Database {
   }
 
   /** Packs a large batch in slices, yielding between them, so the event loop keeps running. */
-  async #packInSlices(records: RecordInput[], namespace: string | undefined): Promise<{ vectors: Float32Array; json: Uint8Array }> {
+  async #packInSlices(records: RecordInput[], namespace: string | undefined, buffer: Float32Array): Promise<{ vectors: Float32Array; json: Uint8Array }> {
     const dim = this.#info.dimension;
-    const vectors = new Float32Array(records.length * dim);
+    const vectors = buffer.subarray(0, records.length * dim);
     const parts: string[] = [];
     for (let start = 0; start < records.length; start += PACK_SLICE) {
       const slice = records.slice(start, start + PACK_SLICE);
-      const packed = packRecords(slice, dim, namespace);
-      vectors.set(packed.vectors, start * dim);
+      const into = vectors.subarray(start * dim, (start + slice.length) * dim);
+      const packed = packRecords(slice, dim, namespace, { into });
       parts.push(JSON.stringify(packed.items).slice(1, -1));
       await sleep(0);
     }
@@ -303,8 +353,15 @@ export class Database {
     let done = 0;
     let batch: RecordInput[] = [];
     const flush = async () => {
-      const { vectors, json } = await this.#packInSlices(batch, options.namespace);
-      done += await this.#writePacked(vectors, json, batch.length, false);
+      const buffer = this.#borrowBuffer(batch.length * this.#info.dimension);
+      let packed: { vectors: Float32Array; json: Uint8Array };
+      try {
+        packed = await this.#packInSlices(batch, options.namespace, buffer);
+      } catch (e) {
+        this.#returnBuffer(buffer);
+        throw e;
+      }
+      done += await this.#writeAndReturn(buffer, packed.vectors, packed.json, batch.length, false);
       batch = [];
       options.onProgress?.({ done, total });
       await sleep(0); // let timers and I/O run between batches
@@ -551,6 +608,7 @@ export class Database {
     await this.#idle();
     const h = this.#h(); // a concurrent close() may have won while this one waited
     this.#handle = null;
+    this.#spare = [];
     finalizer.unregister(this);
     // On a Rust thread: closing may compact first (when reopening would otherwise spend
     // longer inserting the WAL's records into the graph; see Database::close in db.rs).

@@ -1,10 +1,11 @@
 //! The `_async` variants of the long calls, and the job symbols that collect their results
-//! (see `jobs.rs`). Each copies its arguments (the caller's memory is only borrowed for the
-//! call itself) and returns a job id as its scalar.
+//! (see `jobs.rs`). Each returns a job id as its scalar. Small arguments (paths, options)
+//! are copied; the large buffers of a write or a commit are `Lent`: read in place by the
+//! job, which the caller must collect before it frees or changes them.
 
 use super::exports::{compact, open_database, snapshot, write_records};
 use super::exports_data::{backup, commit, restore};
-use super::{bytes_arg, f32_arg, jobs, run, str_arg};
+use super::{bytes_arg, f32_arg, jobs, run, str_arg, Lent};
 
 /// `vl_open` on a worker thread.
 ///
@@ -24,7 +25,9 @@ pub unsafe extern "C" fn vl_open_async(path: *const u8, path_len: usize, opts: *
 /// `vl_write` on a worker thread.
 ///
 /// # Safety
-/// Pointer/length pairs must describe readable memory; `out` three writable u64.
+/// Pointer/length pairs must describe readable memory, which must stay alive and unchanged
+/// until the job is collected (`vl_job_wait` / `vl_job_poll` returned it); `out` three
+/// writable u64.
 #[no_mangle]
 pub unsafe extern "C" fn vl_write_async(
     handle: u64,
@@ -37,17 +40,18 @@ pub unsafe extern "C" fn vl_write_async(
 ) -> i32 {
     run(out, || {
         // SAFETY: forwarded caller contract.
-        let vectors = unsafe { f32_arg(vectors, n_values, "vectors")? }.to_vec();
+        let vectors = Lent::new(unsafe { f32_arg(vectors, n_values, "vectors")? });
         // SAFETY: forwarded caller contract.
-        let records = unsafe { bytes_arg(records, records_len, "records")? }.to_vec();
-        jobs::spawn(move || write_records(handle, &vectors, &records, insert_only != 0))
+        let records = Lent::new(unsafe { bytes_arg(records, records_len, "records")? });
+        // SAFETY: the caller keeps both buffers alive until it has collected the job.
+        jobs::spawn(move || write_records(handle, unsafe { vectors.get() }, unsafe { records.get() }, insert_only != 0))
     })
 }
 
 /// `vl_commit` on a worker thread.
 ///
 /// # Safety
-/// Pointer/length pairs must describe readable memory; `out` three writable u64.
+/// As for `vl_write_async`: the buffers stay alive and unchanged until the job is collected.
 #[no_mangle]
 pub unsafe extern "C" fn vl_commit_async(
     handle: u64,
@@ -59,10 +63,11 @@ pub unsafe extern "C" fn vl_commit_async(
 ) -> i32 {
     run(out, || {
         // SAFETY: forwarded caller contract.
-        let vectors = unsafe { f32_arg(vectors, n_values, "vectors")? }.to_vec();
+        let vectors = Lent::new(unsafe { f32_arg(vectors, n_values, "vectors")? });
         // SAFETY: forwarded caller contract.
-        let ops = unsafe { bytes_arg(ops, ops_len, "operations")? }.to_vec();
-        jobs::spawn(move || commit(handle, &vectors, &ops))
+        let ops = Lent::new(unsafe { bytes_arg(ops, ops_len, "operations")? });
+        // SAFETY: the caller keeps both buffers alive until it has collected the job.
+        jobs::spawn(move || commit(handle, unsafe { vectors.get() }, unsafe { ops.get() }))
     })
 }
 

@@ -30,6 +30,7 @@ pub fn spawn(work: impl FnOnce() -> Result<Output> + Send + 'static) -> Result<O
     let slot: Slot = Arc::new((Mutex::new(None), Condvar::new()));
     jobs().lock().unwrap_or_else(|p| p.into_inner()).insert(id, slot.clone());
     let spawned = std::thread::Builder::new().name("vectlite-job".into()).spawn(move || {
+        crate::storage::os::lower_thread_priority();
         let result = catch_unwind(AssertUnwindSafe(work)).unwrap_or_else(|p| {
             Err(Error::new(Code::Internal, format!("internal error (a bug in vectlite): {}", panic_message(p))))
         });

@@ -154,6 +154,37 @@ pub unsafe fn f32_arg<'a>(ptr: *const f32, len: usize, what: &str) -> Result<&'a
     Ok(unsafe { std::slice::from_raw_parts(ptr, len) })
 }
 
+/// A caller's buffer that an async job reads on its own thread, without a copy: the
+/// caller promises to keep it alive and unchanged until it has collected the job
+/// (`ffi/native.ts` holds the arguments of every job in flight, and packs each large write
+/// into a buffer of its own). Copying 15 MB here on the JavaScript thread cost up to 48 ms
+/// of page faults, an event-loop stall, and a second copy of every batch in memory.
+pub struct Lent<T> {
+    ptr: *const T,
+    len: usize,
+}
+
+// SAFETY: a Lent is only read, and only while the lender keeps the memory alive (above);
+// T: Sync makes reading it from another thread sound.
+unsafe impl<T: Sync> Send for Lent<T> {}
+
+impl<T> Lent<T> {
+    /// Borrows an argument already checked by `bytes_arg` / `f32_arg`.
+    pub fn new(checked: &[T]) -> Lent<T> {
+        Lent { ptr: checked.as_ptr(), len: checked.len() }
+    }
+
+    /// # Safety
+    /// The lender's promise holds: the memory is alive and unchanged.
+    pub unsafe fn get(&self) -> &[T] {
+        if self.len == 0 {
+            return &[];
+        }
+        // SAFETY: pointer and length were checked when lent; liveness is the lender's promise.
+        unsafe { std::slice::from_raw_parts(self.ptr, self.len) }
+    }
+}
+
 /// UTF-8 text argument.
 ///
 /// # Safety

@@ -99,6 +99,27 @@ pub fn advise_huge_pages(ptr: *const u8, bytes: usize) {
     }
 }
 
+/// Lowers the calling thread's CPU priority (nice 10). Background jobs and the graph
+/// builders they start (threads inherit it) then give way to the JavaScript thread when it
+/// wakes up: on a 2-core machine two builder threads at equal priority kept the event loop
+/// from running its timers for 60-80 ms at a time during a bulk ingest. With no other work
+/// waiting for the CPU the job runs as fast as before. Linux only; failure changes nothing.
+pub fn lower_thread_priority() {
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::raw::{c_int, c_uint};
+        extern "C" {
+            fn setpriority(which: c_int, who: c_uint, prio: c_int) -> c_int;
+        }
+        const PRIO_PROCESS: c_int = 0;
+        // SAFETY: setpriority takes plain integers; on Linux `who = 0` names the calling
+        // thread only (each thread has its own nice value).
+        unsafe {
+            setpriority(PRIO_PROCESS, 0, 10);
+        }
+    }
+}
+
 /// Makes a rename or a file creation in `dir` durable.
 pub fn sync_dir(dir: &Path) -> io::Result<()> {
     #[cfg(unix)]
