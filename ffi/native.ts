@@ -284,8 +284,9 @@ export function call(lib: NativeLib, name: SymbolName, ...args: unknown[]): Call
 
 /**
  * Calls an `_async` symbol, which starts the work on a Rust thread and returns a job id,
- * then waits for the job without blocking the event loop. The arguments' memory only needs
- * to live for the starting call: the job works on copies.
+ * then waits for the job without blocking the event loop. Some jobs read their large buffer
+ * arguments in place (see `Lent` in lib-rs/src/abi/mod.rs), so every argument is kept
+ * reachable until the job is collected; the caller must not change them meanwhile.
  */
 export async function callAsync(lib: NativeLib, name: SymbolName, ...args: unknown[]): Promise<CallResult> {
   const job = call(lib, name, ...args).scalar;
