@@ -10,7 +10,7 @@
  */
 
 /** The ABI version this TypeScript expects from the native library. */
-export const ABI_VERSION = 1;
+export const ABI_VERSION = 2;
 
 export type NativeType = "u32" | "i32" | "u64" | "usize" | "buffer" | "void";
 
@@ -49,6 +49,7 @@ export const symbols = {
   vl_commit_async: { parameters: ["u64", "buffer", "usize", "buffer", "usize", "buffer"], result: "i32" },
   vl_close_async: { parameters: ["u64", "buffer"], result: "i32" },
   vl_compact_async: { parameters: ["u64", "buffer"], result: "i32" },
+  vl_index_async: { parameters: ["u64", "buffer"], result: "i32" },
   vl_snapshot_async: { parameters: ["u64", "buffer", "usize", "buffer"], result: "i32" },
   vl_backup_async: { parameters: ["u64", "buffer", "usize", "buffer"], result: "i32" },
   vl_restore_async: { parameters: ["buffer", "usize", "buffer", "usize", "buffer"], result: "i32" },

@@ -277,9 +277,16 @@ export class Database {
     }
   }
 
-  async #writeAndReturn(buffer: Float32Array, vectors: Float32Array, json: Uint8Array, count: number, insertOnly: boolean): Promise<number> {
+  async #writeAndReturn(
+    buffer: Float32Array,
+    vectors: Float32Array,
+    json: Uint8Array,
+    count: number,
+    insertOnly: boolean,
+    deferIndex = false,
+  ): Promise<number> {
     try {
-      const n = await this.#writePacked(vectors, json, count, insertOnly);
+      const n = await this.#writePacked(vectors, json, count, insertOnly, deferIndex);
       this.#returnBuffer(buffer);
       return n;
     } catch (e) {
@@ -290,10 +297,11 @@ export class Database {
     }
   }
 
-  async #writePacked(vectors: Float32Array, json: Uint8Array, count: number, insertOnly: boolean): Promise<number> {
+  async #writePacked(vectors: Float32Array, json: Uint8Array, count: number, insertOnly: boolean, deferIndex = false): Promise<number> {
     if (this.#inflight) await this.#idle();
     const h = this.#h();
-    const flag = insertOnly ? 1 : 0;
+    // vl_write's flags: bit 0 insert only, bit 1 leave the HNSW graphs for a later vl_index_async.
+    const flag = (insertOnly ? 1 : 0) | (deferIndex ? 2 : 0);
     if (count < ASYNC_WRITE_RECORDS) {
       return Number(call(this.#lib, "vl_write", h, vectors, vectors.length, json, json.length, flag).scalar);
     }
@@ -361,17 +369,28 @@ export class Database {
         this.#returnBuffer(buffer);
         throw e;
       }
-      done += await this.#writeAndReturn(buffer, packed.vectors, packed.json, batch.length, false);
+      // The graphs are brought up to date once, at the end (searches meanwhile score the
+      // records not in a graph yet exactly).
+      done += await this.#writeAndReturn(buffer, packed.vectors, packed.json, batch.length, false, true);
       batch = [];
       options.onProgress?.({ done, total });
       await sleep(0); // let timers and I/O run between batches
     };
-    for await (const r of records as AsyncIterable<RecordInput>) {
-      batch.push(r);
-      if (batch.length >= batchSize) await flush();
-      else if (batch.length % PACK_SLICE === 0) await sleep(0); // producing records takes time too
+    try {
+      for await (const r of records as AsyncIterable<RecordInput>) {
+        batch.push(r);
+        if (batch.length >= batchSize) await flush();
+        else if (batch.length % PACK_SLICE === 0) await sleep(0); // producing records takes time too
+      }
+      if (batch.length > 0) await flush();
+    } finally {
+      // One index update for the whole ingest, also when a batch failed: what was written
+      // stays, and gets its graph. (A closed handle has nothing left to index.)
+      if (done > 0 && this.#handle !== null) {
+        const h = this.#handle;
+        await this.#job(() => callAsync(this.#lib, "vl_index_async", h));
+      }
     }
-    if (batch.length > 0) await flush();
     return done;
   }
 

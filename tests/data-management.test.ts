@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import * as vectlite from "../mod.ts";
-import { rejectsWith, tempDb, tempDir } from "./helpers.ts";
+import { rejectsWith, rng, tempDb, tempDir } from "./helpers.ts";
 
 describe("transactions", () => {
   it("commits when the function resolves and returns its value", async () => {
@@ -195,6 +195,51 @@ describe("background work", () => {
     assert.deepEqual(progress, [5_000, 10_000, 15_000, 20_000]);
     assert.ok(ticks >= 5, `the event loop was blocked: only ${ticks} timer ticks during the ingest`);
     assert.equal(await db.count({ filter: { even: true } }), 10_000);
+  });
+
+  it("bulkIngest updates the graphs once, at the end; searches meanwhile find the records not in a graph yet", async () => {
+    const DIM = 16;
+    await using db = await vectlite.open(tempDb(), { dimension: DIM, annThreshold: 100 });
+    const random = rng(5);
+    const vec = () => Float32Array.from({ length: DIM }, () => random() - 0.5);
+    const record = (id: string) => ({ id, vector: vec(), vectors: { title: vec() } });
+    await db.upsertMany(Array.from({ length: 1_000 }, (_, i) => record(`a${i}`)));
+    const before = await db.stats();
+    assert.equal(before.namespaces[""].index!.nodes, 1_000);
+    assert.equal(before.namespaces[""].named.title.index!.nodes, 1_000);
+    const later = Array.from({ length: 2_000 }, (_, i) => record(`b${i}`));
+    const seen: { done: number; nodes: number; titleNodes: number; plan: string; first: string; titleFirst: string }[] = [];
+    const checks: Promise<void>[] = [];
+    await db.bulkIngest(later, {
+      batchSize: 500,
+      onProgress: ({ done }) => {
+        // Between batches: the newest record is in no graph yet, and a graph search finds it.
+        const newest = later[done - 1];
+        checks.push((async () => {
+          const stats = await db.stats();
+          const { results, stats: s } = await db.searchWithStats(newest.vector, { k: 1, efSearch: 16 });
+          const title = await db.search(newest.vectors.title, { k: 1, efSearch: 16, vectorName: "title" });
+          seen.push({
+            done,
+            nodes: stats.namespaces[""].index!.nodes,
+            titleNodes: stats.namespaces[""].named.title.index!.nodes,
+            plan: s.plan,
+            first: results[0].id,
+            titleFirst: title[0].id,
+          });
+        })());
+      },
+    });
+    await Promise.all(checks);
+    assert.equal(seen.length, 4);
+    for (const v of seen) {
+      const newest = later[v.done - 1].id;
+      assert.deepEqual(v, { done: v.done, nodes: 1_000, titleNodes: 1_000, plan: "hnsw", first: newest, titleFirst: newest });
+    }
+    const after = await db.stats();
+    assert.equal(after.namespaces[""].index!.nodes, 3_000, "the graph caught up at the end of the ingest");
+    assert.equal(after.namespaces[""].named.title.index!.nodes, 3_000);
+    assert.equal((await db.search(later[0].vector, { k: 1, efSearch: 16 }))[0].id, "b0");
   });
 
   it("queues reads and close behind a large write in flight", async () => {

@@ -11,6 +11,7 @@ use crate::storage::lock::LockFile;
 use crate::storage::os::{self, LockKind};
 use crate::storage::recovery;
 use crate::storage::wal::{self, SyncMode, Wal};
+use crate::storage::source::Source;
 use crate::storage::vfs::{FileWriter, OsVfs, Vfs};
 use crate::storage::{show, DbPaths};
 use crate::vector::hnsw::{HnswParams, MAX_M, MIN_M};
@@ -207,12 +208,17 @@ impl Database {
         }
         let mut attempts = 0;
         let mut db = loop {
-            let (identity, loaded) = Database::load(fs.clone(), path, &paths, &opts);
+            let (source, loaded) = Database::load(fs.clone(), path, &paths, &opts);
             // A reader can race the writer's compaction, which renames a new .vdb into place
             // and then empties the WAL: if the file was replaced while the snapshot and the
             // WAL were read, they may not belong together, so read both again. (The WAL is
-            // emptied only after the rename, so an unchanged file means a matching WAL.)
-            if opts.read_only && identity.is_some() && fs.identity(path) != identity && attempts < 100 {
+            // emptied only after the rename, so an unchanged file means a matching WAL.) The
+            // file read stays open until this check: closed, its inode number could be reused
+            // by the next compaction's file and pass for the same file.
+            let identity = source.as_ref().and_then(|s| s.identity());
+            let replaced = opts.read_only && identity.is_some() && fs.identity(path) != identity;
+            drop(source);
+            if replaced && attempts < 100 {
                 attempts += 1;
                 continue;
             }
@@ -226,25 +232,23 @@ impl Database {
         Ok(db)
     }
 
-    /// Reads the snapshot and replays the WAL. Returns the identity of the .vdb it read
-    /// (device and inode), so a reader can tell whether a compaction replaced it meanwhile.
-    fn load(fs: Arc<dyn Vfs>, path: &Path, paths: &DbPaths, opts: &OpenOptions) -> (Option<(u64, u64)>, Result<Database>) {
-        let mut identity = None;
-        let result = Database::load_into(fs, path, paths, opts, &mut identity);
-        (identity, result)
+    /// Reads the snapshot and replays the WAL. Also returns the .vdb it read, still open, so
+    /// a reader can tell whether a compaction replaced it meanwhile.
+    fn load(fs: Arc<dyn Vfs>, path: &Path, paths: &DbPaths, opts: &OpenOptions) -> (Option<Box<dyn Source>>, Result<Database>) {
+        let mut opened = None;
+        let result = Database::load_into(fs, path, paths, opts, &mut opened);
+        (opened, result)
     }
 
-    fn load_into(fs: Arc<dyn Vfs>, path: &Path, paths: &DbPaths, opts: &OpenOptions, identity_out: &mut Option<(u64, u64)>) -> Result<Database> {
+    fn load_into(fs: Arc<dyn Vfs>, path: &Path, paths: &DbPaths, opts: &OpenOptions, opened: &mut Option<Box<dyn Source>>) -> Result<Database> {
         let shown = show(path);
-        let mut source = match fs.open_source(path) {
+        let source = match fs.open_source(path) {
             Ok(Some(src)) => src,
             Ok(None) => return Err(Error::new(Code::Io, format!("{shown} vanished while opening"))),
             Err(e) => return Err(Error::io("cannot read", &shown, e)),
         };
-        *identity_out = source.identity();
         let snapshot_len = source.len();
-        let snap = format::read(&mut *source, &shown)?;
-        drop(source);
+        let snap = format::read(&mut **opened.insert(source), &shown)?;
         let dimension = snap.header.dimension as usize;
         if let Some(d) = opts.dimension {
             if d != dimension {
@@ -386,6 +390,10 @@ impl Database {
 
     /// Logs `ops` as one transaction, then applies them. Nothing is applied if logging fails.
     pub fn commit(&mut self, ops: Vec<WalOp>) -> Result<()> {
+        self.commit_with(ops, false)
+    }
+
+    fn commit_with(&mut self, ops: Vec<WalOp>, defer_index: bool) -> Result<()> {
         self.writable()?;
         if ops.is_empty() {
             return Ok(());
@@ -399,7 +407,9 @@ impl Database {
         for op in ops {
             self.apply(op);
         }
-        self.refresh_indexes();
+        if !defer_index {
+            self.refresh_indexes();
+        }
         // The commit is durable and applied: a failed automatic compaction (a full disk)
         // must not report it as failed. The WAL keeps everything; the next commit retries.
         let _ = self.maybe_auto_compact();
@@ -493,10 +503,17 @@ impl Database {
     /// Inserts or replaces records as one transaction; `insert_only` refuses existing ids
     /// (all or nothing).
     pub fn upsert_many(&mut self, items: Vec<Upsert>, insert_only: bool) -> Result<usize> {
+        self.upsert_many_with(items, insert_only, false)
+    }
+
+    /// `upsert_many`; with `defer_index` the HNSW graphs are not brought up to date (a bulk
+    /// ingest does that once, at its end, with `refresh_indexes`); searches meanwhile score
+    /// the records that are not in a graph yet exactly, so none is missed.
+    pub fn upsert_many_with(&mut self, items: Vec<Upsert>, insert_only: bool, defer_index: bool) -> Result<usize> {
         self.writable()?;
         self.validate_upserts(&items, insert_only)?;
         let n = items.len();
-        self.commit(items.into_iter().map(WalOp::Upsert).collect())?;
+        self.commit_with(items.into_iter().map(WalOp::Upsert).collect(), defer_index)?;
         Ok(n)
     }
 

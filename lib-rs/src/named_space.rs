@@ -70,6 +70,11 @@ impl NamedSpace {
         self.index.as_ref()
     }
 
+    /// Space slots written since the graph last caught up (possibly dead since).
+    pub fn unindexed(&self) -> &[u32] {
+        &self.unindexed
+    }
+
     pub fn index_is_current(&self) -> bool {
         self.unindexed.is_empty()
     }

@@ -111,6 +111,12 @@ impl Namespace {
         &self.sparse
     }
 
+    /// Slots written since the graph last caught up (possibly dead since): a search scores
+    /// them exactly beside the graph's candidates.
+    pub fn unindexed(&self) -> &[u32] {
+        &self.unindexed
+    }
+
     /// Whether every live slot is in the graph (no inserts pending).
     pub fn index_is_current(&self) -> bool {
         self.unindexed.is_empty()

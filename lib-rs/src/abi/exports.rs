@@ -135,8 +135,11 @@ fn info_json(db: &Database) -> String {
     s
 }
 
-/// Upserts (or, with `insert_only`, inserts) records: `vectors` holds every record's main
-/// vector back to back; `records` is the JSON list of ids and the rest.
+/// Upserts records: `vectors` holds every record's main vector back to back; `records` is
+/// the JSON list of ids and the rest. `flags`: bit 0 inserts only (`DUPLICATE_ID` for an
+/// existing id), bit 1 leaves the HNSW graphs behind (`bulkIngest`, which brings them up to
+/// date once at the end with `vl_index_async`; searches meanwhile score the records not in
+/// a graph yet exactly).
 ///
 /// # Safety
 /// Pointer/length pairs must describe readable memory (`vectors`: `n_values` f32).
@@ -147,22 +150,37 @@ pub unsafe extern "C" fn vl_write(
     n_values: usize,
     records: *const u8,
     records_len: usize,
-    insert_only: u32,
+    flags: u32,
     out: *mut u64,
 ) -> i32 {
     run(out, || {
         // SAFETY: forwarded caller contract.
         let vectors = unsafe { f32_arg(vectors, n_values, "vectors")? };
         // SAFETY: forwarded caller contract.
-        write_records(handle, vectors, unsafe { bytes_arg(records, records_len, "records")? }, insert_only != 0)
+        write_records(handle, vectors, unsafe { bytes_arg(records, records_len, "records")? }, flags)
     })
 }
 
-pub(crate) fn write_records(handle: u64, vectors: &[f32], records: &[u8], insert_only: bool) -> Result<Output> {
+pub const WRITE_INSERT_ONLY: u32 = 1;
+pub const WRITE_DEFER_INDEX: u32 = 2;
+
+pub(crate) fn write_records(handle: u64, vectors: &[f32], records: &[u8], flags: u32) -> Result<Output> {
+    if flags & !(WRITE_INSERT_ONLY | WRITE_DEFER_INDEX) != 0 {
+        return Err(Error::invalid(format!("write flags {flags:#x}: unknown bits")));
+    }
     let json = parse_json(records, "records")?;
     with_db_mut(handle, |db| {
         let items = input::upserts(json, vectors, db.dimension)?;
-        Ok(Output::Scalar(db.upsert_many(items, insert_only)? as u64))
+        let n = db.upsert_many_with(items, flags & WRITE_INSERT_ONLY != 0, flags & WRITE_DEFER_INDEX != 0)?;
+        Ok(Output::Scalar(n as u64))
+    })
+}
+
+/// Brings every HNSW graph up to date with the records written since (see `vl_write`).
+pub(crate) fn refresh_index(handle: u64) -> Result<Output> {
+    with_db_mut(handle, |db| {
+        db.refresh_indexes();
+        Ok(Output::Unit)
     })
 }
 

@@ -3,7 +3,7 @@
 //! are copied; the large buffers of a write or a commit are `Lent`: read in place by the
 //! job, which the caller must collect before it frees or changes them.
 
-use super::exports::{compact, open_database, snapshot, write_records};
+use super::exports::{compact, open_database, refresh_index, snapshot, write_records};
 use super::exports_data::{backup, commit, restore};
 use super::{bytes_arg, f32_arg, jobs, run, str_arg, Lent};
 
@@ -35,7 +35,7 @@ pub unsafe extern "C" fn vl_write_async(
     n_values: usize,
     records: *const u8,
     records_len: usize,
-    insert_only: u32,
+    flags: u32,
     out: *mut u64,
 ) -> i32 {
     run(out, || {
@@ -44,8 +44,18 @@ pub unsafe extern "C" fn vl_write_async(
         // SAFETY: forwarded caller contract.
         let records = Lent::new(unsafe { bytes_arg(records, records_len, "records")? });
         // SAFETY: the caller keeps both buffers alive until it has collected the job.
-        jobs::spawn(move || write_records(handle, unsafe { vectors.get() }, unsafe { records.get() }, insert_only != 0))
+        jobs::spawn(move || write_records(handle, unsafe { vectors.get() }, unsafe { records.get() }, flags))
     })
+}
+
+/// Brings every HNSW graph up to date with records written with the defer-index flag, on a
+/// worker thread (the end of a `bulkIngest`).
+///
+/// # Safety
+/// `out` must be three writable u64.
+#[no_mangle]
+pub unsafe extern "C" fn vl_index_async(handle: u64, out: *mut u64) -> i32 {
+    run(out, || jobs::spawn(move || refresh_index(handle)))
 }
 
 /// `vl_commit` on a worker thread.

@@ -5,7 +5,7 @@ use super::options::SearchOptions;
 use super::{plan, selected, SearchStats};
 use crate::db::Database;
 use crate::vector::flat::{self, Candidate, ScanStats, TopK};
-use crate::vector::hnsw::HnswCounters;
+use crate::vector::hnsw::{HnswCounters, Space};
 
 /// The best `n` records for `query`, best first.
 pub fn candidates<'a>(db: &'a Database, query: &[f32], n: usize, opts: &SearchOptions, stats: &mut SearchStats) -> Vec<Candidate<'a>> {
@@ -29,6 +29,15 @@ pub fn candidates<'a>(db: &'a Database, query: &[f32], n: usize, opts: &SearchOp
                 for (score, slot) in found {
                     if let Some(r) = ns.record(slot) {
                         top.push(Candidate { score, namespace: name, id: &r.id, slot });
+                    }
+                }
+                // Records written with the graph left behind (a bulk ingest in progress).
+                let space = ns.space(db.metric);
+                let inv_q = crate::vector::distance::inverse_norm(query);
+                for &slot in ns.unindexed() {
+                    if let (true, Some(r)) = (accept(slot), ns.record(slot)) {
+                        scan.visited += 1;
+                        top.push(Candidate { score: space.score(query, inv_q, slot), namespace: name, id: &r.id, slot });
                     }
                 }
             }

@@ -152,6 +152,13 @@ fn graph_candidates(
         for (_, node) in graph.search(s.query, n, ef, &space, &accept, &mut counters) {
             found.extend(record_of(node));
         }
+        // Vectors written with the graph left behind (a bulk ingest in progress): the caller
+        // scores every candidate exactly, so they simply join.
+        let pending = match named {
+            Some(named) => named.unindexed(),
+            None => ns.unindexed(),
+        };
+        found.extend(pending.iter().copied().filter(|&node| accept(node)).filter_map(record_of));
         stats.visited += counters.visited;
         stats.filtered += counters.filtered;
     }
