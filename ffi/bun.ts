@@ -4,7 +4,7 @@
  * @module
  */
 import { dlopen, toArrayBuffer, type FFIFunction } from "bun:ffi";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { symbols, type NativeType } from "./symbols.ts";
 import type { NativeLib, RuntimeEnv } from "./native.ts";
 
@@ -25,6 +25,13 @@ export function load(locate: Locate): NativeLib {
     os: process.platform,
     arch: process.arch,
     exists: (p) => existsSync(p),
+    readText: (p) => {
+      try {
+        return readFileSync(p, "utf8");
+      } catch {
+        return undefined;
+      }
+    },
   });
   const defs: Record<string, FFIFunction> = {};
   for (const [name, spec] of Object.entries(symbols)) {

@@ -27,6 +27,14 @@ function exists(path: string): boolean {
   }
 }
 
+function readText(path: string): string | undefined {
+  try {
+    return Deno.readTextFileSync(path);
+  } catch {
+    return undefined;
+  }
+}
+
 /** Deno's file system, for copying the library out of a compiled executable. */
 const DENO_IO: ExtractIO = {
   readFile: (p) => Deno.readFileSync(p),
@@ -42,7 +50,7 @@ const DENO_IO: ExtractIO = {
  * Windows cannot delete a loaded DLL, so there it stays in the temporary directory.
  */
 export function load(locate: Locate, standalone: boolean = Deno.build.standalone): NativeLib {
-  const located = locate({ env: (n) => Deno.env.get(n), os: Deno.build.os, arch: Deno.build.arch, exists });
+  const located = locate({ env: (n) => Deno.env.get(n), os: Deno.build.os, arch: Deno.build.arch, exists, readText });
   if (!standalone) return open(located);
   const copy = extractLibrary(located, DENO_IO);
   try {

@@ -29,6 +29,8 @@ export interface RuntimeEnv {
   /** `process.arch` or `Deno.build.arch`: "x64"/"x86_64", "arm64"/"aarch64", ... Without it no prebuilt library is tried. */
   arch?: string;
   exists(path: string): boolean;
+  /** A small text file's contents, or undefined when it cannot be read (used for /proc/self/maps). */
+  readText?(path: string): string | undefined;
 }
 
 /** The target triples vectlite ships prebuilt libraries for, under `native/<triple>/`. */
@@ -57,14 +59,19 @@ function cpuOf(arch: string | undefined): string | undefined {
 
 /**
  * The target triple of the running platform, or undefined when vectlite ships no prebuilt
- * library for it. On Linux, musl is detected by its dynamic loader (`/lib/ld-musl-<cpu>.so.1`).
+ * library for it. On Linux, musl is detected in the running process's own mappings
+ * (`/proc/self/maps` names `ld-musl-<cpu>.so.1` or `libc.musl-<cpu>.so.1`), so a glibc system
+ * that merely has musl installed is not mistaken for one; without `/proc`, by the presence
+ * of musl's dynamic loader.
  */
 export function targetTriple(rt: RuntimeEnv): string | undefined {
   const cpu = cpuOf(rt.arch);
   if (!cpu) return undefined;
   let triple: string;
   if (rt.os === "linux") {
-    triple = `${cpu}-unknown-linux-${rt.exists(`/lib/ld-musl-${cpu}.so.1`) ? "musl" : "gnu"}`;
+    const maps = rt.readText?.("/proc/self/maps");
+    const musl = maps !== undefined ? /\/(ld-musl-|libc\.musl-)[^/\s]*$/m.test(maps) : rt.exists(`/lib/ld-musl-${cpu}.so.1`);
+    triple = `${cpu}-unknown-linux-${musl ? "musl" : "gnu"}`;
   } else if (rt.os === "darwin") triple = `${cpu}-apple-darwin`;
   else if (rt.os === "windows" || rt.os === "win32") triple = `${cpu}-pc-windows-gnu`;
   else return undefined;

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import koffi from "koffi";
 import { symbols, type NativeType, type SymbolSpec } from "./symbols.ts";
 import type { NativeLib, RuntimeEnv } from "./native.ts";
@@ -38,6 +38,13 @@ export function load(locate: Locate): NativeLib {
     os: process.platform,
     arch: process.arch,
     exists: (p) => existsSync(p),
+    readText: (p) => {
+      try {
+        return readFileSync(p, "utf8");
+      } catch {
+        return undefined;
+      }
+    },
   });
   const lib = koffi.load(path);
   const fns: Record<string, KoffiFn> = {};

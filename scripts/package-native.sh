@@ -22,7 +22,11 @@ host_triple() {
   esac
   case "$(uname -s)" in
     Linux)
-      if [ -e "/lib/ld-musl-$cpu.so.1" ]; then os=unknown-linux-musl; else os=unknown-linux-gnu; fi ;;
+      # As ffi/native.ts: the running process's own mappings tell (a glibc machine may have
+      # musl's loader installed too); without /proc, the loader's presence.
+      if [ -r /proc/self/maps ]; then
+        if grep -qE '/(ld-musl-|libc\.musl-)[^/[:space:]]*$' /proc/self/maps; then os=unknown-linux-musl; else os=unknown-linux-gnu; fi
+      elif [ -e "/lib/ld-musl-$cpu.so.1" ]; then os=unknown-linux-musl; else os=unknown-linux-gnu; fi ;;
     Darwin) os=apple-darwin ;;
     MINGW* | MSYS* | CYGWIN*) os=pc-windows-gnu ;;
     *) echo "package-native: no prebuilt target for OS $(uname -s)" >&2; return 1 ;;

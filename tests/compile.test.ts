@@ -19,7 +19,7 @@ const DENO = isDeno ? (globalThis as unknown as { Deno: { execPath(): string } }
 
 /** The library this process loads, found the usual way. */
 function realLibrary(): string {
-  return locateLibrary({ env: () => undefined, os: process.platform, arch: process.arch, exists: (p) => existsSync(p) });
+  return locateLibrary({ env: () => undefined, os: process.platform, arch: process.arch, exists: (p) => existsSync(p), readText: (p) => readFileSync(p, "utf8") });
 }
 
 /** The last stdout line of a child as JSON, failing with its stderr when there is none. */

@@ -1,7 +1,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { copyFileSync, cpSync, existsSync, mkdirSync, symlinkSync, writeFileSync } from "node:fs";
+import { copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { candidatePaths, locateLibrary, PREBUILT_TRIPLES, targetTriple } from "../ffi/native.ts";
 import { VectLiteError } from "../mod.ts";
@@ -10,8 +10,16 @@ import { fixture, runtimeCommand, tempDb, tempDir } from "./helpers.ts";
 const ROOT = decodeURIComponent(new URL("../", import.meta.url).pathname);
 
 /** The running platform, as the backends describe it to the loader. */
+function readText(p: string): string | undefined {
+  try {
+    return readFileSync(p, "utf8");
+  } catch {
+    return undefined;
+  }
+}
+
 function realEnv(env: (n: string) => string | undefined = () => undefined) {
-  return { env, os: process.platform, arch: process.arch, exists: (p: string) => existsSync(p) };
+  return { env, os: process.platform, arch: process.arch, exists: (p: string) => existsSync(p), readText };
 }
 
 describe("native library loader", () => {
@@ -77,6 +85,12 @@ describe("native library loader", () => {
     assert.equal(triple("linux", "aarch64"), "aarch64-unknown-linux-gnu");
     assert.equal(triple("linux", "x64", true), "x86_64-unknown-linux-musl");
     assert.equal(triple("linux", "aarch64", true), "aarch64-unknown-linux-musl");
+    // With /proc, the process's own mappings decide: a glibc process on a machine that also
+    // has musl's loader installed is gnu, a process that mapped musl's loader is musl.
+    const withMaps = (maps: string) =>
+      targetTriple({ env: () => undefined, os: "linux", arch: "x64", exists: () => true, readText: () => maps });
+    assert.equal(withMaps("7f0 r-xp 00000000 08:01 12 /usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2\n"), "x86_64-unknown-linux-gnu");
+    assert.equal(withMaps("7f0 r-xp 00000000 08:01 12 /lib/ld-musl-x86_64.so.1\n"), "x86_64-unknown-linux-musl");
     assert.equal(triple("win32", "x64"), "x86_64-pc-windows-gnu");
     assert.equal(triple("windows", "x86_64"), "x86_64-pc-windows-gnu");
     assert.equal(triple("darwin", "x64"), "x86_64-apple-darwin");
@@ -124,7 +138,7 @@ describe("native library loader", () => {
     const prebuilt = join(ROOT, `native/${triple}/libvectlite.so`);
     const release = join(ROOT, "lib-rs/target/release/libvectlite.so");
     const both = new Set([prebuilt, release]);
-    const rt = { env: () => undefined, os: "linux", arch: process.arch, exists: (p: string) => both.has(p) };
+    const rt = { env: () => undefined, os: "linux", arch: process.arch, exists: (p: string) => both.has(p), readText };
     assert.equal(locateLibrary(rt), prebuilt);
     both.delete(prebuilt);
     assert.equal(locateLibrary(rt), release);

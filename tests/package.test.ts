@@ -1,7 +1,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync, type SpawnSyncOptions } from "node:child_process";
-import { copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { locateLibrary, targetTriple } from "../ffi/native.ts";
 import { tempDir } from "./helpers.ts";
@@ -12,7 +12,13 @@ const isDeno = "Deno" in globalThis;
 const BUN = isBun ? process.execPath : join(ROOT, "node_modules/.bin/bun");
 const DENO = isDeno ? (globalThis as unknown as { Deno: { execPath(): string } }).Deno.execPath() : join(ROOT, "node_modules/.bin/deno");
 
-const HOST = { env: () => undefined, os: process.platform, arch: process.arch, exists: (p: string) => existsSync(p) };
+const HOST = {
+  env: () => undefined,
+  os: process.platform,
+  arch: process.arch,
+  exists: (p: string) => existsSync(p),
+  readText: (p: string) => readFileSync(p, "utf8"),
+};
 const TRIPLE = targetTriple(HOST)!;
 const LIB = `native/${TRIPLE}/libvectlite.so`;
 
