@@ -10,9 +10,13 @@
 # - aarch64-unknown-linux-gnu: Debian's rustc-web 1.85 with libstd-rust-web-dev:arm64 and
 #   aarch64-linux-gnu-gcc (scripts/setup-cross.sh installs them); with --test the NEON
 #   distance kernels are checked against the portable ones under qemu-aarch64.
+# - x86_64-pc-windows-gnu: Debian's rustc-web with its std sources (rust-web-src) rebuilt for
+#   Windows (RUSTC_BOOTSTRAP=1 cargo -Zbuild-std, crates-io pointed at the sources' vendor
+#   folder, offline) and the mingw-w64 linker (apt: gcc-mingw-w64-x86-64): built, not run
+#   (no wine here).
 # - With zig and cargo-zigbuild on PATH (the release workflow), every target is built with
-#   them instead. Without zig, the others are skipped here: Debian ships no Rust standard
-#   library for musl or for rustc-web on Windows, and macOS needs Apple's SDK.
+#   them instead. Without zig, the others are skipped here: a musl cdylib needs libgcc_s for
+#   musl, which Debian lacks, and macOS needs Apple's SDK.
 set -uo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root/lib-rs"
@@ -63,7 +67,20 @@ for t in "${ALL[@]}"; do
         else report "$t" "built, KERNEL CHECK FAILED under qemu: $out"; status=1; fi
       else report "$t" "built (rustc-web)"; fi ;;
     *-linux-musl) report "$t" "skipped: no Rust standard library for musl in Debian; needs zig (release workflow)" ;;
-    x86_64-pc-windows-gnu) report "$t" "skipped: Debian's Windows std is for rustc 1.63 only; needs zig (release workflow)" ;;
+    x86_64-pc-windows-gnu)
+      vendor=$(ls -d /usr/src/rustc-*/library/vendor 2>/dev/null | tail -1)
+      if [ -z "$vendor" ] || [ ! -x /usr/bin/rustc ] || ! command -v x86_64-w64-mingw32-gcc >/dev/null; then
+        report "$t" "skipped: needs rustc-web, rust-web-src and gcc-mingw-w64-x86-64 from apt"; continue
+      fi
+      home=$(mktemp -d)
+      printf '[source.crates-io]\nreplace-with = "debian-vendor"\n[source.debian-vendor]\ndirectory = "%s"\n' "$vendor" >"$home/config.toml"
+      if CARGO_HOME="$home" RUSTC_BOOTSTRAP=1 RUSTC=/usr/bin/rustc CARGO_TARGET_X86_64_PC_WINDOWS_GNU_LINKER=x86_64-w64-mingw32-gcc \
+        /usr/bin/cargo build --release --quiet -Zbuild-std=std,panic_abort --target "$t"; then
+        bash "$root/scripts/package-native.sh" "$t" >/dev/null && report "$t" "built (rustc-web, -Zbuild-std, mingw-w64); not run here (no wine)"
+      else
+        report "$t" "FAILED (build-std)"; status=1
+      fi
+      rm -rf "$home" ;;
     *-apple-darwin) report "$t" "skipped: no macOS SDK on this machine; built on macOS runners (release workflow)" ;;
   esac
 done
