@@ -635,7 +635,10 @@ pub fn write_atomically(fs: &dyn Vfs, paths: &DbPaths, bytes: &[u8]) -> Result<(
 
 /// Renames the finished temp file over the main file and fsyncs the directory.
 fn rename_durably(fs: &dyn Vfs, paths: &DbPaths) -> Result<()> {
-    fs.rename(&paths.temp, &paths.main).map_err(|e| Error::io("cannot rename temp file over", &show(&paths.main), e))?;
+    if let Err(e) = fs.rename(&paths.temp, &paths.main) {
+        let _ = fs.remove(&paths.temp); // the old file stays in place; the new one is dropped
+        return Err(Error::io("cannot rename temp file over", &show(&paths.main), e));
+    }
     let dir = paths.main.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     fs.sync_dir(dir).map_err(|e| Error::io("cannot fsync directory", &show(dir), e))
 }

@@ -84,6 +84,10 @@ fn test_dir(name: &str) -> PathBuf {
     dir
 }
 
+fn temp_of(path: &Path) -> PathBuf {
+    super::DbPaths::new(path).temp
+}
+
 fn open(disk: &SimVfs, path: &Path, create: bool) -> Result<Database> {
     let opts = OpenOptions { dimension: create.then_some(4), sync: SyncMode::Full, ..Default::default() };
     Database::open_in(Arc::new(disk.clone()), path, opts)
@@ -182,6 +186,8 @@ fn run_through_errors(disk: &SimVfs, path: &Path, at: &str) -> (Database, State)
             Err(e) => assert_eq!(e.code, Code::Io, "{at}: step {i} failed with {e:?}"),
         }
         assert_eq!(state_of(&db), model, "{at}: after step {i} the open database differs from what succeeded");
+        // A failed compaction removes its partial file rather than leave it taking space.
+        assert!(!disk.exists(&temp_of(path)), "{at}: after step {i} the temp file is left behind");
     }
     (db, model)
 }
