@@ -4,9 +4,9 @@
  * @module
  */
 import { dlopen, toArrayBuffer, type FFIFunction } from "bun:ffi";
-import { existsSync, readFileSync } from "node:fs";
 import { symbols, type NativeType } from "./symbols.ts";
 import type { NativeLib, RuntimeEnv } from "./native.ts";
+import { nodeRuntimeEnv } from "./node-env.ts";
 
 const TYPES: Record<NativeType, string> = {
   u32: "u32",
@@ -20,19 +20,7 @@ const TYPES: Record<NativeType, string> = {
 type Locate = (rt: RuntimeEnv) => string;
 
 export function load(locate: Locate): NativeLib {
-  const path = locate({
-    env: (n) => Bun.env[n],
-    os: process.platform,
-    arch: process.arch,
-    exists: (p) => existsSync(p),
-    readText: (p) => {
-      try {
-        return readFileSync(p, "utf8");
-      } catch {
-        return undefined;
-      }
-    },
-  });
+  const path = locate(nodeRuntimeEnv((n) => Bun.env[n]));
   const defs: Record<string, FFIFunction> = {};
   for (const [name, spec] of Object.entries(symbols)) {
     defs[name] = {

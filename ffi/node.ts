@@ -4,10 +4,10 @@
  *
  * @module
  */
-import { existsSync, readFileSync } from "node:fs";
 import koffi from "koffi";
 import { symbols, type NativeType, type SymbolSpec } from "./symbols.ts";
 import type { NativeLib, RuntimeEnv } from "./native.ts";
+import { nodeRuntimeEnv } from "./node-env.ts";
 
 /**
  * koffi's C spelling of each neutral type. A TypedArray passed for `void *` hands C a
@@ -33,19 +33,7 @@ type KoffiFn = ReturnType<ReturnType<typeof koffi.load>["func"]>;
 const POOL_WAITS = Math.max(1, Math.floor((Number(process.env.UV_THREADPOOL_SIZE) || 4) / 2));
 
 export function load(locate: Locate): NativeLib {
-  const path = locate({
-    env: (n) => process.env[n],
-    os: process.platform,
-    arch: process.arch,
-    exists: (p) => existsSync(p),
-    readText: (p) => {
-      try {
-        return readFileSync(p, "utf8");
-      } catch {
-        return undefined;
-      }
-    },
-  });
+  const path = locate(nodeRuntimeEnv((n) => process.env[n]));
   const lib = koffi.load(path);
   const fns: Record<string, KoffiFn> = {};
   for (const [name, spec] of Object.entries(symbols)) {

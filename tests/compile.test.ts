@@ -5,6 +5,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync,
 import { join } from "node:path";
 import { libraryPath, useLibrary } from "../compiled.ts";
 import { locateLibrary, native } from "../ffi/native.ts";
+import { nodeRuntimeEnv } from "../ffi/node-env.ts";
 import { extractLibrary, type ExtractIO } from "../ffi/extract.ts";
 import { VectLiteError } from "../mod.ts";
 import { fixture, runtimeCommand, tempDb, tempDir } from "./helpers.ts";
@@ -19,7 +20,7 @@ const DENO = isDeno ? (globalThis as unknown as { Deno: { execPath(): string } }
 
 /** The library this process loads, found the usual way. */
 function realLibrary(): string {
-  return locateLibrary({ env: () => undefined, os: process.platform, arch: process.arch, exists: (p) => existsSync(p), readText: (p) => readFileSync(p, "utf8") });
+  return locateLibrary(nodeRuntimeEnv(() => undefined));
 }
 
 /** The last stdout line of a child as JSON, failing with its stderr when there is none. */

@@ -1,26 +1,20 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { copyFileSync, cpSync, existsSync, mkdirSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { candidatePaths, locateLibrary, PREBUILT_TRIPLES, targetTriple } from "../ffi/native.ts";
+import { nodeRuntimeEnv } from "../ffi/node-env.ts";
 import { VectLiteError } from "../mod.ts";
 import { fixture, runtimeCommand, tempDb, tempDir } from "./helpers.ts";
 
 const ROOT = decodeURIComponent(new URL("../", import.meta.url).pathname);
 
 /** The running platform, as the backends describe it to the loader. */
-function readText(p: string): string | undefined {
-  try {
-    return readFileSync(p, "utf8");
-  } catch {
-    return undefined;
-  }
-}
-
 function realEnv(env: (n: string) => string | undefined = () => undefined) {
-  return { env, os: process.platform, arch: process.arch, exists: (p: string) => existsSync(p), readText };
+  return nodeRuntimeEnv(env);
 }
+const readText = realEnv().readText;
 
 describe("native library loader", () => {
   it("tries VECTLITE_LIB first, then the release and debug builds, named for the platform", () => {

@@ -1,9 +1,10 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync, type SpawnSyncOptions } from "node:child_process";
-import { copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { copyFileSync, cpSync, mkdirSync, readdirSync, renameSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { locateLibrary, targetTriple } from "../ffi/native.ts";
+import { nodeRuntimeEnv } from "../ffi/node-env.ts";
 import { tempDir } from "./helpers.ts";
 
 const ROOT = decodeURIComponent(new URL("../", import.meta.url).pathname);
@@ -12,13 +13,7 @@ const isDeno = "Deno" in globalThis;
 const BUN = isBun ? process.execPath : join(ROOT, "node_modules/.bin/bun");
 const DENO = isDeno ? (globalThis as unknown as { Deno: { execPath(): string } }).Deno.execPath() : join(ROOT, "node_modules/.bin/deno");
 
-const HOST = {
-  env: () => undefined,
-  os: process.platform,
-  arch: process.arch,
-  exists: (p: string) => existsSync(p),
-  readText: (p: string) => readFileSync(p, "utf8"),
-};
+const HOST = nodeRuntimeEnv(() => undefined);
 const TRIPLE = targetTriple(HOST)!;
 const LIB = `native/${TRIPLE}/libvectlite.so`;
 
