@@ -31,10 +31,12 @@ pub fn candidates<'a>(db: &'a Database, query: &[f32], n: usize, opts: &SearchOp
                         top.push(Candidate { score, namespace: name, id: &r.id, slot });
                     }
                 }
-                // Records written with the graph left behind (a bulk ingest in progress).
+                // Records written with the graph left behind (a bulk ingest in progress);
+                // nothing to do, and nothing computed, in the usual case.
+                let pending = ns.unindexed();
                 let space = ns.space(db.metric);
-                let inv_q = crate::vector::distance::inverse_norm(query);
-                for &slot in ns.unindexed() {
+                let inv_q = if pending.is_empty() { 0.0 } else { crate::vector::distance::inverse_norm(query) };
+                for &slot in pending {
                     if let (true, Some(r)) = (accept(slot), ns.record(slot)) {
                         scan.visited += 1;
                         top.push(Candidate { score: space.score(query, inv_q, slot), namespace: name, id: &r.id, slot });
