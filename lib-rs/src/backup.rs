@@ -128,6 +128,8 @@ mod tests {
         std::fs::write(dir.join("bk").join(DATA), &data).unwrap();
         assert_eq!(restore(&dir.join("bk"), &dir.join("c.vdb")).unwrap_err().code, Code::Corrupt);
         assert!(!dir.join("c.vdb").exists());
+        // Windows removes no directory while a file in it is open: close every handle first.
+        drop((db, restored));
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -127,6 +127,8 @@ mod tests {
         drop(db);
         let db = Database::open(&path, OpenOptions { dimension: None, ..opts }).unwrap();
         assert_eq!(db.total_records(), 2);
+        // Windows removes no directory while a file in it is open: close every handle first.
+        drop(db);
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

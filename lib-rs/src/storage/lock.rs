@@ -61,9 +61,10 @@ mod tests {
         assert_eq!(LockFile::acquire(&path, LockKind::Shared).err().unwrap().code, Code::Locked);
         drop(writer);
         let r1 = LockFile::acquire(&path, LockKind::Shared).unwrap();
-        let _r2 = LockFile::acquire(&path, LockKind::Shared).unwrap();
+        let r2 = LockFile::acquire(&path, LockKind::Shared).unwrap();
         assert_eq!(LockFile::acquire(&path, LockKind::Exclusive).err().unwrap().code, Code::Locked);
-        drop(r1);
+        // Windows removes no directory while a file in it is open: close every handle first.
+        drop((r1, r2));
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

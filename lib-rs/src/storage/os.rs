@@ -1,21 +1,11 @@
-//! The OS calls std does not offer. Only `flock` is needed: std's `File::sync_all` is
-//! `fsync`, and a directory is synced by opening it and calling `sync_all` on it.
+//! The OS calls std does not offer (madvise, setpriority, malloc_trim: all advisory), and
+//! the few places where unix and Windows differ. File locks are std's (`flock` on unix,
+//! `LockFileEx` on Windows), `File::sync_all` is `fsync`, and a directory is synced by
+//! opening it and calling `sync_all` on it.
 
 use std::fs::File;
 use std::io;
 use std::path::Path;
-
-#[cfg(unix)]
-mod sys {
-    use std::os::raw::c_int;
-    pub const LOCK_SH: c_int = 1;
-    pub const LOCK_EX: c_int = 2;
-    pub const LOCK_NB: c_int = 4;
-    pub const LOCK_UN: c_int = 8;
-    extern "C" {
-        pub fn flock(fd: c_int, operation: c_int) -> c_int;
-    }
-}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LockKind {
@@ -24,47 +14,75 @@ pub enum LockKind {
 }
 
 /// Tries once to take an advisory lock on `file`, without waiting.
-/// Ok(false) means another open file description holds a conflicting lock.
-#[cfg(unix)]
+/// Ok(false) means another open file (description or handle) holds a conflicting lock.
+/// std's file locks are `flock` on unix and `LockFileEx` over the whole file on Windows; the
+/// lock file is a file of its own, so Windows' mandatory byte-range locks never stand in the
+/// way of a reader of the database.
 pub fn try_lock(file: &File, kind: LockKind) -> io::Result<bool> {
-    use std::os::unix::io::AsRawFd;
-    let op = match kind {
-        LockKind::Shared => sys::LOCK_SH,
-        LockKind::Exclusive => sys::LOCK_EX,
-    } | sys::LOCK_NB;
-    loop {
-        // SAFETY: the fd belongs to `file`, which is open for the whole call; flock only
-        // reads its integer arguments.
-        let rc = unsafe { sys::flock(file.as_raw_fd(), op) };
-        if rc == 0 {
-            return Ok(true);
-        }
-        let err = io::Error::last_os_error();
-        match err.kind() {
-            io::ErrorKind::WouldBlock => return Ok(false),
-            io::ErrorKind::Interrupted => continue,
-            _ => return Err(err),
-        }
+    let attempt = match kind {
+        LockKind::Shared => file.try_lock_shared(),
+        LockKind::Exclusive => file.try_lock(),
+    };
+    match attempt {
+        Ok(()) => Ok(true),
+        Err(std::fs::TryLockError::WouldBlock) => Ok(false),
+        Err(std::fs::TryLockError::Error(e)) => Err(e),
     }
 }
 
-#[cfg(unix)]
+/// Releases the lock early (closing the file releases it anyway).
 pub fn unlock(file: &File) {
-    use std::os::unix::io::AsRawFd;
-    // SAFETY: as in try_lock. Closing the file releases the lock anyway; this is early release.
-    unsafe {
-        sys::flock(file.as_raw_fd(), sys::LOCK_UN);
+    let _ = file.unlock();
+}
+
+/// Which file an open file is: (device, inode) on unix, (volume serial number, file index)
+/// on Windows. A reader compares it with `path_identity` to tell whether a compaction renamed
+/// a new file into place since it opened its own. None where the OS does not say.
+pub fn file_identity(file: &File) -> Option<(u64, u64)> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        file.metadata().ok().map(|m| (m.dev(), m.ino()))
+    }
+    #[cfg(windows)]
+    {
+        windows_identity(file)
+    }
+    #[cfg(not(any(unix, windows)))]
+    {
+        let _ = file;
+        None
     }
 }
 
-/// Without flock (non-unix targets, for now) locking always succeeds: the README says so.
-#[cfg(not(unix))]
-pub fn try_lock(_file: &File, _kind: LockKind) -> io::Result<bool> {
-    Ok(true)
+/// The identity of the file a path names now.
+pub fn path_identity(path: &Path) -> Option<(u64, u64)> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        std::fs::metadata(path).ok().map(|m| (m.dev(), m.ino()))
+    }
+    #[cfg(not(unix))]
+    {
+        File::open(path).ok().and_then(|f| file_identity(&f))
+    }
 }
 
-#[cfg(not(unix))]
-pub fn unlock(_file: &File) {}
+#[cfg(windows)]
+fn windows_identity(file: &File) -> Option<(u64, u64)> {
+    use std::os::windows::io::AsRawHandle;
+    // BY_HANDLE_FILE_INFORMATION is thirteen DWORDs: attributes, three FILETIMEs (two each),
+    // volume serial number (7), size high and low, link count, file index high (11) and low (12).
+    #[link(name = "kernel32")]
+    extern "system" {
+        fn GetFileInformationByHandle(handle: *mut std::ffi::c_void, info: *mut [u32; 13]) -> i32;
+    }
+    let mut info = [0u32; 13];
+    // SAFETY: the handle belongs to `file`, open for the whole call; `info` is a writable
+    // buffer of exactly the structure's size (52 bytes, DWORD-aligned).
+    let ok = unsafe { GetFileInformationByHandle(file.as_raw_handle(), &mut info) };
+    (ok != 0).then(|| (info[7] as u64, ((info[11] as u64) << 32) | info[12] as u64))
+}
 
 #[cfg(target_os = "linux")]
 mod mm {

@@ -11,7 +11,7 @@ pub trait Source {
     fn is_empty(&self) -> bool {
         self.len() == 0
     }
-    /// The file's device and inode, where there is one.
+    /// Which file this is (device and inode, or volume and file index), where the OS says.
     fn identity(&self) -> Option<(u64, u64)> {
         None
     }
@@ -58,24 +58,10 @@ impl Source for FileSource {
         self.len
     }
     fn identity(&self) -> Option<(u64, u64)> {
-        self.file.metadata().ok().and_then(|m| file_identity(&m))
+        super::os::file_identity(&self.file)
     }
     fn read_at(&mut self, offset: u64, buf: &mut [u8]) -> io::Result<()> {
         self.file.seek(SeekFrom::Start(offset))?;
         self.file.read_exact(buf)
-    }
-}
-
-/// Device and inode of a file (unix), to tell whether a path still names the same file.
-pub fn file_identity(meta: &std::fs::Metadata) -> Option<(u64, u64)> {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::MetadataExt;
-        Some((meta.dev(), meta.ino()))
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = meta;
-        None
     }
 }

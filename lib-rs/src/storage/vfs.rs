@@ -129,6 +129,6 @@ impl Vfs for OsVfs {
         super::os::sync_dir(dir)
     }
     fn identity(&self, path: &Path) -> Option<(u64, u64)> {
-        std::fs::metadata(path).ok().and_then(|m| super::source::file_identity(&m))
+        super::os::path_identity(path)
     }
 }
