@@ -7,16 +7,19 @@
 #   bash scripts/build-targets.sh --test aarch64-unknown-linux-gnu   # only the targets named
 #
 # - x86_64-unknown-linux-gnu: the host; built with the rustup toolchain, tests run natively.
-# - aarch64-unknown-linux-gnu: Debian's rustc-web 1.85 with libstd-rust-web-dev:arm64 and
+# - aarch64-unknown-linux-gnu: Debian's rustc-web with libstd-rust-web-dev:arm64 and
 #   aarch64-linux-gnu-gcc (scripts/setup-cross.sh installs them); with --test the whole Rust
 #   test suite (NEON kernels included) runs under qemu-aarch64 (cargo's runner).
 # - x86_64-pc-windows-gnu: Debian's rustc-web with its std sources (rust-web-src) rebuilt for
 #   Windows (RUSTC_BOOTSTRAP=1 cargo -Zbuild-std, crates-io pointed at the sources' vendor
 #   folder, offline) and the mingw-w64 linker (apt: gcc-mingw-w64-x86-64); with --test the
 #   Rust test suite runs under wine (cargo's runner).
+# - x86_64-unknown-linux-musl: rustc-web with rust-web-src (-Zbuild-std) and musl-gcc
+#   (apt: musl-tools), with gcc's static unwinder linked in (see the case below); with
+#   --test a musl C program loads the library and calls it, and the Rust suite runs natively
+#   against musl.
 # - With zig and cargo-zigbuild on PATH (the release workflow), every target is built with
-#   them instead. Without zig, the others are skipped here: a musl cdylib needs libgcc_s for
-#   musl, which Debian lacks, and macOS needs Apple's SDK.
+#   them instead. Without zig, aarch64 musl and macOS (no Apple SDK) are skipped here.
 set -uo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root/lib-rs"
@@ -67,7 +70,43 @@ for t in "${ALL[@]}"; do
           report "$t" "built (rustc-web); Rust tests pass under qemu-aarch64 ($passed passed)"
         else report "$t" "built, TESTS FAILED under qemu-aarch64 (/tmp/vectlite-test-$t.log)"; status=1; fi
       else report "$t" "built (rustc-web)"; fi ;;
-    *-linux-musl) report "$t" "skipped: no Rust standard library for musl in Debian; needs zig (release workflow)" ;;
+    x86_64-unknown-linux-musl)
+      vendor=$(ls -d /usr/src/rustc-*/library/vendor 2>/dev/null | tail -1)
+      if [ -z "$vendor" ] || [ ! -x /usr/bin/rustc ] || ! command -v musl-gcc >/dev/null; then
+        report "$t" "skipped: needs rustc-web, rust-web-src and musl-tools from apt"; continue
+      fi
+      home=$(mktemp -d)
+      printf '[source.crates-io]\nreplace-with = "debian-vendor"\n[source.debian-vendor]\ndirectory = "%s"\n' "$vendor" >"$home/config.toml"
+      # A musl cdylib cannot link the C library statically (-crt-static) and then wants the
+      # unwinder as libgcc_s, which Debian has for glibc only. gcc's static unwinder
+      # (libgcc_eh.a) plus scripts/musl/dl_find_object.c (the one glibc function it uses
+      # that musl lacks) stands in, so the library carries its own unwinder.
+      unwind="$root/lib-rs/target/musl-unwind"
+      mkdir -p "$unwind" && cp "$(gcc -print-file-name=libgcc_eh.a)" "$unwind/libgcc_s.a"
+      musl-gcc -O2 -fPIC -c "$root/scripts/musl/dl_find_object.c" -o "$unwind/dl_find_object.o" && ar rcs "$unwind/libgcc_s.a" "$unwind/dl_find_object.o"
+      menv=(env CARGO_HOME="$home" RUSTC_BOOTSTRAP=1 RUSTC=/usr/bin/rustc CARGO_TARGET_X86_64_UNKNOWN_LINUX_MUSL_LINKER=musl-gcc
+        RUSTFLAGS="-C target-feature=-crt-static -C link-self-contained=no -L $unwind")
+      if ! "${menv[@]}" /usr/bin/cargo build --release --quiet -Zbuild-std --target "$t"; then
+        report "$t" "FAILED (build-std)"; status=1
+      elif ! bash "$root/scripts/package-native.sh" "$t" >/dev/null; then
+        report "$t" "FAILED (package-native)"; status=1
+      elif [ $run_tests = 0 ]; then
+        report "$t" "built (rustc-web, -Zbuild-std, musl-gcc)"
+      else
+        # The library itself, loaded by a musl process, and the Rust suite linked against musl.
+        db=$(mktemp -d)
+        musl-gcc -O2 -o "$unwind/load_check" "$root/scripts/musl/load_check.c" &&
+          loaded=$("$unwind/load_check" "$root/lib-rs/target/$t/release/libvectlite.so" "$db/a.vdb")
+        load_status=$?
+        rm -rf "$db"
+        if [ $load_status != 0 ]; then report "$t" "built, LOAD CHECK FAILED: $loaded"; status=1
+        elif timeout 1200 "${menv[@]}" /usr/bin/cargo test --release -Zbuild-std --target "$t" --lib --tests >/tmp/vectlite-test-$t.log 2>&1; then
+          passed=$(grep -o '[0-9]* passed' /tmp/vectlite-test-$t.log | awk '{s+=$1} END {print s}')
+          report "$t" "built (rustc-web, -Zbuild-std, musl-gcc); ${loaded#load_check: }; Rust tests pass natively on musl ($passed passed)"
+        else report "$t" "built, TESTS FAILED on musl (/tmp/vectlite-test-$t.log)"; status=1; fi
+      fi
+      rm -rf "$home" ;;
+    aarch64-unknown-linux-musl) report "$t" "skipped: no aarch64 musl toolchain set up here; built with zig (release workflow)" ;;
     x86_64-pc-windows-gnu)
       vendor=$(ls -d /usr/src/rustc-*/library/vendor 2>/dev/null | tail -1)
       if [ -z "$vendor" ] || [ ! -x /usr/bin/rustc ] || ! command -v x86_64-w64-mingw32-gcc >/dev/null; then

@@ -35,8 +35,8 @@ gate clippy bash -c "cd lib-rs && cargo clippy --release --all-targets --quiet -
 gate deno-check deno check mod.ts ffi/ tests/ scripts/ examples/ bench/ cli/
 gate deno-lint deno lint
 gate deno-doc-lint deno doc --lint mod.ts compiled.ts
-# The Rust suite again for aarch64 Linux (under qemu-aarch64) and x86_64 Windows (under
-# wine), each counted as one gate. scripts/setup-cross.sh installs the cross toolchains from
+# The Rust suite again for aarch64 Linux (under qemu-aarch64), x86_64 Windows (under wine)
+# and x86_64 Linux with musl, each counted as one gate. scripts/setup-cross.sh installs the cross toolchains from
 # apt (a few minutes, as root); where that is impossible the check is said to be skipped,
 # and not counted.
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
@@ -51,6 +51,11 @@ if ls -d /usr/src/rustc-*/library/vendor >/dev/null 2>&1 && command -v x86_64-w6
   gate cross-windows bash scripts/build-targets.sh --test x86_64-pc-windows-gnu
 else
   echo "skipped (not counted): cross-windows, rust-web-src, mingw-w64 or wine is not installed (bash scripts/setup-cross.sh)"
+fi
+if ls -d /usr/src/rustc-*/library/vendor >/dev/null 2>&1 && command -v musl-gcc >/dev/null; then
+  gate cross-musl bash scripts/build-targets.sh --test x86_64-unknown-linux-musl
+else
+  echo "skipped (not counted): cross-musl, rust-web-src or musl-tools is not installed (bash scripts/setup-cross.sh)"
 fi
 
 echo "== Bun"

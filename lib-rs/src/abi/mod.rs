@@ -194,3 +194,21 @@ pub unsafe fn str_arg<'a>(ptr: *const u8, len: usize, what: &str) -> Result<&'a 
     let b = unsafe { bytes_arg(ptr, len, what)? };
     std::str::from_utf8(b).map_err(|_| Error::invalid(format!("{what} is not valid UTF-8")))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The unwinder works on every target the suite runs on (on musl it is gcc's, linked in
+    /// by scripts/build-targets.sh): a panic inside a call comes back as an Internal error.
+    #[test]
+    fn a_panic_inside_a_call_becomes_an_internal_error() {
+        let mut out = [0u64; 3];
+        let status = run(out.as_mut_ptr(), || -> Result<Output> { panic!("boom {}", 42) });
+        assert_eq!(status, Code::Internal as i32);
+        // SAFETY: `run` handed out these bytes (the error message) through `out`.
+        let message = unsafe { std::slice::from_raw_parts(out[0] as *const u8, out[1] as usize) };
+        assert_eq!(std::str::from_utf8(message).unwrap(), "internal error (a bug in vectlite): boom 42");
+        take_back(out[0] as *mut u8, out[1] as usize);
+    }
+}
