@@ -14,12 +14,12 @@
 #   Windows (RUSTC_BOOTSTRAP=1 cargo -Zbuild-std, crates-io pointed at the sources' vendor
 #   folder, offline) and the mingw-w64 linker (apt: gcc-mingw-w64-x86-64); with --test the
 #   Rust test suite runs under wine (cargo's runner).
-# - x86_64-unknown-linux-musl: rustc-web with rust-web-src (-Zbuild-std) and musl-gcc
-#   (apt: musl-tools), with gcc's static unwinder linked in (see the case below); with
-#   --test a musl C program loads the library and calls it, and the Rust suite runs natively
-#   against musl.
+# - x86_64- and aarch64-unknown-linux-musl: rustc-web with rust-web-src (-Zbuild-std) and
+#   musl-gcc (apt: musl-tools) or aarch64-linux-musl-gcc (apt: musl-dev:arm64), with gcc's
+#   static unwinder linked in (see the case below); with --test a musl C program loads the
+#   library and calls it, and the Rust suite runs against musl (aarch64: under qemu).
 # - With zig and cargo-zigbuild on PATH (the release workflow), every target is built with
-#   them instead. Without zig, aarch64 musl and macOS (no Apple SDK) are skipped here.
+#   them instead. Without zig, macOS (no Apple SDK) is skipped here.
 set -uo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root/lib-rs"
@@ -70,10 +70,14 @@ for t in "${ALL[@]}"; do
           report "$t" "built (rustc-web); Rust tests pass under qemu-aarch64 ($passed passed)"
         else report "$t" "built, TESTS FAILED under qemu-aarch64 (/tmp/vectlite-test-$t.log)"; status=1; fi
       else report "$t" "built (rustc-web)"; fi ;;
-    x86_64-unknown-linux-musl)
+    *-linux-musl)
+      case $t in
+        x86_64-*) cc=musl-gcc; gnu_cc=gcc; run=() ;;
+        aarch64-*) cc=aarch64-linux-musl-gcc; gnu_cc=aarch64-linux-gnu-gcc; run=(qemu-aarch64) ;;
+      esac
       vendor=$(ls -d /usr/src/rustc-*/library/vendor 2>/dev/null | tail -1)
-      if [ -z "$vendor" ] || [ ! -x /usr/bin/rustc ] || ! command -v musl-gcc >/dev/null; then
-        report "$t" "skipped: needs rustc-web, rust-web-src and musl-tools from apt"; continue
+      if [ -z "$vendor" ] || [ ! -x /usr/bin/rustc ] || ! command -v "$cc" >/dev/null || ! command -v "$gnu_cc" >/dev/null; then
+        report "$t" "skipped: needs rustc-web, rust-web-src and $cc from apt (scripts/setup-cross.sh)"; continue
       fi
       home=$(mktemp -d)
       printf '[source.crates-io]\nreplace-with = "debian-vendor"\n[source.debian-vendor]\ndirectory = "%s"\n' "$vendor" >"$home/config.toml"
@@ -81,32 +85,34 @@ for t in "${ALL[@]}"; do
       # unwinder as libgcc_s, which Debian has for glibc only. gcc's static unwinder
       # (libgcc_eh.a) plus scripts/musl/dl_find_object.c (the one glibc function it uses
       # that musl lacks) stands in, so the library carries its own unwinder.
-      unwind="$root/lib-rs/target/musl-unwind"
-      mkdir -p "$unwind" && cp "$(gcc -print-file-name=libgcc_eh.a)" "$unwind/libgcc_s.a"
-      musl-gcc -O2 -fPIC -c "$root/scripts/musl/dl_find_object.c" -o "$unwind/dl_find_object.o" && ar rcs "$unwind/libgcc_s.a" "$unwind/dl_find_object.o"
-      menv=(env CARGO_HOME="$home" RUSTC_BOOTSTRAP=1 RUSTC=/usr/bin/rustc CARGO_TARGET_X86_64_UNKNOWN_LINUX_MUSL_LINKER=musl-gcc
+      unwind="$root/lib-rs/target/musl-unwind-$t"
+      mkdir -p "$unwind" && cp "$("$gnu_cc" -print-file-name=libgcc_eh.a)" "$unwind/libgcc_s.a"
+      "$cc" -O2 -fPIC -c "$root/scripts/musl/dl_find_object.c" -o "$unwind/dl_find_object.o" && ar rcs "$unwind/libgcc_s.a" "$unwind/dl_find_object.o"
+      var=$(echo "$t" | tr 'a-z-' 'A-Z_')
+      menv=(env CARGO_HOME="$home" RUSTC_BOOTSTRAP=1 RUSTC=/usr/bin/rustc "CARGO_TARGET_${var}_LINKER=$cc"
         RUSTFLAGS="-C target-feature=-crt-static -C link-self-contained=no -L $unwind")
+      [ ${#run[@]} -gt 0 ] && menv+=("CARGO_TARGET_${var}_RUNNER=${run[*]}")
+      where=$([ ${#run[@]} -gt 0 ] && echo "under ${run[0]}" || echo "natively")
       if ! "${menv[@]}" /usr/bin/cargo build --release --quiet -Zbuild-std --target "$t"; then
         report "$t" "FAILED (build-std)"; status=1
       elif ! bash "$root/scripts/package-native.sh" "$t" >/dev/null; then
         report "$t" "FAILED (package-native)"; status=1
       elif [ $run_tests = 0 ]; then
-        report "$t" "built (rustc-web, -Zbuild-std, musl-gcc)"
+        report "$t" "built (rustc-web, -Zbuild-std, $cc)"
       else
         # The library itself, loaded by a musl process, and the Rust suite linked against musl.
         db=$(mktemp -d)
-        musl-gcc -O2 -o "$unwind/load_check" "$root/scripts/musl/load_check.c" &&
-          loaded=$("$unwind/load_check" "$root/lib-rs/target/$t/release/libvectlite.so" "$db/a.vdb")
+        "$cc" -O2 -o "$unwind/load_check" "$root/scripts/musl/load_check.c" &&
+          loaded=$("${run[@]}" "$unwind/load_check" "$root/lib-rs/target/$t/release/libvectlite.so" "$db/a.vdb")
         load_status=$?
         rm -rf "$db"
         if [ $load_status != 0 ]; then report "$t" "built, LOAD CHECK FAILED: $loaded"; status=1
         elif timeout 1200 "${menv[@]}" /usr/bin/cargo test --release -Zbuild-std --target "$t" --lib --tests >/tmp/vectlite-test-$t.log 2>&1; then
           passed=$(grep -o '[0-9]* passed' /tmp/vectlite-test-$t.log | awk '{s+=$1} END {print s}')
-          report "$t" "built (rustc-web, -Zbuild-std, musl-gcc); ${loaded#load_check: }; Rust tests pass natively on musl ($passed passed)"
-        else report "$t" "built, TESTS FAILED on musl (/tmp/vectlite-test-$t.log)"; status=1; fi
+          report "$t" "built (rustc-web, -Zbuild-std, $cc); ${loaded#load_check: } $where; Rust tests pass on musl $where ($passed passed)"
+        else report "$t" "built, TESTS FAILED on musl $where (/tmp/vectlite-test-$t.log)"; status=1; fi
       fi
       rm -rf "$home" ;;
-    aarch64-unknown-linux-musl) report "$t" "skipped: no aarch64 musl toolchain set up here; built with zig (release workflow)" ;;
     x86_64-pc-windows-gnu)
       vendor=$(ls -d /usr/src/rustc-*/library/vendor 2>/dev/null | tail -1)
       if [ -z "$vendor" ] || [ ! -x /usr/bin/rustc ] || ! command -v x86_64-w64-mingw32-gcc >/dev/null; then

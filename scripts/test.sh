@@ -15,7 +15,7 @@ failed=0
 gate() {
   local name=$1; shift
   if "$@" >"$logs/$name.log" 2>&1; then
-    case $name in cross-*) echo "ok: $(tail -1 "$logs/$name.log")" ;; *) echo "ok: $name" ;; esac
+    case $name in cross-*) grep -E '^[a-z0-9_]+-[a-z0-9_-]+ +built' "$logs/$name.log" | sed 's/^/ok: /' ;; *) echo "ok: $name" ;; esac
     passed=$((passed + 1))
   else
     cat "$logs/$name.log"; echo "FAILED: $name"; failed=$((failed + 1))
@@ -36,7 +36,7 @@ gate deno-check deno check mod.ts ffi/ tests/ scripts/ examples/ bench/ cli/
 gate deno-lint deno lint
 gate deno-doc-lint deno doc --lint mod.ts compiled.ts
 # The Rust suite again for aarch64 Linux (under qemu-aarch64), x86_64 Windows (under wine)
-# and x86_64 Linux with musl, each counted as one gate. scripts/setup-cross.sh installs the cross toolchains from
+# and Linux with musl (x86_64 natively, aarch64 under qemu), each counted as one gate. scripts/setup-cross.sh installs the cross toolchains from
 # apt (a few minutes, as root); where that is impossible the check is said to be skipped,
 # and not counted.
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
@@ -52,10 +52,10 @@ if ls -d /usr/src/rustc-*/library/vendor >/dev/null 2>&1 && command -v x86_64-w6
 else
   echo "skipped (not counted): cross-windows, rust-web-src, mingw-w64 or wine is not installed (bash scripts/setup-cross.sh)"
 fi
-if ls -d /usr/src/rustc-*/library/vendor >/dev/null 2>&1 && command -v musl-gcc >/dev/null; then
-  gate cross-musl bash scripts/build-targets.sh --test x86_64-unknown-linux-musl
+if ls -d /usr/src/rustc-*/library/vendor >/dev/null 2>&1 && command -v musl-gcc >/dev/null && command -v aarch64-linux-musl-gcc >/dev/null; then
+  gate cross-musl bash scripts/build-targets.sh --test x86_64-unknown-linux-musl aarch64-unknown-linux-musl
 else
-  echo "skipped (not counted): cross-musl, rust-web-src or musl-tools is not installed (bash scripts/setup-cross.sh)"
+  echo "skipped (not counted): cross-musl, rust-web-src, musl-tools or musl-dev:arm64 is not installed (bash scripts/setup-cross.sh)"
 fi
 
 echo "== Bun"
