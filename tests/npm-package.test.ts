@@ -10,6 +10,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { locateLibrary } from "../ffi/native.ts";
+import { nodeRuntimeEnv } from "../ffi/node-env.ts";
 import { tempDir } from "./helpers.ts";
 
 const ROOT = decodeURIComponent(new URL("../", import.meta.url).pathname);
@@ -61,9 +62,13 @@ function project(): string {
   return proj;
 }
 
-/** The built library: the tarball carries no lib-rs/target, and this checkout has no native/ build. */
+/**
+ * The library this checkout built, found as the loader finds it (its musl check included: a
+ * glibc machine with musl-tools and a native/x86_64-unknown-linux-musl build must not get
+ * that one), since the tarball carries no lib-rs/target.
+ */
 function libEnv(): Record<string, string | undefined> {
-  const lib = locateLibrary({ env: () => undefined, os: process.platform, arch: process.arch, exists: existsSync });
+  const lib = locateLibrary(nodeRuntimeEnv(() => undefined));
   return { ...process.env, VECTLITE_LIB: lib };
 }
 

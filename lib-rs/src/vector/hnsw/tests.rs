@@ -286,7 +286,12 @@ fn sparse_out_of_order_ids_and_reused_slots() {
     let d = Data::new(clustered(600, DIM, 6), DIM, Metric::Cosine);
     let mut g = HnswGraph::new(HnswParams { m: 8, ef_construction: 64 }, 1);
     let ids: Vec<u32> = (0..600u32).rev().filter(|id| id % 5 != 1).collect();
-    g.insert_many(&ids[..200], &d.space(), 2);
+    // One thread: the graph is then the same on every run, and every node reachable is a
+    // fact to check. With two, the graph depends on timing; HNSW does not promise that a node stays
+    // reachable when the heuristic prunes all its in-links, and one CI run (musl) left one
+    // unreachable here, although 400 reruns did not. Two-thread builds are checked by recall
+    // (parallel_build_has_recall_and_integrity).
+    g.insert_many(&ids[..200], &d.space(), 1);
     for &id in &ids[200..] {
         g.insert(id, &d.space());
     }
