@@ -41,7 +41,7 @@ export const count: number = hits.length;
 `;
 
 function run(cmd: string, args: string[], cwd: string, env: Record<string, string | undefined> = process.env) {
-  const out = spawnSync(cmd, args, { cwd, env, encoding: "utf8", timeout: 180_000 });
+  const out = spawnSync(cmd, args, { cwd, env, encoding: "utf8", timeout: 180_000, maxBuffer: 64 << 20 });
   assert.equal(out.status, 0, `${cmd} ${args.join(" ")} failed (${out.error ?? out.status}):\n${out.stdout}\n${out.stderr}`);
   return out.stdout;
 }
