@@ -144,7 +144,10 @@ for t in "${ALL[@]}"; do
       else
         # A wine prefix of our own, with the stand-in for the bcryptprimitives.dll that
         # Windows 10+ has and Debian 12's wine 8 lacks (scripts/wine/bcryptprimitives.c).
-        export WINEPREFIX="$root/lib-rs/target/wineprefix" WINEDEBUG=-all
+        # Outside the repository: a prefix holds dosdevices/z: -> /, and `bun test`, which
+        # walks the tree for test files, followed it round the whole file system until it ran
+        # out of memory.
+        export WINEPREFIX="${TMPDIR:-/tmp}/vectlite-wineprefix" WINEDEBUG=-all
         mkdir -p "$WINEPREFIX"
         wine wineboot --init >/dev/null 2>&1
         if ! x86_64-w64-mingw32-gcc -shared -O2 -Wl,--kill-at -o "$WINEPREFIX/drive_c/windows/system32/bcryptprimitives.dll" \
