@@ -27,6 +27,15 @@ run_tests=0
 [ "${1:-}" = "--test" ] && { run_tests=1; shift; }
 ALL=(x86_64-unknown-linux-gnu aarch64-unknown-linux-gnu x86_64-unknown-linux-musl aarch64-unknown-linux-musl
   x86_64-pc-windows-gnu x86_64-apple-darwin aarch64-apple-darwin)
+# A CARGO_HOME whose crates-io is the vendor folder of Debian's std sources, for -Zbuild-std
+# offline (Windows and musl).
+vendored_cargo_home() {
+  local home; home=$(mktemp -d)
+  printf '[source.crates-io]\nreplace-with = "debian-vendor"\n[source.debian-vendor]\ndirectory = "%s"\n' "$1" >"$home/config.toml"
+  echo "$home"
+}
+# The number of tests a cargo test log says passed, summed over its test binaries.
+passed_in() { grep -o '[0-9]* passed' "$1" | awk '{s+=$1} END {print s}'; }
 named=0
 [ $# -gt 0 ] && { ALL=("$@"); named=1; } # only the targets named
 status=0
@@ -71,7 +80,7 @@ for t in "${ALL[@]}"; do
         # libc6:arm64 (a newer Debian revision) and the first pthread_create looped for ever.
         export CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_RUNNER="qemu-aarch64 -L /usr/aarch64-linux-gnu -E LD_LIBRARY_PATH=/usr/aarch64-linux-gnu/lib"
         if timeout 1200 "${cross[@]}" test --release --target "$t" --lib --tests >/tmp/vectlite-test-$t.log 2>&1; then
-          passed=$(grep -o '[0-9]* passed' /tmp/vectlite-test-$t.log | awk '{s+=$1} END {print s}')
+          passed=$(passed_in /tmp/vectlite-test-$t.log)
           report "$t" "built (rustc-web); Rust tests pass under qemu-aarch64 ($passed passed)"
         else report "$t" "built, TESTS FAILED under qemu-aarch64 (/tmp/vectlite-test-$t.log)"; status=1; fi
       else report "$t" "built (rustc-web)"; fi ;;
@@ -84,8 +93,7 @@ for t in "${ALL[@]}"; do
       if [ -z "$vendor" ] || [ ! -x /usr/bin/rustc ] || ! command -v "$cc" >/dev/null || ! command -v "$gnu_cc" >/dev/null; then
         report "$t" "skipped: needs rustc-web, rust-web-src and $cc from apt (scripts/setup-cross.sh)"; continue
       fi
-      home=$(mktemp -d)
-      printf '[source.crates-io]\nreplace-with = "debian-vendor"\n[source.debian-vendor]\ndirectory = "%s"\n' "$vendor" >"$home/config.toml"
+      home=$(vendored_cargo_home "$vendor")
       # A musl cdylib cannot link the C library statically (-crt-static) and then wants the
       # unwinder as libgcc_s, which Debian has for glibc only. gcc's static unwinder
       # (libgcc_eh.a) plus scripts/musl/dl_find_object.c (the one glibc function it uses
@@ -120,7 +128,7 @@ for t in "${ALL[@]}"; do
         rm -rf "$db"
         if [ $load_status != 0 ]; then report "$t" "built, LOAD CHECK FAILED: $loaded"; status=1
         elif timeout 1200 "${menv[@]}" /usr/bin/cargo test --release -Zbuild-std --target "$t" --lib --tests >/tmp/vectlite-test-$t.log 2>&1; then
-          passed=$(grep -o '[0-9]* passed' /tmp/vectlite-test-$t.log | awk '{s+=$1} END {print s}')
+          passed=$(passed_in /tmp/vectlite-test-$t.log)
           report "$t" "built (rustc-web, -Zbuild-std, $cc); ${loaded#load_check: } $where; Rust tests pass on musl $where ($passed passed)"
         else report "$t" "built, TESTS FAILED on musl $where (/tmp/vectlite-test-$t.log)"; status=1; fi
       fi
@@ -130,8 +138,7 @@ for t in "${ALL[@]}"; do
       if [ -z "$vendor" ] || [ ! -x /usr/bin/rustc ] || ! command -v x86_64-w64-mingw32-gcc >/dev/null; then
         report "$t" "skipped: needs rustc-web, rust-web-src and gcc-mingw-w64-x86-64 from apt"; continue
       fi
-      home=$(mktemp -d)
-      printf '[source.crates-io]\nreplace-with = "debian-vendor"\n[source.debian-vendor]\ndirectory = "%s"\n' "$vendor" >"$home/config.toml"
+      home=$(vendored_cargo_home "$vendor")
       wenv=(env CARGO_HOME="$home" RUSTC_BOOTSTRAP=1 RUSTC=/usr/bin/rustc CARGO_TARGET_X86_64_PC_WINDOWS_GNU_LINKER=x86_64-w64-mingw32-gcc)
       if ! "${wenv[@]}" /usr/bin/cargo build --release --quiet -Zbuild-std --target "$t"; then
         report "$t" "FAILED (build-std)"; status=1
@@ -155,7 +162,7 @@ for t in "${ALL[@]}"; do
           report "$t" "built, FAILED to set up the wine prefix ($WINEPREFIX)"; status=1
         elif timeout 1200 "${wenv[@]}" CARGO_TARGET_X86_64_PC_WINDOWS_GNU_RUNNER=wine /usr/bin/cargo test --release -Zbuild-std \
           --target "$t" --lib --tests >/tmp/vectlite-test-$t.log 2>&1; then
-          passed=$(grep -o '[0-9]* passed' /tmp/vectlite-test-$t.log | awk '{s+=$1} END {print s}')
+          passed=$(passed_in /tmp/vectlite-test-$t.log)
           report "$t" "built (rustc-web, -Zbuild-std, mingw-w64); Rust tests pass under wine ($passed passed)"
         else report "$t" "built, TESTS FAILED under wine (/tmp/vectlite-test-$t.log)"; status=1; fi
       fi
