@@ -10,7 +10,7 @@ use crate::storage::format::{self, SnapshotHeader};
 use crate::storage::lock::LockFile;
 use crate::storage::os::{self, LockKind};
 use crate::storage::recovery;
-use crate::storage::wal::{self, SyncMode, Wal};
+use crate::storage::wal::{SyncMode, Wal};
 use crate::storage::source::Source;
 use crate::storage::vfs::{FileWriter, OsVfs, Vfs};
 use crate::storage::{show, DbPaths};
@@ -398,10 +398,8 @@ impl Database {
         if ops.is_empty() {
             return Ok(());
         }
-        let (bytes, next) = wal::encode_transaction(&ops, self.next_seq);
         let wal = self.wal.as_mut().ok_or_else(|| Error::new(Code::Internal, "no WAL on a writable handle"))?;
-        wal.append(&bytes)?;
-        self.next_seq = next;
+        self.next_seq = wal.append_transaction(&ops, self.next_seq)?;
         let large = ops.len() >= LARGE_TRANSACTION;
         self.upserts_since_snapshot += ops.iter().filter(|op| matches!(op, WalOp::Upsert(_))).count();
         for op in ops {

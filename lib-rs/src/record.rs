@@ -5,6 +5,7 @@
 use crate::codec::{Reader, Writer};
 use crate::error::Result;
 use crate::json::{self, Json};
+use std::borrow::Cow;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Record {
@@ -17,18 +18,20 @@ pub struct Record {
     pub vectors: Vec<(String, Vec<f32>)>,
 }
 
-/// One record to write into a namespace, with its main vector.
+/// One record to write into a namespace, with its main vector. A write borrows the vector
+/// from the caller's batch (logged and copied into the namespace straight from there, no
+/// per-record copy); a WAL replay owns it.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Upsert {
+pub struct Upsert<'a> {
     pub namespace: String,
     pub record: Record,
-    pub vector: Vec<f32>,
+    pub vector: Cow<'a, [f32]>,
 }
 
 /// What a WAL frame carries.
 #[derive(Debug, Clone, PartialEq)]
-pub enum WalOp {
-    Upsert(Upsert),
+pub enum WalOp<'a> {
+    Upsert(Upsert<'a>),
     Delete { namespace: String, id: String },
 }
 
@@ -78,7 +81,7 @@ impl Record {
 pub const OP_UPSERT: u8 = 1;
 pub const OP_DELETE: u8 = 2;
 
-impl WalOp {
+impl WalOp<'_> {
     pub fn kind(&self) -> u8 {
         match self {
             WalOp::Upsert(_) => OP_UPSERT,
@@ -101,7 +104,7 @@ impl WalOp {
         }
     }
 
-    pub fn decode_payload(kind: u8, r: &mut Reader) -> Result<WalOp> {
+    pub fn decode_payload(kind: u8, r: &mut Reader) -> Result<WalOp<'static>> {
         match kind {
             OP_UPSERT => {
                 let namespace = r.str()?.to_string();
@@ -109,7 +112,7 @@ impl WalOp {
                 let mut vector = Vec::new();
                 r.f32s_into(dim, &mut vector)?;
                 let record = Record::decode(r)?;
-                Ok(WalOp::Upsert(Upsert { namespace, record, vector }))
+                Ok(WalOp::Upsert(Upsert { namespace, record, vector: Cow::Owned(vector) }))
             }
             OP_DELETE => {
                 let namespace = r.str()?.to_string();
@@ -129,7 +132,7 @@ mod tests {
     fn ops_round_trip() {
         let op = WalOp::Upsert(Upsert {
             namespace: "ns".into(),
-            vector: vec![1.0, 2.0, 3.0],
+            vector: vec![1.0, 2.0, 3.0].into(),
             record: Record {
                 id: "a".into(),
                 metadata: json::parse(br#"{"k":[1,"x",null]}"#, "t").unwrap(),

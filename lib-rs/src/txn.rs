@@ -9,8 +9,8 @@ use crate::record::{Upsert, WalOp};
 use std::collections::HashMap;
 
 #[derive(Debug, Clone, PartialEq)]
-pub enum TxnOp {
-    Upsert { item: Upsert, insert_only: bool },
+pub enum TxnOp<'a> {
+    Upsert { item: Upsert<'a>, insert_only: bool },
     Delete { namespace: String, id: String },
 }
 
@@ -66,7 +66,7 @@ impl Database {
 
 /// Reads `[{op: "upsert"|"insert"|"delete", ...}]`; upserts take their main vectors, in
 /// order, from `vectors` (`dimension` values each).
-pub fn parse_ops(json: &Json, vectors: &[f32], dimension: usize) -> Result<Vec<TxnOp>> {
+pub fn parse_ops<'a>(json: &Json, vectors: &'a [f32], dimension: usize) -> Result<Vec<TxnOp<'a>>> {
     let items = json.as_array().ok_or_else(|| Error::invalid("transaction operations must be an array"))?;
     let writes: Vec<Json> = items.iter().filter(|op| op.get("op").and_then(|o| o.as_str()) != Some("delete")).cloned().collect();
     let mut upserts = crate::abi::input::upserts(Json::Array(writes), vectors, dimension)?.into_iter();
@@ -96,18 +96,18 @@ mod tests {
     use crate::record::Record;
     use crate::storage::wal::SyncMode;
 
-    fn up(id: &str, insert_only: bool) -> TxnOp {
+    fn up(id: &str, insert_only: bool) -> TxnOp<'static> {
         TxnOp::Upsert {
             item: Upsert {
                 namespace: String::new(),
                 record: Record { id: id.into(), metadata: Json::Object(vec![]), sparse: vec![], vectors: vec![] },
-                vector: vec![1.0, 2.0],
+                vector: vec![1.0, 2.0].into(),
             },
             insert_only,
         }
     }
 
-    fn del(id: &str) -> TxnOp {
+    fn del(id: &str) -> TxnOp<'static> {
         TxnOp::Delete { namespace: String::new(), id: id.into() }
     }
 

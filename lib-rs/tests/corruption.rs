@@ -49,7 +49,7 @@ fn contents(db: &Database) -> State {
     out
 }
 
-fn upsert(ns: &str, id: String, n: f64, rng: &mut Rng) -> Upsert {
+fn upsert(ns: &str, id: String, n: f64, rng: &mut Rng) -> Upsert<'static> {
     let vector = (0..8).map(|_| (rng.below(2000) as f32 - 1000.0) / 100.0).collect();
     let meta = Json::Object(vec![("n".into(), Json::Number(n)), ("s".into(), Json::String("x".repeat((n as usize) % 40)))]);
     Upsert {

@@ -23,7 +23,7 @@ fn opts(dimension: Option<usize>) -> OpenOptions {
     OpenOptions { dimension, metric: Some(Metric::L2), read_only: false, sync: SyncMode::Full, ..Default::default() }
 }
 
-fn upsert(ns: &str, id: &str, v: [f32; 2], n: f64) -> Upsert {
+fn upsert(ns: &str, id: &str, v: [f32; 2], n: f64) -> Upsert<'static> {
     Upsert {
         namespace: ns.into(),
         record: Record {
@@ -32,7 +32,7 @@ fn upsert(ns: &str, id: &str, v: [f32; 2], n: f64) -> Upsert {
             sparse: vec![],
             vectors: vec![],
         },
-        vector: v.to_vec(),
+        vector: v.to_vec().into(),
     }
 }
 
@@ -122,7 +122,7 @@ fn refuses_bad_vectors_before_logging_anything() {
     let err = db.upsert_many(vec![upsert("", "a", [f32::NAN, 0.0], 1.0)], false).unwrap_err();
     assert_eq!(err.code, Code::InvalidArgument);
     let mut wrong = upsert("", "b", [1.0, 0.0], 1.0);
-    wrong.vector.push(3.0);
+    wrong.vector.to_mut().push(3.0);
     assert_eq!(db.upsert_many(vec![wrong], false).unwrap_err().code, Code::DimensionMismatch);
     assert_eq!(db.wal_len(), wal_len);
 }

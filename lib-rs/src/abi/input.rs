@@ -3,6 +3,7 @@
 use crate::error::{Error, Result};
 use crate::json::Json;
 use crate::record::{Record, Upsert};
+use std::borrow::Cow;
 
 fn f32_list(v: &Json, what: &str) -> Result<Vec<f32>> {
     let items = v.as_array().ok_or_else(|| Error::invalid(format!("{what} must be an array of numbers")))?;
@@ -18,7 +19,7 @@ fn f32_list(v: &Json, what: &str) -> Result<Vec<f32>> {
 
 /// Reads `[{id, namespace?, metadata?, sparse?, vectors?}, ...]`; the main vectors arrive
 /// separately as one contiguous f32 array, `dimension` values per record.
-pub fn upserts(json: Json, vectors: &[f32], dimension: usize) -> Result<Vec<Upsert>> {
+pub fn upserts(json: Json, vectors: &[f32], dimension: usize) -> Result<Vec<Upsert<'_>>> {
     let Json::Array(items) = json else { return Err(Error::invalid("records must be an array")) };
     if vectors.len() != items.len() * dimension {
         return Err(Error::new(
@@ -85,7 +86,7 @@ pub fn upserts(json: Json, vectors: &[f32], dimension: usize) -> Result<Vec<Upse
             }
             Some(_) => return Err(Error::invalid(format!("record {id:?}: vectors must be an object of named vectors"))),
         }
-        let vector = vectors[i * dimension..(i + 1) * dimension].to_vec();
+        let vector = Cow::Borrowed(&vectors[i * dimension..(i + 1) * dimension]);
         out.push(Upsert { namespace, record: Record { id, metadata, sparse, vectors: named }, vector });
     }
     Ok(out)

@@ -18,21 +18,21 @@ use std::sync::Arc;
 type State = BTreeMap<(String, String), (Vec<f32>, String)>;
 
 enum Step {
-    Commit(Vec<WalOp>),
+    Commit(Vec<WalOp<'static>>),
     Compact,
 }
 
-fn upsert(ns: &str, id: &str, seed: u32) -> WalOp {
+fn upsert(ns: &str, id: &str, seed: u32) -> WalOp<'static> {
     let v: Vec<f32> = (0..4).map(|k| ((seed * 7 + k * 13) % 17) as f32 - 8.0).collect();
     let metadata = Json::Object(vec![("n".into(), Json::Number(seed as f64))]);
     WalOp::Upsert(Upsert {
         namespace: ns.into(),
         record: Record { id: id.into(), metadata, sparse: vec![], vectors: vec![] },
-        vector: v,
+        vector: v.into(),
     })
 }
 
-fn delete(ns: &str, id: &str) -> WalOp {
+fn delete(ns: &str, id: &str) -> WalOp<'static> {
     WalOp::Delete { namespace: ns.into(), id: id.into() }
 }
 
@@ -57,7 +57,7 @@ fn apply(model: &mut State, ops: &[WalOp]) {
     for op in ops {
         match op {
             WalOp::Upsert(u) => {
-                model.insert((u.namespace.clone(), u.record.id.clone()), (u.vector.clone(), u.record.metadata.to_json()));
+                model.insert((u.namespace.clone(), u.record.id.clone()), (u.vector.to_vec(), u.record.metadata.to_json()));
             }
             WalOp::Delete { namespace, id } => {
                 model.remove(&(namespace.clone(), id.clone()));
@@ -102,7 +102,7 @@ fn run_step(db: &mut Database, step: &Step) -> Result<()> {
 
 /// Runs the workload until the first error (the process dies there). Returns the state
 /// the acknowledged steps made and the operations of the step that was cut short.
-fn run_until_crash(disk: &SimVfs, path: &Path) -> (State, Vec<WalOp>) {
+fn run_until_crash(disk: &SimVfs, path: &Path) -> (State, Vec<WalOp<'static>>) {
     let mut acked = State::new();
     let Ok(mut db) = open(disk, path, true) else { return (acked, vec![]) };
     for step in workload() {

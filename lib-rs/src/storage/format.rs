@@ -133,23 +133,27 @@ pub fn write_snapshot(
     // pending inserts); otherwise it is rebuilt at open. `compact` makes sure it is.
     let storable: Vec<&(&String, &Namespace)> = live.iter().filter(|(_, ns)| ns.indexes_storable()).collect();
     let stored: Vec<(&String, &HnswGraph)> = storable.iter().filter_map(|(name, ns)| ns.index().map(|g| (*name, g))).collect();
-    let mut indexes = Writer::new();
-    indexes.varint(stored.len() as u64);
-    for (name, graph) in stored {
-        indexes.str(name);
-        graph.encode(&mut indexes);
-    }
+    let indexes = Body::Pieces(Box::new(move |w, flush| {
+        w.varint(stored.len() as u64);
+        for (name, graph) in &stored {
+            w.str(name);
+            graph.encode_in_pieces(w, flush)?;
+        }
+        Ok(())
+    }));
     let named: Vec<(&String, &String, &HnswGraph)> = storable
         .iter()
         .flat_map(|(ns_name, ns)| ns.named_spaces().iter().filter_map(move |(space, s)| s.index().map(|g| (*ns_name, space, g))))
         .collect();
-    let mut named_indexes = Writer::new();
-    named_indexes.varint(named.len() as u64);
-    for (ns_name, space, graph) in named {
-        named_indexes.str(ns_name);
-        named_indexes.str(space);
-        graph.encode(&mut named_indexes);
-    }
+    let named_indexes = Body::Pieces(Box::new(move |w, flush| {
+        w.varint(named.len() as u64);
+        for (ns_name, space, graph) in &named {
+            w.str(ns_name);
+            w.str(space);
+            graph.encode_in_pieces(w, flush)?;
+        }
+        Ok(())
+    }));
     // Inverted indexes are stored for namespaces without tombstones (slots = RECORDS order).
     let dense: Vec<&(&String, &Namespace)> = live.iter().filter(|(_, ns)| ns.dead_slots() == 0).collect();
     let mut sparse = Writer::new();
@@ -162,8 +166,8 @@ pub fn write_snapshot(
         (SECTION_SCHEMA, Body::Bytes(schema.buf)),
         (SECTION_RECORDS, Body::Bytes(records.buf)),
         (SECTION_VECTORS, Body::Floats(vectors)),
-        (SECTION_INDEXES, Body::Bytes(indexes.buf)),
-        (SECTION_NAMED_INDEXES, Body::Bytes(named_indexes.buf)),
+        (SECTION_INDEXES, indexes),
+        (SECTION_NAMED_INDEXES, named_indexes),
         (SECTION_SPARSE, Body::Bytes(sparse.buf)),
     ];
     let mut out = CrcWriter { inner: w, crc: 0, written: 0 };
@@ -171,17 +175,36 @@ pub fn write_snapshot(
     Ok((out.written, out.crc))
 }
 
-/// A section's content: bytes built in memory, or f32 slices written as little-endian.
+/// Encodes a section into the writer, calling the flush function now and then so what is
+/// pending can be written out and cleared.
+type Encode<'a> = Box<dyn Fn(&mut Writer, &mut dyn FnMut(&mut Writer) -> io::Result<()>) -> io::Result<()> + 'a>;
+
+/// A section's content: bytes built in memory, f32 slices written as little-endian, or an
+/// encoder run on demand in pieces (the graphs: each of the three passes, length, CRC and
+/// write, encodes them again, which is cheap next to holding a second copy of them).
 enum Body<'a> {
     Bytes(Vec<u8>),
     Floats(Vec<&'a [f32]>),
+    Pieces(Encode<'a>),
 }
+
+/// Bytes a streamed section gathers before handing them on.
+const PIECE_BYTES: usize = 64 * 1024;
 
 impl Body<'_> {
     fn len(&self) -> u64 {
         match self {
             Body::Bytes(b) => b.len() as u64,
             Body::Floats(parts) => parts.iter().map(|p| p.len() as u64 * 4).sum(),
+            Body::Pieces(_) => {
+                let mut len = 0u64;
+                // The closure never fails.
+                let _ = self.each_chunk(&mut |c| {
+                    len += c.len() as u64;
+                    Ok(())
+                });
+                len
+            }
         }
     }
 
@@ -201,6 +224,17 @@ impl Body<'_> {
                     }
                 }
                 f(&buf)
+            }
+            Body::Pieces(encode) => {
+                let mut w = Writer::with_capacity(PIECE_BYTES + 4096);
+                encode(&mut w, &mut |w: &mut Writer| {
+                    if w.buf.len() >= PIECE_BYTES {
+                        f(&w.buf)?;
+                        w.buf.clear();
+                    }
+                    Ok(())
+                })?;
+                f(&w.buf)
             }
         }
     }

@@ -86,29 +86,46 @@ fn windows_identity(file: &File) -> Option<(u64, u64)> {
 
 #[cfg(target_os = "linux")]
 mod mm {
-    use std::os::raw::{c_int, c_void};
+    use std::os::raw::{c_int, c_long, c_void};
     pub const MADV_HUGEPAGE: c_int = 14;
+    pub const SC_PAGESIZE: c_int = 30;
     extern "C" {
         pub fn madvise(addr: *mut c_void, len: usize, advice: c_int) -> c_int;
+        pub fn sysconf(name: c_int) -> c_long;
     }
 }
 
-/// Asks the kernel to back `[ptr, ptr + bytes)` with transparent huge pages where it can
-/// (Linux, where THP is often in "madvise" mode). A scan or a graph search over a large
-/// vector array then misses the TLB far less. Advisory: failure changes nothing.
+/// Below this an array gains nothing from huge pages (and may share its pages with others).
+const HUGE_PAGE_MIN_BYTES: usize = 4 << 20;
+
+/// Asks the kernel to back the large array `[ptr, ptr + bytes)` with transparent huge pages
+/// where it can (Linux, where THP is often in "madvise" mode). A scan or a graph search over
+/// a large vector array then misses the TLB far less. Advisory: failure changes nothing.
+///
+/// The range is widened to whole pages, never narrowed. An allocation this large is a
+/// mapping of its own (glibc's and musl's malloc both `mmap` it): advising all of it keeps it
+/// one VMA, so the allocator's `realloc` can still grow it with `mremap`, moving the pages
+/// instead of copying them. Advising only the 2 MiB-aligned middle split the mapping in
+/// three, `mremap` then failed with EFAULT, and every doubling of a 100 MB vector array
+/// copied it: a transient +100 MB at the peak of a bulk build (bench/RESULTS.md, session 5).
 pub fn advise_huge_pages(ptr: *const u8, bytes: usize) {
     #[cfg(target_os = "linux")]
     {
-        const HUGE: usize = 2 << 20;
-        let start = (ptr as usize).next_multiple_of(HUGE);
-        let end = (ptr as usize + bytes) & !(HUGE - 1);
-        if end > start {
-            // SAFETY: [start, end) lies inside the caller's live allocation (rounded inwards
-            // to 2 MiB boundaries); madvise(MADV_HUGEPAGE) only changes how pages are backed,
-            // never their contents, and its result is ignored.
-            unsafe {
-                mm::madvise(start as *mut std::os::raw::c_void, end - start, mm::MADV_HUGEPAGE);
-            }
+        if bytes < HUGE_PAGE_MIN_BYTES {
+            return;
+        }
+        // SAFETY: sysconf has no preconditions.
+        let page = usize::try_from(unsafe { mm::sysconf(mm::SC_PAGESIZE) }).unwrap_or(0);
+        if page == 0 || !page.is_power_of_two() {
+            return;
+        }
+        let start = (ptr as usize) & !(page - 1);
+        let end = (ptr as usize + bytes).next_multiple_of(page);
+        // SAFETY: [start, end) is the caller's live allocation widened to the pages it lies
+        // in, which are mapped; madvise(MADV_HUGEPAGE) only changes how pages are backed,
+        // never their contents, and its result is ignored.
+        unsafe {
+            mm::madvise(start as *mut std::os::raw::c_void, end - start, mm::MADV_HUGEPAGE);
         }
     }
     #[cfg(not(target_os = "linux"))]
@@ -166,5 +183,41 @@ pub fn release_free_memory() {
         unsafe {
             malloc_trim(0);
         }
+    }
+}
+
+#[cfg(all(test, target_os = "linux"))]
+mod tests {
+    use super::*;
+
+    /// The mappings of /proc/self/maps that overlap `[start, end)`.
+    fn mappings_overlapping(start: usize, end: usize) -> Vec<String> {
+        let maps = std::fs::read_to_string("/proc/self/maps").unwrap();
+        maps.lines()
+            .filter(|line| {
+                let range = line.split_whitespace().next().unwrap();
+                let (lo, hi) = range.split_once('-').unwrap();
+                let (lo, hi) = (usize::from_str_radix(lo, 16).unwrap(), usize::from_str_radix(hi, 16).unwrap());
+                lo < end && start < hi
+            })
+            .map(str::to_string)
+            .collect()
+    }
+
+    #[test]
+    fn huge_page_advice_keeps_a_large_array_one_mapping_so_realloc_can_move_it() {
+        // 48 MB: above glibc's largest mmap threshold (32 MB), so a mapping of its own.
+        let mut v: Vec<f32> = Vec::with_capacity(12 << 20);
+        v.resize(v.capacity(), 1.0);
+        advise_huge_pages(v.as_ptr() as *const u8, v.capacity() * 4);
+        let start = v.as_ptr() as usize;
+        let found = mappings_overlapping(start, start + v.capacity() * 4);
+        assert_eq!(found.len(), 1, "the advice split the array's mapping: {found:?}");
+        // Doubling keeps the contents, and the grown array is still one mapping once advised.
+        v.reserve(v.capacity());
+        advise_huge_pages(v.as_ptr() as *const u8, v.capacity() * 4);
+        assert!(v.iter().all(|&x| x == 1.0));
+        let start = v.as_ptr() as usize;
+        assert_eq!(mappings_overlapping(start, start + v.capacity() * 4).len(), 1);
     }
 }

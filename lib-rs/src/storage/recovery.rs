@@ -11,7 +11,7 @@ use crate::record::WalOp;
 #[derive(Debug, Default)]
 pub struct Recovered {
     /// Committed transactions newer than the snapshot, in order.
-    pub transactions: Vec<Vec<WalOp>>,
+    pub transactions: Vec<Vec<WalOp<'static>>>,
     /// Bytes up to the end of the last commit frame: the log is cut back to this.
     pub valid_len: u64,
     /// The last sequence seen in a committed transaction (or `after_seq`).
@@ -116,7 +116,7 @@ mod tests {
     use super::super::wal::encode_transaction;
     use super::*;
 
-    fn delete(id: &str) -> WalOp {
+    fn delete(id: &str) -> WalOp<'static> {
         WalOp::Delete { namespace: String::new(), id: id.into() }
     }
 
