@@ -649,6 +649,29 @@ mod tests {
     }
 
     #[test]
+    fn a_graph_streamed_in_pieces_reads_back_identical() {
+        use crate::vector::hnsw::HnswParams;
+        // 3,000 nodes: about 400 KB of graph, written in many 64 KiB pieces.
+        let mut ns = Namespace::new(2);
+        for i in 0..3000u32 {
+            let rec = Record { id: format!("r{i}"), metadata: Json::Object(vec![]), sparse: vec![], vectors: vec![] };
+            ns.upsert(rec, &[(i as f32 * 0.37).sin(), (i as f32 * 0.11).cos()]);
+        }
+        ns.build_index(HnswParams::default(), Metric::L2);
+        let mut whole = Writer::new();
+        ns.index().unwrap().encode(&mut whole);
+        assert!(whole.buf.len() > 4 * PIECE_BYTES);
+        let map = BTreeMap::from([("ns".to_string(), ns)]);
+        let bytes = encode(&SnapshotHeader { dimension: 2, metric: Metric::L2, last_seq: 1, analyzer: None }, &BTreeMap::new(), &map);
+        let snap = decode(&bytes, "f").unwrap();
+        let loaded = snap.namespaces[0].index.as_ref().unwrap();
+        loaded.check_integrity().unwrap();
+        let mut again = Writer::new();
+        loaded.encode(&mut again);
+        assert_eq!(again.buf, whole.buf);
+    }
+
+    #[test]
     fn stores_the_graphs_of_named_spaces() {
         use crate::vector::hnsw::HnswParams;
         let mut ns = Namespace::new(2);

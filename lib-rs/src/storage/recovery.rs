@@ -152,6 +152,28 @@ mod tests {
     }
 
     #[test]
+    fn a_transaction_written_in_pieces_is_the_same_bytes_and_replays_whole() {
+        let ops: Vec<WalOp> = (0..20).map(|i| delete(&format!("id{i}"))).collect();
+        let mut pieces: Vec<Vec<u8>> = Vec::new();
+        let next = super::super::wal::encode_transaction_pieces(&ops, 1, 64, |p| {
+            pieces.push(p.to_vec());
+            Ok(())
+        })
+        .unwrap();
+        assert!(pieces.len() > 5, "expected many pieces, got {}", pieces.len());
+        let (whole, whole_next) = encode_transaction(&ops, 1);
+        assert_eq!((pieces.concat(), next), (whole, whole_next));
+        // Every prefix made of whole pieces but the last (the commit frame) replays nothing.
+        let mut log = header_bytes().to_vec();
+        for p in &pieces[..pieces.len() - 1] {
+            log.extend_from_slice(p);
+            assert!(read_wal(&log, "w", 0).unwrap().transactions.is_empty());
+        }
+        log.extend_from_slice(pieces.last().unwrap());
+        assert_eq!(read_wal(&log, "w", 0).unwrap().transactions, vec![ops]);
+    }
+
+    #[test]
     fn skips_frames_already_in_the_snapshot() {
         let txns = vec![vec![delete("a")], vec![delete("b")]];
         let r = read_wal(&log_of(&txns), "w", 2).unwrap();

@@ -75,8 +75,10 @@ fn push_frame(w: &mut Writer, seq: u64, kind: u8, payload: &[u8]) {
 
 /// How much of a transaction is encoded before it is written: a 10,000 x 384 batch is then
 /// written in pieces of about 1 MiB instead of being assembled as one 15 MB buffer (a
-/// transient that raised the peak memory of a bulk build).
-const PIECE_BYTES: usize = 1 << 20;
+/// transient that raised the peak memory of a bulk build). The unit tests use 64 bytes, so
+/// the fault tests' two- and three-operation transactions are written in several pieces and
+/// a power cut or failure between pieces is among the cases they check.
+const PIECE_BYTES: usize = if cfg!(test) { 64 } else { 1 << 20 };
 
 /// Encodes a transaction (its operations, then a commit frame) starting at sequence `seq`,
 /// handing it to `write` in pieces of at least `piece_bytes` (but the last). Returns the next
