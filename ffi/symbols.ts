@@ -10,7 +10,7 @@
  */
 
 /** The ABI version this TypeScript expects from the native library. */
-export const ABI_VERSION = 2;
+export const ABI_VERSION = 3;
 
 export type NativeType = "u32" | "i32" | "u64" | "usize" | "buffer" | "void";
 
@@ -43,6 +43,7 @@ export const symbols = {
   vl_backup: { parameters: ["u64", "buffer", "usize", "buffer"], result: "i32" },
   vl_restore: { parameters: ["buffer", "usize", "buffer", "usize", "buffer"], result: "i32" },
   vl_sparse_terms: { parameters: ["buffer", "usize", "buffer", "usize", "buffer"], result: "i32" },
+  vl_sparse_terms_into: { parameters: ["buffer", "usize", "buffer", "usize", "buffer", "usize", "buffer"], result: "i32" },
   // Long calls as background jobs (lib-rs/src/abi/jobs.rs): each returns a job id.
   vl_open_async: { parameters: ["buffer", "usize", "buffer", "usize", "buffer"], result: "i32" },
   vl_write_async: { parameters: ["u64", "buffer", "usize", "buffer", "usize", "u32", "buffer"], result: "i32" },

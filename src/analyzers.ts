@@ -19,7 +19,7 @@
  * @module
  */
 import { call, loadNativeSync } from "../ffi/native.ts";
-import { decodeJson, utf8 } from "./codec.ts";
+import { utf8 } from "./codec.ts";
 import { VectLiteError } from "./errors.ts";
 import type { SparseVector } from "./types.ts";
 
@@ -62,17 +62,28 @@ function checkText(text: unknown): string {
   return text;
 }
 
-/** Runs the native pipeline; `config` is the analyzer's JSON (empty: the default analyzer). */
 /** Reused for the text of each call: UTF-8 takes at most 3 bytes per UTF-16 unit. */
 let scratch = new Uint8Array(4096);
+/** Reused for each call's result, grown when a result does not fit. */
+let termsOut = new Uint8Array(16384);
 const encoder = new TextEncoder();
+const decoder = new TextDecoder();
 
+/**
+ * Runs the native pipeline; `config` is the analyzer's JSON (empty: the default analyzer).
+ * The JSON result is written into a buffer of ours (no native buffer to copy and free for
+ * each document of a corpus); a result too large for it says its size, and is asked again.
+ */
 function termsOf(config: Uint8Array, text: string): SparseVector {
   const lib = loadNativeSync();
   if (text.length * 3 > scratch.length) scratch = new Uint8Array(Math.max(text.length * 3, 2 * scratch.length));
   const { written } = encoder.encodeInto(text, scratch);
-  const { bytes: out } = call(lib, "vl_sparse_terms", config, config.length, scratch, written);
-  return decodeJson<SparseVector | null>(out) ?? {};
+  let size = Number(call(lib, "vl_sparse_terms_into", config, config.length, scratch, written, termsOut, termsOut.length).scalar);
+  if (size > termsOut.length) {
+    termsOut = new Uint8Array(Math.max(size, 2 * termsOut.length));
+    size = Number(call(lib, "vl_sparse_terms_into", config, config.length, scratch, written, termsOut, termsOut.length).scalar);
+  }
+  return JSON.parse(decoder.decode(termsOut.subarray(0, size))) as SparseVector;
 }
 
 /**

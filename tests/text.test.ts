@@ -142,6 +142,22 @@ describe("analyzer steps", () => {
     assert.deepEqual(sparseTerms("the and of"), {});
   });
 
+  it("a result larger than the reused output buffer comes back whole, and the next small one too", () => {
+    // 5,000 distinct words, each twice: about 60 KB of JSON, more than the 16 KiB buffer.
+    const words = Array.from({ length: 5000 }, (_, i) => `w${i.toString(36)}x`);
+    const text = [...words, ...words].join(" ");
+    const got = new Analyzer().sparseTerms(text);
+    assert.equal(Object.keys(got).length, 5000);
+    assert.ok(words.every((w) => got[w] === 2));
+    assert.deepEqual(sparseTerms("Cats and dogs, cats!"), { cat: 2, dog: 1 });
+    // Alternating analyzers: the native side's cached analyzer follows each call.
+    const keepCase = new Analyzer();
+    for (let i = 0; i < 3; i++) {
+      assert.deepEqual(keepCase.sparseTerms("A a"), { A: 1, a: 1 });
+      assert.deepEqual(keepCase.lowercase().sparseTerms("A a"), { a: 2 });
+    }
+  });
+
   it("chaining returns a new analyzer and leaves the original unchanged", () => {
     const base = new Analyzer().lowercase();
     const stemmed = base.stemmer("english");

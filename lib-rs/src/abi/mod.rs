@@ -26,7 +26,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::{Mutex, OnceLock};
 
 /// Bumped whenever a symbol's signature or a buffer layout changes.
-pub const ABI_VERSION: u32 = 2;
+pub const ABI_VERSION: u32 = 3;
 
 /// What a successful call hands back.
 pub enum Output {
@@ -137,6 +137,21 @@ pub unsafe fn bytes_arg<'a>(ptr: *const u8, len: usize, what: &str) -> Result<&'
     }
     // SAFETY: checked non-null and length in range; validity is the caller's contract.
     Ok(unsafe { std::slice::from_raw_parts(ptr, len) })
+}
+
+/// Borrows `len` writable bytes at `ptr` (a Uint8Array the caller lends for the call).
+///
+/// # Safety
+/// `ptr` must point to `len` writable bytes not otherwise referenced during the call.
+pub unsafe fn bytes_arg_mut<'a>(ptr: *mut u8, len: usize, what: &str) -> Result<&'a mut [u8]> {
+    if len == 0 {
+        return Ok(&mut []);
+    }
+    if ptr.is_null() || len > isize::MAX as usize {
+        return Err(Error::invalid(format!("{what}: null pointer or impossible length")));
+    }
+    // SAFETY: checked non-null and length in range; validity is the caller's contract.
+    Ok(unsafe { std::slice::from_raw_parts_mut(ptr, len) })
 }
 
 /// Borrows `len` f32 values at `ptr` (a Float32Array, passed without a copy).

@@ -344,17 +344,24 @@ impl Analyzer {
 
     /// `term_frequencies` as a JSON object `{term: count}`.
     pub fn term_frequencies_json(&self, text: &str) -> String {
-        let mut out = String::from("{");
+        let mut out = String::new();
+        self.write_term_frequencies_json(text, &mut out);
+        out
+    }
+
+    /// `term_frequencies_json`, appended to `out`.
+    pub fn write_term_frequencies_json(&self, text: &str, out: &mut String) {
+        use std::fmt::Write;
+        out.push('{');
         for (i, (term, n)) in self.term_frequencies(text).iter().enumerate() {
             if i > 0 {
                 out.push(',');
             }
-            json::write_string(term, &mut out);
+            json::write_string(term, out);
             out.push(':');
-            out.push_str(&n.to_string());
+            let _ = write!(out, "{n}"); // writing into a String cannot fail
         }
         out.push('}');
-        out
     }
 }
 
