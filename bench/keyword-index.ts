@@ -9,6 +9,9 @@
  *   (it stores every document by default); MiniSearch `addAll` with `storeFields: ["text"]`.
  * - "terms only": vectlite records `{ id, vector, sparse: sparseTerms(text) }`; MiniSearch
  *   with its defaults (it stores no field). Orama has no such mode.
+ * - "native": the same two vectlite runs with `text` in place of `sparse` (`{ id, vector,
+ *   metadata: { text }, text }` and `{ id, vector, text }`): the write analyzes the text
+ *   with the database's analyzer in Rust, off the JavaScript thread and on both cores.
  *
  * The corpus (bench/corpus.ts) and the 8-dimensional vectors are prepared before the clock
  * starts, as in keyword.ts; vectlite's time includes `sparseTerms` for every document.
@@ -33,7 +36,15 @@ const str = (name: string) => {
 const ROUNDS = Number(str("rounds") ?? 3);
 const BATCH = 5_000;
 const DIM = 8;
-const ENGINES = ["vectlite text", "orama text", "minisearch text", "vectlite terms", "minisearch terms"] as const;
+const ENGINES = [
+  "vectlite text",
+  "vectlite text native",
+  "orama text",
+  "minisearch text",
+  "vectlite terms",
+  "vectlite terms native",
+  "minisearch terms",
+] as const;
 type Engine = typeof ENGINES[number];
 
 /** A signed hashed bag of words, as in keyword.ts (the stand-in embedding). */
@@ -57,13 +68,14 @@ async function child(engine: Engine): Promise<void> {
   const dir = tempDir("vectlite-kwidx-");
   const t = performance.now();
   if (engine.startsWith("vectlite")) {
-    const keepText = engine === "vectlite text";
+    const keepText = engine.startsWith("vectlite text");
+    const native = engine.endsWith("native");
     const db = await vectlite.open(join(dir, "k.vdb"), { dimension: DIM, sync: "normal", annThreshold: 2 ** 32 - 1 });
     for (let start = 0; start < docs.length; start += BATCH) {
       const batch: vectlite.RecordInput[] = [];
       for (let i = start; i < Math.min(docs.length, start + BATCH); i++) {
-        const sparse = vectlite.sparseTerms(docs[i]);
-        batch.push(keepText ? { id: ids[i], vector: vectors[i], metadata: { text: docs[i] }, sparse } : { id: ids[i], vector: vectors[i], sparse });
+        const terms = native ? { text: docs[i] } : { sparse: vectlite.sparseTerms(docs[i]) };
+        batch.push(keepText ? { id: ids[i], vector: vectors[i], metadata: { text: docs[i] }, ...terms } : { id: ids[i], vector: vectors[i], ...terms });
       }
       await db.upsertMany(batch);
     }
@@ -108,9 +120,11 @@ if (which) {
   }
   const med = Object.fromEntries(ENGINES.map((e) => [e, median(times[e])]));
   console.log(`${runtimeName()}, ${machine()}, ${ROUNDS} rounds, medians:`);
-  for (const e of ENGINES) console.log(`  ${e.padEnd(18)} ${fmt(med[e])} ms  (${times[e].map((x) => fmt(x)).join(", ")})`);
+  for (const e of ENGINES) console.log(`  ${e.padEnd(22)} ${fmt(med[e])} ms  (${times[e].map((x) => fmt(x)).join(", ")})`);
   const r = (a: Engine, b: Engine) => fmt(med[a] / med[b]);
   console.log(`text kept:  Orama / vectlite ${r("orama text", "vectlite text")}, MiniSearch / vectlite ${r("minisearch text", "vectlite text")}`);
   console.log(`terms only: MiniSearch / vectlite ${r("minisearch terms", "vectlite terms")}`);
+  console.log(`native, text kept:  Orama / vectlite ${r("orama text", "vectlite text native")}, MiniSearch / vectlite ${r("minisearch text", "vectlite text native")}`);
+  console.log(`native, terms only: MiniSearch / vectlite ${r("minisearch terms", "vectlite terms native")}`);
   console.log("RESULT " + JSON.stringify({ runtime: runtimeName(), machine: machine(), rounds: ROUNDS, times, medians: med }));
 }

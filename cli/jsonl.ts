@@ -14,7 +14,7 @@ export interface Line {
   record: RecordInput;
 }
 
-const KEYS = new Set(["id", "vector", "metadata", "sparse", "namespace", "vectors"]);
+const KEYS = new Set(["id", "vector", "metadata", "sparse", "text", "namespace", "vectors"]);
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
@@ -32,18 +32,18 @@ function numbers(v: unknown, what: string): number[] {
  * Parses one line into a record, or throws a plain Error saying what is wrong with it.
  * `dimension`, when known, is checked against the vector's length.
  */
-export function parseRecord(text: string, dimension: number | undefined): RecordInput {
+export function parseRecord(line: string, dimension: number | undefined): RecordInput {
   let value: unknown;
   try {
-    value = JSON.parse(text);
+    value = JSON.parse(line);
   } catch (e) {
     throw new Error(`not valid JSON (${(e as Error).message})`);
   }
   if (!isObject(value)) throw new Error("a record must be a JSON object");
   for (const key of Object.keys(value)) {
-    if (!KEYS.has(key)) throw new Error(`unknown field ${JSON.stringify(key)} (expected id, vector, metadata, sparse, namespace, vectors)`);
+    if (!KEYS.has(key)) throw new Error(`unknown field ${JSON.stringify(key)} (expected id, vector, metadata, sparse, text, namespace, vectors)`);
   }
-  const { id, vector, metadata, sparse, namespace, vectors } = value;
+  const { id, vector, metadata, sparse, text, namespace, vectors } = value;
   if (typeof id !== "string" || id.length === 0) throw new Error("id must be a non-empty string");
   const record: RecordInput = { id, vector: Float32Array.from(numbers(vector, "vector")) };
   if (dimension !== undefined && record.vector.length !== dimension) {
@@ -59,6 +59,11 @@ export function parseRecord(text: string, dimension: number | undefined): Record
       if (typeof w !== "number" || !Number.isFinite(w)) throw new Error(`sparse[${JSON.stringify(term)}] is not a finite number`);
     }
     record.sparse = sparse as Record<string, number>;
+  }
+  if (text !== undefined && text !== null) {
+    if (typeof text !== "string") throw new Error("text must be a string");
+    if (record.sparse) throw new Error("give text or sparse, not both (text is analyzed into the sparse terms)");
+    record.text = text;
   }
   if (namespace !== undefined && namespace !== null) {
     if (typeof namespace !== "string") throw new Error("namespace must be a string");

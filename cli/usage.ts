@@ -43,7 +43,8 @@ error (CORRUPT: file and offset) otherwise.`,
 
 Reads one JSON record per line (blank lines are skipped):
   {"id": "doc1", "vector": [0.1, 0.2, ...], "metadata": {...}, "sparse": {"term": 1}, "namespace": "ns"}
-metadata, sparse, namespace and vectors (named vectors: {"name": [...]}) are optional. The records
+metadata, sparse, namespace and vectors (named vectors: {"name": [...]}) are optional; "text": "..."
+in place of sparse is analyzed into the sparse terms by the database's analyzer. The records
 are upserted (an existing id is replaced) with bulkIngest in batches of --batch records (default
 10000); a progress line with the rate goes to stderr after each batch.
   --dimension N   the dimension when the database does not exist yet (default: the length of the

@@ -553,6 +553,7 @@ export class Database {
     this.#h();
     return new Transaction({
       dimension: this.#info.dimension,
+      sparseTerms: (text: string) => this.analyzer.sparseTerms(text),
       commit: async (ops: TxOp[], vectors: Float32Array) => {
         if (this.#inflight) await this.#idle();
         const h = this.#h();

@@ -14,6 +14,8 @@ export interface PackedItem {
   namespace: string | undefined;
   metadata: Metadata | undefined;
   sparse: SparseVector | undefined;
+  /** Analyzed into the sparse terms by the native library. */
+  text: string | undefined;
   vectors: Record<string, number[]> | undefined;
 }
 
@@ -65,11 +67,20 @@ export function packRecords(
     if (namespace !== undefined && typeof namespace !== "string") {
       throw new VectLiteError("INVALID_ARGUMENT", `${where}: namespace must be a string`);
     }
+    const sparse = checkSparse(r.sparse, `${where}: sparse`);
+    const text = r.text ?? undefined;
+    if (text !== undefined) {
+      if (typeof text !== "string") {
+        throw new VectLiteError("INVALID_ARGUMENT", `${where}: text must be a string, found ${text === null ? "null" : typeof text}`);
+      }
+      if (sparse) throw new VectLiteError("INVALID_ARGUMENT", `${where}: give text or sparse, not both (text is analyzed into the sparse terms)`);
+    }
     items[i] = {
       id,
       namespace,
       metadata: checkMetadata(r.metadata, `${where}: metadata`),
-      sparse: checkSparse(r.sparse, `${where}: sparse`),
+      sparse,
+      text,
       vectors: namedVectorsJson(r.vectors, `${where}: vectors`),
     };
   }

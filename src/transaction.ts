@@ -10,7 +10,7 @@
 import { checkId } from "./codec.ts";
 import { VectLiteError } from "./errors.ts";
 import { checkFinite, packRecords, type PackedItem } from "./records.ts";
-import type { GetOptions, Metadata, RecordInput, StoredRecord, Vector, WriteOptions } from "./types.ts";
+import type { GetOptions, Metadata, RecordInput, SparseVector, StoredRecord, Vector, WriteOptions } from "./types.ts";
 
 /** One buffered operation, in the JSON shape `vl_commit` reads. */
 export type TxOp = ({ op: "upsert" | "insert" } & PackedItem) | { op: "delete"; id: string; namespace: string | undefined };
@@ -21,6 +21,8 @@ export interface TxHost {
   /** Commits the operations and their vectors (upserts' main vectors, in order). */
   commit(ops: TxOp[], vectors: Float32Array): Promise<number>;
   get(id: string, options: GetOptions): Promise<StoredRecord | null>;
+  /** The terms the native side will make of a record's `text` (for reads inside the transaction). */
+  sparseTerms(text: string): SparseVector;
 }
 
 const key = (namespace: string | undefined, id: string) => `${namespace ?? ""}\u0000${id}`;
@@ -80,6 +82,10 @@ export class Transaction {
       this.#vectors.push(vector);
       const rec: StoredRecord = { id: it.id, namespace: it.namespace ?? "", metadata: it.metadata ?? {}, vector };
       if (it.sparse) rec.sparse = it.sparse;
+      else if (it.text !== undefined) {
+        const terms = this.#host.sparseTerms(it.text);
+        if (Object.keys(terms).length > 0) rec.sparse = terms; // as a stored record without terms reads
+      }
       if (it.vectors) {
         rec.vectors = Object.fromEntries(Object.entries(it.vectors).map(([n, v]) => [n, Float32Array.from(v)]));
       }

@@ -60,6 +60,13 @@ export interface RecordInput {
   metadata?: Metadata;
   /** Sparse terms with their weights (term frequencies from `sparseTerms`), for BM25. */
   sparse?: SparseVector;
+  /**
+   * Text to index for keyword search, instead of `sparse`: the database's analyzer
+   * (`db.analyzer`) turns it into the record's sparse terms inside the write, off the
+   * JavaScript thread and on every core; the same terms `db.analyzer.sparseTerms(text)` gives.
+   * The text itself is not stored (put it in `metadata` to keep it).
+   */
+  text?: string;
   /** Named vectors, each with its own dimension, fixed on first use. */
   vectors?: Record<string, Vector>;
   /** The record's namespace; defaults to the call's `namespace` option, then `""`. */
@@ -70,6 +77,8 @@ export interface RecordInput {
 export interface WriteOptions {
   /** Sparse terms with their weights, for BM25. */
   sparse?: SparseVector;
+  /** Text the database's analyzer turns into the sparse terms, instead of `sparse` (see `RecordInput.text`). */
+  text?: string;
   /** Named vectors, each with its own dimension. */
   vectors?: Record<string, Vector>;
   /** The record's namespace (default `""`). */

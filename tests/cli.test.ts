@@ -217,6 +217,24 @@ describe("vectlite CLI", () => {
     assert.ok(!existsSync(join(dir, "new.vdb")), "an unreadable file creates no database");
   });
 
+  it("import analyzes a line's text into its sparse terms; text with sparse is refused", async () => {
+    const dir = tempDir();
+    const jsonl = join(dir, "text.jsonl");
+    writeFileSync(jsonl, Object.entries(TEXTS).map(([id, text], i) => JSON.stringify({ id, vector: [i, 1, 0], text })).join("\n") + "\n");
+    const db = join(dir, "text.vdb");
+    const out = cli("import", db, jsonl);
+    assert.equal(out.status, 0, out.stderr);
+    {
+      await using handle = await vectlite.open(db, { readOnly: true });
+      for (const [id, text] of Object.entries(TEXTS)) assert.deepEqual((await handle.get(id))?.sparse, sparseTerms(text), id);
+    }
+    const both = join(dir, "both.jsonl");
+    writeFileSync(both, JSON.stringify({ id: "b", vector: [1, 1, 1], text: "x", sparse: { x: 1 } }) + "\n");
+    const bad = cli("import", db, both);
+    assert.equal(bad.status, 1);
+    assert.match(bad.stderr, /both\.jsonl line 1: give text or sparse, not both/);
+  });
+
   it("help, usage errors and an unknown command", () => {
     const help = cli("--help");
     assert.equal(help.status, 0);

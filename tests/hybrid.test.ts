@@ -1,7 +1,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import * as vectlite from "../mod.ts";
-import { randomVector, rng, tempDb } from "./helpers.ts";
+import { randomVector, rejectsWith, rng, tempDb } from "./helpers.ts";
 
 /** An independent BM25 (same formula as the README: k1 1.2, b 0.75, idf ln(1 + (N - df + 0.5)/(df + 0.5))). */
 function referenceBm25(docs: Map<string, Record<string, number>>, query: Record<string, number>): Map<string, number> {
@@ -246,6 +246,64 @@ describe("text helpers", () => {
     await using plain = await vectlite.open(tempDb("plain.vdb"), { dimension: 3 });
     assert.deepEqual(plain.analyzer.toJSON(), vectlite.analyzers.Analyzer.english().toJSON());
     assert.equal((await plain.stats()).analyzer, null);
+  });
+
+  /** Seeded texts with stems, stop words, repeats, capitals and accented words. */
+  function texts(n: number, seed: number): string[] {
+    const words = ["Running", "runner", "ran", "runs", "the", "and", "of", "databases", "database", "vectors", "Zürich",
+      "naïve", "café", "CAFÉ", "42", "3.14", "indexing", "indexes", "hybrid", "searching", "quickly", "generously", "it's"];
+    const rand = rng(seed);
+    return Array.from({ length: n }, () => Array.from({ length: 5 + Math.floor(rand() * 60) }, () => words[Math.floor(rand() * words.length)]).join(" "));
+  }
+
+  it("a record's text becomes its terms under the database's analyzer, the same as sparseTerms, in a large batch too", async () => {
+    const docs = texts(3000, 11); // more than 64 KiB of text: analyzed on every core
+    const rand = rng(12);
+    const vectors = docs.map(() => randomVector(8, rand));
+    const path = tempDb("text.vdb");
+    await using byText = await vectlite.open(path, { dimension: 8 });
+    await using bySparse = await vectlite.open(tempDb("sparse.vdb"), { dimension: 8 });
+    assert.equal(await byText.upsertMany(docs.map((text, i) => ({ id: `d${i}`, vector: vectors[i], text }))), docs.length);
+    await bySparse.upsertMany(docs.map((text, i) => ({ id: `d${i}`, vector: vectors[i], sparse: vectlite.sparseTerms(text) })));
+    await byText.upsert("one", vectors[0], { kept: true }, { text: "Runners were running" });
+    await bySparse.upsert("one", vectors[0], { kept: true }, { sparse: vectlite.sparseTerms("Runners were running") });
+    for (let i = 0; i < docs.length; i += 7) {
+      assert.deepEqual((await byText.get(`d${i}`))!.sparse, vectlite.sparseTerms(docs[i]), `d${i}: ${docs[i]}`);
+    }
+    assert.deepEqual((await byText.get("one"))!.sparse, { run: 1, runner: 1 }); // "were" is a stop word
+    for (const q of ["running databases", "Zürich café", "indexes 42", "generously"]) {
+      const a = await byText.search(null, { sparse: vectlite.sparseTerms(q), k: 10 });
+      const b = await bySparse.search(null, { sparse: vectlite.sparseTerms(q), k: 10 });
+      assert.deepEqual(a.map((r) => [r.id, r.score]), b.map((r) => [r.id, r.score]), q);
+      assert.equal(a.length, 10, q);
+    }
+    await byText.close();
+    await using reopened = await vectlite.open(path);
+    assert.deepEqual((await reopened.get("d3"))!.sparse, vectlite.sparseTerms(docs[3]), "the terms are in the WAL, not re-made");
+  });
+
+  it("text is analyzed by the database's own analyzer, in transactions too", async () => {
+    const trigrams = new vectlite.analyzers.Analyzer().lowercase().ngrams(3, 3);
+    await using db = await vectlite.open(tempDb(), { dimension: 2, analyzer: trigrams });
+    await db.upsertMany([{ id: "a", vector: [1, 0], text: "Kubernetes" }]);
+    assert.deepEqual((await db.get("a"))!.sparse, trigrams.sparseTerms("Kubernetes"));
+    await db.transaction(async (tx) => {
+      await tx.upsert("b", [0, 1], {}, { text: "Clusters" });
+      assert.deepEqual((await tx.get("b"))!.sparse, trigrams.sparseTerms("Clusters"), "read inside the transaction");
+      await tx.upsertMany([{ id: "c", vector: [1, 1], text: "" }]);
+      assert.equal((await tx.get("c"))!.sparse, undefined, "empty text: no terms, as stored");
+    });
+    assert.deepEqual((await db.get("b"))!.sparse, trigrams.sparseTerms("Clusters"));
+    assert.equal((await db.get("c"))!.sparse, undefined);
+  });
+
+  it("text with sparse, or text that is not a string, is refused naming the record, and nothing is written", async () => {
+    await using db = await vectlite.open(tempDb(), { dimension: 2 });
+    const ok = { id: "ok", vector: [1, 0], text: "fine" };
+    await rejectsWith(() => db.upsertMany([ok, { id: "both", vector: [0, 1], text: "x", sparse: { x: 1 } }]), "INVALID_ARGUMENT", /record "both": give text or sparse, not both/);
+    await rejectsWith(() => db.upsertMany([ok, { id: "num", vector: [0, 1], text: 7 as never }]), "INVALID_ARGUMENT", /record "num": text must be a string, found number/);
+    await rejectsWith(() => db.upsert("obj", [0, 1], {}, { text: { a: 1 } as never }), "INVALID_ARGUMENT", /record "obj": text must be a string/);
+    assert.equal(await db.count(), 0);
   });
 
   it("upsertText stores the embedding, the terms and the text; searchText finds it (sync or async embed)", async () => {

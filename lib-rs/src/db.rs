@@ -143,6 +143,10 @@ pub struct Database {
     pub named_dims: BTreeMap<String, usize>,
     /// The analyzer stored in the file (JSON), or None for the default English one.
     pub analyzer: Option<String>,
+    /// `analyzer`, parsed once: it turns the `text` of written records into their terms.
+    /// An error (kept, not raised at open) if the stored form cannot be read, so that such a
+    /// file still opens and only writes of text fail.
+    text_analyzer: std::result::Result<Arc<crate::text::Analyzer>, String>,
     wal: Option<Wal>,
     /// Where the .vdb, WAL and temp file live: the OS, or a simulated disk in tests.
     fs: Arc<dyn Vfs>,
@@ -164,6 +168,13 @@ pub struct Database {
 }
 
 impl Database {
+    /// The analyzer that turns a written record's `text` into its sparse terms.
+    pub fn text_analyzer(&self) -> Result<Arc<crate::text::Analyzer>> {
+        self.text_analyzer
+            .clone()
+            .map_err(|e| Error::invalid(format!("this database's stored analyzer cannot be read ({e}), so text cannot be indexed")))
+    }
+
     /// Opens or creates the database at `path`.
     pub fn open(path: &Path, opts: OpenOptions) -> Result<Database> {
         Database::open_in(Arc::new(OsVfs), path, opts)
@@ -276,8 +287,13 @@ impl Database {
                 )));
             }
         }
+        let text_analyzer = match &snap.header.analyzer {
+            None => Ok(Arc::new(crate::text::Analyzer::english())),
+            Some(stored) => crate::text::Analyzer::parse(stored.as_bytes()).map(Arc::new).map_err(|e| e.message),
+        };
         let mut db = Database {
             analyzer: snap.header.analyzer.clone(),
+            text_analyzer,
             paths: paths.clone(),
             dimension,
             metric: snap.header.metric,

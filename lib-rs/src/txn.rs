@@ -66,10 +66,10 @@ impl Database {
 
 /// Reads `[{op: "upsert"|"insert"|"delete", ...}]`; upserts take their main vectors, in
 /// order, from `vectors` (`dimension` values each).
-pub fn parse_ops<'a>(json: &Json, vectors: &'a [f32], dimension: usize) -> Result<Vec<TxnOp<'a>>> {
+pub fn parse_ops<'a>(json: &Json, vectors: &'a [f32], dimension: usize, analyzer: &crate::text::Analyzer) -> Result<Vec<TxnOp<'a>>> {
     let items = json.as_array().ok_or_else(|| Error::invalid("transaction operations must be an array"))?;
     let writes: Vec<Json> = items.iter().filter(|op| op.get("op").and_then(|o| o.as_str()) != Some("delete")).cloned().collect();
-    let mut upserts = crate::abi::input::upserts(Json::Array(writes), vectors, dimension)?.into_iter();
+    let mut upserts = crate::abi::input::upserts(Json::Array(writes), vectors, dimension, analyzer)?.into_iter();
     let mut out = Vec::with_capacity(items.len());
     for (i, op) in items.iter().enumerate() {
         match op.get("op").and_then(|o| o.as_str()) {

@@ -1,7 +1,7 @@
 //! `extern "C"` symbols for data management: transactions, backup and restore.
 //! Same conventions as `exports.rs`.
 
-use super::handles::with_db_mut;
+use super::handles::{with_db, with_db_mut};
 use super::{bytes_arg, f32_arg, run, str_arg, Output};
 use crate::error::Result;
 use crate::json::{self, Json};
@@ -35,8 +35,9 @@ pub unsafe extern "C" fn vl_commit(
 
 pub(crate) fn commit(handle: u64, vectors: &[f32], ops: &[u8]) -> Result<Output> {
     let json = parse_json(ops, "transaction operations")?;
+    let (dimension, analyzer) = with_db(handle, |db| Ok((db.dimension, db.text_analyzer()?)))?;
+    let ops = crate::txn::parse_ops(&json, vectors, dimension, &analyzer)?;
     with_db_mut(handle, |db| {
-        let ops = crate::txn::parse_ops(&json, vectors, db.dimension)?;
         Ok(Output::Scalar(db.commit_transaction(ops)? as u64))
     })
 }

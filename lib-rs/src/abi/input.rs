@@ -3,6 +3,7 @@
 use crate::error::{Error, Result};
 use crate::json::Json;
 use crate::record::{Record, Upsert};
+use crate::text::Analyzer;
 use std::borrow::Cow;
 
 fn f32_list(v: &Json, what: &str) -> Result<Vec<f32>> {
@@ -17,9 +18,11 @@ fn f32_list(v: &Json, what: &str) -> Result<Vec<f32>> {
         .collect()
 }
 
-/// Reads `[{id, namespace?, metadata?, sparse?, vectors?}, ...]`; the main vectors arrive
-/// separately as one contiguous f32 array, `dimension` values per record.
-pub fn upserts(json: Json, vectors: &[f32], dimension: usize) -> Result<Vec<Upsert<'_>>> {
+/// Reads `[{id, namespace?, metadata?, sparse?, text?, vectors?}, ...]`; the main vectors
+/// arrive separately as one contiguous f32 array, `dimension` values per record. A record's
+/// `text` is turned into its sparse terms by `analyzer` (the database's), all texts of the
+/// batch at once and on every core (see `text::batch`).
+pub fn upserts<'v>(json: Json, vectors: &'v [f32], dimension: usize, analyzer: &Analyzer) -> Result<Vec<Upsert<'v>>> {
     let Json::Array(items) = json else { return Err(Error::invalid("records must be an array")) };
     if vectors.len() != items.len() * dimension {
         return Err(Error::new(
@@ -28,6 +31,8 @@ pub fn upserts(json: Json, vectors: &[f32], dimension: usize) -> Result<Vec<Upse
         ));
     }
     let mut out = Vec::with_capacity(items.len());
+    // (record index, text) of the records whose terms the analyzer makes.
+    let mut texts: Vec<(usize, String)> = Vec::new();
     // Items are taken apart, not cloned: a batch's metadata and terms move into the records.
     for (i, item) in items.into_iter().enumerate() {
         let mut fields = match item {
@@ -54,9 +59,11 @@ pub fn upserts(json: Json, vectors: &[f32], dimension: usize) -> Result<Vec<Upse
             Some(other) => return Err(Error::invalid(format!("record {id:?}: metadata must be an object, found {}", other.type_name()))),
         };
         let mut sparse = Vec::new();
+        let mut has_sparse = false;
         match take(&mut fields, "sparse") {
             None | Some(Json::Null) => {}
             Some(Json::Object(terms)) => {
+                has_sparse = true;
                 sparse.reserve(terms.len());
                 for (term, w) in terms {
                     let w = w.as_f64().filter(|w| w.is_finite()).ok_or_else(|| {
@@ -70,6 +77,14 @@ pub fn upserts(json: Json, vectors: &[f32], dimension: usize) -> Result<Vec<Upse
                 }
             }
             Some(_) => return Err(Error::invalid(format!("record {id:?}: sparse must be an object of term weights"))),
+        }
+        match take(&mut fields, "text") {
+            None | Some(Json::Null) => {}
+            Some(Json::String(text)) if !has_sparse => texts.push((i, text)),
+            Some(Json::String(_)) => {
+                return Err(Error::invalid(format!("record {id:?}: give text or sparse, not both (text is analyzed into the sparse terms)")))
+            }
+            Some(other) => return Err(Error::invalid(format!("record {id:?}: text must be a string, found {}", other.type_name()))),
         }
         let mut named = Vec::new();
         match take(&mut fields, "vectors") {
@@ -89,6 +104,14 @@ pub fn upserts(json: Json, vectors: &[f32], dimension: usize) -> Result<Vec<Upse
         let vector = Cow::Borrowed(&vectors[i * dimension..(i + 1) * dimension]);
         out.push(Upsert { namespace, record: Record { id, metadata, sparse, vectors: named }, vector });
     }
+    if !texts.is_empty() {
+        let refs: Vec<&str> = texts.iter().map(|(_, t)| t.as_str()).collect();
+        let analyzed = crate::text::batch::term_frequencies_all(analyzer, &refs);
+        for ((i, _), terms) in texts.iter().zip(analyzed) {
+            // Sorted by term, as the records' sparse terms are kept.
+            out[*i].record.sparse = terms.into_iter().map(|(term, n)| (term, n as f32)).collect();
+        }
+    }
     Ok(out)
 }
 
@@ -105,4 +128,36 @@ pub fn ids(json: Option<&Json>) -> Result<Vec<String>> {
         .enumerate()
         .map(|(i, v)| v.as_str().map(str::to_string).ok_or_else(|| Error::invalid(format!("ids[{i}] must be a string, found {}", v.type_name()))))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(s: &str) -> Json {
+        crate::json::parse(s.as_bytes(), "test").unwrap()
+    }
+
+    #[test]
+    fn a_records_text_becomes_its_sparse_terms_under_the_given_analyzer() {
+        let english = Analyzer::english();
+        let json = parse(r#"[{"id":"a","text":"The runners were running"},{"id":"b","sparse":{"x":2}},{"id":"c","text":""}]"#);
+        let items = upserts(json, &[0.0; 6], 2, &english).unwrap();
+        assert_eq!(items[0].record.sparse, vec![("run".to_string(), 1.0), ("runner".to_string(), 1.0)]);
+        assert_eq!(items[1].record.sparse, vec![("x".to_string(), 2.0)]);
+        assert!(items[2].record.sparse.is_empty());
+        // Another analyzer (no stemmer, no stop words) gives other terms.
+        let plain = Analyzer::new(vec![crate::text::Step::Lowercase]);
+        let items = upserts(parse(r#"[{"id":"a","text":"The runners"}]"#), &[0.0; 2], 2, &plain).unwrap();
+        assert_eq!(items[0].record.sparse, vec![("runners".to_string(), 1.0), ("the".to_string(), 1.0)]);
+    }
+
+    #[test]
+    fn text_with_sparse_or_not_a_string_is_refused_naming_the_record() {
+        let english = Analyzer::english();
+        let both = upserts(parse(r#"[{"id":"a","text":"hi","sparse":{}}]"#), &[0.0; 2], 2, &english).unwrap_err();
+        assert!(both.message.contains("record \"a\"") && both.message.contains("text or sparse"), "{}", both.message);
+        let number = upserts(parse(r#"[{"id":"b","text":7}]"#), &[0.0; 2], 2, &english).unwrap_err();
+        assert!(number.message.contains("record \"b\": text must be a string"), "{}", number.message);
+    }
 }

@@ -221,11 +221,10 @@ fn lowercase(mut token: String) -> String {
 fn stem_cached(word: String) -> String {
     const MAX_ENTRIES: usize = 1 << 16;
     thread_local! {
-        static MEMO: std::cell::RefCell<crate::hash::FastMap<String, String>> =
-            std::cell::RefCell::new(crate::hash::FastMap::default());
+        static MEMO: std::cell::RefCell<PooledMemo> = std::cell::RefCell::new(PooledMemo::take());
     }
     MEMO.with(|memo| {
-        let mut memo = memo.borrow_mut();
+        let memo = &mut memo.borrow_mut().0;
         if let Some(s) = memo.get(word.as_str()) {
             // Reuse the token's buffer for the stem: no allocation on a hit.
             let mut out = word;
@@ -240,6 +239,36 @@ fn stem_cached(word: String) -> String {
         memo.insert(word, s.clone());
         s
     })
+}
+
+type StemMemo = crate::hash::FastMap<String, String>;
+
+/// Memos of threads that have ended, for the next threads to start warm: every write job
+/// runs on a new thread, and a cold memo made the first thousand documents of each batch
+/// stem every word again.
+static SPARE_MEMOS: std::sync::Mutex<Vec<StemMemo>> = std::sync::Mutex::new(Vec::new());
+
+/// How many spare memos are kept (at most 64 Ki entries each).
+const SPARE_MEMOS_KEPT: usize = 4;
+
+/// A thread's stem memo: taken from the spares when the thread first stems, given back
+/// when the thread ends.
+struct PooledMemo(StemMemo);
+
+impl PooledMemo {
+    fn take() -> PooledMemo {
+        let spare = SPARE_MEMOS.lock().unwrap_or_else(|p| p.into_inner()).pop();
+        PooledMemo(spare.unwrap_or_default())
+    }
+}
+
+impl Drop for PooledMemo {
+    fn drop(&mut self) {
+        let mut spares = SPARE_MEMOS.lock().unwrap_or_else(|p| p.into_inner());
+        if spares.len() < SPARE_MEMOS_KEPT {
+            spares.push(std::mem::take(&mut self.0));
+        }
+    }
 }
 
 /// The tokenizer and an ordered list of steps.

@@ -7,12 +7,14 @@
 //!   serialisable as JSON so a database can remember the analyzer it was built with.
 //! * `stemmer`: the Snowball English (Porter2) stemmer.
 //! * `stopwords`: the Snowball English stop word list.
+//! * `batch`: the texts of a whole write analyzed at once, on every core.
 //!
 //! The default analyzer (`Analyzer::english`, used by `sparseTerms(text)`) is: tokenize,
 //! lowercase, English stop words, English stemmer. `Analyzer::term_frequencies` gives raw
 //! counts; BM25 weighting happens in the index.
 
 pub mod analyzer;
+pub mod batch;
 pub mod stemmer;
 pub mod stopwords;
 pub mod tokenizer;
