@@ -89,7 +89,7 @@ describe("packages", () => {
     try {
       const [pack] = JSON.parse(run("npm", ["pack", "--json", "--pack-destination", app], { cwd: stage }));
       writeFileSync(join(app, "package.json"), JSON.stringify({ name: "app", private: true, type: "module" }));
-      run("npm", ["install", "--offline", "--no-audit", "--no-fund", join(app, pack.filename)], { cwd: app });
+      run("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund", join(app, pack.filename)], { cwd: app });
       rmSync(stage, { recursive: true, force: true }); // from here on only the installed copy exists
 
       // The CLI through node_modules/.bin (its shebang needs bun on PATH), no VECTLITE_LIB.
