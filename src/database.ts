@@ -31,6 +31,8 @@ import type {
 
 /** Writes of at least this many records run on a Rust thread instead of the event loop's. */
 const ASYNC_WRITE_RECORDS = 256;
+/** A write of fewer records runs as a job too when its JSON is this large (texts to analyze, big metadata). */
+const ASYNC_WRITE_BYTES = 256 << 10;
 
 /** bulkIngest packs records in slices of this many between yields to the event loop. */
 const PACK_SLICE = 1_000;
@@ -238,7 +240,10 @@ export class Database {
     this.#h();
     if (!Array.isArray(records) || records.length < ASYNC_WRITE_RECORDS) {
       const { vectors, items } = packRecords(records, this.#info.dimension, defaultNamespace, { reuse: true });
-      return await this.#writePacked(vectors, utf8(JSON.stringify(items)), items.length, insertOnly);
+      const json = utf8(JSON.stringify(items));
+      // Few records but much text to analyze: a job too, on a copy of the shared buffer.
+      if (json.length >= ASYNC_WRITE_BYTES) return await this.#writePacked(vectors.slice(), json, items.length, insertOnly, false, true);
+      return await this.#writePacked(vectors, json, items.length, insertOnly);
     }
     // A large write runs as a job that reads its buffer in place until it is collected:
     // it borrows a buffer of this handle's own.
@@ -297,12 +302,19 @@ export class Database {
     }
   }
 
-  async #writePacked(vectors: Float32Array, json: Uint8Array, count: number, insertOnly: boolean, deferIndex = false): Promise<number> {
+  async #writePacked(
+    vectors: Float32Array,
+    json: Uint8Array,
+    count: number,
+    insertOnly: boolean,
+    deferIndex = false,
+    forceAsync = false,
+  ): Promise<number> {
     if (this.#inflight) await this.#idle();
     const h = this.#h();
     // vl_write's flags: bit 0 insert only, bit 1 leave the HNSW graphs for a later vl_index_async.
     const flag = (insertOnly ? 1 : 0) | (deferIndex ? 2 : 0);
-    if (count < ASYNC_WRITE_RECORDS) {
+    if (count < ASYNC_WRITE_RECORDS && !forceAsync) {
       return Number(call(this.#lib, "vl_write", h, vectors, vectors.length, json, json.length, flag).scalar);
     }
     const job = () => callAsync(this.#lib, "vl_write_async", h, vectors, vectors.length, json, json.length, flag);
@@ -558,7 +570,7 @@ export class Database {
         if (this.#inflight) await this.#idle();
         const h = this.#h();
         const json = utf8(JSON.stringify(ops));
-        if (ops.length < ASYNC_WRITE_RECORDS) {
+        if (ops.length < ASYNC_WRITE_RECORDS && json.length < ASYNC_WRITE_BYTES) {
           return Number(call(this.#lib, "vl_commit", h, vectors, vectors.length, json, json.length).scalar);
         }
         const job = () => callAsync(this.#lib, "vl_commit_async", h, vectors, vectors.length, json, json.length);

@@ -52,7 +52,7 @@ export async function upsertText(
   checkText(text, embed);
   const vector = await embed(text);
   const meta: Metadata = "text" in (metadata ?? {}) ? metadata : { text, ...metadata };
-  // With the database's own analyzer the native write analyzes the text (off this thread).
+  // With the database's own analyzer the native write analyzes the text.
   const terms = options.analyzer ? { sparse: options.analyzer.sparseTerms(text) } : { text };
   await db.upsert(id, vector, meta, { ...terms, namespace: options.namespace });
 }

@@ -37,6 +37,8 @@ export class Transaction {
   #vectors: Float32Array[] = [];
   /** The state each touched record will have after commit: a record, or null if deleted. */
   #overlay = new Map<string, StoredRecord | null>();
+  /** The text of overlay records written with `text`: their terms are made only if read. */
+  #texts = new WeakMap<StoredRecord, string>();
   #state: "open" | "committed" | "rolled back" = "open";
 
   /** @internal Use `db.begin()` or `db.transaction(fn)`. */
@@ -82,10 +84,7 @@ export class Transaction {
       this.#vectors.push(vector);
       const rec: StoredRecord = { id: it.id, namespace: it.namespace ?? "", metadata: it.metadata ?? {}, vector };
       if (it.sparse) rec.sparse = it.sparse;
-      else if (it.text !== undefined) {
-        const terms = this.#host.sparseTerms(it.text);
-        if (Object.keys(terms).length > 0) rec.sparse = terms; // as a stored record without terms reads
-      }
+      else if (it.text !== undefined) this.#texts.set(rec, it.text); // analyzed if read (see get)
       if (it.vectors) {
         rec.vectors = Object.fromEntries(Object.entries(it.vectors).map(([n, v]) => [n, Float32Array.from(v)]));
       }
@@ -141,6 +140,13 @@ export class Transaction {
     if (!this.#overlay.has(k)) return await this.#host.get(id, options);
     const rec = this.#overlay.get(k)!;
     if (rec === null) return null;
+    const text = this.#texts.get(rec);
+    if (text !== undefined) {
+      // The terms the commit will store; a record without terms reads without `sparse`.
+      const terms = this.#host.sparseTerms(text);
+      if (Object.keys(terms).length > 0) rec.sparse = terms;
+      this.#texts.delete(rec);
+    }
     if (options.includeVectors) return rec;
     const { vector: _v, vectors: _vs, ...rest } = rec;
     return rest;

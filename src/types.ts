@@ -62,8 +62,9 @@ export interface RecordInput {
   sparse?: SparseVector;
   /**
    * Text to index for keyword search, instead of `sparse`: the database's analyzer
-   * (`db.analyzer`) turns it into the record's sparse terms inside the write, off the
-   * JavaScript thread and on every core; the same terms `db.analyzer.sparseTerms(text)` gives.
+   * (`db.analyzer`) turns it into the record's sparse terms inside the native write (a large
+   * write, by records or by bytes, runs off the JavaScript thread, on every core); the same
+   * terms `db.analyzer.sparseTerms(text)` gives.
    * The text itself is not stored (put it in `metadata` to keep it).
    */
   text?: string;

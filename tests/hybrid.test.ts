@@ -271,6 +271,11 @@ describe("text helpers", () => {
       assert.deepEqual((await byText.get(`d${i}`))!.sparse, vectlite.sparseTerms(docs[i]), `d${i}: ${docs[i]}`);
     }
     assert.deepEqual((await byText.get("one"))!.sparse, { run: 1, runner: 1 }); // "were" is a stop word
+    // One record with much text (a write that runs as a job by its size).
+    const long = docs.slice(0, 1500).join(" ");
+    await byText.upsert("long", vectors[1], {}, { text: long });
+    await bySparse.upsert("long", vectors[1], {}, { sparse: vectlite.sparseTerms(long) });
+    assert.deepEqual((await byText.get("long"))!.sparse, vectlite.sparseTerms(long));
     for (const q of ["running databases", "Zürich café", "indexes 42", "generously"]) {
       const a = await byText.search(null, { sparse: vectlite.sparseTerms(q), k: 10 });
       const b = await bySparse.search(null, { sparse: vectlite.sparseTerms(q), k: 10 });

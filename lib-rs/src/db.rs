@@ -144,9 +144,7 @@ pub struct Database {
     /// The analyzer stored in the file (JSON), or None for the default English one.
     pub analyzer: Option<String>,
     /// `analyzer`, parsed once: it turns the `text` of written records into their terms.
-    /// An error (kept, not raised at open) if the stored form cannot be read, so that such a
-    /// file still opens and only writes of text fail.
-    text_analyzer: std::result::Result<Arc<crate::text::Analyzer>, String>,
+    text_analyzer: Arc<crate::text::Analyzer>,
     wal: Option<Wal>,
     /// Where the .vdb, WAL and temp file live: the OS, or a simulated disk in tests.
     fs: Arc<dyn Vfs>,
@@ -169,10 +167,8 @@ pub struct Database {
 
 impl Database {
     /// The analyzer that turns a written record's `text` into its sparse terms.
-    pub fn text_analyzer(&self) -> Result<Arc<crate::text::Analyzer>> {
-        self.text_analyzer
-            .clone()
-            .map_err(|e| Error::invalid(format!("this database's stored analyzer cannot be read ({e}), so text cannot be indexed")))
+    pub fn text_analyzer(&self) -> Arc<crate::text::Analyzer> {
+        self.text_analyzer.clone()
     }
 
     /// Opens or creates the database at `path`.
@@ -287,10 +283,12 @@ impl Database {
                 )));
             }
         }
-        let text_analyzer = match &snap.header.analyzer {
-            None => Ok(Arc::new(crate::text::Analyzer::english())),
-            Some(stored) => crate::text::Analyzer::parse(stored.as_bytes()).map(Arc::new).map_err(|e| e.message),
-        };
+        // The snapshot reader has already refused a stored analyzer that does not parse.
+        let text_analyzer = Arc::new(match &snap.header.analyzer {
+            None => crate::text::Analyzer::english(),
+            Some(stored) => crate::text::Analyzer::parse(stored.as_bytes())
+                .map_err(|e| Error::new(Code::Corrupt, format!("{shown}: the stored analyzer: {}", e.message)))?,
+        });
         let mut db = Database {
             analyzer: snap.header.analyzer.clone(),
             text_analyzer,

@@ -219,6 +219,7 @@ impl<'a> Parser<'a> {
                 Some(b',') => self.pos += 1,
                 Some(b']') => {
                     self.pos += 1;
+                    items.shrink_to_fit(); // see `object`
                     return Ok(Json::Array(items));
                 }
                 _ => return Err(self.error("expected ',' or ']'")),
@@ -258,6 +259,10 @@ impl<'a> Parser<'a> {
                 Some(b',') => self.pos += 1,
                 Some(b'}') => {
                     self.pos += 1;
+                    // A Vec's first push makes room for 4 fields: a record's one-field
+                    // metadata object would keep 224 bytes where 56 are used, for as long as
+                    // the record lives (17 MB over 100,000 records).
+                    fields.shrink_to_fit();
                     return Ok(Json::Object(fields));
                 }
                 _ => return Err(self.error("expected ',' or '}'")),

@@ -15,6 +15,7 @@ pub mod db;
 pub mod error;
 pub mod filter;
 pub mod hash;
+pub mod id_index;
 pub mod json;
 pub mod named_space;
 pub mod namespace;

@@ -7,7 +7,7 @@
 //! Tombstones are dropped, and slots renumbered densely, by `compacted()` (run by `compact`).
 
 use crate::filter::{Column, FilterPlan};
-use crate::hash::FastMap;
+use crate::id_index::IdIndex;
 use crate::named_space::NamedSpace;
 use crate::record::Record;
 use crate::sparse::InvertedIndex;
@@ -16,13 +16,19 @@ use crate::vector::hnsw::{HnswGraph, HnswParams, SliceSpace};
 use crate::vector::Metric;
 use std::collections::{BTreeMap, HashMap};
 
+/// The id of the record at `slot`, if it holds one (how the id index reads its keys).
+fn id_at(records: &[Option<Record>], slot: u32) -> Option<&str> {
+    records.get(slot as usize).and_then(|r| r.as_ref()).map(|r| r.id.as_str())
+}
+
 /// Below this many pending slots the index catches up on one thread.
 pub const PARALLEL_INSERT_MIN: usize = 256;
 
 #[derive(Default)]
 pub struct Namespace {
     pub dimension: usize,
-    ids: FastMap<String, u32>,
+    /// id -> slot, reading the ids from `records` (no second copy).
+    ids: IdIndex,
     records: Vec<Option<Record>>,
     /// Which slots hold a record: a compact copy of `records[i].is_some()` for the scan.
     live: Vec<bool>,
@@ -67,11 +73,11 @@ impl Namespace {
     }
 
     pub fn slot_of(&self, id: &str) -> Option<u32> {
-        self.ids.get(id).copied()
+        self.ids.get(id, |slot| id_at(&self.records, slot))
     }
 
     pub fn contains(&self, id: &str) -> bool {
-        self.ids.contains_key(id)
+        self.slot_of(id).is_some()
     }
 
     pub fn record(&self, slot: u32) -> Option<&Record> {
@@ -225,7 +231,8 @@ impl Namespace {
         let rebuild_terms = sparse.is_none();
         for (slot, record) in records.into_iter().enumerate() {
             let slot = slot as u32;
-            ns.ids.insert(record.id.clone(), slot);
+            // A snapshot's ids are unique (it is written from an index like this one).
+            ns.ids.insert_new(&record.id, slot);
             if rebuild_terms {
                 ns.sparse.add(slot, &record.sparse);
             }
@@ -243,7 +250,7 @@ impl Namespace {
     /// Inserts or replaces; the caller has checked the vector's length. Returns the slot.
     pub fn upsert(&mut self, record: Record, vector: &[f32]) -> u32 {
         debug_assert_eq!(vector.len(), self.dimension);
-        let existing = self.ids.get(&record.id).copied();
+        let existing = self.slot_of(&record.id);
         let slot = match existing {
             // Same vector, or no graph that depends on it: overwrite in place.
             Some(slot) if self.index.is_none() || self.vector(slot) == vector => slot,
@@ -255,7 +262,12 @@ impl Namespace {
             None => self.push_slot(),
         };
         if existing != Some(slot) {
-            self.ids.insert(record.id.clone(), slot);
+            match existing {
+                Some(old) => {
+                    self.ids.repoint(&record.id, old, slot);
+                }
+                None => self.ids.insert_new(&record.id, slot),
+            }
             if self.index.is_some() {
                 self.unindexed.push(slot);
             }
@@ -290,7 +302,7 @@ impl Namespace {
 
     /// Removes a record; returns whether it existed.
     pub fn delete(&mut self, id: &str) -> bool {
-        match self.ids.remove(id) {
+        match self.ids.remove(id, |slot| id_at(&self.records, slot)) {
             Some(slot) => {
                 self.tombstone(slot);
                 true
@@ -398,7 +410,7 @@ impl Namespace {
 
     fn push_record(&mut self, record: Record, vector: &[f32], inv_norm: f32) -> u32 {
         let slot = self.records.len() as u32;
-        self.ids.insert(record.id.clone(), slot);
+        self.ids.insert_new(&record.id, slot);
         self.sparse.add(slot, &record.sparse);
         self.records.push(Some(record));
         self.live.push(true);

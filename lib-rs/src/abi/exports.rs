@@ -171,7 +171,7 @@ pub(crate) fn write_records(handle: u64, vectors: &[f32], records: &[u8], flags:
     let json = parse_json(records, "records")?;
     // The records are read (and their texts analyzed) before the write lock is taken, so
     // searches go on meanwhile; the dimension and the analyzer never change.
-    let (dimension, analyzer) = with_db(handle, |db| Ok((db.dimension, db.text_analyzer()?)))?;
+    let (dimension, analyzer) = with_db(handle, |db| Ok((db.dimension, db.text_analyzer())))?;
     let items = input::upserts(json, vectors, dimension, &analyzer)?;
     with_db_mut(handle, |db| {
         let n = db.upsert_many_with(items, flags & WRITE_INSERT_ONLY != 0, flags & WRITE_DEFER_INDEX != 0)?;

@@ -98,6 +98,7 @@ pub fn upserts<'v>(json: Json, vectors: &'v [f32], dimension: usize, analyzer: &
                     named.push((name, v));
                 }
                 named.sort_by(|a, b| a.0.cmp(&b.0));
+                named.shrink_to_fit();
             }
             Some(_) => return Err(Error::invalid(format!("record {id:?}: vectors must be an object of named vectors"))),
         }
@@ -109,7 +110,9 @@ pub fn upserts<'v>(json: Json, vectors: &'v [f32], dimension: usize, analyzer: &
         let analyzed = crate::text::batch::term_frequencies_all(analyzer, &refs);
         for ((i, _), terms) in texts.iter().zip(analyzed) {
             // Sorted by term, as the records' sparse terms are kept.
-            out[*i].record.sparse = terms.into_iter().map(|(term, n)| (term, n as f32)).collect();
+            let sparse = &mut out[*i].record.sparse;
+            *sparse = terms.into_iter().map(|(term, n)| (term, n as f32)).collect();
+            sparse.shrink_to_fit(); // the analyzer's list had room for every repeat; this one lives on
         }
     }
     Ok(out)

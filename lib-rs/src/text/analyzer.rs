@@ -248,8 +248,10 @@ type StemMemo = crate::hash::FastMap<String, String>;
 /// stem every word again.
 static SPARE_MEMOS: std::sync::Mutex<Vec<StemMemo>> = std::sync::Mutex::new(Vec::new());
 
-/// How many spare memos are kept (at most 64 Ki entries each).
-const SPARE_MEMOS_KEPT: usize = 4;
+/// How many spare memos are kept: one per core of a small machine. Each holds at most
+/// 64 Ki entries (a few MB of English words), so a process that has indexed text keeps
+/// at most this many, besides the memo of each live thread that has stemmed.
+const SPARE_MEMOS_KEPT: usize = 2;
 
 /// A thread's stem memo: taken from the spares when the thread first stems, given back
 /// when the thread ends.
