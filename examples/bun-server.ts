@@ -7,7 +7,7 @@
  * HOST to 127.0.0.1; DB to ./server.vdb, created with DIMENSION (default 384) if missing.
  *
  *   POST /upsert  {"id": "a", "vector": [...], "metadata": {...}?, "text": "..."?}
- *                 text, when given, is indexed for keyword search (sparseTerms) and kept as metadata.text
+ *                 text, when given, is indexed for keyword search (analyzed by the write) and kept as metadata.text
  *   POST /search  {"vector": [...]?, "text": "..."?, "k": 10?, "filter": {...}?}
  *                 vector: nearest neighbours; text: keyword (BM25); both: hybrid (linear fusion)
  *
@@ -52,7 +52,7 @@ async function upsert(req: Request): Promise<Response> {
   }
   if (text !== undefined && typeof text !== "string") throw bad("text must be a string");
   const meta = { ...(metadata as Metadata | undefined), ...(text !== undefined ? { text } : {}) };
-  await db.upsert(id, vector, meta, text !== undefined ? { sparse: sparseTerms(text) } : {});
+  await db.upsert(id, vector, meta, text !== undefined ? { text } : {});
   return Response.json({ ok: true, id });
 }
 

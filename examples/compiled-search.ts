@@ -37,7 +37,7 @@ const [path = "compiled-search.vdb", query = "forgot my password"] = process.arg
 await using db = await vectlite.open(path, { dimension: 4 });
 if ((await db.count()) === 0) {
   await db.upsertMany(
-    NOTES.map((n) => ({ id: n.id, vector: n.vector, metadata: { text: n.text }, sparse: vectlite.sparseTerms(n.text) })),
+    NOTES.map((n) => ({ id: n.id, vector: n.vector, metadata: { text: n.text }, text: n.text })),
   );
 }
 // The query's "embedding" leans towards the account axis; the words come from the query text.
