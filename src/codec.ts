@@ -54,32 +54,56 @@ export function checkId(id: unknown, where = "id"): string {
  * Checks that `value` is plain JSON (no undefined, function, BigInt, symbol, NaN, class
  * instance or cycle), since JSON.stringify would silently drop or mangle those.
  */
-export function checkJson(value: unknown, where: string, code: ErrorCode = "INVALID_ARGUMENT", stack: object[] = []): void {
+export function checkJson(value: unknown, where: string, code: ErrorCode = "INVALID_ARGUMENT"): void {
+  // The path to a value is kept as keys on a stack and only spelled out when there is an
+  // error: a bulk write checks every record's metadata, and building "metadata.a.b"
+  // strings for values that are fine was most of the garbage a batch left behind.
+  const problem = jsonProblem(value, [], []);
+  if (problem) throw new VectLiteError(code, `${where}${problem.path.map(pathPart).join("")} ${problem.what}`);
+}
+
+function pathPart(key: string | number): string {
+  return typeof key === "number" ? `[${key}]` : `.${key}`;
+}
+
+/** What is wrong with `value` and where (keys below it), or null when it is plain JSON. */
+function jsonProblem(value: unknown, path: (string | number)[], seen: object[]): { path: (string | number)[]; what: string } | null {
   switch (typeof value) {
     case "string":
     case "boolean":
-      return;
+      return null;
     case "number":
-      if (!Number.isFinite(value)) throw new VectLiteError(code, `${where} is ${value}, which JSON cannot hold`);
-      return;
+      return Number.isFinite(value) ? null : { path, what: `is ${value}, which JSON cannot hold` };
     case "object": {
-      if (value === null) return;
-      if (stack.includes(value)) throw new VectLiteError(code, `${where} is a cyclic reference`);
-      stack.push(value);
+      if (value === null) return null;
+      if (seen.includes(value)) return { path, what: "is a cyclic reference" };
+      seen.push(value);
       if (Array.isArray(value)) {
-        for (let i = 0; i < value.length; i++) checkJson(value[i], `${where}[${i}]`, code, stack);
+        for (let i = 0; i < value.length; i++) {
+          path.push(i);
+          const problem = jsonProblem(value[i], path, seen);
+          if (problem) return problem;
+          path.pop();
+        }
       } else {
         const proto = Object.getPrototypeOf(value);
         if (proto !== Object.prototype && proto !== null) {
-          throw new VectLiteError(code, `${where} is a ${describe(value)}; only plain objects, arrays, strings, numbers, booleans and null are allowed`);
+          return { path, what: `is a ${describe(value)}; only plain objects, arrays, strings, numbers, booleans and null are allowed` };
         }
-        for (const key of Object.keys(value)) checkJson((value as Record<string, unknown>)[key], `${where}.${key}`, code, stack);
+        const fields = value as Record<string, unknown>;
+        for (const key in fields) {
+          if (!Object.hasOwn(fields, key)) continue;
+          path.push(key);
+          const problem = jsonProblem(fields[key], path, seen);
+          if (problem) return problem;
+          path.pop();
+        }
       }
-      stack.pop();
-      return;
+      seen.pop();
+      return null;
     }
     default:
-      throw new VectLiteError(code, `${where} is ${describe(value)}, which is not a JSON value`);
+      return { path, what: `is ${describe(value)}, which is not a JSON value` };
   }
 }
 

@@ -53,38 +53,54 @@ export function packRecords(
     if (typeof r !== "object" || r === null) {
       throw new VectLiteError("INVALID_ARGUMENT", `records[${i}] must be an object`);
     }
-    const id = checkId(r.id, `records[${i}].id`);
-    const where = `record ${JSON.stringify(id)}`;
-    const v = toF32(r.vector, `${where}: vector`);
-    if (v.length !== dimension) {
-      throw new VectLiteError(
-        "DIMENSION_MISMATCH",
-        `${where}: vector has ${v.length} values, the database has dimension ${dimension}`,
-      );
+    const id = r.id;
+    if (typeof id !== "string" || id.length === 0) checkId(id, `records[${i}].id`); // throws
+    try {
+      items[i] = packOne(r, id, vectors, i * dimension, dimension, defaultNamespace);
+    } catch (e) {
+      // The checks name the field; the record is named here, only on failure (no message
+      // strings built for the records that are fine).
+      if (e instanceof VectLiteError) throw new VectLiteError(e.code, `record ${JSON.stringify(id)}: ${e.message}`);
+      throw e;
     }
-    vectors.set(v, i * dimension);
-    const namespace = r.namespace ?? defaultNamespace;
-    if (namespace !== undefined && typeof namespace !== "string") {
-      throw new VectLiteError("INVALID_ARGUMENT", `${where}: namespace must be a string`);
-    }
-    const sparse = checkSparse(r.sparse, `${where}: sparse`);
-    const text = r.text ?? undefined;
-    if (text !== undefined) {
-      if (typeof text !== "string") {
-        throw new VectLiteError("INVALID_ARGUMENT", `${where}: text must be a string, found ${text === null ? "null" : typeof text}`);
-      }
-      if (sparse) throw new VectLiteError("INVALID_ARGUMENT", `${where}: give text or sparse, not both (text is analyzed into the sparse terms)`);
-    }
-    items[i] = {
-      id,
-      namespace,
-      metadata: checkMetadata(r.metadata, `${where}: metadata`),
-      sparse,
-      text,
-      vectors: namedVectorsJson(r.vectors, `${where}: vectors`),
-    };
   }
   return { vectors, items };
+}
+
+/** Checks one record and copies its vector to `vectors` at `offset`; errors name the field only. */
+function packOne(
+  r: RecordInput,
+  id: string,
+  vectors: Float32Array,
+  offset: number,
+  dimension: number,
+  defaultNamespace: string | undefined,
+): PackedItem {
+  const v = toF32(r.vector, "vector");
+  if (v.length !== dimension) {
+    throw new VectLiteError("DIMENSION_MISMATCH", `vector has ${v.length} values, the database has dimension ${dimension}`);
+  }
+  vectors.set(v, offset);
+  const namespace = r.namespace ?? defaultNamespace;
+  if (namespace !== undefined && typeof namespace !== "string") {
+    throw new VectLiteError("INVALID_ARGUMENT", "namespace must be a string");
+  }
+  const sparse = checkSparse(r.sparse, "sparse");
+  const text = r.text ?? undefined;
+  if (text !== undefined) {
+    if (typeof text !== "string") {
+      throw new VectLiteError("INVALID_ARGUMENT", `text must be a string, found ${text === null ? "null" : typeof text}`);
+    }
+    if (sparse) throw new VectLiteError("INVALID_ARGUMENT", "give text or sparse, not both (text is analyzed into the sparse terms)");
+  }
+  return {
+    id,
+    namespace,
+    metadata: checkMetadata(r.metadata, "metadata"),
+    sparse,
+    text,
+    vectors: namedVectorsJson(r.vectors, "vectors"),
+  };
 }
 
 /** Throws unless every value is finite (Rust checks again; this fails at the caller's line). */
