@@ -55,56 +55,94 @@ export function checkId(id: unknown, where = "id"): string {
  * instance or cycle), since JSON.stringify would silently drop or mangle those.
  */
 export function checkJson(value: unknown, where: string, code: ErrorCode = "INVALID_ARGUMENT"): void {
-  // The path to a value is kept as keys on a stack and only spelled out when there is an
-  // error: a bulk write checks every record's metadata, and building "metadata.a.b"
-  // strings for values that are fine was most of the garbage a batch left behind.
-  const problem = jsonProblem(value, [], []);
+  // A bulk write checks every record's metadata, so a value that is fine allocates
+  // nothing: no path strings, no stack of visited objects (in Deno the arrays and strings
+  // of the earlier version doubled the JS heap of a 100k-record ingest). The path is
+  // assembled only on the way back from a problem, and cycles are looked for only once
+  // the nesting is deeper than any stored JSON may be.
+  let problem = jsonProblem(value, 0);
+  if (problem === TOO_DEEP) problem = cycleOrDepth(value, [], []);
   if (problem) throw new VectLiteError(code, `${where}${problem.path.map(pathPart).join("")} ${problem.what}`);
 }
+
+/** Nesting the native side accepts (lib-rs/src/json.rs MAX_DEPTH). */
+const MAX_JSON_DEPTH = 64;
+
+interface JsonProblem {
+  /** Keys from the checked value down to the bad one. */
+  path: (string | number)[];
+  what: string;
+}
+
+/** Returned by `jsonProblem` past MAX_JSON_DEPTH: a cycle, or data nested too deeply. */
+const TOO_DEEP: JsonProblem = { path: [], what: "" };
 
 function pathPart(key: string | number): string {
   return typeof key === "number" ? `[${key}]` : `.${key}`;
 }
 
-/** What is wrong with `value` and where (keys below it), or null when it is plain JSON. */
-function jsonProblem(value: unknown, path: (string | number)[], seen: object[]): { path: (string | number)[]; what: string } | null {
+/** What is wrong with a value that is not a plain object or array, or null. */
+function scalarProblem(value: unknown): string | null {
   switch (typeof value) {
     case "string":
     case "boolean":
       return null;
     case "number":
-      return Number.isFinite(value) ? null : { path, what: `is ${value}, which JSON cannot hold` };
-    case "object": {
-      if (value === null) return null;
-      if (seen.includes(value)) return { path, what: "is a cyclic reference" };
-      seen.push(value);
-      if (Array.isArray(value)) {
-        for (let i = 0; i < value.length; i++) {
-          path.push(i);
-          const problem = jsonProblem(value[i], path, seen);
-          if (problem) return problem;
-          path.pop();
-        }
-      } else {
+      return Number.isFinite(value) ? null : `is ${value}, which JSON cannot hold`;
+    case "object":
+      if (value === null || Array.isArray(value)) return null;
+      {
         const proto = Object.getPrototypeOf(value);
         if (proto !== Object.prototype && proto !== null) {
-          return { path, what: `is a ${describe(value)}; only plain objects, arrays, strings, numbers, booleans and null are allowed` };
-        }
-        const fields = value as Record<string, unknown>;
-        for (const key in fields) {
-          if (!Object.hasOwn(fields, key)) continue;
-          path.push(key);
-          const problem = jsonProblem(fields[key], path, seen);
-          if (problem) return problem;
-          path.pop();
+          return `is a ${describe(value)}; only plain objects, arrays, strings, numbers, booleans and null are allowed`;
         }
       }
-      seen.pop();
       return null;
-    }
     default:
-      return { path, what: `is ${describe(value)}, which is not a JSON value` };
+      return `is ${describe(value)}, which is not a JSON value`;
   }
+}
+
+/** The first problem in `value` (depth-first), TOO_DEEP past MAX_JSON_DEPTH, or null. */
+function jsonProblem(value: unknown, depth: number): JsonProblem | null {
+  const what = scalarProblem(value);
+  if (what) return { path: [], what };
+  if (typeof value !== "object" || value === null) return null;
+  if (depth >= MAX_JSON_DEPTH) return TOO_DEEP;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const problem = jsonProblem(value[i], depth + 1);
+      if (problem === TOO_DEEP) return problem;
+      if (problem) return (problem.path.unshift(i), problem);
+    }
+    return null;
+  }
+  const fields = value as Record<string, unknown>;
+  for (const key in fields) {
+    if (!Object.hasOwn(fields, key)) continue;
+    const problem = jsonProblem(fields[key], depth + 1);
+    if (problem === TOO_DEEP) return problem;
+    if (problem) return (problem.path.unshift(key), problem);
+  }
+  return null;
+}
+
+/** The slow path for very deep values: the first cycle, with its path, else "nested too deeply". */
+function cycleOrDepth(value: unknown, path: (string | number)[], seen: object[]): JsonProblem | null {
+  if (typeof value !== "object" || value === null) return null;
+  if (seen.includes(value)) return { path, what: "is a cyclic reference" };
+  if (seen.length >= MAX_JSON_DEPTH) return { path, what: `is nested deeper than ${MAX_JSON_DEPTH} levels` };
+  seen.push(value);
+  const fields = value as Record<string | number, unknown>;
+  const keys: (string | number)[] = Array.isArray(value) ? value.map((_, i) => i) : Object.keys(value);
+  for (const key of keys) {
+    path.push(key);
+    const problem = cycleOrDepth(fields[key], path, seen);
+    if (problem) return problem;
+    path.pop();
+  }
+  seen.pop();
+  return null;
 }
 
 /** Checks that metadata is a plain JSON object (or absent). */

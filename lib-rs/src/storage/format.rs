@@ -117,18 +117,24 @@ pub fn write_snapshot(
         schema.u8(1);
         schema.str(analyzer);
     }
-    let mut records = Writer::new();
     let live: Vec<(&String, &Namespace)> = namespaces.iter().filter(|(_, ns)| !ns.is_empty()).collect();
-    records.varint(live.len() as u64);
-    let mut vectors: Vec<&[f32]> = Vec::new();
-    for (name, ns) in &live {
-        records.str(name);
-        records.varint(ns.len() as u64);
-        for (slot, record) in ns.iter() {
-            record.encode(&mut records);
-            vectors.push(ns.vector(slot));
+    // Records are encoded in pieces too: built in memory, 100,000 records' ids and metadata
+    // (and the doubling of the buffer that held them) were a few MB on top of the database
+    // at the moment of a compaction.
+    let record_namespaces = live.clone();
+    let records = Body::Pieces(Box::new(move |w, flush| {
+        w.varint(record_namespaces.len() as u64);
+        for (name, ns) in &record_namespaces {
+            w.str(name);
+            w.varint(ns.len() as u64);
+            for (_, record) in ns.iter() {
+                record.encode(w);
+                flush(w)?;
+            }
         }
-    }
+        Ok(())
+    }));
+    let vectors: Vec<&[f32]> = live.iter().flat_map(|(_, ns)| ns.iter().map(|(slot, _)| ns.vector(slot))).collect();
     // A graph is stored only when its node ids equal the RECORDS order (no tombstones, no
     // pending inserts); otherwise it is rebuilt at open. `compact` makes sure it is.
     let storable: Vec<&(&String, &Namespace)> = live.iter().filter(|(_, ns)| ns.indexes_storable()).collect();
@@ -164,7 +170,7 @@ pub fn write_snapshot(
     }
     let sections = [
         (SECTION_SCHEMA, Body::Bytes(schema.buf)),
-        (SECTION_RECORDS, Body::Bytes(records.buf)),
+        (SECTION_RECORDS, records),
         (SECTION_VECTORS, Body::Floats(vectors)),
         (SECTION_INDEXES, indexes),
         (SECTION_NAMED_INDEXES, named_indexes),
@@ -180,8 +186,8 @@ pub fn write_snapshot(
 type Encode<'a> = Box<dyn Fn(&mut Writer, &mut dyn FnMut(&mut Writer) -> io::Result<()>) -> io::Result<()> + 'a>;
 
 /// A section's content: bytes built in memory, f32 slices written as little-endian, or an
-/// encoder run on demand in pieces (the graphs: each of the three passes, length, CRC and
-/// write, encodes them again, which is cheap next to holding a second copy of them).
+/// encoder run on demand in pieces (the records and the graphs: each of the three passes,
+/// length, CRC and write, encodes them again, which is cheap next to holding a copy).
 enum Body<'a> {
     Bytes(Vec<u8>),
     Floats(Vec<&'a [f32]>),
