@@ -36,28 +36,28 @@
 //! the rule that it is zero, and the file length by the header. Any damage is `CORRUPT`.
 
 use crate::checksum::{crc32c, crc32c_append};
-use crate::codec::{Reader, Writer};
+use crate::codec::Reader;
 use crate::error::{Code, Error, Result};
-use crate::namespace::Namespace;
 use crate::record::Record;
 use crate::sparse::InvertedIndex;
 use super::source::{FileSource, SliceSource, Source};
 use crate::vector::hnsw::HnswGraph;
 use crate::vector::Metric;
 use std::collections::BTreeMap;
-use std::io::{self, Write};
+
+pub use super::format_write::{encode, write_snapshot};
 
 pub const MAGIC: &[u8; 8] = b"VECTLITE";
 pub const FORMAT_VERSION: u32 = 1;
 pub const HEADER_LEN: usize = 64;
 pub const SECTION_ALIGN: usize = 64;
-const SECTION_ENTRY_LEN: usize = 32;
-const SECTION_SCHEMA: u32 = 1;
-const SECTION_RECORDS: u32 = 2;
-const SECTION_VECTORS: u32 = 3;
-const SECTION_INDEXES: u32 = 4;
-const SECTION_NAMED_INDEXES: u32 = 5;
-const SECTION_SPARSE: u32 = 6;
+pub(super) const SECTION_ENTRY_LEN: usize = 32;
+pub(super) const SECTION_SCHEMA: u32 = 1;
+pub(super) const SECTION_RECORDS: u32 = 2;
+pub(super) const SECTION_VECTORS: u32 = 3;
+pub(super) const SECTION_INDEXES: u32 = 4;
+pub(super) const SECTION_NAMED_INDEXES: u32 = 5;
+pub(super) const SECTION_SPARSE: u32 = 6;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct SnapshotHeader {
@@ -83,247 +83,6 @@ pub struct Snapshot {
     pub header: SnapshotHeader,
     pub named_dims: BTreeMap<String, usize>,
     pub namespaces: Vec<LoadedNamespace>,
-}
-
-/// Serialises a whole database into snapshot bytes (small databases and tests; `compact`
-/// streams to the file with [`write_snapshot`]).
-pub fn encode(
-    header: &SnapshotHeader,
-    named_dims: &BTreeMap<String, usize>,
-    namespaces: &BTreeMap<String, Namespace>,
-) -> Vec<u8> {
-    let mut out = Vec::new();
-    // Writing into a Vec cannot fail.
-    write_snapshot(header, named_dims, namespaces, &mut out).expect("write to a Vec");
-    out
-}
-
-/// Writes a whole database as a snapshot to `w`; returns the file's length and CRC32C.
-/// Only the small sections are built in memory: the vectors, most of the file, stream from
-/// the namespaces, so a compaction needs no second copy of them.
-pub fn write_snapshot(
-    header: &SnapshotHeader,
-    named_dims: &BTreeMap<String, usize>,
-    namespaces: &BTreeMap<String, Namespace>,
-    w: &mut dyn Write,
-) -> io::Result<(u64, u32)> {
-    let mut schema = Writer::new();
-    schema.varint(named_dims.len() as u64);
-    for (name, dim) in named_dims {
-        schema.str(name);
-        schema.varint(*dim as u64);
-    }
-    if let Some(analyzer) = &header.analyzer {
-        schema.u8(1);
-        schema.str(analyzer);
-    }
-    let live: Vec<(&String, &Namespace)> = namespaces.iter().filter(|(_, ns)| !ns.is_empty()).collect();
-    // Records are encoded in pieces too: built in memory, 100,000 records' ids and metadata
-    // (and the doubling of the buffer that held them) were a few MB on top of the database
-    // at the moment of a compaction.
-    let record_namespaces = live.clone();
-    let records = Body::Pieces(Box::new(move |w, flush| {
-        w.varint(record_namespaces.len() as u64);
-        for (name, ns) in &record_namespaces {
-            w.str(name);
-            w.varint(ns.len() as u64);
-            for (_, record) in ns.iter() {
-                record.encode(w);
-                flush(w)?;
-            }
-        }
-        Ok(())
-    }));
-    let vectors: Vec<&[f32]> = live.iter().flat_map(|(_, ns)| ns.iter().map(|(slot, _)| ns.vector(slot))).collect();
-    // A graph is stored only when its node ids equal the RECORDS order (no tombstones, no
-    // pending inserts); otherwise it is rebuilt at open. `compact` makes sure it is.
-    let storable: Vec<&(&String, &Namespace)> = live.iter().filter(|(_, ns)| ns.indexes_storable()).collect();
-    let stored: Vec<(&String, &HnswGraph)> = storable.iter().filter_map(|(name, ns)| ns.index().map(|g| (*name, g))).collect();
-    let indexes = Body::Pieces(Box::new(move |w, flush| {
-        w.varint(stored.len() as u64);
-        for (name, graph) in &stored {
-            w.str(name);
-            graph.encode_in_pieces(w, flush)?;
-        }
-        Ok(())
-    }));
-    let named: Vec<(&String, &String, &HnswGraph)> = storable
-        .iter()
-        .flat_map(|(ns_name, ns)| ns.named_spaces().iter().filter_map(move |(space, s)| s.index().map(|g| (*ns_name, space, g))))
-        .collect();
-    let named_indexes = Body::Pieces(Box::new(move |w, flush| {
-        w.varint(named.len() as u64);
-        for (ns_name, space, graph) in &named {
-            w.str(ns_name);
-            w.str(space);
-            graph.encode_in_pieces(w, flush)?;
-        }
-        Ok(())
-    }));
-    // Inverted indexes are stored for namespaces without tombstones (slots = RECORDS order).
-    let dense: Vec<&(&String, &Namespace)> = live.iter().filter(|(_, ns)| ns.dead_slots() == 0).collect();
-    let mut sparse = Writer::new();
-    sparse.varint(dense.len() as u64);
-    for (name, ns) in dense {
-        sparse.str(name);
-        ns.sparse().encode(&mut sparse);
-    }
-    let sections = [
-        (SECTION_SCHEMA, Body::Bytes(schema.buf)),
-        (SECTION_RECORDS, records),
-        (SECTION_VECTORS, Body::Floats(vectors)),
-        (SECTION_INDEXES, indexes),
-        (SECTION_NAMED_INDEXES, named_indexes),
-        (SECTION_SPARSE, Body::Bytes(sparse.buf)),
-    ];
-    let mut out = CrcWriter { inner: w, crc: 0, written: 0 };
-    assemble(header, &sections, &mut out)?;
-    Ok((out.written, out.crc))
-}
-
-/// Encodes a section into the writer, calling the flush function now and then so what is
-/// pending can be written out and cleared.
-type Encode<'a> = Box<dyn Fn(&mut Writer, &mut dyn FnMut(&mut Writer) -> io::Result<()>) -> io::Result<()> + 'a>;
-
-/// A section's content: bytes built in memory, f32 slices written as little-endian, or an
-/// encoder run on demand in pieces (the records and the graphs: each of the three passes,
-/// length, CRC and write, encodes them again, which is cheap next to holding a copy).
-enum Body<'a> {
-    Bytes(Vec<u8>),
-    Floats(Vec<&'a [f32]>),
-    Pieces(Encode<'a>),
-}
-
-/// Bytes a streamed section gathers before handing them on.
-const PIECE_BYTES: usize = 64 * 1024;
-
-impl Body<'_> {
-    fn len(&self) -> u64 {
-        match self {
-            Body::Bytes(b) => b.len() as u64,
-            Body::Floats(parts) => parts.iter().map(|p| p.len() as u64 * 4).sum(),
-            Body::Pieces(_) => {
-                let mut len = 0u64;
-                // The closure never fails.
-                let _ = self.each_chunk(&mut |c| {
-                    len += c.len() as u64;
-                    Ok(())
-                });
-                len
-            }
-        }
-    }
-
-    /// Calls `f` with the section's bytes, in order, in pieces.
-    fn each_chunk(&self, f: &mut dyn FnMut(&[u8]) -> io::Result<()>) -> io::Result<()> {
-        match self {
-            Body::Bytes(b) => f(b),
-            Body::Floats(parts) => {
-                let mut buf: Vec<u8> = Vec::with_capacity(64 * 1024);
-                for part in parts {
-                    for v in *part {
-                        buf.extend_from_slice(&v.to_le_bytes());
-                    }
-                    if buf.len() >= 60 * 1024 {
-                        f(&buf)?;
-                        buf.clear();
-                    }
-                }
-                f(&buf)
-            }
-            Body::Pieces(encode) => {
-                let mut w = Writer::with_capacity(PIECE_BYTES + 4096);
-                encode(&mut w, &mut |w: &mut Writer| {
-                    if w.buf.len() >= PIECE_BYTES {
-                        f(&w.buf)?;
-                        w.buf.clear();
-                    }
-                    Ok(())
-                })?;
-                f(&w.buf)
-            }
-        }
-    }
-
-    fn crc(&self) -> u32 {
-        let mut crc = 0;
-        // The closure never fails.
-        let _ = self.each_chunk(&mut |c| {
-            crc = crc32c_append(crc, c);
-            Ok(())
-        });
-        crc
-    }
-}
-
-/// Passes writes through, keeping a running CRC32C and length of everything written.
-struct CrcWriter<'w> {
-    inner: &'w mut dyn Write,
-    crc: u32,
-    written: u64,
-}
-
-impl Write for CrcWriter<'_> {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        let n = self.inner.write(buf)?;
-        self.crc = crc32c_append(self.crc, &buf[..n]);
-        self.written += n as u64;
-        Ok(n)
-    }
-    fn flush(&mut self) -> io::Result<()> {
-        self.inner.flush()
-    }
-}
-
-/// Writes header, sections (each at a multiple of 64, zero padding between) and footer.
-/// Every offset is known from the sections' lengths first, so the file is written in one
-/// forward pass.
-fn assemble(header: &SnapshotHeader, sections: &[(u32, Body)], w: &mut dyn Write) -> io::Result<()> {
-    let align = |pos: u64| pos.div_ceil(SECTION_ALIGN as u64) * SECTION_ALIGN as u64;
-    let mut table = Writer::new();
-    let mut pos = HEADER_LEN as u64;
-    for (kind, body) in sections {
-        pos = align(pos);
-        table.u32(*kind);
-        table.u32(0);
-        table.u64(pos);
-        table.u64(body.len());
-        table.u32(body.crc());
-        table.u32(0);
-        pos += body.len();
-    }
-    let footer_offset = pos;
-    let file_len = footer_offset + table.buf.len() as u64 + 4;
-
-    let mut h = Writer::with_capacity(HEADER_LEN);
-    h.buf.extend_from_slice(MAGIC);
-    h.u32(FORMAT_VERSION);
-    h.u32(HEADER_LEN as u32);
-    h.u32(header.dimension);
-    h.u8(header.metric.code());
-    h.buf.extend_from_slice(&[0, 0, 0]);
-    h.u64(header.last_seq);
-    h.u32(sections.len() as u32);
-    h.u32(0);
-    h.u64(footer_offset);
-    h.u64(file_len);
-    h.u32(0);
-    let crc = crc32c(&h.buf);
-    h.u32(crc);
-    w.write_all(&h.buf)?;
-
-    let zeros = [0u8; SECTION_ALIGN];
-    let mut pos = HEADER_LEN as u64;
-    for (_, body) in sections {
-        let pad = (align(pos) - pos) as usize;
-        w.write_all(&zeros[..pad])?;
-        body.each_chunk(&mut |c| w.write_all(c))?;
-        pos = align(pos) + body.len();
-    }
-    let table_crc = crc32c(&table.buf);
-    w.write_all(&table.buf)?;
-    w.write_all(&table_crc.to_le_bytes())?;
-    Ok(())
 }
 
 /// Reads and verifies the header alone (enough to learn dimension and metric).
@@ -622,8 +381,11 @@ fn read_section_table(src: &mut dyn Source, file: &str, count: u32, footer_offse
 
 #[cfg(test)]
 mod tests {
+    use super::super::format_write::PIECE_BYTES;
     use super::*;
+    use crate::codec::Writer;
     use crate::json::Json;
+    use crate::namespace::Namespace;
 
     fn sample() -> Vec<u8> {
         let mut ns = Namespace::new(3);

@@ -1,7 +1,9 @@
-//! Everything that touches files: the .vdb snapshot format, the write-ahead log, recovery,
+//! Everything that touches files: the .vdb snapshot format (read in format.rs, written in
+//! format_write.rs), the write-ahead log, recovery,
 //! advisory locks, and the few OS calls std lacks.
 
 pub mod format;
+pub mod format_write;
 pub mod lock;
 pub mod os;
 pub mod recovery;
