@@ -142,7 +142,7 @@ pub fn write_string(s: &str, out: &mut String) {
 
 /// Parses one JSON document. `what` names the input in error messages ("metadata", "filter").
 pub fn parse(text: &[u8], what: &str) -> Result<Json> {
-    let mut parser = Parser { bytes: text, pos: 0, what };
+    let mut parser = Parser { bytes: text, pos: 0, what, fields: Vec::new(), items: Vec::new() };
     parser.skip_ws();
     let value = parser.value(0)?;
     parser.skip_ws();
@@ -156,6 +156,14 @@ struct Parser<'a> {
     bytes: &'a [u8],
     pos: usize,
     what: &'a str,
+    /// The fields of the objects being parsed, innermost last: a closed object takes its
+    /// own off the end into a Vec of exactly their number. Growing each object's Vec and
+    /// shrinking it at the end instead left a freed tail behind every object that lives on
+    /// (a record's metadata), and those small holes, never reused, were 13 MB of heap
+    /// after 100,000 records.
+    fields: Vec<(String, Json)>,
+    /// The same for the items of the arrays being parsed.
+    items: Vec<Json>,
 }
 
 impl<'a> Parser<'a> {
@@ -205,22 +213,22 @@ impl<'a> Parser<'a> {
 
     fn array(&mut self, depth: usize) -> Result<Json> {
         self.pos += 1;
-        let mut items = Vec::new();
         self.skip_ws();
         if self.peek() == Some(b']') {
             self.pos += 1;
-            return Ok(Json::Array(items));
+            return Ok(Json::Array(Vec::new()));
         }
+        let base = self.items.len();
         loop {
             self.skip_ws();
-            items.push(self.value(depth + 1)?);
+            let item = self.value(depth + 1)?;
+            self.items.push(item);
             self.skip_ws();
             match self.peek() {
                 Some(b',') => self.pos += 1,
                 Some(b']') => {
                     self.pos += 1;
-                    items.shrink_to_fit(); // see `object`
-                    return Ok(Json::Array(items));
+                    return Ok(Json::Array(self.items.drain(base..).collect()));
                 }
                 _ => return Err(self.error("expected ',' or ']'")),
             }
@@ -229,12 +237,12 @@ impl<'a> Parser<'a> {
 
     fn object(&mut self, depth: usize) -> Result<Json> {
         self.pos += 1;
-        let mut fields = Vec::new();
         self.skip_ws();
         if self.peek() == Some(b'}') {
             self.pos += 1;
-            return Ok(Json::Object(fields));
+            return Ok(Json::Object(Vec::new()));
         }
+        let base = self.fields.len();
         loop {
             self.skip_ws();
             if self.peek() != Some(b'"') {
@@ -249,21 +257,17 @@ impl<'a> Parser<'a> {
             self.skip_ws();
             let value = self.value(depth + 1)?;
             // A repeated key replaces the earlier one, as JSON.parse does.
-            if let Some(slot) = fields.iter_mut().find(|(k, _)| *k == key) {
+            if let Some(slot) = self.fields[base..].iter_mut().find(|(k, _)| *k == key) {
                 slot.1 = value;
             } else {
-                fields.push((key, value));
+                self.fields.push((key, value));
             }
             self.skip_ws();
             match self.peek() {
                 Some(b',') => self.pos += 1,
                 Some(b'}') => {
                     self.pos += 1;
-                    // A Vec's first push makes room for 4 fields: a record's one-field
-                    // metadata object would keep 224 bytes where 56 are used, for as long as
-                    // the record lives (17 MB over 100,000 records).
-                    fields.shrink_to_fit();
-                    return Ok(Json::Object(fields));
+                    return Ok(Json::Object(self.fields.drain(base..).collect()));
                 }
                 _ => return Err(self.error("expected ',' or '}'")),
             }
@@ -425,5 +429,25 @@ mod tests {
     fn writes_integers_without_fraction() {
         assert_eq!(Json::Number(3.0).to_json(), "3");
         assert_eq!(Json::Number(0.1).to_json(), "0.1");
+    }
+
+    #[test]
+    fn objects_and_arrays_hold_exactly_their_items_and_repeated_keys_keep_the_last() {
+        let v = parse(br#"{"a":[1,2,3],"b":{"c":{"d":[[],{}]}},"a":[4],"e":[{"x":1,"x":2}]}"#, "t").unwrap();
+        fn exact(v: &Json) {
+            match v {
+                Json::Array(items) => {
+                    assert_eq!(items.capacity(), items.len());
+                    items.iter().for_each(exact);
+                }
+                Json::Object(fields) => {
+                    assert_eq!(fields.capacity(), fields.len());
+                    fields.iter().for_each(|(_, v)| exact(v));
+                }
+                _ => {}
+            }
+        }
+        exact(&v);
+        assert_eq!(v.to_json(), r#"{"a":[4],"b":{"c":{"d":[[],{}]}},"e":[{"x":2}]}"#);
     }
 }
