@@ -54,19 +54,29 @@ export function checkId(id: unknown, where = "id"): string {
  * Checks that `value` is plain JSON (no undefined, function, BigInt, symbol, NaN, class
  * instance or cycle), since JSON.stringify would silently drop or mangle those.
  */
-export function checkJson(value: unknown, where: string, code: ErrorCode = "INVALID_ARGUMENT"): void {
+export function checkJson(value: unknown, where: string, code: ErrorCode = "INVALID_ARGUMENT", levels = OPTION_LEVELS): void {
   // A bulk write checks every record's metadata, so a value that is fine allocates
   // nothing: no path strings, no stack of visited objects (in Deno the arrays and strings
   // of the earlier version doubled the JS heap of a 100k-record ingest). The path is
   // assembled only on the way back from a problem, and cycles are looked for only once
   // the nesting is deeper than any stored JSON may be.
-  let problem = jsonProblem(value, 0);
-  if (problem === TOO_DEEP) problem = cycleOrDepth(value, [], []);
+  let problem = jsonProblem(value, 0, levels);
+  if (problem === TOO_DEEP) problem = cycleOrDepth(value, [], [], levels);
   if (problem) throw new VectLiteError(code, `${where}${problem.path.map(pathPart).join("")} ${problem.what}`);
 }
 
-/** Nesting the native side accepts (lib-rs/src/json.rs MAX_DEPTH). */
-const MAX_JSON_DEPTH = 64;
+/**
+ * Levels of nesting (an object or array in an object is 2) the native side accepts in a
+ * value it reads inside a JSON document nested `outer` levels deep: lib-rs/src/json.rs
+ * refuses a document nested deeper than MAX_DEPTH = 64. Checking the same limit here
+ * names the path of the value that is too deep, where the native parser can only name a
+ * byte offset.
+ */
+const nativeLevels = (outer: number) => 64 - outer;
+/** An option (a filter too): a field of the options object. */
+const OPTION_LEVELS = nativeLevels(1);
+/** Metadata: a field of a record, which is an item of the records (or operations) array. */
+export const METADATA_LEVELS = nativeLevels(2);
 
 interface JsonProblem {
   /** Keys from the checked value down to the bad one. */
@@ -74,7 +84,7 @@ interface JsonProblem {
   what: string;
 }
 
-/** Returned by `jsonProblem` past MAX_JSON_DEPTH: a cycle, or data nested too deeply. */
+/** Returned by `jsonProblem` past the nesting limit: a cycle, or data nested too deeply. */
 const TOO_DEEP: JsonProblem = { path: [], what: "" };
 
 function pathPart(key: string | number): string {
@@ -103,15 +113,15 @@ function scalarProblem(value: unknown): string | null {
   }
 }
 
-/** The first problem in `value` (depth-first), TOO_DEEP past MAX_JSON_DEPTH, or null. */
-function jsonProblem(value: unknown, depth: number): JsonProblem | null {
+/** The first problem in `value` (depth-first), TOO_DEEP past `levels` of nesting, or null. */
+function jsonProblem(value: unknown, depth: number, levels: number): JsonProblem | null {
   const what = scalarProblem(value);
   if (what) return { path: [], what };
   if (typeof value !== "object" || value === null) return null;
-  if (depth >= MAX_JSON_DEPTH) return TOO_DEEP;
+  if (depth >= levels) return TOO_DEEP;
   if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i++) {
-      const problem = jsonProblem(value[i], depth + 1);
+      const problem = jsonProblem(value[i], depth + 1, levels);
       if (problem === TOO_DEEP) return problem;
       if (problem) return (problem.path.unshift(i), problem);
     }
@@ -120,7 +130,7 @@ function jsonProblem(value: unknown, depth: number): JsonProblem | null {
   const fields = value as Record<string, unknown>;
   for (const key in fields) {
     if (!Object.hasOwn(fields, key)) continue;
-    const problem = jsonProblem(fields[key], depth + 1);
+    const problem = jsonProblem(fields[key], depth + 1, levels);
     if (problem === TOO_DEEP) return problem;
     if (problem) return (problem.path.unshift(key), problem);
   }
@@ -128,16 +138,16 @@ function jsonProblem(value: unknown, depth: number): JsonProblem | null {
 }
 
 /** The slow path for very deep values: the first cycle, with its path, else "nested too deeply". */
-function cycleOrDepth(value: unknown, path: (string | number)[], seen: object[]): JsonProblem | null {
+function cycleOrDepth(value: unknown, path: (string | number)[], seen: object[], levels: number): JsonProblem | null {
   if (typeof value !== "object" || value === null) return null;
   if (seen.includes(value)) return { path, what: "is a cyclic reference" };
-  if (seen.length >= MAX_JSON_DEPTH) return { path, what: `is nested deeper than ${MAX_JSON_DEPTH} levels` };
+  if (seen.length >= levels) return { path, what: `is nested more than ${levels} levels deep` };
   seen.push(value);
   const fields = value as Record<string | number, unknown>;
   const keys: (string | number)[] = Array.isArray(value) ? value.map((_, i) => i) : Object.keys(value);
   for (const key of keys) {
     path.push(key);
-    const problem = cycleOrDepth(fields[key], path, seen);
+    const problem = cycleOrDepth(fields[key], path, seen, levels);
     if (problem) return problem;
     path.pop();
   }
@@ -151,7 +161,7 @@ export function checkMetadata(metadata: unknown, where: string): Metadata | unde
   if (typeof metadata !== "object" || Array.isArray(metadata)) {
     throw new VectLiteError("INVALID_ARGUMENT", `${where} must be an object, found ${describe(metadata)}`);
   }
-  checkJson(metadata, where);
+  checkJson(metadata, where, "INVALID_ARGUMENT", METADATA_LEVELS);
   return metadata as Metadata;
 }
 

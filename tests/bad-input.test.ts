@@ -193,6 +193,52 @@ describe("bad metadata", () => {
     await assertIntactOnDisk(db);
   });
 
+  it("metadata nests up to 62 levels; deeper is INVALID_ARGUMENT naming its path, in every write", async () => {
+    const db = await seeded();
+    // `levels` objects, each the only field `a` of the one above; the innermost holds `leaf`.
+    const nested = (levels: number): Metadata => {
+      let m: Metadata = { leaf: levels };
+      for (let i = 1; i < levels; i++) m = { a: m };
+      return m;
+    };
+    const deepest = nested(62);
+    await db.upsert("x", [1, 0, 0], deepest);
+    await db.upsertMany([{ id: "y", vector: [1, 0, 0], metadata: deepest }]);
+    assert.deepEqual((await db.get("x"))?.metadata, deepest);
+    assert.deepEqual((await db.get("y"))?.metadata, deepest);
+    const path = new RegExp(`^record "z": metadata(\\.a){62} is nested more than 62 levels deep$`);
+    for (const levels of [63, 64, 65, 200]) {
+      const m = nested(levels);
+      await rejectsWith(() => db.upsert("z", [1, 0, 0], m), "INVALID_ARGUMENT", path);
+      await rejectsWith(() => db.upsertMany([{ id: "z", vector: [1, 0, 0], metadata: m }]), "INVALID_ARGUMENT", path);
+      await rejectsWith(async () => {
+        await using tx = db.begin();
+        await tx.upsert("z", [1, 0, 0], m);
+        await tx.commit();
+      }, "INVALID_ARGUMENT", path);
+    }
+    assert.equal(await db.get("z"), null);
+    await db.deleteMany(["x", "y"]);
+    await assertIntactOnDisk(db);
+  });
+
+  it("a filter nests up to 63 levels; deeper is INVALID_FILTER naming its path", async () => {
+    const db = await seeded();
+    // Each { $and: [...] } around a filter adds two levels (the object and its array).
+    const wrapped = (inner: Record<string, unknown>) => {
+      let f = inner;
+      for (let i = 0; i < 31; i++) f = { $and: [f] };
+      return f;
+    };
+    const deepest = wrapped({ n: 1 }); // 1 + 62 levels
+    assert.deepEqual((await db.search([1, 0, 0], { filter: bad(deepest) })).map((h) => h.id), ["a"]);
+    const deeper = wrapped({ n: { $eq: 1 } }); // 2 + 62 levels
+    const path = /^filter(\.\$and\[0\]){31}\.n is nested more than 63 levels deep$/;
+    await rejectsWith(() => db.search([1, 0, 0], { filter: bad(deeper) }), "INVALID_FILTER", path);
+    await rejectsWith(() => db.deleteByFilter(bad(deeper)), "INVALID_FILTER", /is nested more than 63 levels deep$/);
+    await assertIntactOnDisk(db);
+  });
+
   it("metadata that is not an object is INVALID_ARGUMENT", async () => {
     const db = await seeded();
     for (const m of [["a", "b"], "text", 5, true, new Date(0)]) {
