@@ -65,6 +65,31 @@ describe("BM25 keyword search", () => {
     }
   });
 
+  it("with a filter, ranks the matching documents exactly as the reference does (k of them when k match)", async () => {
+    await using db = await vectlite.open(tempDb(), { dimension: 4 });
+    const docs = corpus(2000, 31);
+    const rand = rng(32);
+    const ids = [...docs.keys()];
+    // Group 0 of 7 holds about 14% of the documents, group 6 of 100 about 1%.
+    const group = (id: string, of: number) => Number(id.slice(1)) % of;
+    await db.upsertMany(ids.map((id) => ({
+      id,
+      vector: randomVector(4, rand),
+      sparse: docs.get(id)!,
+      metadata: { g7: group(id, 7), g100: group(id, 100) },
+    })));
+    for (const query of [{ w0: 1 }, { w1: 1, w2: 1 }, { w40: 1, w3: 2 }] as Record<string, number>[]) {
+      const all = referenceBm25(docs, query);
+      for (const [field, of] of [["g7", 7], ["g100", 100]] as const) {
+        const matching = new Map([...all].filter(([id]) => group(id, of) === 0));
+        const expected = ranking(matching, 15);
+        const got = await db.search(null, { sparse: query, k: 15, filter: { [field]: 0 } });
+        assert.deepEqual(got.map((r) => r.id), expected.map(([id]) => id), `${JSON.stringify(query)} ${field}`);
+        assert.equal(got.length, Math.min(15, matching.size));
+      }
+    }
+  });
+
   it("stays exact under upserts, replacements and deletes (equal to a fresh build)", async () => {
     const docs = corpus(600, 21);
     await using live = await vectlite.open(tempDb(), { dimension: 4 });

@@ -17,16 +17,19 @@ pub fn sparse_candidates<'a>(db: &'a Database, query: &[(String, f32)], n: usize
     let mut top = TopK::new(n);
     for (name, ns) in selected(db, &opts.namespaces) {
         super::with_filter(ns, opts.filter.as_ref(), |filter| {
-            let accept = |slot: u32| match (filter, ns.record(slot)) {
-                (_, None) => false,
-                (None, Some(_)) => true,
-                (Some(f), Some(r)) => f.matches(slot, &r.metadata),
-            };
-            for hit in ns.sparse().score_all(query, &accept, ns.slot_count()) {
-                if let Some(r) = ns.record(hit.slot) {
-                    top.push(Candidate { score: hit.score, namespace: name, id: &r.id, slot: hit.slot });
+            ns.sparse().score_each(query, ns.slot_count(), &mut |slot, score| {
+                // Once the pool is full most documents score below its worst: test that
+                // first, before reading the record (a cache miss each) or the filter, which
+                // cannot raise a score. A tie may still enter (ties go by id).
+                if top.threshold().is_some_and(|worst| score < worst) {
+                    return;
                 }
-            }
+                let Some(r) = ns.record(slot) else { return };
+                if filter.is_some_and(|f| !f.matches(slot, &r.metadata)) {
+                    return;
+                }
+                top.push(Candidate { score, namespace: name, id: &r.id, slot });
+            });
         });
     }
     top.into_sorted()

@@ -20,12 +20,6 @@ pub struct InvertedIndex {
     pub(super) total_len: f64,
 }
 
-/// One scored document, with each query term's share (for `explain`).
-pub struct SparseHit {
-    pub slot: u32,
-    pub score: f32,
-}
-
 impl InvertedIndex {
     pub fn docs(&self) -> usize {
         self.docs
@@ -108,25 +102,32 @@ impl InvertedIndex {
             .collect()
     }
 
-    /// Every document containing a query term that `accept` admits, scored; unsorted.
-    /// `scratch` is a per-slot accumulator reused across calls.
-    pub fn score_all(&self, query: &[(String, f32)], accept: &dyn Fn(u32) -> bool, slots: usize) -> Vec<SparseHit> {
+    /// Scores every document that contains a query term and hands each `(slot, score)` to
+    /// `visit`, in no particular order. Postings hold live slots only (a delete removes a
+    /// record's), so every slot visited holds a record.
+    pub fn score_each(&self, query: &[(String, f32)], slots: usize, visit: &mut dyn FnMut(u32, f32)) {
         // A per-thread accumulator, grown once and left zeroed after each query, so a query
-        // costs its postings, not the size of the namespace.
+        // costs its postings, not the size of the namespace; the touched list is reused too.
         thread_local! {
-            static ACC: std::cell::RefCell<Vec<f64>> = const { std::cell::RefCell::new(Vec::new()) };
+            static SCRATCH: std::cell::RefCell<(Vec<f64>, Vec<u32>)> = const { std::cell::RefCell::new((Vec::new(), Vec::new())) };
         }
-        ACC.with(|cell| {
-            let mut acc = cell.borrow_mut();
+        SCRATCH.with(|cell| {
+            let (acc, touched) = &mut *cell.borrow_mut();
             if acc.len() < slots {
                 acc.resize(slots, 0.0);
             }
-            self.accumulate(query, accept, slots, &mut acc)
+            touched.clear();
+            self.accumulate(query, slots, acc, touched);
+            for &slot in touched.iter() {
+                let score = std::mem::take(&mut acc[slot as usize]);
+                visit(slot, score as f32);
+            }
         })
     }
 
-    fn accumulate(&self, query: &[(String, f32)], accept: &dyn Fn(u32) -> bool, slots: usize, acc: &mut [f64]) -> Vec<SparseHit> {
-        let mut touched: Vec<u32> = Vec::new();
+    /// Adds each query term's BM25 contribution into `acc`, listing in `touched` each slot
+    /// the first time it gets one.
+    fn accumulate(&self, query: &[(String, f32)], slots: usize, acc: &mut [f64], touched: &mut Vec<u32>) {
         let avg = self.avg_len();
         for (term, qw) in query {
             // A zero weight adds nothing; skipping it keeps "score > 0" meaning "touched".
@@ -147,13 +148,13 @@ impl InvertedIndex {
                 acc[i] += *qw as f64 * term_score(idf, p.tf as f64, len, avg);
             }
         }
-        let mut hits = Vec::with_capacity(touched.len());
-        for slot in touched {
-            let score = std::mem::take(&mut acc[slot as usize]);
-            if accept(slot) {
-                hits.push(SparseHit { slot, score: score as f32 });
-            }
-        }
+    }
+
+    /// `score_each`, collected (for tests).
+    #[cfg(test)]
+    fn score_all(&self, query: &[(String, f32)], slots: usize) -> Vec<(u32, f32)> {
+        let mut hits = Vec::new();
+        self.score_each(query, slots, &mut |slot, score| hits.push((slot, score)));
         hits
     }
 }
@@ -182,7 +183,7 @@ mod tests {
         fresh.add(4, &terms(&[("b", 2.0), ("a", 1.0)]));
         let q = terms(&[("a", 1.0), ("b", 1.0)]);
         let score = |ix: &InvertedIndex| {
-            let mut v: Vec<(u32, f32)> = ix.score_all(&q, &|_| true, 5).into_iter().map(|h| (h.slot, h.score)).collect();
+            let mut v = ix.score_all(&q, 5);
             v.sort_by_key(|x| x.0);
             v
         };
@@ -195,11 +196,11 @@ mod tests {
         let mut ix = InvertedIndex::default();
         ix.add(0, &terms(&[("x", 2.0), ("y", 2.0)]));
         ix.add(1, &terms(&[("y", 1.0)]));
-        let hits = ix.score_all(&terms(&[("x", 1.0)]), &|_| true, 2);
+        let hits = ix.score_all(&terms(&[("x", 1.0)]), 2);
         assert_eq!(hits.len(), 1);
         let idf = (1.0f64 + (2.0 - 1.0 + 0.5) / (1.0 + 0.5)).ln();
         let avg = 2.5;
         let expected = idf * 2.0 * 2.2 / (2.0 + 1.2 * (1.0 - 0.75 + 0.75 * 4.0 / avg));
-        assert!((hits[0].score as f64 - expected).abs() < 1e-6);
+        assert!((hits[0].1 as f64 - expected).abs() < 1e-6);
     }
 }
