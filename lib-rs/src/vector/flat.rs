@@ -23,7 +23,15 @@ impl Ord for Candidate<'_> {
     fn cmp(&self, other: &Self) -> Ordering {
         self.score
             .total_cmp(&other.score)
-            .then_with(|| other.namespace.cmp(self.namespace))
+            .then_with(|| {
+                // Candidates of one namespace borrow the same name: skip comparing it then
+                // (equal scores are common in keyword search, where this decides often).
+                if std::ptr::eq(self.namespace, other.namespace) {
+                    Ordering::Equal
+                } else {
+                    other.namespace.cmp(self.namespace)
+                }
+            })
             .then_with(|| other.id.cmp(self.id))
     }
 }
