@@ -118,7 +118,9 @@ function jsonProblem(value: unknown, depth: number, levels: number): JsonProblem
   const what = scalarProblem(value);
   if (what) return { path: [], what };
   if (typeof value !== "object" || value === null) return null;
-  if (depth >= levels) return TOO_DEEP;
+  // The native parser reads a value at any depth up to its limit: an object or array there
+  // is too deep only if it holds something.
+  if (depth >= levels && hasChildren(value)) return TOO_DEEP;
   if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i++) {
       const problem = jsonProblem(value[i], depth + 1, levels);
@@ -137,11 +139,18 @@ function jsonProblem(value: unknown, depth: number, levels: number): JsonProblem
   return null;
 }
 
+/** Whether an object or array holds anything (without allocating a list of its keys). */
+function hasChildren(value: object): boolean {
+  if (Array.isArray(value)) return value.length > 0;
+  for (const key in value) if (Object.hasOwn(value, key)) return true;
+  return false;
+}
+
 /** The slow path for very deep values: the first cycle, with its path, else "nested too deeply". */
 function cycleOrDepth(value: unknown, path: (string | number)[], seen: object[], levels: number): JsonProblem | null {
   if (typeof value !== "object" || value === null) return null;
   if (seen.includes(value)) return { path, what: "is a cyclic reference" };
-  if (seen.length >= levels) return { path, what: `is nested more than ${levels} levels deep` };
+  if (seen.length >= levels && hasChildren(value)) return { path, what: `is nested more than ${levels} levels deep` };
   seen.push(value);
   const fields = value as Record<string | number, unknown>;
   const keys: (string | number)[] = Array.isArray(value) ? value.map((_, i) => i) : Object.keys(value);

@@ -489,4 +489,19 @@ mod tests {
             assert_eq!(parse(out.as_bytes(), "t").unwrap().as_str(), Some(case));
         }
     }
+
+    /// The bounds src/codec.ts checks metadata against (METADATA_LEVELS = 62): metadata sits
+    /// two levels down in the records array the FFI write parses.
+    #[test]
+    fn a_records_array_takes_metadata_62_levels_deep_and_an_empty_63rd() {
+        let records = |levels: usize, innermost: &str| {
+            let metadata = "{\"a\":".repeat(levels - 1) + innermost + &"}".repeat(levels - 1);
+            format!("[{{\"id\":\"x\",\"metadata\":{metadata}}}]")
+        };
+        assert!(parse(records(62, "{\"leaf\":1}").as_bytes(), "t").is_ok());
+        assert!(parse(records(63, "{}").as_bytes(), "t").is_ok());
+        assert!(parse(records(63, "[]").as_bytes(), "t").is_ok());
+        assert!(parse(records(63, "{\"leaf\":1}").as_bytes(), "t").is_err());
+        assert!(parse(records(63, "[1]").as_bytes(), "t").is_err());
+    }
 }

@@ -116,12 +116,19 @@ impl InvertedIndex {
             if acc.len() < slots {
                 acc.resize(slots, 0.0);
             }
+            // The list is emptied after each query; slots left in it mean an earlier `visit`
+            // panicked half way, leaving their sums behind: zero those, or this query would
+            // take them as already touched.
+            for &slot in touched.iter() {
+                acc[slot as usize] = 0.0;
+            }
             touched.clear();
             self.accumulate(query, slots, acc, touched);
             for &slot in touched.iter() {
                 let score = std::mem::take(&mut acc[slot as usize]);
                 visit(slot, score as f32);
             }
+            touched.clear();
         })
     }
 
@@ -202,5 +209,24 @@ mod tests {
         let avg = 2.5;
         let expected = idf * 2.0 * 2.2 / (2.0 + 1.2 * (1.0 - 0.75 + 0.75 * 4.0 / avg));
         assert!((hits[0].1 as f64 - expected).abs() < 1e-6);
+    }
+
+    #[test]
+    fn a_query_after_a_visit_that_panicked_scores_as_if_nothing_happened() {
+        let mut ix = InvertedIndex::default();
+        for slot in 0..50u32 {
+            ix.add(slot, &terms(&[("x", 1.0 + (slot % 3) as f32)]));
+        }
+        let q = terms(&[("x", 1.0)]);
+        let clean = ix.score_all(&q, 50);
+        let panicked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            let mut seen = 0;
+            ix.score_each(&q, 50, &mut |_, _| {
+                seen += 1;
+                assert!(seen < 5, "a visit that fails half way");
+            });
+        }));
+        assert!(panicked.is_err());
+        assert_eq!(ix.score_all(&q, 50), clean);
     }
 }
