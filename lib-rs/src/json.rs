@@ -5,6 +5,7 @@
 //! input cannot overflow the stack.
 
 use crate::error::{Error, Result};
+pub use crate::json_key::Key;
 
 /// How deep arrays and objects may nest. Deeper input is rejected, never a stack overflow.
 pub const MAX_DEPTH: usize = 64;
@@ -16,7 +17,7 @@ pub enum Json {
     Number(f64),
     String(String),
     Array(Vec<Json>),
-    Object(Vec<(String, Json)>),
+    Object(Vec<(Key, Json)>),
 }
 
 impl Json {
@@ -51,7 +52,7 @@ impl Json {
             _ => None,
         }
     }
-    pub fn as_object(&self) -> Option<&[(String, Json)]> {
+    pub fn as_object(&self) -> Option<&[(Key, Json)]> {
         match self {
             Json::Object(fields) => Some(fields),
             _ => None,
@@ -201,7 +202,7 @@ struct Parser<'a> {
     /// shrinking it at the end instead left a freed tail behind every object that lives on
     /// (a record's metadata), and those small holes, never reused, were 13 MB of heap
     /// after 100,000 records.
-    fields: Vec<(String, Json)>,
+    fields: Vec<(Key, Json)>,
     /// The same for the items of the arrays being parsed.
     items: Vec<Json>,
 }
@@ -300,7 +301,7 @@ impl<'a> Parser<'a> {
             if let Some(slot) = self.fields[base..].iter_mut().find(|(k, _)| *k == key) {
                 slot.1 = value;
             } else {
-                self.fields.push((key, value));
+                self.fields.push((key.into(), value));
             }
             self.skip_ws();
             match self.peek() {

@@ -17,6 +17,7 @@ pub mod filter;
 pub mod hash;
 pub mod id_index;
 pub mod json;
+pub mod json_key;
 pub mod named_space;
 pub mod namespace;
 pub mod record;

@@ -4,7 +4,7 @@
 
 use crate::codec::{Reader, Writer};
 use crate::error::Result;
-use crate::json::{self, Json};
+use crate::json::{self, Json, Key};
 use std::borrow::Cow;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -12,8 +12,8 @@ pub struct Record {
     pub id: String,
     /// Always a JSON object.
     pub metadata: Json,
-    /// Sparse terms with their weights, sorted by term.
-    pub sparse: Vec<(String, f32)>,
+    /// Sparse terms with their weights, sorted by term (short terms inline, see json_key.rs).
+    pub sparse: Vec<(Key, f32)>,
     /// Named vectors, sorted by name; each name's dimension is fixed database-wide.
     pub vectors: Vec<(String, Vec<f32>)>,
 }
@@ -62,7 +62,7 @@ impl Record {
         let n_sparse = r.len(5)?;
         let mut sparse = Vec::with_capacity(n_sparse);
         for _ in 0..n_sparse {
-            let term = r.str()?.to_string();
+            let term = Key::new(r.str()?);
             sparse.push((term, r.f32()?));
         }
         let n_vectors = r.len(2)?;

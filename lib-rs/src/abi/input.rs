@@ -1,7 +1,7 @@
 //! Turning the JSON of a write call into records, with errors that name the record.
 
 use crate::error::{Error, Result};
-use crate::json::Json;
+use crate::json::{Json, Key};
 use crate::record::{Record, Upsert};
 use crate::text::Analyzer;
 use std::borrow::Cow;
@@ -95,7 +95,7 @@ pub fn upserts<'v>(json: Json, vectors: &'v [f32], dimension: usize, analyzer: &
                         return Err(Error::invalid(format!("record {id:?}: a named vector needs a non-empty name")));
                     }
                     let v = f32_list(&values, &format!("record {id:?}: named vector {name:?}"))?;
-                    named.push((name, v));
+                    named.push((String::from(name), v));
                 }
                 named.sort_by(|a, b| a.0.cmp(&b.0));
                 named.shrink_to_fit();
@@ -111,7 +111,7 @@ pub fn upserts<'v>(json: Json, vectors: &'v [f32], dimension: usize, analyzer: &
         for ((i, _), terms) in texts.iter().zip(analyzed) {
             // Sorted by term, as the records' sparse terms are kept.
             let sparse = &mut out[*i].record.sparse;
-            *sparse = terms.into_iter().map(|(term, n)| (term, n as f32)).collect();
+            *sparse = terms.into_iter().map(|(term, n)| (Key::from(term), n as f32)).collect();
             sparse.shrink_to_fit(); // the analyzer's list had room for every repeat; this one lives on
         }
     }
@@ -119,7 +119,7 @@ pub fn upserts<'v>(json: Json, vectors: &'v [f32], dimension: usize, analyzer: &
 }
 
 /// Moves the value of `key` out of an object's fields (the last one, as `Json::get` reads).
-fn take(fields: &mut [(String, Json)], key: &str) -> Option<Json> {
+fn take(fields: &mut [(Key, Json)], key: &str) -> Option<Json> {
     fields.iter_mut().rev().find(|(k, _)| k == key).map(|(_, v)| std::mem::replace(v, Json::Null))
 }
 
@@ -146,13 +146,13 @@ mod tests {
         let english = Analyzer::english();
         let json = parse(r#"[{"id":"a","text":"The runners were running"},{"id":"b","sparse":{"x":2}},{"id":"c","text":""}]"#);
         let items = upserts(json, &[0.0; 6], 2, &english).unwrap();
-        assert_eq!(items[0].record.sparse, vec![("run".to_string(), 1.0), ("runner".to_string(), 1.0)]);
-        assert_eq!(items[1].record.sparse, vec![("x".to_string(), 2.0)]);
+        assert_eq!(items[0].record.sparse, vec![("run".into(), 1.0), ("runner".into(), 1.0)]);
+        assert_eq!(items[1].record.sparse, vec![("x".into(), 2.0)]);
         assert!(items[2].record.sparse.is_empty());
         // Another analyzer (no stemmer, no stop words) gives other terms.
         let plain = Analyzer::new(vec![crate::text::Step::Lowercase]);
         let items = upserts(parse(r#"[{"id":"a","text":"The runners"}]"#), &[0.0; 2], 2, &plain).unwrap();
-        assert_eq!(items[0].record.sparse, vec![("runners".to_string(), 1.0), ("the".to_string(), 1.0)]);
+        assert_eq!(items[0].record.sparse, vec![("runners".into(), 1.0), ("the".into(), 1.0)]);
     }
 
     #[test]

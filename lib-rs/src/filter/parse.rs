@@ -4,7 +4,7 @@
 use super::path::FieldPath;
 use super::{Node, Op, Range};
 use crate::error::{Error, Result};
-use crate::json::{Json, MAX_DEPTH};
+use crate::json::{Json, Key, MAX_DEPTH};
 use std::fmt::{self, Write};
 
 const FIELD_OPERATORS: &str = "$eq, $ne, $gt, $gte, $lt, $lte, $in, $nin, $contains, $exists, $size, $not, $elemMatch";
@@ -143,7 +143,7 @@ fn is_field_operator(op: &str) -> bool {
 
 /// How an object given as a field's condition is read.
 enum Shape<'a> {
-    Operators(&'a [(String, Json)]),
+    Operators(&'a [(Key, Json)]),
     Literal,
     Mixed { operator: &'a str, field: &'a str },
 }
@@ -177,7 +177,7 @@ fn condition(arg: &Json, loc: &Loc, depth: usize) -> Result<Vec<Op>> {
     }
 }
 
-fn operators(fields: &[(String, Json)], loc: &Loc, depth: usize) -> Result<Vec<Op>> {
+fn operators(fields: &[(Key, Json)], loc: &Loc, depth: usize) -> Result<Vec<Op>> {
     check_depth(loc, depth)?;
     fields.iter().map(|(name, arg)| operator(name, arg, &loc.key(name), depth)).collect()
 }

@@ -211,7 +211,7 @@ fn named_vectors_opt(j: &Json) -> Result<Vec<(String, Vec<f32>)>> {
                 _ => return Err(Error::invalid(format!("vectors.{name} has a non-finite or non-numeric value at index {i}"))),
             }
         }
-        out.push((name.clone(), q));
+        out.push((String::from(name), q));
     }
     Ok(out)
 }
@@ -223,7 +223,7 @@ fn weights_opt(j: &Json) -> Result<Vec<(String, f32)>> {
     fields
         .iter()
         .map(|(name, w)| match w.as_f64() {
-            Some(w) if w.is_finite() => Ok((name.clone(), w as f32)),
+            Some(w) if w.is_finite() => Ok((String::from(name), w as f32)),
             _ => Err(Error::invalid(format!("vectorWeights.{name} must be a finite number"))),
         })
         .collect()
@@ -236,7 +236,7 @@ fn sparse_opt(j: &Json) -> Result<Option<Vec<(String, f32)>>> {
     let mut terms = Vec::with_capacity(fields.len());
     for (term, w) in fields {
         match w.as_f64() {
-            Some(w) if w.is_finite() && w >= 0.0 => terms.push((term.clone(), w as f32)),
+            Some(w) if w.is_finite() && w >= 0.0 => terms.push((String::from(term), w as f32)),
             _ => return Err(Error::invalid(format!("sparse term {term:?} needs a finite, non-negative weight"))),
         }
     }

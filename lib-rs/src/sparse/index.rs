@@ -2,6 +2,7 @@
 //! slot's length, kept exact under inserts and deletes so scores equal a fresh build's.
 
 use super::{idf, term_score};
+use crate::json::Key;
 use crate::hash::FastMap;
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -43,7 +44,7 @@ impl InvertedIndex {
     }
 
     /// Adds a record's terms at `slot` (which must hold none).
-    pub fn add(&mut self, slot: u32, terms: &[(String, f32)]) {
+    pub fn add(&mut self, slot: u32, terms: &[(Key, f32)]) {
         let len: f32 = terms.iter().map(|(_, w)| w.max(0.0)).sum();
         if terms.is_empty() {
             return;
@@ -60,24 +61,24 @@ impl InvertedIndex {
             match self.postings.get_mut(term.as_str()) {
                 Some(list) => list.push(posting),
                 None => {
-                    self.postings.insert(term.clone(), vec![posting]);
+                    self.postings.insert(term.to_string(), vec![posting]);
                 }
             }
         }
     }
 
     /// Removes the terms a record at `slot` was added with.
-    pub fn remove(&mut self, slot: u32, terms: &[(String, f32)]) {
+    pub fn remove(&mut self, slot: u32, terms: &[(Key, f32)]) {
         if terms.is_empty() {
             return;
         }
         for (term, _) in terms {
-            if let Some(list) = self.postings.get_mut(term) {
+            if let Some(list) = self.postings.get_mut(term.as_str()) {
                 if let Some(pos) = list.iter().position(|p| p.slot == slot) {
                     list.swap_remove(pos);
                 }
                 if list.is_empty() {
-                    self.postings.remove(term);
+                    self.postings.remove(term.as_str());
                 }
             }
         }
@@ -90,7 +91,7 @@ impl InvertedIndex {
     }
 
     /// The score of one document for a query (used by `explain`): per term, then total.
-    pub fn term_scores(&self, slot: u32, query: &[(String, f32)], terms: &[(String, f32)]) -> Vec<(String, f32)> {
+    pub fn term_scores(&self, slot: u32, query: &[(String, f32)], terms: &[(Key, f32)]) -> Vec<(String, f32)> {
         let len = self.lengths.get(slot as usize).copied().unwrap_or(0.0) as f64;
         let avg = self.avg_len();
         query
@@ -170,24 +171,30 @@ impl InvertedIndex {
 mod tests {
     use super::*;
 
+    /// A query's terms.
     fn terms(list: &[(&str, f32)]) -> Vec<(String, f32)> {
         list.iter().map(|(t, w)| (t.to_string(), *w)).collect()
     }
 
+    /// A record's terms.
+    fn doc(list: &[(&str, f32)]) -> Vec<(Key, f32)> {
+        list.iter().map(|(t, w)| (Key::new(t), *w)).collect()
+    }
+
     #[test]
     fn incremental_updates_equal_a_fresh_build() {
-        let docs = [terms(&[("a", 2.0), ("b", 1.0)]), terms(&[("b", 3.0)]), terms(&[("a", 1.0), ("c", 1.0)]), terms(&[("c", 4.0)])];
+        let docs = [doc(&[("a", 2.0), ("b", 1.0)]), doc(&[("b", 3.0)]), doc(&[("a", 1.0), ("c", 1.0)]), doc(&[("c", 4.0)])];
         let mut live = InvertedIndex::default();
         for (i, d) in docs.iter().enumerate() {
             live.add(i as u32, d);
         }
         live.remove(1, &docs[1]);
-        live.add(4, &terms(&[("b", 2.0), ("a", 1.0)]));
+        live.add(4, &doc(&[("b", 2.0), ("a", 1.0)]));
         let mut fresh = InvertedIndex::default();
         fresh.add(0, &docs[0]);
         fresh.add(2, &docs[2]);
         fresh.add(3, &docs[3]);
-        fresh.add(4, &terms(&[("b", 2.0), ("a", 1.0)]));
+        fresh.add(4, &doc(&[("b", 2.0), ("a", 1.0)]));
         let q = terms(&[("a", 1.0), ("b", 1.0)]);
         let score = |ix: &InvertedIndex| {
             let mut v = ix.score_all(&q, 5);
@@ -201,8 +208,8 @@ mod tests {
     #[test]
     fn matches_the_formula() {
         let mut ix = InvertedIndex::default();
-        ix.add(0, &terms(&[("x", 2.0), ("y", 2.0)]));
-        ix.add(1, &terms(&[("y", 1.0)]));
+        ix.add(0, &doc(&[("x", 2.0), ("y", 2.0)]));
+        ix.add(1, &doc(&[("y", 1.0)]));
         let hits = ix.score_all(&terms(&[("x", 1.0)]), 2);
         assert_eq!(hits.len(), 1);
         let idf = (1.0f64 + (2.0 - 1.0 + 0.5) / (1.0 + 0.5)).ln();
@@ -215,7 +222,7 @@ mod tests {
     fn a_query_after_a_visit_that_panicked_scores_as_if_nothing_happened() {
         let mut ix = InvertedIndex::default();
         for slot in 0..50u32 {
-            ix.add(slot, &terms(&[("x", 1.0 + (slot % 3) as f32)]));
+            ix.add(slot, &doc(&[("x", 1.0 + (slot % 3) as f32)]));
         }
         let q = terms(&[("x", 1.0)]);
         let clean = ix.score_all(&q, 50);

@@ -384,7 +384,7 @@ mod tests {
     use super::super::format_write::PIECE_BYTES;
     use super::*;
     use crate::codec::Writer;
-    use crate::json::Json;
+    use crate::json::{Json, Key};
     use crate::namespace::Namespace;
 
     fn sample() -> Vec<u8> {
@@ -474,7 +474,7 @@ mod tests {
     fn stores_the_inverted_index_equal_to_a_rebuild() {
         let mut ns = Namespace::new(1);
         for i in 0..300u32 {
-            let sparse: Vec<(String, f32)> = (0..(i % 7)).map(|t| (format!("t{}", (i * 31 + t) % 50), 1.0 + (t as f32) * 0.37)).collect();
+            let sparse: Vec<(Key, f32)> = (0..(i % 7)).map(|t| (format!("t{}", (i * 31 + t) % 50).into(), 1.0 + (t as f32) * 0.37)).collect();
             let mut sparse = sparse;
             sparse.sort_by(|a, b| a.0.cmp(&b.0));
             sparse.dedup_by(|a, b| a.0 == b.0);
