@@ -33,6 +33,15 @@ impl Key {
         }
     }
 
+    /// The bytes, without the UTF-8 check `as_str` makes: comparisons use these (byte order
+    /// is `str`'s order), so an `==` costs no more than a `String`'s.
+    fn as_bytes(&self) -> &[u8] {
+        match &self.0 {
+            Repr::Inline { len, bytes } => &bytes[..*len as usize],
+            Repr::Heap(s) => s.as_bytes(),
+        }
+    }
+
     pub fn as_str(&self) -> &str {
         match &self.0 {
             // The bytes were copied from a &str whole, so they are UTF-8: the check cannot
@@ -89,30 +98,30 @@ impl From<Key> for String {
 
 impl PartialEq for Key {
     fn eq(&self, other: &Key) -> bool {
-        self.as_str() == other.as_str()
+        self.as_bytes() == other.as_bytes()
     }
 }
 impl Eq for Key {}
 
 impl PartialEq<str> for Key {
     fn eq(&self, other: &str) -> bool {
-        self.as_str() == other
+        self.as_bytes() == other.as_bytes()
     }
 }
 impl PartialEq<&str> for Key {
     fn eq(&self, other: &&str) -> bool {
-        self.as_str() == *other
+        self.as_bytes() == other.as_bytes()
     }
 }
 impl PartialEq<String> for Key {
     fn eq(&self, other: &String) -> bool {
-        self.as_str() == other.as_str()
+        self.as_bytes() == other.as_bytes()
     }
 }
 
 impl Ord for Key {
     fn cmp(&self, other: &Key) -> Ordering {
-        self.as_str().cmp(other.as_str())
+        self.as_bytes().cmp(other.as_bytes())
     }
 }
 impl PartialOrd for Key {

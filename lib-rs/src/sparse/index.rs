@@ -61,7 +61,7 @@ impl InvertedIndex {
             match self.postings.get_mut(term.as_str()) {
                 Some(list) => list.push(posting),
                 None => {
-                    self.postings.insert(term.to_string(), vec![posting]);
+                    self.postings.insert(term.as_str().to_owned(), vec![posting]);
                 }
             }
         }
