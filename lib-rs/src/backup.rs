@@ -26,7 +26,9 @@ pub fn backup(db: &Database, dir: &Path) -> Result<Json> {
     } else {
         std::fs::create_dir_all(dir).map_err(|e| Error::io("cannot create backup directory", &shown, e))?;
     }
-    let (len, crc) = db.write_snapshot_file(&dir.join(DATA))?;
+    // A backup (and each database restored from it) is a database of its own: its log can
+    // never be mistaken for the original's.
+    let (len, crc) = db.write_snapshot_file(&dir.join(DATA), format::SnapshotIdentity::new_database())?;
     let manifest = Json::Object(vec![
         ("kind".into(), Json::String(KIND.into())),
         ("version".into(), Json::Number(VERSION)),
@@ -88,6 +90,7 @@ pub fn restore(dir: &Path, dest: &Path) -> Result<()> {
     if want_crc != Some(crc32c(&bytes) as f64) {
         return Err(Error::corrupt(&data_shown, 0, "checksum differs from the manifest"));
     }
+    let mut bytes = bytes;
     let snap = format::decode(&bytes, &data_shown)?;
     let records: usize = snap.namespaces.iter().map(|n| n.records.len()).sum();
     if manifest.get("records").and_then(|r| r.as_f64()) != Some(records as f64) {
@@ -99,6 +102,8 @@ pub fn restore(dir: &Path, dest: &Path) -> Result<()> {
     let paths = DbPaths::new(dest);
     // A log left by an earlier database of that name must not replay onto the restored one.
     let _ = std::fs::remove_file(&paths.wal);
+    // Each restored copy is a database of its own (a version 1 file has no identity to renew).
+    format::restamp(&mut bytes, format::SnapshotIdentity::new_database());
     write_atomically(&OsVfs, &paths, &bytes)
 }
 

@@ -6,11 +6,11 @@ use crate::error::{Code, Error, Result};
 use crate::json::Json;
 use crate::namespace::Namespace;
 use crate::record::{Upsert, WalOp};
-use crate::storage::format::{self, SnapshotHeader};
+use crate::storage::format::{self, SnapshotHeader, SnapshotIdentity};
 use crate::storage::lock::LockFile;
 use crate::storage::os::{self, LockKind};
 use crate::storage::recovery;
-use crate::storage::wal::{SyncMode, Wal};
+use crate::storage::wal::{SyncMode, Wal, WalBase};
 use crate::storage::source::Source;
 use crate::storage::vfs::{FileWriter, OsVfs, Vfs};
 use crate::storage::{show, DbPaths};
@@ -161,6 +161,8 @@ pub struct Database {
     pub indexes_loaded: usize,
     /// Last WAL sequence inside the snapshot file.
     snapshot_seq: u64,
+    /// The snapshot file's database and snapshot ids (zero for format version 1).
+    identity: SnapshotIdentity,
     snapshot_len: u64,
     next_seq: u64,
 }
@@ -202,14 +204,19 @@ impl Database {
         }
         // One writer at a time; readers take no lock: they read a consistent state beside it.
         let lock = if opts.read_only { None } else { Some(LockFile::acquire(&paths.lock, LockKind::Exclusive)?) };
+        if lock.is_some() {
+            remove_stale_temps(&*fs, &paths);
+        }
 
         // Under the lock: create the file if it is (still) missing, then load it.
         if !opts.read_only && !fs.exists(path) {
             let metric = opts.metric.unwrap_or(Metric::Cosine);
             let dimension = opts.dimension.unwrap_or(1) as u32;
-            let header = SnapshotHeader { dimension, metric, last_seq: 0, analyzer: opts.analyzer.clone() };
+            let identity = SnapshotIdentity::new_database();
+            let header = SnapshotHeader { dimension, metric, last_seq: 0, analyzer: opts.analyzer.clone(), identity };
             let bytes = format::encode(&header, &BTreeMap::new(), &BTreeMap::new());
-            // A WAL left behind by an earlier database of the same name must not replay.
+            // A WAL left behind by an earlier database of the same name must not replay
+            // (it could not: it names another database; but it would stop the open).
             fs.remove(&paths.wal).map_err(|e| Error::io("cannot remove stale WAL", &show(&paths.wal), e))?;
             write_atomically(&*fs, &paths, &bytes)?;
         }
@@ -302,6 +309,7 @@ impl Database {
             fs,
             _lock: None,
             snapshot_seq: snap.header.last_seq,
+            identity: snap.header.identity,
             snapshot_len,
             next_seq: snap.header.last_seq + 1,
             hnsw: opts.hnsw,
@@ -356,9 +364,11 @@ impl Database {
 
     fn replay_wal(&mut self, sync: SyncMode) -> Result<()> {
         let wal_shown = show(&self.paths.wal);
+        let main_shown = show(&self.paths.main);
         let wal_bytes = self.fs.read(&self.paths.wal).map_err(|e| Error::io("cannot read", &wal_shown, e))?;
+        let beside = recovery::Beside { file: &main_shown, identity: self.identity, seq: self.snapshot_seq };
         let recovered = match wal_bytes {
-            Some(bytes) => recovery::read_wal(&bytes, &wal_shown, self.snapshot_seq)?,
+            Some(bytes) => recovery::read_wal(&bytes, &wal_shown, &beside)?,
             None => recovery::Recovered { last_seq: self.snapshot_seq, ..Default::default() },
         };
         for txn in recovered.transactions {
@@ -369,10 +379,22 @@ impl Database {
             }
         }
         self.next_seq = recovered.last_seq + 1;
-        if !self.read_only {
-            self.wal = Some(Wal::open(&*self.fs, &self.paths.wal, recovered.valid_len, sync)?);
+        if self.read_only {
+            return Ok(());
         }
+        if self.identity.is_legacy() {
+            // A file of format version 1 names no snapshot for its log to continue: a writer
+            // folds the log into a snapshot of the current format at once (the old log is
+            // then started afresh), so from here on every log names its snapshot.
+            self.compact()?;
+        }
+        self.wal = Some(Wal::open(&*self.fs, &self.paths.wal, recovered.valid_len, self.wal_base(), sync)?);
         Ok(())
+    }
+
+    /// What a log started now continues: the current snapshot.
+    fn wal_base(&self) -> WalBase {
+        WalBase { database: self.identity.database, snapshot: self.identity.snapshot, seq: self.snapshot_seq }
     }
 
     /// A frame that passed its checksum but does not fit this database is damage.
@@ -555,51 +577,58 @@ impl Database {
             wal.sync()?;
         }
         self.compact_memory();
-        let (len, _) = self.write_snapshot_atomically(&self.paths)?;
+        let identity = self.identity.next_snapshot();
+        let (len, _) = self.write_snapshot_over(&self.paths.main, identity)?;
+        self.identity = identity;
         self.snapshot_seq = self.next_seq - 1;
         self.snapshot_len = len;
         self.upserts_since_snapshot = 0;
+        let base = self.wal_base();
         if let Some(wal) = self.wal.as_mut() {
-            wal.reset()?;
+            wal.reset_to(base)?;
         }
         os::release_free_memory();
         Ok(())
     }
 
-    /// Streams the snapshot into `paths.temp`, fsyncs it, renames it over `paths.main` and
-    /// fsyncs the directory. Returns the file's length and CRC32C.
-    pub fn write_snapshot_atomically(&self, paths: &DbPaths) -> Result<(u64, u32)> {
-        let written = self.write_snapshot_file(&paths.temp)?;
-        rename_durably(&*self.fs, paths)?;
+    /// Streams the snapshot, with `identity`, into a fresh temporary file beside `dest`,
+    /// fsyncs it, renames it over `dest` and fsyncs the directory. Returns the file's length
+    /// and CRC32C.
+    pub fn write_snapshot_over(&self, dest: &Path, identity: SnapshotIdentity) -> Result<(u64, u32)> {
+        let temp = crate::storage::temp_beside(dest);
+        let written = self.write_snapshot_file(&temp, identity)?;
+        rename_durably(&*self.fs, &temp, dest)?;
         Ok(written)
     }
 
-    /// Streams the snapshot into a new file at `path` and fsyncs it: length and CRC32C.
-    /// On failure (a full disk, say) the partial file is removed, not left to take space.
-    pub fn write_snapshot_file(&self, path: &Path) -> Result<(u64, u32)> {
-        let result = self.try_write_snapshot_file(path);
+    /// Streams the snapshot into a new file at `path` (which must not exist) and fsyncs it:
+    /// length and CRC32C. On failure (a full disk, say) the partial file is removed, not
+    /// left to take space.
+    pub fn write_snapshot_file(&self, path: &Path, identity: SnapshotIdentity) -> Result<(u64, u32)> {
+        let shown = show(path);
+        let file = self.fs.create_new(path).map_err(|e| Error::io("cannot create", &shown, e))?;
+        let result = self.write_snapshot_into(file, &shown, identity);
         if result.is_err() {
             let _ = self.fs.remove(path);
         }
         result
     }
 
-    fn try_write_snapshot_file(&self, path: &Path) -> Result<(u64, u32)> {
+    fn write_snapshot_into(&self, file: Arc<dyn crate::storage::vfs::VfsFile>, shown: &str, identity: SnapshotIdentity) -> Result<(u64, u32)> {
         use std::io::Write;
-        let shown = show(path);
-        let file = self.fs.create(path).map_err(|e| Error::io("cannot create", &shown, e))?;
         let mut w = std::io::BufWriter::with_capacity(1 << 20, FileWriter { file, pos: 0 });
         let header = SnapshotHeader {
             dimension: self.dimension as u32,
             metric: self.metric,
             last_seq: self.next_seq - 1,
             analyzer: self.analyzer.clone(),
+            identity,
         };
         let written = format::write_snapshot(&header, &self.named_dims, &self.namespaces, &mut w)
             .and_then(|n| w.flush().map(|_| n))
-            .map_err(|e| Error::io("cannot write", &shown, e))?;
-        let file = w.into_inner().map_err(|e| Error::io("cannot write", &shown, e.into_error()))?.file;
-        file.sync().map_err(|e| Error::io("cannot fsync", &shown, e))?;
+            .map_err(|e| Error::io("cannot write", shown, e))?;
+        let file = w.into_inner().map_err(|e| Error::io("cannot write", shown, e.into_error()))?.file;
+        file.sync().map_err(|e| Error::io("cannot fsync", shown, e))?;
         Ok(written)
     }
 
@@ -639,26 +668,39 @@ impl Database {
     }
 }
 
-/// Writes `bytes` as the new main file: temp file, fsync, rename, fsync the directory.
-pub fn write_atomically(fs: &dyn Vfs, paths: &DbPaths, bytes: &[u8]) -> Result<()> {
-    write_file_durably(fs, &paths.temp, bytes)?;
-    rename_durably(fs, paths)
+/// Removes the temporary files a process killed while writing a snapshot left beside the
+/// database. Called under the writer's lock, so no live writer is using them; removing a
+/// name removes a symbolic link itself, never what it points to.
+fn remove_stale_temps(fs: &dyn Vfs, paths: &DbPaths) {
+    if let Ok(names) = fs.list_dir(paths.dir()) {
+        for name in names.iter().filter(|n| paths.is_temp_name(n)) {
+            let _ = fs.remove(&paths.dir().join(name));
+        }
+    }
 }
 
-/// Renames the finished temp file over the main file and fsyncs the directory.
-fn rename_durably(fs: &dyn Vfs, paths: &DbPaths) -> Result<()> {
-    if let Err(e) = fs.rename(&paths.temp, &paths.main) {
-        let _ = fs.remove(&paths.temp); // the old file stays in place; the new one is dropped
-        return Err(Error::io("cannot rename temp file over", &show(&paths.main), e));
+/// Writes `bytes` as the new main file: temp file, fsync, rename, fsync the directory.
+pub fn write_atomically(fs: &dyn Vfs, paths: &DbPaths, bytes: &[u8]) -> Result<()> {
+    let temp = paths.new_temp();
+    write_file_durably(fs, &temp, bytes)?;
+    rename_durably(fs, &temp, &paths.main)
+}
+
+/// Renames the finished temp file over `dest` and fsyncs the directory.
+fn rename_durably(fs: &dyn Vfs, temp: &Path, dest: &Path) -> Result<()> {
+    if let Err(e) = fs.rename(temp, dest) {
+        let _ = fs.remove(temp); // the old file stays in place; the new one is dropped
+        return Err(Error::io("cannot rename temp file over", &show(dest), e));
     }
-    let dir = paths.main.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let dir = dest.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     fs.sync_dir(dir).map_err(|e| Error::io("cannot fsync directory", &show(dir), e))
 }
 
-/// Creates (or replaces) `path` with `bytes` and fsyncs it; a failed write leaves no file.
+/// Creates `path` (which must not exist) with `bytes` and fsyncs it; a failed write leaves
+/// no file.
 pub fn write_file_durably(fs: &dyn Vfs, path: &Path, bytes: &[u8]) -> Result<()> {
     let shown = show(path);
-    let f = fs.create(path).map_err(|e| Error::io("cannot create", &shown, e))?;
+    let f = fs.create_new(path).map_err(|e| Error::io("cannot create", &shown, e))?;
     let done = f.write_at(bytes, 0).map_err(|e| Error::io("cannot write", &shown, e));
     let done = done.and_then(|_| f.sync().map_err(|e| Error::io("cannot fsync", &shown, e)));
     if done.is_err() {

@@ -20,6 +20,7 @@ pub mod json;
 pub mod json_key;
 pub mod named_space;
 pub mod namespace;
+pub mod random;
 pub mod record;
 pub mod search;
 pub mod sparse;

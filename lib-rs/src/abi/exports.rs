@@ -350,7 +350,7 @@ pub(crate) fn snapshot(handle: u64, dest: &str) -> Result<Output> {
         }
         // Dense slots let the snapshot carry the graphs instead of a rebuild at open.
         db.compact_memory();
-        db.write_snapshot_atomically(&crate::storage::DbPaths::new(dest))
+        db.write_snapshot_over(dest, crate::storage::format::SnapshotIdentity::new_database())
     })?;
     Ok(Output::Unit)
 }

@@ -1,4 +1,4 @@
-//! The read path: search (exact scan for now), get, count and list.
+//! The read path: search (exact scan or HNSW graph, dense, keyword or hybrid), get, count and list.
 
 pub mod dense;
 pub mod hybrid;
@@ -90,9 +90,13 @@ pub fn search<'a>(db: &'a Database, query: Option<&[f32]>, opts: &SearchOptions)
     if !has_dense && opts.sparse.is_none() {
         return Err(Error::invalid("a search needs a query vector, sparse terms, or both"));
     }
+    // No search returns more records than the namespaces hold, so k and fetchK are clamped
+    // to that before anything is sized by them (`k: 1e9` must not allocate 1e9 slots).
+    let records = selected(db, &opts.namespaces).iter().map(|(_, ns)| ns.len()).sum::<usize>().max(1);
+    let k = opts.k.min(records);
     // How many fused results to produce: k, or MMR's pool to choose k from.
-    let want = if opts.mmr_lambda.is_some() { opts.fetch_k } else { opts.k };
-    let pool = if has_dense && opts.sparse.is_some() { fusion_pool(want).max(want) } else { want };
+    let want = if opts.mmr_lambda.is_some() { opts.fetch_k.min(records).max(k) } else { k };
+    let pool = if has_dense && opts.sparse.is_some() { fusion_pool(want).clamp(want, records) } else { want };
 
     let dense_found = match query {
         _ if multi => named::candidates(db, &spaces, pool, opts, &mut stats),
@@ -126,7 +130,7 @@ pub fn search<'a>(db: &'a Database, query: Option<&[f32]>, opts: &SearchOptions)
         _ => ranked(sparse_found, false),
     };
     let chosen: Vec<(flat::Candidate<'a>, hybrid::Parts)> = match opts.mmr_lambda {
-        Some(lambda) => mmr::select(db, fused, opts.k, lambda)
+        Some(lambda) => mmr::select(db, fused, k, lambda)
             .into_iter()
             .map(|(c, mut p, penalty)| {
                 p.mmr_penalty = Some(penalty);

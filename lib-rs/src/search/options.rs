@@ -88,12 +88,23 @@ fn bool_opt(j: &Json, key: &str) -> Result<bool> {
     }
 }
 
-/// A non-negative integer option; `min` is its smallest legal value.
+/// The largest `k`, `fetchK`, `limit` and `offset` accepted: a namespace holds at most this
+/// many records (slots are u32). Searches clamp k and fetchK to the records there are.
+pub const MAX_COUNT_OPTION: usize = u32::MAX as usize;
+/// The largest `efSearch` accepted (the same bound as the open option `hnsw.efSearch`).
+pub const MAX_EF_SEARCH: usize = 65_536;
+
+/// A non-negative integer option from `min` to `MAX_COUNT_OPTION`.
 pub fn int_opt(j: &Json, key: &str, default: usize, min: usize) -> Result<usize> {
+    int_in(j, key, default, min, MAX_COUNT_OPTION)
+}
+
+/// An integer option from `min` to `max`.
+fn int_in(j: &Json, key: &str, default: usize, min: usize, max: usize) -> Result<usize> {
     match j.get(key) {
         None | Some(Json::Null) => Ok(default),
-        Some(Json::Number(n)) if n.fract() == 0.0 && *n >= min as f64 && *n <= u32::MAX as f64 => Ok(*n as usize),
-        Some(other) => Err(Error::invalid(format!("{key} must be an integer >= {min}, found {}", other.to_json()))),
+        Some(Json::Number(n)) if n.fract() == 0.0 && *n >= min as f64 && *n <= max as f64 => Ok(*n as usize),
+        Some(other) => Err(Error::invalid(format!("{key} must be an integer from {min} to {max}, found {}", other.to_json()))),
     }
 }
 
@@ -152,7 +163,7 @@ impl SearchOptions {
         )?;
         let k = int_opt(j, "k", 10, 1)?;
         let exact = bool_opt(j, "exact")?;
-        let ef_search = match int_opt(j, "efSearch", 0, 1)? {
+        let ef_search = match int_in(j, "efSearch", 0, 1, MAX_EF_SEARCH)? {
             0 => None,
             ef => Some(ef),
         };

@@ -1,18 +1,22 @@
 //! The `.vdb` snapshot file, byte by byte (all integers little-endian).
 //!
 //! ```text
-//! Header, 64 bytes
+//! Header, 128 bytes (format version 2)
 //!   0  magic "VECTLITE"                     8
-//!   8  format version u32 (= 1)             4
-//!  12  header length u32 (= 64)             4
+//!   8  format version u32 (= 2)             4
+//!  12  header length u32 (= 128)            4
 //!  16  dimension u32                        4
 //!  20  metric u8 (0 cosine, 1 dot, 2 l2)    1, then 3 zero bytes
 //!  24  last WAL sequence folded in, u64     8
 //!  32  section count u32                    4, then 4 zero bytes
 //!  40  footer offset u64                    8
 //!  48  file length u64                      8
-//!  56  zero u32                             4
-//!  60  CRC32C of bytes 0..60                4
+//!  56  database id                         16  random, made once when the database is created
+//!  72  snapshot id u64                      8  random, new for every file written
+//!  80  zero                                44
+//! 124  CRC32C of bytes 0..124               4
+//! Format version 1 has a 64-byte header: bytes 0..56 as above, a zero u32 at 56 and the
+//! CRC32C of bytes 0..60 at 60; it has no identities (read as zero). It is still read.
 //! Sections, each starting at a multiple of 64, zero padding between them
 //!   1 SCHEMA   named vector spaces: varint count, then (name, varint dimension); then,
 //!              optionally, u8 1 and the database's analyzer as a JSON string
@@ -45,11 +49,14 @@ use crate::vector::hnsw::HnswGraph;
 use crate::vector::Metric;
 use std::collections::BTreeMap;
 
-pub use super::format_write::{encode, write_snapshot};
+pub use super::format_write::{encode, restamp, write_snapshot};
 
 pub const MAGIC: &[u8; 8] = b"VECTLITE";
-pub const FORMAT_VERSION: u32 = 1;
-pub const HEADER_LEN: usize = 64;
+pub const FORMAT_VERSION: u32 = 2;
+/// The header length of the current format version.
+pub const HEADER_LEN: usize = 128;
+/// The header length of format version 1.
+pub const HEADER_LEN_V1: usize = 64;
 pub const SECTION_ALIGN: usize = 64;
 pub(super) const SECTION_ENTRY_LEN: usize = 32;
 pub(super) const SECTION_SCHEMA: u32 = 1;
@@ -66,6 +73,35 @@ pub struct SnapshotHeader {
     pub last_seq: u64,
     /// The database's text analyzer (JSON), stored at the end of the SCHEMA section.
     pub analyzer: Option<String>,
+    /// Which database this file belongs to, and which of its snapshots it is: the WAL names
+    /// the snapshot it continues, so a log is never replayed onto another file.
+    pub identity: SnapshotIdentity,
+}
+
+/// The identities in a snapshot header. All zero in files of format version 1.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct SnapshotIdentity {
+    /// Made once when a database is created; kept by every compaction of it.
+    pub database: [u8; 16],
+    /// New for every snapshot file written.
+    pub snapshot: u64,
+}
+
+impl SnapshotIdentity {
+    /// A new database's first snapshot.
+    pub fn new_database() -> SnapshotIdentity {
+        SnapshotIdentity { database: crate::random::random_id(), snapshot: crate::random::random_u64() }
+    }
+
+    /// The next snapshot of the same database.
+    pub fn next_snapshot(&self) -> SnapshotIdentity {
+        SnapshotIdentity { database: self.database, snapshot: crate::random::random_u64() }
+    }
+
+    /// A file of format version 1, which records no identity.
+    pub fn is_legacy(&self) -> bool {
+        self.database == [0; 16]
+    }
 }
 
 pub struct LoadedNamespace {
@@ -87,30 +123,46 @@ pub struct Snapshot {
 
 /// Reads and verifies the header alone (enough to learn dimension and metric).
 pub fn decode_header(bytes: &[u8], file: &str) -> Result<(SnapshotHeader, u32, u64)> {
-    check_header(bytes, bytes.len() as u64, file)
+    check_header(bytes, bytes.len() as u64, file).map(|(h, count, footer, _)| (h, count, footer))
 }
 
-/// Verifies the first bytes of a file (at least the header's 64, or all there is) against
-/// the file's actual length `actual_len`.
-fn check_header(bytes: &[u8], actual_len: u64, file: &str) -> Result<(SnapshotHeader, u32, u64)> {
-    if bytes.len() < HEADER_LEN || &bytes[..8] != MAGIC {
+/// The header length of a format version (None for a version this library does not know).
+pub fn header_len_of(version: u32) -> Option<usize> {
+    match version {
+        1 => Some(HEADER_LEN_V1),
+        2 => Some(HEADER_LEN),
+        _ => None,
+    }
+}
+
+/// Verifies the first bytes of a file (at least the header's length, or all there is)
+/// against the file's actual length `actual_len`. Returns the header, the section count,
+/// the footer offset and the header length (where the sections may start).
+fn check_header(bytes: &[u8], actual_len: u64, file: &str) -> Result<(SnapshotHeader, u32, u64, usize)> {
+    if bytes.len() < 12 || &bytes[..8] != MAGIC {
         return Err(Error::corrupt(file, 0, "not a vectlite database (bad magic)"));
     }
-    let mut r = Reader::new(&bytes[..HEADER_LEN], 0, file);
-    r.take(8)?;
-    let version = r.u32()?;
+    let version = u32::from_le_bytes(bytes[8..12].try_into().unwrap_or([0; 4]));
     if version > FORMAT_VERSION {
         return Err(Error::new(
             Code::Corrupt,
             format!("{file}: format version {version} is newer than this library reads ({FORMAT_VERSION}); upgrade vectlite"),
         ));
     }
-    let stored_crc = u32::from_le_bytes(bytes[60..64].try_into().unwrap_or([0; 4]));
-    if crc32c(&bytes[..60]) != stored_crc {
-        return Err(Error::corrupt(file, 60, "header checksum mismatch"));
+    let Some(header_len) = header_len_of(version) else {
+        return Err(Error::corrupt(file, 8, "bad format version"));
+    };
+    if bytes.len() < header_len {
+        return Err(Error::corrupt(file, bytes.len() as u64, "file shorter than its header"));
     }
-    if version == 0 || r.u32()? as usize != HEADER_LEN {
-        return Err(Error::corrupt(file, 8, "bad version or header length"));
+    let stored_crc = u32::from_le_bytes(bytes[header_len - 4..header_len].try_into().unwrap_or([0; 4]));
+    if crc32c(&bytes[..header_len - 4]) != stored_crc {
+        return Err(Error::corrupt(file, (header_len - 4) as u64, "header checksum mismatch"));
+    }
+    let mut r = Reader::new(&bytes[..header_len], 0, file);
+    r.take(12)?;
+    if r.u32()? as usize != header_len {
+        return Err(Error::corrupt(file, 12, "bad header length"));
     }
     let dimension = r.u32()?;
     let metric = Metric::from_code(r.u8()?).ok_or_else(|| Error::corrupt(file, 20, "unknown metric"))?;
@@ -130,7 +182,15 @@ fn check_header(bytes: &[u8], actual_len: u64, file: &str) -> Result<(SnapshotHe
     if dimension == 0 {
         return Err(Error::corrupt(file, 16, "dimension 0"));
     }
-    Ok((SnapshotHeader { dimension, metric, last_seq, analyzer: None }, section_count, footer_offset))
+    let mut identity = SnapshotIdentity::default();
+    if version >= 2 {
+        identity.database.copy_from_slice(r.take(16)?);
+        identity.snapshot = r.u64()?;
+        if identity.is_legacy() {
+            return Err(Error::corrupt(file, 56, "zero database id"));
+        }
+    }
+    Ok((SnapshotHeader { dimension, metric, last_seq, analyzer: None, identity }, section_count, footer_offset, header_len))
 }
 
 /// Reads and verifies a whole snapshot held in memory.
@@ -149,8 +209,8 @@ pub fn read_file(f: std::fs::File, file: &str) -> Result<Snapshot> {
 pub fn read(src: &mut dyn Source, file: &str) -> Result<Snapshot> {
     let io_err = |e: std::io::Error| Error::io("cannot read", file, e);
     let head = src.read_vec(0, (src.len() as usize).min(HEADER_LEN)).map_err(io_err)?;
-    let (mut header, section_count, footer_offset) = check_header(&head, src.len(), file)?;
-    let sections = read_section_table(src, file, section_count, footer_offset)?;
+    let (mut header, section_count, footer_offset, header_len) = check_header(&head, src.len(), file)?;
+    let sections = read_section_table(src, file, section_count, footer_offset, header_len)?;
     let find = |kind: u32| sections.iter().find(|e| e.kind == kind).copied();
     let schema_at = find(SECTION_SCHEMA).ok_or_else(|| Error::corrupt(file, footer_offset, "no SCHEMA section"))?;
     let records_at = find(SECTION_RECORDS).ok_or_else(|| Error::corrupt(file, footer_offset, "no RECORDS section"))?;
@@ -184,7 +244,13 @@ pub fn read(src: &mut dyn Source, file: &str) -> Result<Snapshot> {
     let mut vectors = VectorStream::new(vectors_at);
     let mut namespaces = Vec::new();
     for _ in 0..r.len(2)? {
+        let at = records_at.offset + r.pos() as u64;
         let name = r.str()?.to_string();
+        // Written in name order (a BTreeMap's): the index sections find their namespace by
+        // binary search, so opening stays linear in the file however many namespaces it has.
+        if namespaces.last().is_some_and(|prev: &LoadedNamespace| prev.name >= name) {
+            return Err(Error::corrupt(file, at, format!("namespace {name:?} out of order or repeated")));
+        }
         let count = r.len(4)?;
         let mut recs = Vec::with_capacity(count);
         for _ in 0..count {
@@ -204,9 +270,7 @@ pub fn read(src: &mut dyn Source, file: &str) -> Result<Snapshot> {
         for _ in 0..r.len(2)? {
             let at = r.pos();
             let name = r.str()?;
-            let ns = namespaces
-                .iter_mut()
-                .find(|n| n.name == name)
+            let ns = find_namespace(&mut namespaces, name)
                 .ok_or_else(|| Error::corrupt(file, off + at as u64, format!("index for unknown namespace {name:?}")))?;
             if ns.index.is_some() {
                 return Err(Error::corrupt(file, off + at as u64, format!("two indexes for namespace {name:?}")));
@@ -224,9 +288,7 @@ pub fn read(src: &mut dyn Source, file: &str) -> Result<Snapshot> {
             let at = off + r.pos() as u64;
             let ns_name = r.str()?;
             let space = r.str()?.to_string();
-            let ns = namespaces
-                .iter_mut()
-                .find(|n| n.name == ns_name)
+            let ns = find_namespace(&mut namespaces, ns_name)
                 .ok_or_else(|| Error::corrupt(file, at, format!("named index for unknown namespace {ns_name:?}")))?;
             if ns.named_indexes.iter().any(|(s, _)| *s == space) {
                 return Err(Error::corrupt(file, at, format!("two indexes for vector space {space:?} of namespace {ns_name:?}")));
@@ -248,9 +310,7 @@ pub fn read(src: &mut dyn Source, file: &str) -> Result<Snapshot> {
         for _ in 0..r.len(2)? {
             let at = off + r.pos() as u64;
             let name = r.str()?;
-            let ns = namespaces
-                .iter_mut()
-                .find(|n| n.name == name)
+            let ns = find_namespace(&mut namespaces, name)
                 .ok_or_else(|| Error::corrupt(file, at, format!("sparse index for unknown namespace {name:?}")))?;
             if ns.sparse.is_some() {
                 return Err(Error::corrupt(file, at, format!("two sparse indexes for namespace {name:?}")));
@@ -262,6 +322,12 @@ pub fn read(src: &mut dyn Source, file: &str) -> Result<Snapshot> {
         }
     }
     Ok(Snapshot { header, named_dims, namespaces })
+}
+
+/// The namespace called `name` (RECORDS lists them in name order).
+fn find_namespace<'a>(namespaces: &'a mut [LoadedNamespace], name: &str) -> Option<&'a mut LoadedNamespace> {
+    let i = namespaces.binary_search_by(|n| n.name.as_str().cmp(name)).ok()?;
+    Some(&mut namespaces[i])
 }
 
 /// One section's place in the file, from the footer.
@@ -335,7 +401,7 @@ impl VectorStream {
 
 /// Verifies the footer, section bounds and the zero padding; sections' checksums are
 /// checked as each one is read.
-fn read_section_table(src: &mut dyn Source, file: &str, count: u32, footer_offset: u64) -> Result<Vec<Entry>> {
+fn read_section_table(src: &mut dyn Source, file: &str, count: u32, footer_offset: u64, header_len: usize) -> Result<Vec<Entry>> {
     let table_len = count as u64 * SECTION_ENTRY_LEN as u64;
     let file_len = src.len();
     if footer_offset > file_len || count > 64 || footer_offset + table_len + 4 != file_len {
@@ -349,7 +415,7 @@ fn read_section_table(src: &mut dyn Source, file: &str, count: u32, footer_offse
     }
     let mut r = Reader::new(table, footer_offset, file);
     let mut out = Vec::new();
-    let mut cursor = HEADER_LEN as u64;
+    let mut cursor = header_len as u64;
     let check_padding = |src: &mut dyn Source, from: u64, to: u64| -> Result<()> {
         let gap = src.read_vec(from, (to - from) as usize).map_err(io_err)?;
         match gap.iter().position(|&b| b != 0) {
@@ -387,6 +453,8 @@ mod tests {
     use crate::json::{Json, Key};
     use crate::namespace::Namespace;
 
+    const TEST_IDENTITY: SnapshotIdentity = SnapshotIdentity { database: [7; 16], snapshot: 3 };
+
     fn sample() -> Vec<u8> {
         let mut ns = Namespace::new(3);
         for i in 0..5 {
@@ -402,14 +470,14 @@ mod tests {
         map.insert("ns".to_string(), ns);
         let mut dims = BTreeMap::new();
         dims.insert("title".to_string(), 2);
-        encode(&SnapshotHeader { dimension: 3, metric: Metric::L2, last_seq: 9, analyzer: Some("{\"version\":1,\"steps\":[{\"type\":\"lowercase\"}]}".into()) }, &dims, &map)
+        encode(&SnapshotHeader { dimension: 3, metric: Metric::L2, last_seq: 9, analyzer: Some("{\"version\":1,\"steps\":[{\"type\":\"lowercase\"}]}".into()), identity: TEST_IDENTITY }, &dims, &map)
     }
 
     #[test]
     fn round_trips() {
         let bytes = sample();
         let snap = decode(&bytes, "f").unwrap();
-        assert_eq!(snap.header, SnapshotHeader { dimension: 3, metric: Metric::L2, last_seq: 9, analyzer: Some("{\"version\":1,\"steps\":[{\"type\":\"lowercase\"}]}".into()) });
+        assert_eq!(snap.header, SnapshotHeader { dimension: 3, metric: Metric::L2, last_seq: 9, analyzer: Some("{\"version\":1,\"steps\":[{\"type\":\"lowercase\"}]}".into()), identity: TEST_IDENTITY });
         assert_eq!(snap.named_dims.get("title"), Some(&2));
         assert_eq!(snap.namespaces.len(), 1);
         assert_eq!(snap.namespaces[0].records.len(), 5);
@@ -430,7 +498,7 @@ mod tests {
         ns.index().unwrap().encode(&mut whole);
         assert!(whole.buf.len() > 4 * PIECE_BYTES);
         let map = BTreeMap::from([("ns".to_string(), ns)]);
-        let bytes = encode(&SnapshotHeader { dimension: 2, metric: Metric::L2, last_seq: 1, analyzer: None }, &BTreeMap::new(), &map);
+        let bytes = encode(&SnapshotHeader { dimension: 2, metric: Metric::L2, last_seq: 1, analyzer: None, identity: TEST_IDENTITY }, &BTreeMap::new(), &map);
         let snap = decode(&bytes, "f").unwrap();
         let loaded = snap.namespaces[0].index.as_ref().unwrap();
         loaded.check_integrity().unwrap();
@@ -454,7 +522,7 @@ mod tests {
         let mut map = BTreeMap::new();
         map.insert("ns".to_string(), ns);
         let dims = BTreeMap::from([("title".to_string(), 3)]);
-        let bytes = encode(&SnapshotHeader { dimension: 2, metric: Metric::L2, last_seq: 1, analyzer: None }, &dims, &map);
+        let bytes = encode(&SnapshotHeader { dimension: 2, metric: Metric::L2, last_seq: 1, analyzer: None, identity: TEST_IDENTITY }, &dims, &map);
         let snap = decode(&bytes, "f").unwrap();
         let loaded = &snap.namespaces[0];
         assert!(loaded.index.is_some());
@@ -485,7 +553,7 @@ mod tests {
         }
         let ns = ns.compacted(Metric::L2);
         let map = BTreeMap::from([("ns".to_string(), ns)]);
-        let bytes = encode(&SnapshotHeader { dimension: 1, metric: Metric::L2, last_seq: 1, analyzer: None }, &BTreeMap::new(), &map);
+        let bytes = encode(&SnapshotHeader { dimension: 1, metric: Metric::L2, last_seq: 1, analyzer: None, identity: TEST_IDENTITY }, &BTreeMap::new(), &map);
         let snap = decode(&bytes, "f").unwrap();
         let loaded = snap.namespaces.into_iter().next().unwrap();
         let stored = loaded.sparse.expect("no SPARSE section");

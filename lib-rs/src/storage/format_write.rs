@@ -13,6 +13,18 @@ use crate::vector::hnsw::HnswGraph;
 use std::collections::BTreeMap;
 use std::io::{self, Write};
 
+/// Gives a snapshot held in memory new identities, its header checksum updated (a restored
+/// backup becomes a database of its own). Files of format version 1 have none: unchanged.
+pub fn restamp(bytes: &mut [u8], identity: super::format::SnapshotIdentity) {
+    if bytes.len() < HEADER_LEN || bytes[8..12] != FORMAT_VERSION.to_le_bytes() {
+        return;
+    }
+    bytes[56..72].copy_from_slice(&identity.database);
+    bytes[72..80].copy_from_slice(&identity.snapshot.to_le_bytes());
+    let crc = crc32c(&bytes[..HEADER_LEN - 4]);
+    bytes[HEADER_LEN - 4..HEADER_LEN].copy_from_slice(&crc.to_le_bytes());
+}
+
 /// Serialises a whole database into snapshot bytes (small databases and tests; `compact`
 /// streams to the file with [`write_snapshot`]).
 pub fn encode(
@@ -235,7 +247,9 @@ fn assemble(header: &SnapshotHeader, sections: &[(u32, Body)], w: &mut dyn Write
     h.u32(0);
     h.u64(footer_offset);
     h.u64(file_len);
-    h.u32(0);
+    h.buf.extend_from_slice(&header.identity.database);
+    h.u64(header.identity.snapshot);
+    h.buf.resize(HEADER_LEN - 4, 0);
     let crc = crc32c(&h.buf);
     h.u32(crc);
     w.write_all(&h.buf)?;

@@ -1,20 +1,43 @@
 //! Reading the WAL back at open: committed transactions are replayed, an uncommitted or
 //! torn tail is dropped. Damage in the middle of the log (a bad frame followed by good
 //! ones) is `CORRUPT`, not a silent loss of the committed frames after it.
+//!
+//! A log is replayed only onto its own database (its header names the database, the
+//! snapshot it continues and that snapshot's last sequence, its base). Beside the snapshot
+//! it names, it replays what follows. Beside a newer snapshot of the same database (a
+//! compaction renamed the new file into place and then stopped, or failed to sync the
+//! directory, before emptying the log) the frames the snapshot holds are skipped, and a log
+//! with nothing more is started afresh. Anything else is `CORRUPT`, naming both files: a log
+//! from another database, or an older copy of the `.vdb` put back beside a log that
+//! continues a newer snapshot (whose writes the old file lacks).
 
-use super::wal::{frame_crc, header_bytes, FRAME_HEADER_LEN, HEADER_LEN, KIND_COMMIT, MAX_FRAME_PAYLOAD};
+use super::format::SnapshotIdentity;
+use super::wal::{frame_crc, header_bytes_v1, WalBase, FRAME_HEADER_LEN, HEADER_LEN, HEADER_LEN_V1, KIND_COMMIT, MAGIC, MAX_FRAME_PAYLOAD, VERSION};
+use crate::checksum::crc32c_append;
 use crate::codec::Reader;
-use crate::error::{Error, Result};
+use crate::error::{Code, Error, Result};
+use crate::random::hex;
 use crate::record::WalOp;
+
+/// The snapshot a log is read beside.
+pub struct Beside<'a> {
+    /// The snapshot file, for messages.
+    pub file: &'a str,
+    pub identity: SnapshotIdentity,
+    /// The last sequence folded into the snapshot.
+    pub seq: u64,
+}
 
 /// What the log holds.
 #[derive(Debug, Default)]
 pub struct Recovered {
     /// Committed transactions newer than the snapshot, in order.
     pub transactions: Vec<Vec<WalOp<'static>>>,
-    /// Bytes up to the end of the last commit frame: the log is cut back to this.
+    /// Bytes up to the end of the last commit frame: the log is cut back to this. 0 when the
+    /// log holds nothing to keep (missing, a torn header, or all of it folded into the
+    /// snapshot): it is then started afresh.
     pub valid_len: u64,
-    /// The last sequence seen in a committed transaction (or `after_seq`).
+    /// The last sequence seen in a committed transaction (or the snapshot's).
     pub last_seq: u64,
     /// Bytes dropped as a torn or uncommitted tail.
     pub dropped: u64,
@@ -59,30 +82,76 @@ fn good_frame_after(bytes: &[u8], pos: usize, seq: u64) -> Option<usize> {
     None
 }
 
-/// Parses a whole log. `after_seq` is the last sequence inside the snapshot.
-pub fn read_wal(bytes: &[u8], file: &str, after_seq: u64) -> Result<Recovered> {
-    let mut out = Recovered { last_seq: after_seq, ..Recovered::default() };
-    let header = header_bytes();
-    if (bytes.len() as u64) < HEADER_LEN {
-        // A log whose creation was interrupted: nothing was ever committed to it.
-        if header.starts_with(bytes) {
-            out.dropped = bytes.len() as u64;
-            return Ok(out);
+/// The log's header: its length and the snapshot it continues (None for version 1, which
+/// names none). `Ok(None)` for a header whose writing was cut short: nothing was ever
+/// committed to such a log.
+fn read_header(bytes: &[u8], file: &str) -> Result<Option<(usize, Option<WalBase>)>> {
+    let magic_len = bytes.len().min(MAGIC.len());
+    if bytes[..magic_len] != MAGIC[..magic_len] {
+        return Err(Error::corrupt(file, 0, "not a vectlite WAL (bad magic)"));
+    }
+    if bytes.len() < 12 {
+        return Ok(None);
+    }
+    let version = u32::from_le_bytes(bytes[8..12].try_into().unwrap_or([0; 4]));
+    let header_len = match version {
+        1 => HEADER_LEN_V1 as usize,
+        VERSION => HEADER_LEN as usize,
+        v if v > VERSION => {
+            return Err(Error::new(Code::Corrupt, format!("{file}: WAL version {v} is newer than this library reads ({VERSION}); upgrade vectlite")))
         }
-        return Err(Error::corrupt(file, 0, "not a vectlite WAL (bad header)"));
+        _ => return Err(Error::corrupt(file, 8, "unknown WAL version")),
+    };
+    if bytes.len() < header_len {
+        return Ok(None);
     }
-    if bytes[..HEADER_LEN as usize] != header {
-        return Err(Error::corrupt(file, 0, "not a vectlite WAL, or an unsupported WAL version"));
+    if version == 1 {
+        if bytes[..header_len] != header_bytes_v1() {
+            return Err(Error::corrupt(file, 0, "bad WAL header"));
+        }
+        return Ok(Some((header_len, None)));
     }
-    let mut pos = HEADER_LEN as usize;
-    out.valid_len = HEADER_LEN;
+    let stored = u32::from_le_bytes(bytes[44..48].try_into().unwrap_or([0; 4]));
+    if crc32c_append(0, &bytes[..44]) != stored {
+        return Err(Error::corrupt(file, 44, "WAL header checksum mismatch"));
+    }
+    let mut database = [0u8; 16];
+    database.copy_from_slice(&bytes[12..28]);
+    let snapshot = u64::from_le_bytes(bytes[28..36].try_into().unwrap_or([0; 8]));
+    let seq = u64::from_le_bytes(bytes[36..44].try_into().unwrap_or([0; 8]));
+    Ok(Some((header_len, Some(WalBase { database, snapshot, seq }))))
+}
+
+/// Parses a whole log read beside the snapshot `beside`.
+pub fn read_wal(bytes: &[u8], file: &str, beside: &Beside) -> Result<Recovered> {
+    let mut out = Recovered { last_seq: beside.seq, ..Recovered::default() };
+    let Some((header_len, base)) = read_header(bytes, file)? else {
+        out.dropped = bytes.len() as u64;
+        return Ok(out);
+    };
+    let continues = match &base {
+        Some(b) => b.database == beside.identity.database && b.snapshot == beside.identity.snapshot,
+        None => beside.identity.is_legacy(),
+    };
+    if let (true, Some(b)) = (continues, &base) {
+        if b.seq != beside.seq {
+            return Err(mismatch(file, beside, format!("the log continues write {} of that snapshot, which holds writes up to {}", b.seq, beside.seq)));
+        }
+    }
+    // A log continuing this snapshot replays what follows it; a version 1 log (which names
+    // no snapshot) skips the frames the snapshot already holds.
+    let first_seq = base.map_or(1, |b| b.seq + 1);
+    let mut pos = header_len;
+    let mut valid_len = header_len as u64;
     let mut pending: Vec<WalOp> = Vec::new();
-    let mut expected_seq: Option<u64> = None;
+    let mut transactions = Vec::new();
+    let mut last_committed = base.map_or(0, |b| b.seq);
+    let mut expected_seq: Option<u64> = base.map(|b| b.seq + 1);
     while pos < bytes.len() {
         let frame = match frame_at(bytes, pos) {
             Some(f) if expected_seq.is_none_or(|s| f.seq == s) => f,
             _ => {
-                let seq = expected_seq.unwrap_or(0);
+                let seq = expected_seq.unwrap_or(first_seq);
                 if let Some(at) = good_frame_after(bytes, pos, seq) {
                     return Err(Error::corrupt(
                         file,
@@ -95,34 +164,74 @@ pub fn read_wal(bytes: &[u8], file: &str, after_seq: u64) -> Result<Recovered> {
         };
         expected_seq = Some(frame.seq + 1);
         if frame.kind == KIND_COMMIT {
-            if frame.seq > after_seq && !pending.is_empty() {
-                out.transactions.push(std::mem::take(&mut pending));
+            if frame.seq > beside.seq && !pending.is_empty() {
+                transactions.push(std::mem::take(&mut pending));
             }
             pending.clear();
-            out.last_seq = out.last_seq.max(frame.seq);
-            out.valid_len = frame.end as u64;
-        } else if frame.seq > after_seq {
+            last_committed = frame.seq;
+            valid_len = frame.end as u64;
+        } else if frame.seq > beside.seq {
             let mut r = Reader::new(frame.payload, (pos + FRAME_HEADER_LEN) as u64, file);
             pending.push(WalOp::decode_payload(frame.kind, &mut r)?);
         }
         pos = frame.end;
     }
-    out.dropped = bytes.len() as u64 - out.valid_len;
+    if !continues {
+        // Another snapshot's log: only a newer snapshot of the same database may take it.
+        let base_seq = base.map_or(0, |b| b.seq);
+        if base.is_some_and(|b| b.database != beside.identity.database) {
+            return Err(mismatch(file, beside, "the log belongs to another database".to_string()));
+        }
+        if base_seq > beside.seq {
+            return Err(mismatch(
+                file,
+                beside,
+                format!("the snapshot holds writes up to {}, older than the log, which continues write {base_seq} (an older copy of the database file?)", beside.seq),
+            ));
+        }
+        if last_committed <= beside.seq {
+            out.dropped = bytes.len() as u64;
+            return Ok(out);
+        }
+    }
+    out.transactions = transactions;
+    out.last_seq = last_committed.max(beside.seq);
+    out.valid_len = valid_len;
+    out.dropped = bytes.len() as u64 - valid_len;
     Ok(out)
+}
+
+fn mismatch(file: &str, beside: &Beside, why: String) -> Error {
+    let ids = if beside.identity.is_legacy() {
+        "format version 1".to_string()
+    } else {
+        format!("database {}, snapshot {:016x}", hex(&beside.identity.database), beside.identity.snapshot)
+    };
+    Error::new(
+        Code::Corrupt,
+        format!("{file} does not continue {} ({ids}): {why}; nothing was replayed (move one of the two files away to open the other)", beside.file),
+    )
 }
 
 #[cfg(test)]
 mod tests {
-    use super::super::wal::encode_transaction;
+    use super::super::wal::{encode_transaction, header_bytes};
     use super::*;
+
+    const DB: [u8; 16] = [5; 16];
 
     fn delete(id: &str) -> WalOp<'static> {
         WalOp::Delete { namespace: String::new(), id: id.into() }
     }
 
-    fn log_of(txns: &[Vec<WalOp>]) -> Vec<u8> {
-        let mut bytes = header_bytes().to_vec();
-        let mut seq = 1;
+    fn beside(snapshot: u64, seq: u64) -> Beside<'static> {
+        Beside { file: "s.vdb", identity: SnapshotIdentity { database: DB, snapshot }, seq }
+    }
+
+    /// A log continuing snapshot `snapshot` at sequence `base`.
+    fn log_on(snapshot: u64, base: u64, txns: &[Vec<WalOp>]) -> Vec<u8> {
+        let mut bytes = header_bytes(&WalBase { database: DB, snapshot, seq: base }).to_vec();
+        let mut seq = base + 1;
         for t in txns {
             let (b, next) = encode_transaction(t, seq);
             bytes.extend_from_slice(&b);
@@ -131,10 +240,14 @@ mod tests {
         bytes
     }
 
+    fn log_of(txns: &[Vec<WalOp>]) -> Vec<u8> {
+        log_on(1, 0, txns)
+    }
+
     #[test]
     fn replays_committed_transactions() {
         let txns = vec![vec![delete("a")], vec![delete("b"), delete("c")]];
-        let r = read_wal(&log_of(&txns), "w", 0).unwrap();
+        let r = read_wal(&log_of(&txns), "w", &beside(1, 0)).unwrap();
         assert_eq!(r.transactions, txns);
         assert_eq!(r.dropped, 0);
         assert_eq!(r.last_seq, 5);
@@ -145,9 +258,14 @@ mod tests {
         let first = log_of(&[vec![delete("a")]]);
         let full = log_of(&[vec![delete("a")], vec![delete("b"), delete("c")]]);
         for cut in first.len()..full.len() {
-            let r = read_wal(&full[..cut], "w", 0).unwrap();
+            let r = read_wal(&full[..cut], "w", &beside(1, 0)).unwrap();
             assert_eq!(r.transactions, vec![vec![delete("a")]], "cut at {cut}");
             assert_eq!(r.valid_len, first.len() as u64);
+        }
+        // A header cut short holds nothing.
+        for cut in 0..HEADER_LEN as usize {
+            let r = read_wal(&full[..cut], "w", &beside(1, 0)).unwrap();
+            assert!(r.transactions.is_empty() && r.valid_len == 0, "cut at {cut}");
         }
     }
 
@@ -164,27 +282,78 @@ mod tests {
         let (whole, whole_next) = encode_transaction(&ops, 1);
         assert_eq!((pieces.concat(), next), (whole, whole_next));
         // Every prefix made of whole pieces but the last (the commit frame) replays nothing.
-        let mut log = header_bytes().to_vec();
+        let mut log = log_of(&[]);
         for p in &pieces[..pieces.len() - 1] {
             log.extend_from_slice(p);
-            assert!(read_wal(&log, "w", 0).unwrap().transactions.is_empty());
+            assert!(read_wal(&log, "w", &beside(1, 0)).unwrap().transactions.is_empty());
         }
         log.extend_from_slice(pieces.last().unwrap());
-        assert_eq!(read_wal(&log, "w", 0).unwrap().transactions, vec![ops]);
+        assert_eq!(read_wal(&log, "w", &beside(1, 0)).unwrap().transactions, vec![ops]);
     }
 
     #[test]
-    fn skips_frames_already_in_the_snapshot() {
-        let txns = vec![vec![delete("a")], vec![delete("b")]];
-        let r = read_wal(&log_of(&txns), "w", 2).unwrap();
+    fn a_version_1_log_skips_frames_already_in_its_snapshot() {
+        let mut bytes = header_bytes_v1().to_vec();
+        bytes.extend_from_slice(&encode_transaction(&[delete("a")], 1).0);
+        bytes.extend_from_slice(&encode_transaction(&[delete("b")], 3).0);
+        let legacy = Beside { file: "s.vdb", identity: SnapshotIdentity::default(), seq: 2 };
+        let r = read_wal(&bytes, "w", &legacy).unwrap();
         assert_eq!(r.transactions, vec![vec![delete("b")]]);
+        assert_eq!((r.last_seq, r.valid_len), (4, bytes.len() as u64));
     }
 
     #[test]
     fn damage_before_good_frames_is_corrupt() {
         let mut bytes = log_of(&[vec![delete("a")], vec![delete("b")]]);
         bytes[HEADER_LEN as usize + 20] ^= 0x40;
-        let err = read_wal(&bytes, "w", 0).unwrap_err();
-        assert_eq!(err.code, crate::error::Code::Corrupt);
+        let err = read_wal(&bytes, "w", &beside(1, 0)).unwrap_err();
+        assert_eq!(err.code, Code::Corrupt);
+    }
+
+    #[test]
+    fn a_log_of_another_database_is_refused_naming_both_files() {
+        let mut bytes = log_of(&[vec![delete("a")]]);
+        bytes[12] ^= 1; // another database id, header checksum made to match
+        let crc = crc32c_append(0, &bytes[..44]);
+        bytes[44..48].copy_from_slice(&crc.to_le_bytes());
+        let err = read_wal(&bytes, "w.vdb-wal", &beside(1, 0)).unwrap_err();
+        assert_eq!(err.code, Code::Corrupt);
+        assert!(err.message.contains("w.vdb-wal") && err.message.contains("s.vdb") && err.message.contains("another database"), "{}", err.message);
+    }
+
+    #[test]
+    fn an_older_snapshot_beside_a_newer_log_is_refused() {
+        // The log continues snapshot 2 (writes up to 10); the file beside it is snapshot 1 at 4.
+        let bytes = log_on(2, 10, &[vec![delete("a")]]);
+        let err = read_wal(&bytes, "w", &beside(1, 4)).unwrap_err();
+        assert!(err.message.contains("older"), "{}", err.message);
+        // Even an empty log tells that the snapshot is older than the one it continues.
+        assert_eq!(read_wal(&log_on(2, 10, &[]), "w", &beside(1, 4)).unwrap_err().code, Code::Corrupt);
+    }
+
+    #[test]
+    fn beside_a_newer_snapshot_of_its_database_a_log_replays_what_follows_it() {
+        // Snapshot 3 holds writes up to 5; the log of snapshot 2 (at 3) has writes 4..8.
+        let bytes = log_on(2, 3, &[vec![delete("a")], vec![delete("b"), delete("c")]]);
+        let r = read_wal(&bytes, "w", &beside(3, 5)).unwrap();
+        assert_eq!(r.transactions, vec![vec![delete("b"), delete("c")]]);
+        assert_eq!((r.valid_len, r.last_seq), (bytes.len() as u64, 8));
+    }
+
+    #[test]
+    fn a_log_folded_into_a_newer_snapshot_is_started_afresh() {
+        // A compaction renamed snapshot 3 (writes up to 8) into place and stopped before
+        // emptying the log of snapshot 2, whose writes 4..8 it holds.
+        let bytes = log_on(2, 3, &[vec![delete("a")], vec![delete("b"), delete("c")]]);
+        let r = read_wal(&bytes, "w", &beside(3, 8)).unwrap();
+        assert!(r.transactions.is_empty());
+        assert_eq!((r.valid_len, r.last_seq), (0, 8));
+
+    }
+
+    #[test]
+    fn a_log_of_this_snapshot_at_another_sequence_is_refused() {
+        let bytes = log_on(1, 3, &[vec![delete("a")]]);
+        assert_eq!(read_wal(&bytes, "w", &beside(1, 5)).unwrap_err().code, Code::Corrupt);
     }
 }

@@ -245,8 +245,11 @@ impl Vfs for SimVfs {
         };
         Ok(Arc::new(SimFile { state: self.state.clone(), ino }))
     }
-    fn create(&self, path: &Path) -> io::Result<Arc<dyn VfsFile>> {
+    fn create_new(&self, path: &Path) -> io::Result<Arc<dyn VfsFile>> {
         let mut s = self.lock();
+        if s.live_dir.contains_key(path) {
+            return Err(io::Error::from(io::ErrorKind::AlreadyExists));
+        }
         s.begin(false)?;
         let ino = s.new_inode();
         s.link(path, ino);
@@ -269,6 +272,14 @@ impl Vfs for SimVfs {
         s.live_dir.remove(path);
         s.pending.push(Pending::Unlink { path: path.to_path_buf() });
         Ok(())
+    }
+    fn list_dir(&self, dir: &Path) -> io::Result<Vec<String>> {
+        let s = self.lock();
+        if s.crashed {
+            return Err(errno(EIO));
+        }
+        let names = s.live_dir.keys().filter(|p| p.parent() == Some(dir));
+        Ok(names.filter_map(|p| p.file_name()?.to_str().map(str::to_string)).collect())
     }
     fn sync_dir(&self, _dir: &Path) -> io::Result<()> {
         // One directory holds every file of a test database.

@@ -1,7 +1,7 @@
 //! The file operations a database performs on its `.vdb`, `.vdb-wal` and `.vdb.tmp`, behind
 //! one trait. `OsVfs` is the real file system; the tests put `storage::sim::SimVfs` in its
 //! place to cut the power at every write or fsync of a workload, or to fail one with ENOSPC
-//! or EIO, and check what survives (issue #5). The lock file stays on the real file system:
+//! or EIO, and check what survives. The lock file stays on the real file system:
 //! it is about processes, not durability.
 
 use super::source::{FileSource, Source};
@@ -28,11 +28,14 @@ pub trait Vfs: Send + Sync {
     fn open_source(&self, path: &Path) -> io::Result<Option<Box<dyn Source>>>;
     /// Opens for reading and writing, creating an empty file if missing (never truncates).
     fn open_rw(&self, path: &Path) -> io::Result<Arc<dyn VfsFile>>;
-    /// Creates an empty file, replacing one that exists.
-    fn create(&self, path: &Path) -> io::Result<Arc<dyn VfsFile>>;
+    /// Creates a new, empty file; fails if anything exists at `path`, a symbolic link
+    /// included (`O_CREAT | O_EXCL`), so a temporary file is never written through a link.
+    fn create_new(&self, path: &Path) -> io::Result<Arc<dyn VfsFile>>;
     fn rename(&self, from: &Path, to: &Path) -> io::Result<()>;
     /// Removes a file; a missing one is not an error.
     fn remove(&self, path: &Path) -> io::Result<()>;
+    /// The names of the entries in `dir`.
+    fn list_dir(&self, dir: &Path) -> io::Result<Vec<String>>;
     /// Makes creations, renames and removals in `dir` durable.
     fn sync_dir(&self, dir: &Path) -> io::Result<()>;
     /// Device and inode of the file `path` names now (None where unknown).
@@ -113,8 +116,17 @@ impl Vfs for OsVfs {
         let f = OpenOptions::new().read(true).write(true).create(true).truncate(false).open(path)?;
         Ok(Arc::new(OsFile(f)))
     }
-    fn create(&self, path: &Path) -> io::Result<Arc<dyn VfsFile>> {
-        Ok(Arc::new(OsFile(File::create(path)?)))
+    fn create_new(&self, path: &Path) -> io::Result<Arc<dyn VfsFile>> {
+        Ok(Arc::new(OsFile(OpenOptions::new().write(true).create_new(true).open(path)?)))
+    }
+    fn list_dir(&self, dir: &Path) -> io::Result<Vec<String>> {
+        let mut out = Vec::new();
+        for entry in std::fs::read_dir(dir)? {
+            if let Some(name) = entry?.file_name().to_str() {
+                out.push(name.to_string());
+            }
+        }
+        Ok(out)
     }
     fn rename(&self, from: &Path, to: &Path) -> io::Result<()> {
         std::fs::rename(from, to)

@@ -1,7 +1,19 @@
 //! The write-ahead log `<name>.vdb-wal`.
 //!
-//! Layout: a 16-byte header (`VECTWAL1`, format version u32, CRC32C of the first 12 bytes),
-//! then frames:
+//! Layout: a 48-byte header, then frames. The header names the snapshot the log continues,
+//! so a log is never replayed onto another database or another generation of this one:
+//!
+//! ```text
+//!  0  magic "VECTWAL1"                          8
+//!  8  WAL version u32 (= 2)                     4
+//! 12  database id (the snapshot header's)      16
+//! 28  snapshot id u64 (the snapshot's)          8
+//! 36  base sequence u64: the snapshot's last    8  (the first frame is base + 1)
+//! 44  CRC32C of bytes 0..44                     4
+//! ```
+//!
+//! (Version 1, still read: a 16-byte header of magic, version and CRC32C, naming no snapshot.)
+//! Frames:
 //!
 //! ```text
 //! [payload length u32][crc32c u32][sequence u64][kind u8][payload]
@@ -28,8 +40,10 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 pub const MAGIC: &[u8; 8] = b"VECTWAL1";
-pub const VERSION: u32 = 1;
-pub const HEADER_LEN: u64 = 16;
+pub const VERSION: u32 = 2;
+pub const HEADER_LEN: u64 = 48;
+/// The header length of WAL version 1.
+pub const HEADER_LEN_V1: u64 = 16;
 pub const FRAME_HEADER_LEN: usize = 17;
 pub const KIND_COMMIT: u8 = 3;
 /// A frame larger than this is treated as damage, not allocated.
@@ -47,10 +61,32 @@ pub enum SyncMode {
     Normal,
 }
 
-pub fn header_bytes() -> [u8; HEADER_LEN as usize] {
+/// The snapshot a log continues: its identities and the last sequence folded into it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WalBase {
+    pub database: [u8; 16],
+    pub snapshot: u64,
+    pub seq: u64,
+}
+
+/// The header of a log that continues `base`.
+pub fn header_bytes(base: &WalBase) -> [u8; HEADER_LEN as usize] {
     let mut h = [0u8; HEADER_LEN as usize];
     h[..8].copy_from_slice(MAGIC);
     h[8..12].copy_from_slice(&VERSION.to_le_bytes());
+    h[12..28].copy_from_slice(&base.database);
+    h[28..36].copy_from_slice(&base.snapshot.to_le_bytes());
+    h[36..44].copy_from_slice(&base.seq.to_le_bytes());
+    let crc = crc32c_append(0, &h[..44]);
+    h[44..48].copy_from_slice(&crc.to_le_bytes());
+    h
+}
+
+/// The header of a version 1 log.
+pub fn header_bytes_v1() -> [u8; HEADER_LEN_V1 as usize] {
+    let mut h = [0u8; HEADER_LEN_V1 as usize];
+    h[..8].copy_from_slice(MAGIC);
+    h[8..12].copy_from_slice(&1u32.to_le_bytes());
     let crc = crc32c_append(0, &h[..12]);
     h[12..16].copy_from_slice(&crc.to_le_bytes());
     h
@@ -120,6 +156,8 @@ pub fn encode_transaction(ops: &[WalOp], seq: u64) -> (Vec<u8>, u64) {
 pub struct Wal {
     file: Arc<dyn VfsFile>,
     path: PathBuf,
+    /// The snapshot this log continues (written in its header).
+    base: WalBase,
     /// End of the last good frame: where the next append goes.
     len: u64,
     sync: SyncMode,
@@ -169,9 +207,11 @@ impl Drop for Flusher {
 
 impl Wal {
     /// Opens the log for appending after recovery found `valid_len` good bytes; anything
-    /// beyond them (a torn tail) is cut off first. A missing or empty log gets a header, and
-    /// the directory is synced so that the new file itself survives a power loss.
-    pub fn open(fs: &dyn Vfs, path: &Path, valid_len: u64, sync: SyncMode) -> Result<Wal> {
+    /// beyond them (a torn tail) is cut off first. A log with no frames to keep (missing,
+    /// empty, or continuing an older snapshot whose writes are all folded in: `valid_len`
+    /// 0) is started afresh with a header naming `base`, and the directory is synced so that
+    /// a new file itself survives a power loss.
+    pub fn open(fs: &dyn Vfs, path: &Path, valid_len: u64, base: WalBase, sync: SyncMode) -> Result<Wal> {
         let shown = super::show(path);
         let existed = fs.exists(path);
         let file = fs.open_rw(path).map_err(|e| Error::io("cannot open WAL", &shown, e))?;
@@ -179,8 +219,16 @@ impl Wal {
             SyncMode::Normal => Some(Flusher::start(file.clone())),
             SyncMode::Full => None,
         };
-        let mut wal =
-            Wal { file, path: path.to_path_buf(), len: valid_len, sync, last_sync: Instant::now(), unsynced: false, flusher };
+        let mut wal = Wal {
+            file,
+            path: path.to_path_buf(),
+            base,
+            len: valid_len,
+            sync,
+            last_sync: Instant::now(),
+            unsynced: false,
+            flusher,
+        };
         let on_disk = wal.file.size().map_err(|e| Error::io("cannot stat WAL", &shown, e))?;
         if valid_len < HEADER_LEN {
             wal.reset()?;
@@ -288,12 +336,21 @@ impl Wal {
         Ok(())
     }
 
-    /// Empties the log (after its contents were folded into the snapshot).
-    pub fn reset(&mut self) -> Result<()> {
+    /// Empties the log, which from now on continues the snapshot `base` (after the log's
+    /// contents were folded into it).
+    pub fn reset_to(&mut self, base: WalBase) -> Result<()> {
+        self.base = base;
+        self.reset()
+    }
+
+    /// Empties the log and writes its header. Until that has fully succeeded the log counts
+    /// as empty, so a failure part way (a full disk) makes the next append start it again
+    /// rather than add frames after a header that names another snapshot.
+    fn reset(&mut self) -> Result<()> {
         let shown = self.shown();
-        self.file.set_len(0).map_err(|e| Error::io("cannot truncate WAL", &shown, e))?;
         self.len = 0;
-        let header = header_bytes();
+        self.file.set_len(0).map_err(|e| Error::io("cannot truncate WAL", &shown, e))?;
+        let header = header_bytes(&self.base);
         self.file.write_at(&header, 0).map_err(|e| Error::io("cannot write WAL header", &shown, e))?;
         self.len = HEADER_LEN;
         self.file.sync().map_err(|e| Error::io("cannot fsync WAL", &shown, e))?;
