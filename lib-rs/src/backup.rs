@@ -7,7 +7,7 @@ use crate::db::{write_atomically, write_file_durably, Database};
 use crate::storage::vfs::OsVfs;
 use crate::error::{Code, Error, Result};
 use crate::json::{self, Json};
-use crate::storage::{format, os, show, DbPaths};
+use crate::storage::{destination, format, os, show, DbPaths};
 use std::path::Path;
 
 pub const MANIFEST: &str = "manifest.json";
@@ -15,17 +15,12 @@ pub const DATA: &str = "data.vdb";
 const KIND: &str = "vectlite-backup";
 const VERSION: f64 = 1.0;
 
-/// Writes a full backup of `db` into `dir` (created if missing; it must be empty).
-pub fn backup(db: &Database, dir: &Path) -> Result<Json> {
+/// Writes a full backup of `db` into `dir` (created if missing; it must be empty, or with
+/// `overwrite` hold only an earlier backup, which is replaced).
+pub fn backup(db: &Database, dir: &Path, overwrite: bool) -> Result<Json> {
     let shown = show(dir);
-    if dir.exists() {
-        let mut entries = std::fs::read_dir(dir).map_err(|e| Error::io("cannot read backup directory", &shown, e))?;
-        if entries.next().is_some() {
-            return Err(Error::invalid(format!("backup directory {shown} is not empty")));
-        }
-    } else {
-        std::fs::create_dir_all(dir).map_err(|e| Error::io("cannot create backup directory", &shown, e))?;
-    }
+    let manifest_tmp = format!("{MANIFEST}.tmp");
+    let dir = &destination::prepare_backup_dir(dir, db.paths(), overwrite, &[MANIFEST, &manifest_tmp, DATA])?;
     // A backup (and each database restored from it) is a database of its own: its log can
     // never be mistaken for the original's.
     let (len, crc) = db.write_snapshot_file(&dir.join(DATA), format::SnapshotIdentity::new_database())?;
@@ -46,7 +41,7 @@ pub fn backup(db: &Database, dir: &Path) -> Result<Json> {
             ])]),
         ),
     ]);
-    let tmp = dir.join(format!("{MANIFEST}.tmp"));
+    let tmp = dir.join(manifest_tmp);
     write_file_durably(&OsVfs, &tmp, manifest.to_json().as_bytes())?;
     std::fs::rename(&tmp, dir.join(MANIFEST)).map_err(|e| Error::io("cannot write manifest in", &shown, e))?;
     os::sync_dir(dir).map_err(|e| Error::io("cannot fsync", &shown, e))?;
@@ -57,8 +52,9 @@ fn now_ms() -> f64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0.0, |d| d.as_millis() as f64)
 }
 
-/// Verifies the backup in `dir` and writes its database at `dest` (which must not exist).
-pub fn restore(dir: &Path, dest: &Path) -> Result<()> {
+/// Verifies the backup in `dir` and writes its database at `dest`, which must not exist
+/// unless `overwrite` (then it is replaced under its writer lock, its log removed).
+pub fn restore(dir: &Path, dest: &Path, overwrite: bool) -> Result<()> {
     let shown = show(dir);
     if !dir.is_dir() {
         return Err(Error::new(Code::NotFound, format!("backup directory {shown} does not exist")));
@@ -96,15 +92,13 @@ pub fn restore(dir: &Path, dest: &Path) -> Result<()> {
     if manifest.get("records").and_then(|r| r.as_f64()) != Some(records as f64) {
         return Err(Error::corrupt(&manifest_shown, 0, "record count differs from the data"));
     }
-    if dest.exists() {
-        return Err(Error::invalid(format!("restore destination {} already exists", show(dest))));
+    let real = destination::check_file(dest, None, overwrite, "restore destination")?;
+    if os::path_identity(&real).is_some() && os::path_identity(&real) == os::path_identity(&data_path) {
+        return Err(Error::invalid(format!("restore destination {} is the backup's own data file", show(dest))));
     }
-    let paths = DbPaths::new(dest);
-    // A log left by an earlier database of that name must not replay onto the restored one.
-    let _ = std::fs::remove_file(&paths.wal);
     // Each restored copy is a database of its own (a version 1 file has no identity to renew).
     format::restamp(&mut bytes, format::SnapshotIdentity::new_database());
-    write_atomically(&OsVfs, &paths, &bytes)
+    destination::replace_database_file(&real, || write_atomically(&OsVfs, &DbPaths::new(&real), &bytes))
 }
 
 #[cfg(test)]
@@ -123,15 +117,15 @@ mod tests {
         let mut db = Database::open(&dir.join("a.vdb"), opts.clone()).unwrap();
         let rec = Record { id: "x".into(), metadata: Json::Object(vec![]), sparse: vec![], vectors: vec![] };
         db.upsert_many(vec![Upsert { namespace: String::new(), record: rec, vector: vec![1.0, 2.0].into() }], false).unwrap();
-        backup(&db, &dir.join("bk")).unwrap();
-        assert_eq!(backup(&db, &dir.join("bk")).unwrap_err().code, Code::InvalidArgument);
-        restore(&dir.join("bk"), &dir.join("b.vdb")).unwrap();
+        backup(&db, &dir.join("bk"), false).unwrap();
+        assert_eq!(backup(&db, &dir.join("bk"), false).unwrap_err().code, Code::InvalidArgument);
+        restore(&dir.join("bk"), &dir.join("b.vdb"), false).unwrap();
         let restored = Database::open(&dir.join("b.vdb"), OpenOptions { dimension: None, ..opts }).unwrap();
         assert_eq!(restored.total_records(), 1);
         let mut data = std::fs::read(dir.join("bk").join(DATA)).unwrap();
         data[100] ^= 1;
         std::fs::write(dir.join("bk").join(DATA), &data).unwrap();
-        assert_eq!(restore(&dir.join("bk"), &dir.join("c.vdb")).unwrap_err().code, Code::Corrupt);
+        assert_eq!(restore(&dir.join("bk"), &dir.join("c.vdb"), false).unwrap_err().code, Code::Corrupt);
         assert!(!dir.join("c.vdb").exists());
         // Windows removes no directory while a file in it is open: close every handle first.
         drop((db, restored));

@@ -150,6 +150,10 @@ pub struct Database {
     fs: Arc<dyn Vfs>,
     /// The writer's lock (None for a read-only handle).
     _lock: Option<LockFile>,
+    /// The writer's lock on the snapshot file itself, so that a second path to the same
+    /// file (a hard link) cannot open a second writer either. Taken again on each new file
+    /// a compaction renames into place.
+    file_lock: Option<LockFile>,
     pub hnsw: HnswParams,
     pub ef_search: Option<usize>,
     pub ann_threshold: usize,
@@ -180,10 +184,14 @@ impl Database {
 
     /// Opens or creates the database at `path` on the file system `fs`.
     pub fn open_in(fs: Arc<dyn Vfs>, path: &Path, opts: OpenOptions) -> Result<Database> {
-        let shown = show(path);
         if path.as_os_str().is_empty() {
             return Err(Error::invalid("path is empty"));
         }
+        // Every path to one file (a symbolic link, a relative path, `..`) names the same log,
+        // lock and temporary files: they are derived from the file's real path.
+        let real = crate::storage::real_path(path)?;
+        let path = real.as_path();
+        let shown = show(path);
         if path.is_dir() {
             return Err(Error::new(Code::Io, format!("{shown} is a directory, not a database file")));
         }
@@ -220,6 +228,9 @@ impl Database {
             fs.remove(&paths.wal).map_err(|e| Error::io("cannot remove stale WAL", &show(&paths.wal), e))?;
             write_atomically(&*fs, &paths, &bytes)?;
         }
+        // Before anything is read or written: a writer through another path to this file
+        // must find it taken.
+        let file_lock = if opts.read_only { None } else { lock_snapshot_file(&*fs, path)? };
         let mut attempts = 0;
         let mut db = loop {
             let (source, loaded) = Database::load(fs.clone(), path, &paths, &opts);
@@ -239,6 +250,7 @@ impl Database {
             break loaded?;
         };
         db._lock = lock;
+        db.file_lock = file_lock;
         // Records replayed from the WAL join the loaded graphs (in parallel), or a namespace
         // that crossed the threshold gets its graph now.
         db.refresh_indexes();
@@ -308,6 +320,7 @@ impl Database {
             wal: None,
             fs,
             _lock: None,
+            file_lock: None,
             snapshot_seq: snap.header.last_seq,
             identity: snap.header.identity,
             snapshot_len,
@@ -415,6 +428,11 @@ impl Database {
 
     pub fn path(&self) -> &Path {
         &self.paths.main
+    }
+
+    /// The database's files (derived from its real path).
+    pub fn paths(&self) -> &DbPaths {
+        &self.paths
     }
 
     fn writable(&self) -> Result<()> {
@@ -579,6 +597,11 @@ impl Database {
         self.compact_memory();
         let identity = self.identity.next_snapshot();
         let (len, _) = self.write_snapshot_over(&self.paths.main, identity)?;
+        // A new file: lock it (nobody else can have it open yet). Failing to is no reason to
+        // fail a compaction that is done; the lock file still keeps other paths out.
+        if let Ok(lock) = lock_snapshot_file(&*self.fs, &self.paths.main) {
+            self.file_lock = lock;
+        }
         self.identity = identity;
         self.snapshot_seq = self.next_seq - 1;
         self.snapshot_len = len;
@@ -600,6 +623,7 @@ impl Database {
         rename_durably(&*self.fs, &temp, dest)?;
         Ok(written)
     }
+
 
     /// Streams the snapshot into a new file at `path` (which must not exist) and fsyncs it:
     /// length and CRC32C. On failure (a full disk, say) the partial file is removed, not
@@ -665,6 +689,23 @@ impl Database {
 
     pub fn total_records(&self) -> usize {
         self.namespaces.values().map(|ns| ns.len()).sum()
+    }
+}
+
+/// Locks the snapshot file now at `path` (see `Database::file_lock`). Only on the real file
+/// system, and not on Windows, where a lock over the file would stop readers (its locks
+/// are mandatory); there, two writers through hard links are not excluded.
+fn lock_snapshot_file(fs: &dyn Vfs, path: &Path) -> Result<Option<LockFile>> {
+    if cfg!(windows) || !fs.is_real() {
+        return Ok(None);
+    }
+    match LockFile::acquire_existing(path, LockKind::Exclusive) {
+        Ok(lock) => Ok(Some(lock)),
+        Err(e) if e.code == Code::Locked => Err(Error::new(
+            Code::Locked,
+            format!("{} is open for writing through another path to the same file (a hard link)", show(path)),
+        )),
+        Err(e) => Err(e),
     }
 }
 

@@ -128,7 +128,7 @@ fn a_thousand_mutations_are_detected_or_harmless() {
     {
         let db = Database::open(&path, opts(None)).unwrap();
         assert_eq!(contents(&db), final_state);
-        vectlite::backup::backup(&db, &backup_dir).unwrap();
+        vectlite::backup::backup(&db, &backup_dir, false).unwrap();
     }
     let backup_data = std::fs::read(backup_dir.join("data.vdb")).unwrap();
     let manifest = std::fs::read(backup_dir.join("manifest.json")).unwrap();
@@ -154,7 +154,7 @@ fn a_thousand_mutations_are_detected_or_harmless() {
             std::fs::create_dir_all(&bk).unwrap();
             std::fs::write(bk.join("data.vdb"), &b).unwrap();
             std::fs::write(bk.join("manifest.json"), &m).unwrap();
-            match vectlite::backup::restore(&bk, &work.join("restored.vdb")) {
+            match vectlite::backup::restore(&bk, &work.join("restored.vdb"), false) {
                 Ok(()) => Database::open(&work.join("restored.vdb"), opts(None)),
                 Err(e) => {
                     assert!(!work.join("restored.vdb").exists(), "{label}: a failed restore wrote its destination");

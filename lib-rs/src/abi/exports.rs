@@ -336,21 +336,21 @@ pub(crate) fn compact(handle: u64) -> Result<Output> {
 pub unsafe extern "C" fn vl_snapshot(handle: u64, dest: *const u8, dest_len: usize, out: *mut u64) -> i32 {
     run(out, || {
         // SAFETY: forwarded caller contract.
-        snapshot(handle, unsafe { str_arg(dest, dest_len, "destination")? })
+        snapshot(handle, unsafe { str_arg(dest, dest_len, "destination")? }, false)
     })
 }
 
-pub(crate) fn snapshot(handle: u64, dest: &str) -> Result<Output> {
-    let dest = Path::new(dest);
+pub(crate) fn snapshot(handle: u64, dest: &str, overwrite: bool) -> Result<Output> {
+    use crate::storage::destination;
     // The snapshot streams to the file under the handle's lock: no copy of the vectors in
     // memory, at the price of holding other calls on this handle while it writes.
     with_db_mut(handle, |db| {
-        if dest == db.path() {
-            return Err(Error::invalid("snapshot destination is the database itself"));
-        }
+        let dest = destination::check_file(Path::new(dest), Some(db.paths()), overwrite, "snapshot destination")?;
         // Dense slots let the snapshot carry the graphs instead of a rebuild at open.
         db.compact_memory();
-        db.write_snapshot_over(dest, crate::storage::format::SnapshotIdentity::new_database())
+        // A copy is a database of its own: its log can never be taken for this one's.
+        let identity = crate::storage::format::SnapshotIdentity::new_database();
+        destination::replace_database_file(&dest, || db.write_snapshot_over(&dest, identity))
     })?;
     Ok(Output::Unit)
 }

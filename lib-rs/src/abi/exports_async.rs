@@ -117,7 +117,7 @@ pub unsafe extern "C" fn vl_snapshot_async(handle: u64, dest: *const u8, dest_le
     run(out, || {
         // SAFETY: forwarded caller contract.
         let dest = unsafe { str_arg(dest, dest_len, "destination")? }.to_string();
-        jobs::spawn(move || snapshot(handle, &dest))
+        jobs::spawn(move || snapshot(handle, &dest, false))
     })
 }
 
@@ -130,7 +130,7 @@ pub unsafe extern "C" fn vl_backup_async(handle: u64, dir: *const u8, dir_len: u
     run(out, || {
         // SAFETY: forwarded caller contract.
         let dir = unsafe { str_arg(dir, dir_len, "backup directory")? }.to_string();
-        jobs::spawn(move || backup(handle, &dir))
+        jobs::spawn(move || backup(handle, &dir, false))
     })
 }
 
@@ -145,7 +145,7 @@ pub unsafe extern "C" fn vl_restore_async(dir: *const u8, dir_len: usize, dest: 
         let dir = unsafe { str_arg(dir, dir_len, "backup directory")? }.to_string();
         // SAFETY: forwarded caller contract.
         let dest = unsafe { str_arg(dest, dest_len, "destination")? }.to_string();
-        jobs::spawn(move || restore(&dir, &dest))
+        jobs::spawn(move || restore(&dir, &dest, false))
     })
 }
 

@@ -50,14 +50,14 @@ pub(crate) fn commit(handle: u64, vectors: &[f32], ops: &[u8]) -> Result<Output>
 pub unsafe extern "C" fn vl_backup(handle: u64, dir: *const u8, dir_len: usize, out: *mut u64) -> i32 {
     run(out, || {
         // SAFETY: forwarded caller contract.
-        backup(handle, unsafe { str_arg(dir, dir_len, "backup directory")? })
+        backup(handle, unsafe { str_arg(dir, dir_len, "backup directory")? }, false)
     })
 }
 
-pub(crate) fn backup(handle: u64, dir: &str) -> Result<Output> {
+pub(crate) fn backup(handle: u64, dir: &str, overwrite: bool) -> Result<Output> {
     with_db_mut(handle, |db| {
         db.compact_memory();
-        Ok(Output::Bytes(crate::backup::backup(db, Path::new(dir))?.to_json().into_bytes()))
+        Ok(Output::Bytes(crate::backup::backup(db, Path::new(dir), overwrite)?.to_json().into_bytes()))
     })
 }
 
@@ -71,10 +71,10 @@ pub unsafe extern "C" fn vl_restore(dir: *const u8, dir_len: usize, dest: *const
         // SAFETY: forwarded caller contract.
         let dir = unsafe { str_arg(dir, dir_len, "backup directory")? };
         // SAFETY: forwarded caller contract.
-        restore(dir, unsafe { str_arg(dest, dest_len, "destination")? })
+        restore(dir, unsafe { str_arg(dest, dest_len, "destination")? }, false)
     })
 }
 
-pub(crate) fn restore(dir: &str, dest: &str) -> Result<Output> {
-    crate::backup::restore(Path::new(dir), Path::new(dest)).map(|_| Output::Unit)
+pub(crate) fn restore(dir: &str, dest: &str, overwrite: bool) -> Result<Output> {
+    crate::backup::restore(Path::new(dir), Path::new(dest), overwrite).map(|_| Output::Unit)
 }

@@ -41,6 +41,20 @@ impl LockFile {
     }
 }
 
+impl LockFile {
+    /// Takes the lock on an existing file (a database's snapshot), opened for reading only,
+    /// without waiting: `LOCKED` if another open file holds it.
+    pub fn acquire_existing(path: &Path, kind: LockKind) -> Result<LockFile> {
+        let shown = super::show(path);
+        let file = File::open(path).map_err(|e| Error::io("cannot open", &shown, e))?;
+        match os::try_lock(&file, kind) {
+            Ok(true) => Ok(LockFile { file }),
+            Ok(false) => Err(Error::new(Code::Locked, format!("{shown} is locked"))),
+            Err(e) => Err(Error::io("cannot lock", &shown, e)),
+        }
+    }
+}
+
 impl Drop for LockFile {
     fn drop(&mut self) {
         os::unlock(&self.file);

@@ -2,6 +2,7 @@
 //! format_write.rs), the write-ahead log, recovery,
 //! advisory locks, and the few OS calls std lacks.
 
+pub mod destination;
 pub mod format;
 pub mod format_write;
 pub mod lock;
@@ -66,6 +67,31 @@ fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
     let mut s = path.as_os_str().to_owned();
     s.push(suffix);
     PathBuf::from(s)
+}
+
+/// The real path of the database file `path`: absolute, with symbolic links, `.` and `..`
+/// resolved. For a file that does not exist yet, its directory's real path and its name.
+/// A symbolic link to a missing file is refused rather than replaced by a new file.
+pub fn real_path(path: &Path) -> crate::error::Result<PathBuf> {
+    use crate::error::{Code, Error};
+    match std::fs::canonicalize(path) {
+        Ok(p) => Ok(p),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            if std::fs::symlink_metadata(path).is_ok() {
+                return Err(Error::new(Code::Io, format!("{} is a symbolic link to a missing file", show(path))));
+            }
+            let Some(name) = path.file_name() else {
+                return Err(Error::invalid(format!("{} does not name a file", show(path))));
+            };
+            let parent = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+            match std::fs::canonicalize(parent) {
+                Ok(dir) => Ok(dir.join(name)),
+                // A missing directory: the caller says so in its own words.
+                Err(_) => Ok(std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf())),
+            }
+        }
+        Err(e) => Err(Error::io("cannot resolve", &show(path), e)),
+    }
 }
 
 /// Display form of a path for error messages.

@@ -38,6 +38,10 @@ pub trait Vfs: Send + Sync {
     fn list_dir(&self, dir: &Path) -> io::Result<Vec<String>>;
     /// Makes creations, renames and removals in `dir` durable.
     fn sync_dir(&self, dir: &Path) -> io::Result<()>;
+    /// Whether this is the operating system's file system (locks apply to its files).
+    fn is_real(&self) -> bool {
+        false
+    }
     /// Device and inode of the file `path` names now (None where unknown).
     fn identity(&self, _path: &Path) -> Option<(u64, u64)> {
         None
@@ -142,5 +146,8 @@ impl Vfs for OsVfs {
     }
     fn identity(&self, path: &Path) -> Option<(u64, u64)> {
         super::os::path_identity(path)
+    }
+    fn is_real(&self) -> bool {
+        true
     }
 }
