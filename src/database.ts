@@ -4,9 +4,19 @@
  * @module
  */
 import { call, callAsync, native, type NativeLib } from "../ffi/native.ts";
-import { checkId, checkJson, decodeJson, decodeRows, namedVectorsJson, toF32, utf8, type DecodedRow } from "./codec.ts";
+import {
+  checkId,
+  checkJson,
+  decodeJson,
+  decodeRows,
+  namedVectorsJson,
+  toF32,
+  utf8,
+  type DecodedRow,
+} from "./codec.ts";
+import { NativeHandle } from "./handle.ts";
 import { packRecords } from "./records.ts";
-import { Transaction, type TxOp } from "./transaction.ts";
+import { Transaction, type TxAccess } from "./transaction.ts";
 import { VectLiteError } from "./errors.ts";
 import { Analyzer, type AnalyzerConfig } from "./analyzers.ts";
 import type {
@@ -29,11 +39,6 @@ import type {
   WriteOptions,
 } from "./types.ts";
 
-/** Writes of at least this many records run on a Rust thread instead of the event loop's. */
-const ASYNC_WRITE_RECORDS = 256;
-/** A write of fewer records runs as a job too when its JSON is this large (texts to analyze, big metadata). */
-const ASYNC_WRITE_BYTES = 256 << 10;
-
 /** bulkIngest packs records in slices of this many between yields to the event loop. */
 const PACK_SLICE = 1_000;
 
@@ -42,14 +47,10 @@ const EMPTY_QUERY = new Float32Array(0);
 
 const OPEN_KEYS = new Set(["dimension", "metric", "readOnly", "lockTimeoutMs", "sync", "hnsw", "annThreshold", "analyzer"]);
 
-/** Handles that were garbage-collected without `close()` are closed here. */
-const finalizer = new FinalizationRegistry<{ lib: NativeLib; handle: bigint }>(({ lib, handle }) => {
-  try {
-    call(lib, "vl_close", handle);
-  } catch {
-    // Already closed: nothing to release.
-  }
-});
+/** vl_write's flags. */
+const INSERT_ONLY = 1;
+/** Leave the HNSW graphs for a later vl_index_async (bulkIngest updates them once, at its end). */
+const DEFER_INDEX = 2;
 
 /**
  * Checks an options object before it is serialised: JSON.stringify would turn NaN or
@@ -159,23 +160,27 @@ interface Info {
   analyzer: AnalyzerConfig | null;
 }
 
-/** An open database. Every method returns a Promise; a closed handle rejects with `CLOSED`. */
+/**
+ * An open database. Every method returns a Promise; a closed handle rejects with `CLOSED`.
+ *
+ * Calls keep their order, awaited or not: each runs after every call issued before it on
+ * this database (and on its transactions), so a read sees every write issued before it and
+ * writes apply in issue order. A call issued while nothing else is pending runs at once.
+ *
+ * Arguments are read when a method is called: ids, metadata and options are checked and
+ * serialised, and vectors copied, before it returns its Promise. Changing an array or
+ * object afterwards, even before the Promise settles, does not change what is written or
+ * searched. (`bulkIngest` is the exception: it reads its records while it runs.)
+ */
 export class Database {
-  #lib: NativeLib;
-  #handle: bigint | null;
-  #path: string;
+  #native: NativeHandle;
   #info: Info;
   #analyzer: Analyzer | undefined;
-  /** The background job in flight (a large write, compact, ...), if any: other calls wait for it, asynchronously, rather than block the event loop on the database's lock. */
-  #inflight: Promise<unknown> | null = null;
 
   /** @internal Use `open()`. */
   constructor(lib: NativeLib, handle: bigint, path: string) {
-    this.#lib = lib;
-    this.#handle = handle;
-    this.#path = path;
     this.#info = decodeJson<Info>(call(lib, "vl_info", handle).bytes);
-    finalizer.register(this, { lib, handle }, this);
+    this.#native = new NativeHandle(lib, handle, path);
   }
 
   /** The vector dimension, fixed at creation. */
@@ -184,7 +189,7 @@ export class Database {
   }
   /** The path this database was opened with. */
   get path(): string {
-    return this.#path;
+    return this.#native.path;
   }
   /** Whether this handle was opened read-only. */
   get readOnly(): boolean {
@@ -201,124 +206,28 @@ export class Database {
   }
   /** Whether `close()` was called. */
   get closed(): boolean {
-    return this.#handle === null;
+    return this.#native.closed;
   }
 
-  #h(): bigint {
-    if (this.#handle === null) throw new VectLiteError("CLOSED", `the database ${this.#path} is closed`);
-    return this.#handle;
-  }
-
-  /** Waits until no background job of this handle is running. */
-  async #idle(): Promise<void> {
-    while (this.#inflight) {
-      try {
-        await this.#inflight;
-      } catch {
-        // The job's own caller sees its error.
-      }
-    }
-  }
-
-  /** Runs a native background job, one at a time per handle. */
-  async #job<T>(start: () => Promise<T>): Promise<T> {
-    // No await unless something runs: a call issued right after this one must see #inflight.
-    if (this.#inflight) await this.#idle();
-    const p = start();
-    this.#inflight = p;
-    try {
-      return await p;
-    } finally {
-      if (this.#inflight === p) this.#inflight = null;
-    }
-  }
-
-  async #write(records: RecordInput[], insertOnly: boolean, defaultNamespace: string | undefined): Promise<number> {
-    // Wait until nothing is in flight on this handle: from packing into the shared buffer
-    // to the native call that copies it there must be no await (see packRecords).
-    while (this.#inflight) await this.#idle();
-    this.#h();
-    if (!Array.isArray(records) || records.length < ASYNC_WRITE_RECORDS) {
-      const { vectors, items } = packRecords(records, this.#info.dimension, defaultNamespace, { reuse: true });
-      const json = utf8(JSON.stringify(items));
-      // Few records but much text to analyze: a job too, on a copy of the shared buffer.
-      if (json.length >= ASYNC_WRITE_BYTES) return await this.#writePacked(vectors.slice(), json, items.length, insertOnly, false, true);
-      return await this.#writePacked(vectors, json, items.length, insertOnly);
-    }
-    // A large write runs as a job that reads its buffer in place until it is collected:
-    // it borrows a buffer of this handle's own.
+  /** Checks and packs records now, into a pooled buffer the write owns until nothing reads it. */
+  #pack(records: RecordInput[], namespace: string | undefined): { buffer: Float32Array; vectors: Float32Array; json: Uint8Array; count: number } {
+    if (!Array.isArray(records)) throw new VectLiteError("INVALID_ARGUMENT", "records must be an array");
     const size = records.length * this.#info.dimension;
-    const buffer = this.#borrowBuffer(size);
-    const { vectors, items } = this.#packOrReturn(
-      buffer,
-      () => packRecords(records, this.#info.dimension, defaultNamespace, { into: buffer.subarray(0, size) }),
-    );
-    return await this.#writeAndReturn(buffer, vectors, utf8(JSON.stringify(items)), items.length, insertOnly);
-  }
-
-  /**
-   * Vector buffers of finished large writes, kept for the next: a new 15 MB typed array now
-   * and then cost 50-60 ms inside the engine (Deno and Bun alike), a stall of the event loop
-   * in the middle of a bulk ingest. A job reads its buffer in place until it is collected,
-   * so a buffer comes back here only after that.
-   */
-  #spare: Float32Array[] = [];
-
-  #borrowBuffer(size: number): Float32Array {
-    const i = this.#spare.findIndex((b) => b.length >= size);
-    return i >= 0 ? this.#spare.splice(i, 1)[0] : new Float32Array(size);
-  }
-
-  #returnBuffer(buffer: Float32Array): void {
-    if (this.#spare.length < 2) this.#spare.push(buffer);
-  }
-
-  #packOrReturn<T>(buffer: Float32Array, pack: () => T): T {
+    const buffer = this.#native.borrow(size);
     try {
-      return pack();
+      const { vectors, items } = packRecords(records, this.#info.dimension, namespace, { into: buffer.subarray(0, size) });
+      return { buffer, vectors, json: utf8(JSON.stringify(items)), count: items.length };
     } catch (e) {
-      this.#returnBuffer(buffer); // bad input: no job ever saw the buffer
+      this.#native.giveBack(buffer); // bad input: nothing read the buffer
       throw e;
     }
   }
 
-  async #writeAndReturn(
-    buffer: Float32Array,
-    vectors: Float32Array,
-    json: Uint8Array,
-    count: number,
-    insertOnly: boolean,
-    deferIndex = false,
-  ): Promise<number> {
-    try {
-      const n = await this.#writePacked(vectors, json, count, insertOnly, deferIndex);
-      this.#returnBuffer(buffer);
-      return n;
-    } catch (e) {
-      // A VectLiteError comes from a collected job (or from before one started); anything
-      // else may leave a job reading the buffer, which is then never reused.
-      if (e instanceof VectLiteError) this.#returnBuffer(buffer);
-      throw e;
-    }
-  }
-
-  async #writePacked(
-    vectors: Float32Array,
-    json: Uint8Array,
-    count: number,
-    insertOnly: boolean,
-    deferIndex = false,
-    forceAsync = false,
-  ): Promise<number> {
-    if (this.#inflight) await this.#idle();
-    const h = this.#h();
-    // vl_write's flags: bit 0 insert only, bit 1 leave the HNSW graphs for a later vl_index_async.
-    const flag = (insertOnly ? 1 : 0) | (deferIndex ? 2 : 0);
-    if (count < ASYNC_WRITE_RECORDS && !forceAsync) {
-      return Number(call(this.#lib, "vl_write", h, vectors, vectors.length, json, json.length, flag).scalar);
-    }
-    const job = () => callAsync(this.#lib, "vl_write_async", h, vectors, vectors.length, json, json.length, flag);
-    return Number((await this.#job(job)).scalar);
+  async #write(records: RecordInput[], flags: number, namespace: string | undefined): Promise<number> {
+    const native = this.#native;
+    native.check();
+    const { buffer, vectors, json, count } = this.#pack(records, namespace);
+    return await native.run((h) => native.write(h, "write", buffer, vectors, json, count, flags));
   }
 
   /** Packs a large batch in slices, yielding between them, so the event loop keeps running. */
@@ -338,72 +247,78 @@ export class Database {
 
   /** Inserts or replaces one record. Resolves once it is durable in the WAL. */
   async upsert(id: string, vector: Vector, metadata?: Metadata, options: WriteOptions = {}): Promise<void> {
-    await this.#write([{ id, vector, metadata, ...options }], false, undefined);
+    await this.#write([{ id, vector, metadata, ...options }], 0, undefined);
   }
 
   /** Inserts one record; `DUPLICATE_ID` if the id exists in that namespace. */
   async insert(id: string, vector: Vector, metadata?: Metadata, options: WriteOptions = {}): Promise<void> {
-    await this.#write([{ id, vector, metadata, ...options }], true, undefined);
+    await this.#write([{ id, vector, metadata, ...options }], INSERT_ONLY, undefined);
   }
 
   /** Inserts or replaces many records in one WAL transaction; returns how many. */
   async upsertMany(records: RecordInput[], options: { namespace?: string } = {}): Promise<number> {
-    return await this.#write(records, false, options.namespace);
+    return await this.#write(records, 0, options.namespace);
   }
 
   /** Inserts many records, all or nothing: `DUPLICATE_ID` if any id exists. */
   async insertMany(records: RecordInput[], options: { namespace?: string } = {}): Promise<number> {
-    return await this.#write(records, true, options.namespace);
+    return await this.#write(records, INSERT_ONLY, options.namespace);
   }
 
   /**
    * Writes records from an array or an (async) iterable in batches of `batchSize`
    * (default 10,000), calling `onProgress` after each batch lands. Returns the count.
+   *
+   * The ingest holds its place in the call order from this call until it resolves: calls
+   * issued after it (also from `onProgress` or from the iterable) run once it has finished,
+   * and see all of it. So the iterable must not wait for a call on this database: that
+   * call would wait for the ingest, which waits for the iterable. Unlike other methods,
+   * it reads its records while it runs: they must not change until it resolves.
    */
   async bulkIngest(
     records: Iterable<RecordInput> | AsyncIterable<RecordInput>,
     options: BulkIngestOptions = {},
   ): Promise<number> {
-    this.#h();
+    const native = this.#native;
+    native.check();
     const batchSize = options.batchSize ?? 10_000;
     if (!Number.isInteger(batchSize) || batchSize < 1) {
       throw new VectLiteError("INVALID_ARGUMENT", `batchSize must be a positive integer, found ${String(batchSize)}`);
     }
     const total = Array.isArray(records) ? records.length : undefined;
-    let done = 0;
-    let batch: RecordInput[] = [];
-    const flush = async () => {
-      const buffer = this.#borrowBuffer(batch.length * this.#info.dimension);
-      let packed: { vectors: Float32Array; json: Uint8Array };
+    return await native.run(async (h) => {
+      let done = 0;
+      let batch: RecordInput[] = [];
+      const flush = async () => {
+        const buffer = native.borrow(batch.length * this.#info.dimension);
+        let packed: { vectors: Float32Array; json: Uint8Array };
+        try {
+          packed = await this.#packInSlices(batch, options.namespace, buffer);
+        } catch (e) {
+          native.giveBack(buffer);
+          throw e;
+        }
+        // The graphs are brought up to date once, at the end (searches meanwhile score the
+        // records not in a graph yet exactly).
+        done += await native.write(h, "write", buffer, packed.vectors, packed.json, batch.length, DEFER_INDEX);
+        batch = [];
+        options.onProgress?.({ done, total });
+        await sleep(0); // let timers and I/O run between batches
+      };
       try {
-        packed = await this.#packInSlices(batch, options.namespace, buffer);
-      } catch (e) {
-        this.#returnBuffer(buffer);
-        throw e;
+        for await (const r of records as AsyncIterable<RecordInput>) {
+          batch.push(r);
+          if (batch.length >= batchSize) await flush();
+          else if (batch.length % PACK_SLICE === 0) await sleep(0); // producing records takes time too
+        }
+        if (batch.length > 0) await flush();
+      } finally {
+        // One index update for the whole ingest, also when a batch failed: what was written
+        // stays, and gets its graph.
+        if (done > 0) await callAsync(native.lib, "vl_index_async", h);
       }
-      // The graphs are brought up to date once, at the end (searches meanwhile score the
-      // records not in a graph yet exactly).
-      done += await this.#writeAndReturn(buffer, packed.vectors, packed.json, batch.length, false, true);
-      batch = [];
-      options.onProgress?.({ done, total });
-      await sleep(0); // let timers and I/O run between batches
-    };
-    try {
-      for await (const r of records as AsyncIterable<RecordInput>) {
-        batch.push(r);
-        if (batch.length >= batchSize) await flush();
-        else if (batch.length % PACK_SLICE === 0) await sleep(0); // producing records takes time too
-      }
-      if (batch.length > 0) await flush();
-    } finally {
-      // One index update for the whole ingest, also when a batch failed: what was written
-      // stays, and gets its graph. (A closed handle has nothing left to index.)
-      if (done > 0 && this.#handle !== null) {
-        const h = this.#handle;
-        await this.#job(() => callAsync(this.#lib, "vl_index_async", h));
-      }
-    }
-    return done;
+      return done;
+    });
   }
 
   /** Deletes one record; resolves whether it existed. */
@@ -413,62 +328,66 @@ export class Database {
 
   /** Deletes records by id; returns how many existed. */
   async deleteMany(ids: string[], options: { namespace?: string } = {}): Promise<number> {
-    if (this.#inflight) await this.#idle();
-    const h = this.#h();
+    const native = this.#native;
+    native.check();
     if (!Array.isArray(ids)) throw new VectLiteError("INVALID_ARGUMENT", "ids must be an array of strings");
     ids.forEach((id, i) => checkId(id, `ids[${i}]`));
     const args = utf8(JSON.stringify({ namespace: options.namespace, ids }));
-    return Number(call(this.#lib, "vl_delete", h, args, args.length).scalar);
+    return await native.run((h) => Number(call(native.lib, "vl_delete", h, args, args.length).scalar));
   }
 
   /** Deletes every record of a namespace that matches `filter`; returns how many. */
   async deleteByFilter(filter: Filter, options: { namespace?: string } = {}): Promise<number> {
-    if (this.#inflight) await this.#idle();
-    const h = this.#h();
+    const native = this.#native;
+    native.check();
     checkJson(filter, "filter", "INVALID_FILTER");
     const args = utf8(JSON.stringify({ namespace: options.namespace, filter }));
-    return Number(call(this.#lib, "vl_delete_by_filter", h, args, args.length).scalar);
+    return await native.run((h) => Number(call(native.lib, "vl_delete_by_filter", h, args, args.length).scalar));
   }
 
   /** One record by id, or null. */
   async get(id: string, options: GetOptions = {}): Promise<StoredRecord | null> {
-    if (this.#inflight) await this.#idle();
-    const h = this.#h();
+    const native = this.#native;
+    native.check();
     checkId(id);
     const args = utf8(JSON.stringify({ id, namespace: options.namespace, includeVectors: options.includeVectors }));
-    const { rows } = decodeRows(call(this.#lib, "vl_get", h, args, args.length).bytes!);
+    return await native.run((h) => this.#getNow(h, args));
+  }
+
+  /** vl_get at the caller's place in the order. */
+  #getNow(h: bigint, args: Uint8Array): StoredRecord | null {
+    const { rows } = decodeRows(call(this.#native.lib, "vl_get", h, args, args.length).bytes!);
     return rows.length ? toStored(rows[0]) : null;
   }
 
   /** The k nearest records to `query`, best first (ties: namespace, then id). */
   async search(query: Vector | null, options: SearchOptions = {}): Promise<SearchResult[]> {
-    if (this.#inflight) await this.#idle();
     return (await this.#search(query, options)).results;
   }
 
   /** `search`, plus how it ran: timings, candidates, visited, filtered. */
   async searchWithStats(query: Vector | null, options: SearchOptions = {}): Promise<{ results: SearchResult[]; stats: SearchStats }> {
-    if (this.#inflight) await this.#idle();
     return await this.#search(query, options);
   }
 
   async #search(query: Vector | null, options: SearchOptions): Promise<{ results: SearchResult[]; stats: SearchStats }> {
-    const h = this.#h();
+    const native = this.#native;
+    native.check();
     // A null query is a keyword search; it crosses as an empty vector.
-    const q = query === null ? EMPTY_QUERY : toF32(query, "query");
+    let q = query === null ? EMPTY_QUERY : toF32(query, "query");
     if (query !== null && q.length === 0) {
       throw new VectLiteError("DIMENSION_MISMATCH", `query has 0 values, the database has dimension ${this.#info.dimension}`);
     }
     if (typeof options !== "object" || options === null) throw new VectLiteError("INVALID_ARGUMENT", "search options must be an object");
     // rerank and queryText stay in TypeScript; named query vectors cross as JSON arrays.
-    const { rerank, queryText, vectors, ...native } = options;
+    const { rerank, queryText, vectors, ...nativeOptions } = options;
     if (rerank !== undefined && typeof rerank !== "function") {
       throw new VectLiteError("INVALID_ARGUMENT", "rerank must be a reranker function (see rerankers)");
     }
     if (queryText !== undefined && typeof queryText !== "string") {
       throw new VectLiteError("INVALID_ARGUMENT", "queryText must be a string");
     }
-    const sent: Record<string, unknown> = { ...native };
+    const sent: Record<string, unknown> = { ...nativeOptions };
     if (vectors !== undefined) sent.vectors = namedVectorsJson(vectors, "vectors");
     const k = options.k ?? 10;
     if (rerank) {
@@ -478,7 +397,11 @@ export class Database {
     }
     checkOptions(sent, "search");
     const opts = utf8(JSON.stringify(sent));
-    const { rows, stats } = decodeRows(call(this.#lib, "vl_search", h, q, q.length, opts, opts.length).bytes!);
+    // The caller's own Float32Array is read in place when the search runs now; a search
+    // that has to wait keeps a copy (the caller may change the array meanwhile).
+    if (q === query && !native.idle) q = q.slice();
+    const bytes = await native.run((h) => call(native.lib, "vl_search", h, q, q.length, opts, opts.length).bytes!);
+    const { rows, stats } = decodeRows(bytes);
     const fusion = options.sparse && query !== null ? (options.fusion ?? "linear") : "linear";
     const results: SearchResult[] = rows.map((r) => {
       const out: SearchResult = { id: r.id, score: r.score, namespace: r.namespace, metadata: r.metadata };
@@ -508,6 +431,7 @@ export class Database {
     };
     if (s.termStats) out.termStats = s.termStats as SearchStats["termStats"];
     if (!rerank) return { results, stats: out };
+    // The reranker runs outside the call order: it may call this database itself.
     const started = performance.now();
     const scores = await rerank({ query, text: queryText, sparse: options.sparse }, results);
     if (!Array.isArray(scores) || scores.length !== results.length || scores.some((x) => typeof x !== "number" || Number.isNaN(x))) {
@@ -525,20 +449,21 @@ export class Database {
 
   /** How many records match (all namespaces' records with `namespace: "*"`). */
   async count(options: CountOptions = {}): Promise<number> {
-    if (this.#inflight) await this.#idle();
-    const h = this.#h();
+    const native = this.#native;
+    native.check();
     checkOptions(options, "count");
     const opts = utf8(JSON.stringify(options));
-    return Number(call(this.#lib, "vl_count", h, opts, opts.length).scalar);
+    return await native.run((h) => Number(call(native.lib, "vl_count", h, opts, opts.length).scalar));
   }
 
   /** Records in storage order, after `offset`, at most `limit` (0 = all). */
   async list(options: ListOptions = {}): Promise<StoredRecord[]> {
-    if (this.#inflight) await this.#idle();
-    const h = this.#h();
+    const native = this.#native;
+    native.check();
     checkOptions(options, "list");
     const opts = utf8(JSON.stringify(options));
-    return decodeRows(call(this.#lib, "vl_list", h, opts, opts.length).bytes!).rows.map(toStored);
+    const bytes = await native.run((h) => call(native.lib, "vl_list", h, opts, opts.length).bytes!);
+    return decodeRows(bytes).rows.map(toStored);
   }
 
   /**
@@ -547,37 +472,49 @@ export class Database {
    * (`deadSlots`, dropped by `compact`) and graph (`index`: nodes, live nodes, bytes).
    */
   async stats(): Promise<DatabaseStats> {
-    if (this.#inflight) await this.#idle();
-    return decodeJson<DatabaseStats>(call(this.#lib, "vl_info", this.#h()).bytes);
+    const native = this.#native;
+    return decodeJson<DatabaseStats>(await native.run((h) => call(native.lib, "vl_info", h).bytes));
   }
 
   /** Names of the namespaces that hold records, sorted. */
   async namespaces(): Promise<string[]> {
-    if (this.#inflight) await this.#idle();
-    return decodeJson<string[]>(call(this.#lib, "vl_namespaces", this.#h()).bytes);
+    const native = this.#native;
+    return decodeJson<string[]>(await native.run((h) => call(native.lib, "vl_namespaces", h).bytes));
   }
 
   /**
    * Starts an explicit transaction: `tx.upsert/insert/delete/...`, then `tx.commit()` or
    * `tx.rollback()`. Disposing it uncommitted (`await using tx = db.begin()`) rolls back.
+   * Its reads, its writes (checked against the database, e.g. `DUPLICATE_ID`) and its commit
+   * take their place in this database's call order. On a closed database every method of
+   * the transaction (but `rollback`) rejects with `CLOSED`.
    */
   begin(): Transaction {
-    this.#h();
+    const native = this.#native;
     return new Transaction({
       dimension: this.#info.dimension,
       sparseTerms: (text: string) => this.analyzer.sparseTerms(text),
-      commit: async (ops: TxOp[], vectors: Float32Array) => {
-        if (this.#inflight) await this.#idle();
-        const h = this.#h();
-        const json = utf8(JSON.stringify(ops));
-        if (ops.length < ASYNC_WRITE_RECORDS && json.length < ASYNC_WRITE_BYTES) {
-          return Number(call(this.#lib, "vl_commit", h, vectors, vectors.length, json, json.length).scalar);
-        }
-        const job = () => callAsync(this.#lib, "vl_commit_async", h, vectors, vectors.length, json, json.length);
-        return Number((await this.#job(job)).scalar);
+      get closed() {
+        return native.closed;
       },
-      get: (id, options) => this.get(id, options),
+      run: (step) => native.run((h) => step(this.#txAccess(h))),
     });
+  }
+
+  /** What a transaction's step may do at its place in the order. */
+  #txAccess(h: bigint): TxAccess {
+    const native = this.#native;
+    const dim = this.#info.dimension;
+    return {
+      get: (id, namespace, includeVectors) => this.#getNow(h, utf8(JSON.stringify({ id, namespace, includeVectors }))),
+      commit: (ops, vectors) => {
+        const size = vectors.length * dim;
+        const buffer = native.borrow(size);
+        vectors.forEach((v, i) => buffer.set(v, i * dim));
+        const json = utf8(`[${ops.join(",")}]`);
+        return native.write(h, "commit", buffer, buffer.subarray(0, size), json, ops.length);
+      },
+    };
   }
 
   /**
@@ -589,6 +526,7 @@ export class Database {
    * ```
    */
   async transaction<T>(fn: (tx: Transaction) => T | Promise<T>): Promise<T> {
+    this.#native.check();
     const tx = this.begin();
     try {
       const result = await fn(tx);
@@ -602,18 +540,19 @@ export class Database {
 
   /** Writes a full backup (data with indexes, and a manifest with checksums) into `destDir`, which must be empty or absent. */
   async backup(destDir: string): Promise<void> {
-    const h = this.#h();
+    const native = this.#native;
+    native.check();
     if (typeof destDir !== "string" || destDir.length === 0) {
       throw new VectLiteError("INVALID_ARGUMENT", "backup destination must be a non-empty path");
     }
     const dir = utf8(destDir);
-    await this.#job(() => callAsync(this.#lib, "vl_backup_async", h, dir, dir.length));
+    await native.run((h) => callAsync(native.lib, "vl_backup_async", h, dir, dir.length));
   }
 
   /** Folds the WAL into the .vdb file atomically (write new, fsync, rename). */
   async compact(): Promise<void> {
-    const h = this.#h();
-    await this.#job(() => callAsync(this.#lib, "vl_compact_async", h));
+    const native = this.#native;
+    await native.run((h) => callAsync(native.lib, "vl_compact_async", h));
   }
 
   /** Same as `compact()`. */
@@ -623,33 +562,29 @@ export class Database {
 
   /** Writes a self-contained, consistent .vdb copy to `destPath` while staying open. */
   async snapshot(destPath: string): Promise<void> {
-    const h = this.#h();
+    const native = this.#native;
+    native.check();
     if (typeof destPath !== "string" || destPath.length === 0) {
       throw new VectLiteError("INVALID_ARGUMENT", "snapshot destination must be a non-empty path");
     }
     const dest = utf8(destPath);
-    await this.#job(() => callAsync(this.#lib, "vl_snapshot_async", h, dest, dest.length));
+    await native.run((h) => callAsync(native.lib, "vl_snapshot_async", h, dest, dest.length));
   }
 
   /**
-   * Makes pending writes durable, releases the lock and invalidates the handle.
-   * Closing twice rejects with `CLOSED`; `await using` disposal is idempotent.
+   * Makes pending writes durable, releases the lock and invalidates the handle, after every
+   * call issued before it; calls issued after reject with `CLOSED`. Idempotent: calling it
+   * again (also while the first is under way) resolves once the handle is closed.
    */
   async close(): Promise<void> {
-    this.#h();
-    await this.#idle();
-    const h = this.#h(); // a concurrent close() may have won while this one waited
-    this.#handle = null;
-    this.#spare = [];
-    finalizer.unregister(this);
-    // On a Rust thread: closing may compact first (when reopening would otherwise spend
-    // longer inserting the WAL's records into the graph; see Database::close in db.rs).
-    await callAsync(this.#lib, "vl_close_async", h);
+    await this.#native.close();
   }
 
-  /** Closes the database unless it is already closed. */
+  /** Closes the database unless `close()` was called already. */
   async [Symbol.asyncDispose](): Promise<void> {
-    if (this.#handle !== null) await this.close();
+    // An explicit close() reported its own failure; disposal only waits for it.
+    if (this.#native.closed) await this.#native.close().catch(() => {});
+    else await this.#native.close();
   }
 }
 

@@ -19,34 +19,20 @@ export interface PackedItem {
   vectors: Record<string, number[]> | undefined;
 }
 
-/** Reused by `packRecords(..., { reuse: true })`, grown as needed. */
-let scratch = new Float32Array(0);
-
 /**
- * Checks and packs `records`; throws a VectLiteError naming the first bad record.
- * With `reuse`, the vectors are packed into a buffer shared by every call (no new 15 MB
- * array per 10,000 x 384 batch for the garbage collector to find): the caller must hand it
- * to the native call before anything else can pack, i.e. with no `await` in between. The
- * native side copies what it keeps during the call. With `into` (exactly `records.length *
- * dimension` values), the vectors go there.
+ * Checks and packs `records`; throws a VectLiteError naming the first bad record. The main
+ * vectors are copied into `options.into` (exactly `records.length * dimension` values) or
+ * into a new array; ids, metadata and texts are read now too, so what is written is what
+ * the records held when this was called.
  */
 export function packRecords(
   records: RecordInput[],
   dimension: number,
   defaultNamespace: string | undefined,
-  options: { reuse?: boolean; into?: Float32Array } = {},
+  options: { into?: Float32Array } = {},
 ): { vectors: Float32Array; items: PackedItem[] } {
   if (!Array.isArray(records)) throw new VectLiteError("INVALID_ARGUMENT", "records must be an array");
-  const size = records.length * dimension;
-  let vectors: Float32Array;
-  if (options.into) {
-    vectors = options.into;
-  } else if (options.reuse) {
-    if (scratch.length < size) scratch = new Float32Array(Math.max(size, Math.min(2 * scratch.length, 1 << 26)));
-    vectors = scratch.subarray(0, size);
-  } else {
-    vectors = new Float32Array(size);
-  }
+  const vectors = options.into ?? new Float32Array(records.length * dimension);
   const items: PackedItem[] = new Array(records.length);
   for (let i = 0; i < records.length; i++) {
     const r = records[i];

@@ -5,6 +5,11 @@
  * Writes made on the database itself while a transaction is open go through at once; the
  * transaction applies its operations atomically when it commits (last write wins).
  *
+ * Every operation takes its place in the database's call order when it is called, awaited
+ * or not: a read (or an insert's and a delete's existence check) sees every write issued
+ * before it, on the database and in the transaction, and the commit carries every
+ * operation issued before it.
+ *
  * @module
  */
 import { checkId } from "./codec.ts";
@@ -12,17 +17,32 @@ import { VectLiteError } from "./errors.ts";
 import { checkFinite, packRecords, type PackedItem } from "./records.ts";
 import type { GetOptions, Metadata, RecordInput, SparseVector, StoredRecord, Vector, WriteOptions } from "./types.ts";
 
-/** One buffered operation, in the JSON shape `vl_commit` reads. */
-export type TxOp = ({ op: "upsert" | "insert" } & PackedItem) | { op: "delete"; id: string; namespace: string | undefined };
+/** What a transaction's step may do, synchronously, at its place in the database's call order. */
+export interface TxAccess {
+  /** The record as the database holds it now, or null. */
+  get(id: string, namespace: string | undefined, includeVectors: boolean | undefined): StoredRecord | null;
+  /** Commits the operations (each the JSON `vl_commit` reads) with the upserts' main vectors, in order. */
+  commit(ops: string[], vectors: Float32Array[]): number | Promise<number>;
+}
 
 /** What a Transaction needs from its Database. */
 export interface TxHost {
   dimension: number;
-  /** Commits the operations and their vectors (upserts' main vectors, in order). */
-  commit(ops: TxOp[], vectors: Float32Array): Promise<number>;
-  get(id: string, options: GetOptions): Promise<StoredRecord | null>;
+  /** Whether the database was closed. */
+  readonly closed: boolean;
+  /**
+   * Runs `step` after every call issued before on the database, before every call issued
+   * after; throws CLOSED (synchronously) when the database is closed.
+   */
+  run<T>(step: (db: TxAccess) => T | Promise<T>): Promise<T>;
   /** The terms the native side will make of a record's `text` (for reads inside the transaction). */
   sparseTerms(text: string): SparseVector;
+}
+
+/** A buffered upsert or insert: the operation's JSON (made when called) and its vector (a copy). */
+interface Written {
+  json: string;
+  vector: Float32Array;
 }
 
 const key = (namespace: string | undefined, id: string) => `${namespace ?? ""}\u0000${id}`;
@@ -30,15 +50,18 @@ const key = (namespace: string | undefined, id: string) => `${namespace ?? ""}\u
 /**
  * A transaction from `db.begin()` or the callback of `db.transaction(fn)`.
  * Disposing it (`await using tx = db.begin()`) without a commit rolls it back.
+ *
+ * Arguments are read when a method is called (vectors copied, metadata serialised):
+ * changing them afterwards does not change what the commit writes.
  */
 export class Transaction {
   #host: TxHost;
-  #ops: TxOp[] = [];
+  /** The operations to commit, as JSON, in call order. */
+  #ops: string[] = [];
+  /** The upserts' main vectors, in order. */
   #vectors: Float32Array[] = [];
-  /** The state each touched record will have after commit: a record, or null if deleted. */
-  #overlay = new Map<string, StoredRecord | null>();
-  /** The text of overlay records written with `text`: their terms are made only if read. */
-  #texts = new WeakMap<StoredRecord, string>();
+  /** The state each touched record will have after commit: its write, or null if deleted. */
+  #overlay = new Map<string, Written | null>();
   #state: "open" | "committed" | "rolled back" = "open";
 
   /** @internal Use `db.begin()` or `db.transaction(fn)`. */
@@ -57,40 +80,40 @@ export class Transaction {
     }
   }
 
-  async #exists(id: string, namespace: string | undefined): Promise<boolean> {
-    const k = key(namespace, id);
-    if (this.#overlay.has(k)) return this.#overlay.get(k) !== null;
-    return (await this.#host.get(id, { namespace })) !== null;
+  /** Whether a record exists as the transaction sees it (inside a step). */
+  #exists(db: TxAccess, namespace: string | undefined, id: string): boolean {
+    const w = this.#overlay.get(key(namespace, id));
+    if (w !== undefined) return w !== null;
+    return db.get(id, namespace, false) !== null;
   }
 
   async #write(records: RecordInput[], insert: boolean, namespace: string | undefined): Promise<number> {
     this.#open();
-    const { vectors, items } = packRecords(records, this.#host.dimension, namespace);
     const dim = this.#host.dimension;
-    const seen = new Set<string>();
-    for (let i = 0; i < items.length; i++) {
-      const it = items[i];
-      checkFinite(vectors.subarray(i * dim, (i + 1) * dim), `record ${JSON.stringify(it.id)}: vector`);
-      const k = key(it.namespace, it.id);
-      if (insert && (seen.has(k) || (await this.#exists(it.id, it.namespace)))) {
-        throw new VectLiteError("DUPLICATE_ID", `id ${JSON.stringify(it.id)} already exists in namespace ${JSON.stringify(it.namespace ?? "")}`);
+    const { vectors, items } = packRecords(records, dim, namespace);
+    const op = insert ? "insert" : "upsert";
+    const writes = items.map((it: PackedItem, i) => {
+      const vector = vectors.subarray(i * dim, (i + 1) * dim); // a view of packRecords' own copy
+      checkFinite(vector, `record ${JSON.stringify(it.id)}: vector`);
+      return { key: key(it.namespace, it.id), it, w: { json: JSON.stringify({ op, ...it }), vector } };
+    });
+    return await this.#host.run((db) => {
+      if (insert) {
+        const seen = new Set<string>();
+        for (const { key: k, it } of writes) {
+          if (seen.has(k) || this.#exists(db, it.namespace, it.id)) {
+            throw new VectLiteError("DUPLICATE_ID", `id ${JSON.stringify(it.id)} already exists in namespace ${JSON.stringify(it.namespace ?? "")}`);
+          }
+          seen.add(k);
+        }
       }
-      seen.add(k);
-    }
-    for (let i = 0; i < items.length; i++) {
-      const it = items[i];
-      const vector = vectors.slice(i * dim, (i + 1) * dim);
-      this.#ops.push({ op: insert ? "insert" : "upsert", ...it });
-      this.#vectors.push(vector);
-      const rec: StoredRecord = { id: it.id, namespace: it.namespace ?? "", metadata: it.metadata ?? {}, vector };
-      if (it.sparse) rec.sparse = it.sparse;
-      else if (it.text !== undefined) this.#texts.set(rec, it.text); // analyzed if read (see get)
-      if (it.vectors) {
-        rec.vectors = Object.fromEntries(Object.entries(it.vectors).map(([n, v]) => [n, Float32Array.from(v)]));
+      for (const { key: k, w } of writes) {
+        this.#ops.push(w.json);
+        this.#vectors.push(w.vector);
+        this.#overlay.set(k, w);
       }
-      this.#overlay.set(key(it.namespace, it.id), rec);
-    }
-    return items.length;
+      return writes.length;
+    });
   }
 
   /** Buffers an insert-or-replace. */
@@ -123,52 +146,77 @@ export class Transaction {
     this.#open();
     if (!Array.isArray(ids)) throw new VectLiteError("INVALID_ARGUMENT", "ids must be an array of strings");
     ids.forEach((id, i) => checkId(id, `ids[${i}]`));
-    let n = 0;
-    for (const id of ids) {
-      if (await this.#exists(id, options.namespace)) n++;
-      this.#ops.push({ op: "delete", id, namespace: options.namespace });
-      this.#overlay.set(key(options.namespace, id), null);
-    }
-    return n;
+    const namespace = options.namespace;
+    const deletes = ids.map((id) => ({ id, json: JSON.stringify({ op: "delete", id, namespace }) }));
+    return await this.#host.run((db) => {
+      let n = 0;
+      for (const { id, json } of deletes) {
+        if (this.#exists(db, namespace, id)) n++;
+        this.#ops.push(json);
+        this.#overlay.set(key(namespace, id), null);
+      }
+      return n;
+    });
   }
 
   /** Reads a record as the transaction sees it (its own writes first). */
   async get(id: string, options: GetOptions = {}): Promise<StoredRecord | null> {
     this.#open();
     checkId(id);
-    const k = key(options.namespace, id);
-    if (!this.#overlay.has(k)) return await this.#host.get(id, options);
-    const rec = this.#overlay.get(k)!;
-    if (rec === null) return null;
-    const text = this.#texts.get(rec);
-    if (text !== undefined) {
+    const namespace = options.namespace;
+    const includeVectors = options.includeVectors;
+    return await this.#host.run((db) => {
+      const w = this.#overlay.get(key(namespace, id));
+      if (w === undefined) return db.get(id, namespace, includeVectors);
+      return w === null ? null : this.#record(w, Boolean(includeVectors));
+    });
+  }
+
+  /** A buffered write as `get` returns it: fresh objects, so the caller cannot change the buffered operation. */
+  #record(w: Written, includeVectors: boolean): StoredRecord {
+    const it = JSON.parse(w.json) as PackedItem;
+    const rec: StoredRecord = { id: it.id, namespace: it.namespace ?? "", metadata: it.metadata ?? {} };
+    if (it.sparse) rec.sparse = it.sparse;
+    else if (it.text !== undefined) {
       // The terms the commit will store; a record without terms reads without `sparse`.
-      const terms = this.#host.sparseTerms(text);
+      const terms = this.#host.sparseTerms(it.text);
       if (Object.keys(terms).length > 0) rec.sparse = terms;
-      this.#texts.delete(rec);
     }
-    if (options.includeVectors) return rec;
-    const { vector: _v, vectors: _vs, ...rest } = rec;
-    return rest;
+    if (includeVectors) {
+      rec.vector = w.vector.slice();
+      if (it.vectors) rec.vectors = Object.fromEntries(Object.entries(it.vectors).map(([n, v]) => [n, Float32Array.from(v)]));
+    }
+    return rec;
   }
 
   /** Writes every buffered operation as one atomic WAL transaction; returns how many changed something. */
   async commit(): Promise<number> {
     this.#open();
-    const dim = this.#host.dimension;
-    const all = new Float32Array(this.#vectors.length * dim);
-    this.#vectors.forEach((v, i) => all.set(v, i * dim));
+    const committed = this.#host.run((db) => {
+      const n = db.commit(this.#ops, this.#vectors); // copies what it sends before returning
+      this.#ops = [];
+      this.#vectors = [];
+      this.#overlay.clear();
+      return n;
+    });
     this.#state = "committed";
-    return await this.#host.commit(this.#ops, all);
+    return await committed;
   }
 
-  /** Discards every buffered operation. */
+  /**
+   * Discards every buffered operation. Reads issued before still see them: they are dropped
+   * at the rollback's place in the call order. Needs no database: resolves also when the
+   * database was closed.
+   */
   async rollback(): Promise<void> {
     this.#open();
     this.#state = "rolled back";
-    this.#ops = [];
-    this.#vectors = [];
-    this.#overlay.clear();
+    if (this.#host.closed) return; // the buffered operations go with this object
+    await this.#host.run(() => {
+      this.#ops = [];
+      this.#vectors = [];
+      this.#overlay.clear();
+    });
   }
 
   /** Rolls back unless committed or rolled back already. */

@@ -1,0 +1,236 @@
+/**
+ * The native handle of one open database, and the one queue every call on it goes through.
+ *
+ * Calls run in the order they were issued, whether or not the caller awaited the earlier
+ * ones: a read sees every write issued before it, and writes apply in issue order. A call
+ * issued while nothing is queued runs at once, synchronously inside the call (a small read
+ * or write is one FFI call of a few microseconds: no timer, no extra turn of the event
+ * loop). A call whose native part is a background job (a large write, compact, snapshot,
+ * ...) holds the queue until the job finishes; calls issued meanwhile wait in the queue,
+ * asynchronously, rather than block the event loop on the database's lock.
+ *
+ * @module
+ */
+import { call, callAsync, type NativeLib } from "../ffi/native.ts";
+import { VectLiteError } from "./errors.ts";
+
+/** Writes of at least this many records run on a Rust thread instead of the event loop's. */
+const ASYNC_WRITE_RECORDS = 256;
+/** A write of fewer records runs as a job too when its JSON is this large (texts to analyze, big metadata). */
+const ASYNC_WRITE_BYTES = 256 << 10;
+
+/** Pooled buffers are at least this many floats, so small writes of any size reuse one. */
+const MIN_POOLED = 4_096;
+/** Buffers kept for reuse per handle (the largest ones). */
+const POOL_SIZE = 2;
+
+/** Handles that were garbage-collected without `close()` are closed here. */
+const finalizer = new FinalizationRegistry<{ lib: NativeLib; handle: bigint }>(({ lib, handle }) => {
+  try {
+    call(lib, "vl_close", handle);
+  } catch {
+    // Already closed: nothing to release.
+  }
+});
+
+/**
+ * The native part of a call, run at the call's place in the queue with the live handle.
+ * It returns its result, or a promise of it: the queue then waits until that settles.
+ */
+export type Step<T> = (handle: bigint) => T | Promise<T>;
+
+/** Which native write: `vl_write` (records, with flags) or `vl_commit` (a transaction's operations). */
+export type WriteKind = "write" | "commit";
+
+/** Owns one native database handle: its CLOSED state, its call queue and its vector buffers. */
+export class NativeHandle {
+  readonly lib: NativeLib;
+  /** The database's path, for messages. */
+  readonly path: string;
+  #handle: bigint | null;
+  /** Set by the first close(): later calls reject with CLOSED at once. */
+  #closing: Promise<void> | null = null;
+  /** Whether a call is running: a job in flight, an async step, or a step running right now. */
+  #busy = false;
+  /** Calls waiting for the running one, oldest first, from index #next on. */
+  #waiting: (() => void)[] = [];
+  #next = 0;
+  #pumping = false;
+  /**
+   * Vector buffers for writes, reused: a new 15 MB typed array now and then cost 50-60 ms
+   * inside the engine (Deno and Bun alike), a stall of the event loop in the middle of a bulk
+   * ingest. A job reads its buffer in place until it is collected, so a buffer comes back
+   * here only after that.
+   */
+  #pool: Float32Array[] = [];
+
+  constructor(lib: NativeLib, handle: bigint, path: string) {
+    this.lib = lib;
+    this.#handle = handle;
+    this.path = path;
+    finalizer.register(this, { lib, handle }, this);
+  }
+
+  /** Whether `close()` was called. */
+  get closed(): boolean {
+    return this.#closing !== null;
+  }
+
+  /** Whether a call issued now would run at once (nothing running or queued). */
+  get idle(): boolean {
+    return !this.#busy;
+  }
+
+  /** Throws CLOSED once `close()` was called. */
+  check(): void {
+    if (this.#closing !== null) throw this.#closedError();
+  }
+
+  #closedError(): VectLiteError {
+    return new VectLiteError("CLOSED", `the database ${this.path} is closed`);
+  }
+
+  /**
+   * Runs `step` after every call issued before this one and before every call issued after
+   * it; at once when nothing is running. Throws CLOSED (synchronously) once `close()` was
+   * called. A step that throws or rejects fails its own call only: the queue moves on.
+   */
+  run<T>(step: Step<T>): Promise<T> {
+    this.check();
+    return this.#enqueue(step);
+  }
+
+  #enqueue<T>(step: Step<T>): Promise<T> {
+    if (!this.#busy) return this.#start(step);
+    return new Promise<T>((resolve, reject) => {
+      this.#waiting.push(() => void this.#start(step).then(resolve, reject));
+    });
+  }
+
+  /** Runs a step now. The queue counts as busy meanwhile, so a call issued from inside it (user code in bulkIngest) waits its turn. */
+  #start<T>(step: Step<T>): Promise<T> {
+    const h = this.#handle;
+    if (h === null) return Promise.reject(this.#closedError());
+    this.#busy = true;
+    let result: T | Promise<T>;
+    try {
+      result = step(h);
+    } catch (e) {
+      this.#done();
+      return Promise.reject(e);
+    }
+    if (result instanceof Promise) {
+      // Attached before the caller's own reaction: the next calls start before the caller resumes.
+      result.then(this.#done, this.#done);
+      return result;
+    }
+    this.#done();
+    return Promise.resolve(result);
+  }
+
+  /** The running call finished: start the waiting ones, in order, until one holds the queue. */
+  #done = (): void => {
+    this.#busy = false;
+    if (this.#pumping) return; // a step finished inside the loop below, which goes on
+    this.#pumping = true;
+    try {
+      while (!this.#busy && this.#next < this.#waiting.length) {
+        const start = this.#waiting[this.#next];
+        this.#waiting[this.#next++] = undefined!;
+        start();
+      }
+      if (this.#next === this.#waiting.length) {
+        this.#waiting = [];
+        this.#next = 0;
+      } else if (this.#next > 1024 && this.#next * 2 > this.#waiting.length) {
+        this.#waiting = this.#waiting.slice(this.#next);
+        this.#next = 0;
+      }
+    } finally {
+      this.#pumping = false;
+    }
+  };
+
+  /**
+   * Closes the handle after every call issued before; calls issued after reject with CLOSED.
+   * Idempotent: every call resolves (or rejects, if closing failed) with the first one.
+   */
+  close(): Promise<void> {
+    this.#closing ??= this.#enqueue(async (h) => {
+      this.#handle = null;
+      this.#pool = [];
+      finalizer.unregister(this);
+      // On a Rust thread: closing may compact first (when reopening would otherwise spend
+      // longer inserting the WAL's records into the graph; see Database::close in db.rs).
+      await callAsync(this.lib, "vl_close_async", h);
+    });
+    return this.#closing;
+  }
+
+  /** A buffer of at least `size` floats, from the pool when one is large enough. */
+  borrow(size: number): Float32Array {
+    let best = -1;
+    for (let i = 0; i < this.#pool.length; i++) {
+      const n = this.#pool[i].length;
+      if (n >= size && (best < 0 || n < this.#pool[best].length)) best = i;
+    }
+    if (best >= 0) return this.#pool.splice(best, 1)[0];
+    return new Float32Array(Math.max(size, MIN_POOLED));
+  }
+
+  /** Gives a buffer back once nothing reads it any more; the largest few are kept. */
+  giveBack(buffer: Float32Array): void {
+    if (this.#handle === null) return;
+    if (this.#pool.length < POOL_SIZE) {
+      this.#pool.push(buffer);
+      return;
+    }
+    let smallest = 0;
+    for (let i = 1; i < this.#pool.length; i++) if (this.#pool[i].length < this.#pool[smallest].length) smallest = i;
+    if (this.#pool[smallest].length < buffer.length) this.#pool[smallest] = buffer;
+  }
+
+  /**
+   * The native write of a step: inline below ASYNC_WRITE_RECORDS records and
+   * ASYNC_WRITE_BYTES of JSON, else a job (which reads `vectors` in place). `vectors` is a
+   * view of `buffer`, from `borrow`; the buffer returns to the pool once nothing reads it.
+   * `flags` are vl_write's (bit 0 insert only, bit 1 leave the HNSW graphs for a later
+   * vl_index_async); a commit has none. Resolves with the native count.
+   */
+  write(
+    h: bigint,
+    kind: WriteKind,
+    buffer: Float32Array,
+    vectors: Float32Array,
+    json: Uint8Array,
+    count: number,
+    flags = 0,
+  ): number | Promise<number> {
+    const lib = this.lib;
+    if (count < ASYNC_WRITE_RECORDS && json.length < ASYNC_WRITE_BYTES) {
+      try {
+        const r = kind === "write"
+          ? call(lib, "vl_write", h, vectors, vectors.length, json, json.length, flags)
+          : call(lib, "vl_commit", h, vectors, vectors.length, json, json.length);
+        return Number(r.scalar);
+      } finally {
+        this.giveBack(buffer);
+      }
+    }
+    const job = kind === "write"
+      ? callAsync(lib, "vl_write_async", h, vectors, vectors.length, json, json.length, flags)
+      : callAsync(lib, "vl_commit_async", h, vectors, vectors.length, json, json.length);
+    return job.then(
+      (r) => {
+        this.giveBack(buffer);
+        return Number(r.scalar);
+      },
+      (e) => {
+        // A VectLiteError comes from a collected job (or one that never started); anything
+        // else may leave a job reading the buffer, which is then never reused.
+        if (e instanceof VectLiteError) this.giveBack(buffer);
+        throw e;
+      },
+    );
+  }
+}
