@@ -39,7 +39,29 @@ export function toF32(v: unknown, where: string): Float32Array {
   throw new VectLiteError("INVALID_ARGUMENT", `${where} must be a Float32Array or an array of numbers, found ${describe(v)}`);
 }
 
-/** Throws unless `id` is a non-empty string. */
+/**
+ * Why a string UTF-8 cannot hold: it has a lone UTF-16 surrogate, which encoding would
+ * replace by U+FFFD (so "\uD800" and "\uDC00" would both become "\uFFFD", one key).
+ * Built only for a string that failed `isWellFormed()`.
+ */
+function loneSurrogate(s: string): string {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) {
+      const d = s.charCodeAt(i + 1);
+      if (d >= 0xdc00 && d <= 0xdfff) {
+        i++;
+        continue;
+      }
+    }
+    if (c >= 0xd800 && c <= 0xdfff) {
+      return `has a lone UTF-16 surrogate (\\u${c.toString(16).toUpperCase()} at index ${i}), which UTF-8 cannot encode`;
+    }
+  }
+  return "is not well-formed UTF-16";
+}
+
+/** Throws unless `id` is a non-empty, well-formed string. */
 export function checkId(id: unknown, where = "id"): string {
   if (typeof id !== "string" || id.length === 0) {
     throw new VectLiteError(
@@ -47,7 +69,36 @@ export function checkId(id: unknown, where = "id"): string {
       `${where} must be a non-empty string, found ${typeof id === "string" ? "an empty string" : describe(id)}`,
     );
   }
+  if (!id.isWellFormed()) throw new VectLiteError("INVALID_ARGUMENT", `${where} ${loneSurrogate(id)}`);
   return id;
+}
+
+/**
+ * Throws unless `namespace` is absent or a well-formed string. With `write`, also refuses
+ * `"*"`, which reads take for every namespace: no record can be written there.
+ */
+export function checkNamespace(namespace: unknown, write: boolean, where = "namespace"): string | undefined {
+  if (namespace === undefined) return undefined;
+  if (typeof namespace !== "string") throw new VectLiteError("INVALID_ARGUMENT", `${where} must be a string, found ${describe(namespace)}`);
+  if (!namespace.isWellFormed()) throw new VectLiteError("INVALID_ARGUMENT", `${where} ${loneSurrogate(namespace)}`);
+  if (write && namespace === "*") {
+    throw new VectLiteError("INVALID_ARGUMENT", `${where} "*" means every namespace, for reads; records cannot be written or deleted there`);
+  }
+  return namespace;
+}
+
+/**
+ * Throws unless `path` is a non-empty string a file system can take: no NUL byte (the C
+ * side would cut the path there) and no lone surrogate (UTF-8 would name another file).
+ */
+export function checkPath(path: unknown, what: string): string {
+  if (typeof path !== "string" || path.length === 0) {
+    throw new VectLiteError("INVALID_ARGUMENT", `${what} must be a non-empty path, found ${typeof path === "string" ? "an empty string" : describe(path)}`);
+  }
+  const nul = path.indexOf("\0");
+  if (nul >= 0) throw new VectLiteError("INVALID_ARGUMENT", `${what} ${JSON.stringify(path)} has a NUL byte at index ${nul}`);
+  if (!path.isWellFormed()) throw new VectLiteError("INVALID_ARGUMENT", `${what} ${JSON.stringify(path)} ${loneSurrogate(path)}`);
+  return path;
 }
 
 /**
@@ -95,6 +146,7 @@ function pathPart(key: string | number): string {
 function scalarProblem(value: unknown): string | null {
   switch (typeof value) {
     case "string":
+      return value.isWellFormed() ? null : `is a string that ${loneSurrogate(value)}`;
     case "boolean":
       return null;
     case "number":
@@ -132,6 +184,7 @@ function jsonProblem(value: unknown, depth: number, levels: number): JsonProblem
   const fields = value as Record<string, unknown>;
   for (const key in fields) {
     if (!Object.hasOwn(fields, key)) continue;
+    if (!key.isWellFormed()) return { path: [], what: `has a key ${JSON.stringify(key)} that ${loneSurrogate(key)}` };
     const problem = jsonProblem(fields[key], depth + 1, levels);
     if (problem === TOO_DEEP) return problem;
     if (problem) return (problem.path.unshift(key), problem);
@@ -188,6 +241,7 @@ export function checkSparse(sparse: unknown, where: string): SparseVector | unde
     if (typeof w !== "number" || w - w !== 0) { // w - w is NaN for NaN and ±Infinity
       throw new VectLiteError("INVALID_ARGUMENT", `${where}.${term} must be a finite number, found ${describe(w)}`);
     }
+    if (!term.isWellFormed()) throw new VectLiteError("INVALID_ARGUMENT", `${where} has a term ${JSON.stringify(term)} that ${loneSurrogate(term)}`);
   }
   return sparse as SparseVector;
 }
@@ -200,6 +254,7 @@ export function namedVectorsJson(vectors: unknown, where: string): Record<string
   }
   const out: Record<string, number[]> = {};
   for (const [name, v] of Object.entries(vectors as Record<string, Vector>)) {
+    if (!name.isWellFormed()) throw new VectLiteError("INVALID_ARGUMENT", `${where} has a name ${JSON.stringify(name)} that ${loneSurrogate(name)}`);
     const f = toF32(v, `${where}.${name}`);
     for (let i = 0; i < f.length; i++) {
       if (!Number.isFinite(f[i])) {

@@ -7,6 +7,8 @@ import { call, callAsync, native, type NativeLib } from "../ffi/native.ts";
 import {
   checkId,
   checkJson,
+  checkNamespace,
+  checkPath,
   decodeJson,
   decodeRows,
   namedVectorsJson,
@@ -100,9 +102,7 @@ function checkOpenOptions(options: OpenOptions): void {
  * database or fails a checksum, and `IO` for a path that is a directory or cannot be created.
  */
 export async function open(path: string, options: OpenOptions = {}): Promise<Database> {
-  if (typeof path !== "string" || path.length === 0) {
-    throw new VectLiteError("INVALID_ARGUMENT", "path must be a non-empty string");
-  }
+  checkPath(path, "path");
   checkOpenOptions(options);
   const lib = await native();
   const pathBytes = utf8(path);
@@ -137,11 +137,8 @@ export async function open(path: string, options: OpenOptions = {}): Promise<Dat
  * `destPath` must not exist.
  */
 export async function restore(backupDir: string, destPath: string, options: OpenOptions = {}): Promise<Database> {
-  for (const [name, value] of [["backupDir", backupDir], ["destPath", destPath]] as const) {
-    if (typeof value !== "string" || value.length === 0) {
-      throw new VectLiteError("INVALID_ARGUMENT", `${name} must be a non-empty path`);
-    }
-  }
+  checkPath(backupDir, "backupDir");
+  checkPath(destPath, "destPath");
   checkOpenOptions(options);
   const lib = await native();
   const dir = utf8(backupDir), dest = utf8(destPath);
@@ -332,7 +329,7 @@ export class Database {
     native.check();
     if (!Array.isArray(ids)) throw new VectLiteError("INVALID_ARGUMENT", "ids must be an array of strings");
     ids.forEach((id, i) => checkId(id, `ids[${i}]`));
-    const args = utf8(JSON.stringify({ namespace: options.namespace, ids }));
+    const args = utf8(JSON.stringify({ namespace: checkNamespace(options.namespace, true), ids }));
     return await native.run((h) => Number(call(native.lib, "vl_delete", h, args, args.length).scalar));
   }
 
@@ -341,7 +338,7 @@ export class Database {
     const native = this.#native;
     native.check();
     checkJson(filter, "filter", "INVALID_FILTER");
-    const args = utf8(JSON.stringify({ namespace: options.namespace, filter }));
+    const args = utf8(JSON.stringify({ namespace: checkNamespace(options.namespace, false), filter }));
     return await native.run((h) => Number(call(native.lib, "vl_delete_by_filter", h, args, args.length).scalar));
   }
 
@@ -350,7 +347,7 @@ export class Database {
     const native = this.#native;
     native.check();
     checkId(id);
-    const args = utf8(JSON.stringify({ id, namespace: options.namespace, includeVectors: options.includeVectors }));
+    const args = utf8(JSON.stringify({ id, namespace: checkNamespace(options.namespace, false), includeVectors: options.includeVectors }));
     return await native.run((h) => this.#getNow(h, args));
   }
 
@@ -542,10 +539,7 @@ export class Database {
   async backup(destDir: string): Promise<void> {
     const native = this.#native;
     native.check();
-    if (typeof destDir !== "string" || destDir.length === 0) {
-      throw new VectLiteError("INVALID_ARGUMENT", "backup destination must be a non-empty path");
-    }
-    const dir = utf8(destDir);
+    const dir = utf8(checkPath(destDir, "backup destination"));
     await native.run((h) => callAsync(native.lib, "vl_backup_async", h, dir, dir.length));
   }
 
@@ -564,10 +558,7 @@ export class Database {
   async snapshot(destPath: string): Promise<void> {
     const native = this.#native;
     native.check();
-    if (typeof destPath !== "string" || destPath.length === 0) {
-      throw new VectLiteError("INVALID_ARGUMENT", "snapshot destination must be a non-empty path");
-    }
-    const dest = utf8(destPath);
+    const dest = utf8(checkPath(destPath, "snapshot destination"));
     await native.run((h) => callAsync(native.lib, "vl_snapshot_async", h, dest, dest.length));
   }
 

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { checkId, checkMetadata, checkSparse, namedVectorsJson, toF32 } from "./codec.ts";
+import { checkId, checkJson, checkMetadata, checkNamespace, checkSparse, namedVectorsJson, toF32 } from "./codec.ts";
 import { VectLiteError } from "./errors.ts";
 import type { Metadata, RecordInput, SparseVector } from "./types.ts";
 
@@ -40,7 +40,7 @@ export function packRecords(
       throw new VectLiteError("INVALID_ARGUMENT", `records[${i}] must be an object`);
     }
     const id = r.id;
-    if (typeof id !== "string" || id.length === 0) checkId(id, `records[${i}].id`); // throws
+    if (typeof id !== "string" || id.length === 0 || !id.isWellFormed()) checkId(id, `records[${i}].id`); // throws
     try {
       items[i] = packOne(r, id, vectors, i * dimension, dimension, defaultNamespace);
     } catch (e) {
@@ -67,16 +67,14 @@ function packOne(
     throw new VectLiteError("DIMENSION_MISMATCH", `vector has ${v.length} values, the database has dimension ${dimension}`);
   }
   vectors.set(v, offset);
-  const namespace = r.namespace ?? defaultNamespace;
-  if (namespace !== undefined && typeof namespace !== "string") {
-    throw new VectLiteError("INVALID_ARGUMENT", "namespace must be a string");
-  }
+  const namespace = checkNamespace(r.namespace ?? defaultNamespace, true);
   const sparse = checkSparse(r.sparse, "sparse");
   const text = r.text ?? undefined;
   if (text !== undefined) {
     if (typeof text !== "string") {
       throw new VectLiteError("INVALID_ARGUMENT", `text must be a string, found ${text === null ? "null" : typeof text}`);
     }
+    if (!text.isWellFormed()) checkJson(text, "text"); // throws, naming the surrogate
     if (sparse) throw new VectLiteError("INVALID_ARGUMENT", "give text or sparse, not both (text is analyzed into the sparse terms)");
   }
   return {

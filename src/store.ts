@@ -5,6 +5,7 @@
  */
 import { mkdirSync, readdirSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
+import { checkPath } from "./codec.ts";
 import { open, type Database } from "./database.ts";
 import { VectLiteError } from "./errors.ts";
 import type { OpenOptions } from "./types.ts";
@@ -31,7 +32,7 @@ function checkName(name: unknown): string {
  * ```
  */
 export async function openStore(dir: string): Promise<Store> {
-  if (typeof dir !== "string" || dir.length === 0) throw new VectLiteError("INVALID_ARGUMENT", "dir must be a non-empty path");
+  checkPath(dir, "dir");
   try {
     mkdirSync(dir, { recursive: true });
   } catch (e) {

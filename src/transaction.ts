@@ -12,7 +12,7 @@
  *
  * @module
  */
-import { checkId } from "./codec.ts";
+import { checkId, checkNamespace } from "./codec.ts";
 import { VectLiteError } from "./errors.ts";
 import { checkFinite, packRecords, type PackedItem } from "./records.ts";
 import type { GetOptions, Metadata, RecordInput, SparseVector, StoredRecord, Vector, WriteOptions } from "./types.ts";
@@ -146,7 +146,7 @@ export class Transaction {
     this.#open();
     if (!Array.isArray(ids)) throw new VectLiteError("INVALID_ARGUMENT", "ids must be an array of strings");
     ids.forEach((id, i) => checkId(id, `ids[${i}]`));
-    const namespace = options.namespace;
+    const namespace = checkNamespace(options.namespace, true);
     const deletes = ids.map((id) => ({ id, json: JSON.stringify({ op: "delete", id, namespace }) }));
     return await this.#host.run((db) => {
       let n = 0;
@@ -163,7 +163,7 @@ export class Transaction {
   async get(id: string, options: GetOptions = {}): Promise<StoredRecord | null> {
     this.#open();
     checkId(id);
-    const namespace = options.namespace;
+    const namespace = checkNamespace(options.namespace, false);
     const includeVectors = options.includeVectors;
     return await this.#host.run((db) => {
       const w = this.#overlay.get(key(namespace, id));
