@@ -506,6 +506,7 @@ impl Database {
         for u in items {
             let id = &u.record.id;
             validate_id(id)?;
+            validate_write_namespace(&u.namespace)?;
             if u.vector.len() != self.dimension {
                 return Err(Error::new(
                     Code::DimensionMismatch,
@@ -571,16 +572,24 @@ impl Database {
 
     /// Deletes the ids that exist; returns how many did.
     pub fn delete_many(&mut self, namespace: &str, ids: &[String]) -> Result<usize> {
+        validate_write_namespace(namespace)?;
+        self.delete_in(&[(namespace.to_string(), ids.to_vec())])
+    }
+
+    /// Deletes, in one transaction, the ids of each (namespace, ids) group that exist;
+    /// returns how many did.
+    pub fn delete_in(&mut self, groups: &[(String, Vec<String>)]) -> Result<usize> {
         self.writable()?;
-        let mut unique = std::collections::HashSet::new();
-        let ops: Vec<WalOp> = match self.namespaces.get(namespace) {
-            Some(ns) => ids
-                .iter()
-                .filter(|id| ns.contains(id) && unique.insert(id.as_str()))
-                .map(|id| WalOp::Delete { namespace: namespace.to_string(), id: id.clone() })
-                .collect(),
-            None => Vec::new(),
-        };
+        let mut ops: Vec<WalOp> = Vec::new();
+        for (namespace, ids) in groups {
+            let Some(ns) = self.namespaces.get(namespace) else { continue };
+            let mut unique = std::collections::HashSet::new();
+            ops.extend(
+                ids.iter()
+                    .filter(|id| ns.contains(id) && unique.insert(id.as_str()))
+                    .map(|id| WalOp::Delete { namespace: namespace.clone(), id: id.clone() }),
+            );
+        }
         let n = ops.len();
         self.commit(ops)?;
         Ok(n)
@@ -748,6 +757,15 @@ pub fn write_file_durably(fs: &dyn Vfs, path: &Path, bytes: &[u8]) -> Result<()>
         let _ = fs.remove(path);
     }
     done
+}
+
+/// "*" names every namespace in reads, so no record may be written into a namespace of
+/// that name.
+pub fn validate_write_namespace(namespace: &str) -> Result<()> {
+    if namespace == "*" {
+        return Err(Error::invalid("namespace \"*\" means every namespace: it cannot be written to"));
+    }
+    Ok(())
 }
 
 pub fn validate_id(id: &str) -> Result<()> {

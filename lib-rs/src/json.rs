@@ -415,23 +415,25 @@ impl<'a> Parser<'a> {
     }
 
     fn unicode_escape(&mut self) -> Result<char> {
+        let at = self.pos;
         let first = self.hex4()?;
-        if (0xD800..0xDC00).contains(&first) {
-            // A high surrogate must be followed by a low one; a lone one (which JSON.stringify
-            // can emit) becomes U+FFFD rather than an error, as TextDecoder would do.
-            if self.bytes[self.pos..].starts_with(b"\\u") {
-                let save = self.pos;
-                self.pos += 2;
-                let second = self.hex4()?;
-                if (0xDC00..0xE000).contains(&second) {
-                    let c = 0x10000 + ((first - 0xD800) << 10) + (second - 0xDC00);
-                    return Ok(char::from_u32(c).unwrap_or('\u{FFFD}'));
-                }
-                self.pos = save;
+        if (0xD800..0xDC00).contains(&first) && self.bytes[self.pos..].starts_with(b"\\u") {
+            let save = self.pos;
+            self.pos += 2;
+            let second = self.hex4()?;
+            if (0xDC00..0xE000).contains(&second) {
+                let c = 0x10000 + ((first - 0xD800) << 10) + (second - 0xDC00);
+                return char::from_u32(c).ok_or_else(|| self.error("bad \\u escape"));
             }
-            return Ok('\u{FFFD}');
+            self.pos = save;
         }
-        Ok(char::from_u32(first).unwrap_or('\u{FFFD}'))
+        // A lone surrogate (JSON.stringify writes one for a string that is not well-formed
+        // UTF-16) is refused: stored as U+FFFD it would come back changed, and two ids that
+        // differ only there would become one.
+        char::from_u32(first).ok_or_else(|| {
+            self.pos = at;
+            self.error(&format!("lone UTF-16 surrogate \\u{first:04x} in a string (not well-formed Unicode)"))
+        })
     }
 }
 
@@ -464,6 +466,14 @@ mod tests {
     fn decodes_unicode_escapes() {
         let v = parse(br#""\u00e9\ud83d\ude00""#, "t").unwrap();
         assert_eq!(v.as_str(), Some("é😀"));
+    }
+
+    #[test]
+    fn refuses_lone_surrogates_instead_of_changing_them() {
+        for text in [r#""\ud800""#, r#""\udc00""#, r#""a\ud800b""#, r#""\ud800\u0041""#, r#"{"\udfff": 1}"#, r#""\ude00\ud83d""#] {
+            let err = parse(text.as_bytes(), "t").unwrap_err();
+            assert!(err.message.contains("lone UTF-16 surrogate"), "{text}: {}", err.message);
+        }
     }
 
     #[test]

@@ -81,6 +81,7 @@ pub fn parse_ops<'a>(json: &Json, vectors: &'a [f32], dimension: usize, analyzer
                 let id = op.get("id").and_then(|v| v.as_str()).ok_or_else(|| Error::invalid(format!("operation {i}: id must be a string")))?;
                 crate::db::validate_id(id)?;
                 let namespace = crate::search::options::single_namespace_opt(op)?;
+                crate::db::validate_write_namespace(&namespace)?;
                 out.push(TxnOp::Delete { namespace, id: id.to_string() });
             }
             _ => return Err(Error::invalid(format!("operation {i}: op must be \"upsert\", \"insert\" or \"delete\""))),

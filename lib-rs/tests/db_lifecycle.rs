@@ -140,3 +140,18 @@ fn a_second_writer_is_locked_out_and_readers_replay_the_wal() {
     assert_eq!(r1.total_records(), 1);
     assert_eq!(r2.total_records(), 1);
 }
+
+#[test]
+fn the_namespace_star_is_never_written_and_deletes_reach_every_namespace_in_one_transaction() {
+    let path = temp_path("star");
+    let mut db = Database::open(&path, opts(Some(2))).unwrap();
+    let err = db.upsert_many(vec![upsert("*", "a", [1.0, 0.0], 1.0)], false).unwrap_err();
+    assert_eq!(err.code, Code::InvalidArgument);
+    assert_eq!(db.delete_many("*", &["a".to_string()]).unwrap_err().code, Code::InvalidArgument);
+    db.upsert_many(vec![upsert("x", "a", [1.0, 0.0], 1.0), upsert("y", "a", [1.0, 0.0], 2.0), upsert("y", "b", [1.0, 0.0], 3.0)], false).unwrap();
+    let groups = vec![("x".to_string(), vec!["a".to_string(), "a".to_string()]), ("y".to_string(), vec!["a".to_string(), "zz".to_string()])];
+    assert_eq!(db.delete_in(&groups).unwrap(), 2);
+    drop(db);
+    let db = Database::open(&path, opts(None)).unwrap();
+    assert_eq!(contents(&db).into_keys().collect::<Vec<_>>(), vec![("y".to_string(), "b".to_string())]);
+}

@@ -211,14 +211,18 @@ pub unsafe extern "C" fn vl_delete_by_filter(handle: u64, args: *const u8, args_
     run(out, || {
         // SAFETY: forwarded caller contract.
         let j = parse_json(unsafe { bytes_arg(args, args_len, "arguments")? }, "deleteByFilter arguments")?;
-        let namespace = options::single_namespace_opt(&j)?;
+        // A namespace, or "*" for every one (as in reads).
+        let selection = options::namespaces_opt(&j)?;
         if j.get("filter").is_none_or(|f| f.is_null()) {
             return Err(Error::invalid("deleteByFilter needs a filter (use {} to delete everything)"));
         }
         let plan = options::filter_opt(&j)?;
         with_db_mut(handle, |db| {
-            let ids = search::matching_ids(db, &namespace, plan.as_ref());
-            Ok(Output::Scalar(db.delete_many(&namespace, &ids)? as u64))
+            let groups: Vec<(String, Vec<String>)> = search::selected(db, &selection)
+                .into_iter()
+                .map(|(name, _)| (name.clone(), search::matching_ids(db, name, plan.as_ref())))
+                .collect();
+            Ok(Output::Scalar(db.delete_in(&groups)? as u64))
         })
     })
 }
