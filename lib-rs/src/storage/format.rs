@@ -93,8 +93,12 @@ impl SnapshotIdentity {
         SnapshotIdentity { database: crate::random::random_id(), snapshot: crate::random::random_u64() }
     }
 
-    /// The next snapshot of the same database.
+    /// The next snapshot of the same database (a file of format version 1 gets its
+    /// database id now).
     pub fn next_snapshot(&self) -> SnapshotIdentity {
+        if self.is_legacy() {
+            return SnapshotIdentity::new_database();
+        }
         SnapshotIdentity { database: self.database, snapshot: crate::random::random_u64() }
     }
 
