@@ -202,41 +202,43 @@ describe("file identity", () => {
     await rejectsWith(() => vectlite.open(restored), "CORRUPT", /another database/);
   });
 
-  it("a database of file format version 1 opens read-only as it was, and a writer upgrades it", async () => {
-    const dir = tempDir();
-    cpSync(fixture("format-v1"), dir, { recursive: true });
-    const path = join(dir, "app.vdb");
-    const expected = [
-      ...Array.from({ length: 20 }, (_, i) => `/doc${i}`).filter((id) => id !== "/doc3" && id !== "/doc4"),
-      "/wal1",
-      "other/named",
-      "other/wal2",
-    ].sort();
-    const check = async (db: vectlite.Database, extra: string[] = []) => {
-      assert.deepEqual((await db.list({ namespace: "*" })).map((r) => `${r.namespace}/${r.id}`).sort(), [...expected, ...extra].sort());
-      assert.deepEqual((await db.get("doc7"))?.metadata, { n: 7, tag: "odd", nested: { k: [7, "x"] } });
-      assert.deepEqual((await db.get("wal2", { namespace: "other" }))?.metadata, { from: "tx" });
-      const named = await db.get("named", { namespace: "other", includeVectors: true });
-      assert.deepEqual(named?.sparse, { alpha: 1.5, beta: 0.5 });
-      assert.deepEqual(Array.from(named?.vectors?.title ?? []), [1, 2]);
-      const hits = await db.search(null, { sparse: { cat: 1 }, k: 3 });
-      assert.ok(hits.length === 3 && hits.every((h) => (h.metadata.tag as string) === "odd"), JSON.stringify(hits));
-      assert.equal((await db.search([9, 9, 9, 9], { k: 1 }))[0].id, "wal1");
-    };
-    {
-      await using db = await vectlite.open(path, { readOnly: true });
-      await check(db);
-    }
-    assert.equal(readFileSync(path).readUInt32LE(8), 1, "a read-only open changes nothing");
-    {
-      await using db = await vectlite.open(path);
-      await check(db);
-      await db.upsert("after", [0, 0, -1, 0]);
-    }
-    assert.equal(readFileSync(path).readUInt32LE(8), 2, "the writer folded it into format version 2");
-    await using again = await vectlite.open(path);
-    await check(again, ["/after"]);
-  });
+  for (const version of [1, 2]) {
+    it(`a database of file format version ${version} opens read-only as it was, and as the writer`, async () => {
+      const dir = tempDir();
+      cpSync(fixture(`format-v${version}`), dir, { recursive: true });
+      const path = join(dir, "app.vdb");
+      const expected = [
+        ...Array.from({ length: 20 }, (_, i) => `/doc${i}`).filter((id) => id !== "/doc3" && id !== "/doc4"),
+        "/wal1",
+        "other/named",
+        "other/wal2",
+      ].sort();
+      const check = async (db: vectlite.Database, extra: string[] = []) => {
+        assert.deepEqual((await db.list({ namespace: "*" })).map((r) => `${r.namespace}/${r.id}`).sort(), [...expected, ...extra].sort());
+        assert.deepEqual((await db.get("doc7"))?.metadata, { n: 7, tag: "odd", nested: { k: [7, "x"] } });
+        assert.deepEqual((await db.get("wal2", { namespace: "other" }))?.metadata, { from: "tx" });
+        const named = await db.get("named", { namespace: "other", includeVectors: true });
+        assert.deepEqual(named?.sparse, { alpha: 1.5, beta: 0.5 });
+        assert.deepEqual(Array.from(named?.vectors?.title ?? []), [1, 2]);
+        const hits = await db.search(null, { sparse: { cat: 1 }, k: 3 });
+        assert.ok(hits.length === 3 && hits.every((h) => (h.metadata.tag as string) === "odd"), JSON.stringify(hits));
+        assert.equal((await db.search([9, 9, 9, 9], { k: 1 }))[0].id, "wal1");
+      };
+      {
+        await using db = await vectlite.open(path, { readOnly: true });
+        await check(db);
+      }
+      assert.equal(readFileSync(path).readUInt32LE(8), version, "a read-only open changes nothing");
+      {
+        await using db = await vectlite.open(path);
+        await check(db);
+        await db.upsert("after", [0, 0, -1, 0]);
+      }
+      assert.equal(readFileSync(path).readUInt32LE(8), 2, "a writer leaves it in the current format");
+      await using again = await vectlite.open(path);
+      await check(again, ["/after"]);
+    });
+  }
 
   it("a database moved with its WAL opens where it lands", async () => {
     const dir = tempDir();
