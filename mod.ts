@@ -36,6 +36,7 @@ export type {
   MetadataValue,
   Metric,
   OpenOptions,
+  RestoreOptions,
   RecordInput,
   SearchOptions,
   SearchResult,

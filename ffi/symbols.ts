@@ -10,7 +10,7 @@
  */
 
 /** The ABI version this TypeScript expects from the native library. */
-export const ABI_VERSION = 3;
+export const ABI_VERSION = 4;
 
 export type NativeType = "u32" | "i32" | "u64" | "usize" | "buffer" | "void";
 
@@ -23,11 +23,12 @@ export interface SymbolSpec {
 
 export const symbols = {
   vl_abi_version: { parameters: [], result: "u32" },
-  vl_is_open: { parameters: ["u64"], result: "u32" },
   vl_buf_free: { parameters: ["u64", "usize"], result: "void" },
   vl_version: { parameters: ["buffer"], result: "i32" },
   vl_open: { parameters: ["buffer", "usize", "buffer", "usize", "buffer"], result: "i32" },
   vl_close: { parameters: ["u64", "buffer"], result: "i32" },
+  vl_close_detached: { parameters: ["u64", "buffer"], result: "i32" },
+  vl_drop_database: { parameters: ["buffer", "usize", "buffer"], result: "i32" },
   vl_info: { parameters: ["u64", "buffer"], result: "i32" },
   vl_write: { parameters: ["u64", "buffer", "usize", "buffer", "usize", "u32", "buffer"], result: "i32" },
   vl_delete: { parameters: ["u64", "buffer", "usize", "buffer"], result: "i32" },
@@ -37,11 +38,7 @@ export const symbols = {
   vl_count: { parameters: ["u64", "buffer", "usize", "buffer"], result: "i32" },
   vl_list: { parameters: ["u64", "buffer", "usize", "buffer"], result: "i32" },
   vl_namespaces: { parameters: ["u64", "buffer"], result: "i32" },
-  vl_compact: { parameters: ["u64", "buffer"], result: "i32" },
-  vl_snapshot: { parameters: ["u64", "buffer", "usize", "buffer"], result: "i32" },
   vl_commit: { parameters: ["u64", "buffer", "usize", "buffer", "usize", "buffer"], result: "i32" },
-  vl_backup: { parameters: ["u64", "buffer", "usize", "buffer"], result: "i32" },
-  vl_restore: { parameters: ["buffer", "usize", "buffer", "usize", "buffer"], result: "i32" },
   vl_sparse_terms: { parameters: ["buffer", "usize", "buffer", "usize", "buffer"], result: "i32" },
   vl_sparse_terms_into: { parameters: ["buffer", "usize", "buffer", "usize", "buffer", "usize", "buffer"], result: "i32" },
   // Long calls as background jobs (lib-rs/src/abi/jobs.rs): each returns a job id.
@@ -51,9 +48,10 @@ export const symbols = {
   vl_close_async: { parameters: ["u64", "buffer"], result: "i32" },
   vl_compact_async: { parameters: ["u64", "buffer"], result: "i32" },
   vl_index_async: { parameters: ["u64", "buffer"], result: "i32" },
-  vl_snapshot_async: { parameters: ["u64", "buffer", "usize", "buffer"], result: "i32" },
-  vl_backup_async: { parameters: ["u64", "buffer", "usize", "buffer"], result: "i32" },
-  vl_restore_async: { parameters: ["buffer", "usize", "buffer", "usize", "buffer"], result: "i32" },
+  // The last u32 before `out`: flags, bit 0 = overwrite an existing destination.
+  vl_snapshot_async: { parameters: ["u64", "buffer", "usize", "u32", "buffer"], result: "i32" },
+  vl_backup_async: { parameters: ["u64", "buffer", "usize", "u32", "buffer"], result: "i32" },
+  vl_restore_async: { parameters: ["buffer", "usize", "buffer", "usize", "u32", "buffer"], result: "i32" },
   vl_job_poll: { parameters: ["u64", "buffer"], result: "i32" },
   vl_job_wait: { parameters: ["u64", "buffer"], result: "i32", nonblocking: true },
 } as const satisfies Record<string, SymbolSpec>;

@@ -32,6 +32,7 @@ import type {
   Metadata,
   Metric,
   OpenOptions,
+  RestoreOptions,
   RecordInput,
   SearchOptions,
   SearchResult,
@@ -46,6 +47,9 @@ const PACK_SLICE = 1_000;
 
 /** The query of a keyword-only search: no dense vector. */
 const EMPTY_QUERY = new Float32Array(0);
+
+/** The largest k, fetchK, limit and offset the native side accepts (lib-rs/src/search/options.rs). */
+const MAX_COUNT_OPTION = 4_294_967_295;
 
 const OPEN_KEYS = new Set(["dimension", "metric", "readOnly", "lockTimeoutMs", "sync", "hnsw", "annThreshold", "analyzer"]);
 
@@ -131,19 +135,33 @@ export async function open(path: string, options: OpenOptions = {}): Promise<Dat
   }
 }
 
+/** `vl_snapshot_async` / `vl_backup_async` / `vl_restore_async` flags: replace an existing destination. */
+const FLAG_OVERWRITE = 1;
+
+function overwriteFlag(options: { overwrite?: boolean }, what: string): number {
+  if (typeof options !== "object" || options === null) throw new VectLiteError("INVALID_ARGUMENT", `${what} options must be an object`);
+  const o = options.overwrite;
+  if (o !== undefined && typeof o !== "boolean") throw new VectLiteError("INVALID_ARGUMENT", `${what} option overwrite must be a boolean`);
+  return o ? FLAG_OVERWRITE : 0;
+}
+
 /**
  * Rebuilds a database at `destPath` from a `db.backup(dir)` directory, after verifying every
  * checksum (a tampered backup is `CORRUPT` and nothing is written at `destPath`), then opens it.
- * `destPath` must not exist.
+ * `destPath` must not exist, unless `overwrite: true`: then the database there is replaced
+ * (under its writer lock: `LOCKED` while it is open for writing; its old WAL is removed).
+ * The restored database is a database of its own, with a new identity.
  */
-export async function restore(backupDir: string, destPath: string, options: OpenOptions = {}): Promise<Database> {
+export async function restore(backupDir: string, destPath: string, options: RestoreOptions = {}): Promise<Database> {
   checkPath(backupDir, "backupDir");
   checkPath(destPath, "destPath");
-  checkOpenOptions(options);
+  const { overwrite, ...openOptions } = options ?? {};
+  const flags = overwriteFlag({ overwrite }, "restore");
+  checkOpenOptions(openOptions);
   const lib = await native();
   const dir = utf8(backupDir), dest = utf8(destPath);
-  await callAsync(lib, "vl_restore_async", dir, dir.length, dest, dest.length);
-  return await open(destPath, options);
+  await callAsync(lib, "vl_restore_async", dir, dir.length, dest, dest.length, flags);
+  return await open(destPath, openOptions);
 }
 
 interface Info {
@@ -389,7 +407,8 @@ export class Database {
     const k = options.k ?? 10;
     if (rerank) {
       // Rerankers reorder a larger pool of fused candidates, then the best k are kept.
-      sent.k = options.fetchK ?? Math.max(4 * (Number.isInteger(k) ? k : 10), 10);
+      // At most the largest k the native side takes (it returns no more records than exist).
+      sent.k = options.fetchK ?? Math.min(Math.max(4 * (Number.isInteger(k) ? k : 10), 10), MAX_COUNT_OPTION);
       if (options.mmrLambda !== undefined) sent.fetchK = Math.max(sent.k as number, options.fetchK ?? 0);
     }
     checkOptions(sent, "search");
@@ -535,12 +554,17 @@ export class Database {
     }
   }
 
-  /** Writes a full backup (data with indexes, and a manifest with checksums) into `destDir`, which must be empty or absent. */
-  async backup(destDir: string): Promise<void> {
+  /**
+   * Writes a full backup (data with indexes, and a manifest with checksums) into `destDir`,
+   * which must be empty or absent; with `overwrite: true` it may hold an earlier backup
+   * (and nothing else), which is replaced.
+   */
+  async backup(destDir: string, options: { overwrite?: boolean } = {}): Promise<void> {
     const native = this.#native;
     native.check();
     const dir = utf8(checkPath(destDir, "backup destination"));
-    await native.run((h) => callAsync(native.lib, "vl_backup_async", h, dir, dir.length));
+    const flags = overwriteFlag(options, "backup");
+    await native.run((h) => callAsync(native.lib, "vl_backup_async", h, dir, dir.length, flags));
   }
 
   /** Folds the WAL into the .vdb file atomically (write new, fsync, rename). */
@@ -554,12 +578,18 @@ export class Database {
     await this.compact();
   }
 
-  /** Writes a self-contained, consistent .vdb copy to `destPath` while staying open. */
-  async snapshot(destPath: string): Promise<void> {
+  /**
+   * Writes a self-contained, consistent .vdb copy to `destPath` while staying open. The copy
+   * is a database of its own (a new identity: this database's WAL never replays onto it).
+   * Refuses this database's own files under any name (`INVALID_ARGUMENT`), and an existing
+   * file unless `overwrite: true` (a database there is replaced under its writer lock).
+   */
+  async snapshot(destPath: string, options: { overwrite?: boolean } = {}): Promise<void> {
     const native = this.#native;
     native.check();
     const dest = utf8(checkPath(destPath, "snapshot destination"));
-    await native.run((h) => callAsync(native.lib, "vl_snapshot_async", h, dest, dest.length));
+    const flags = overwriteFlag(options, "snapshot");
+    await native.run((h) => callAsync(native.lib, "vl_snapshot_async", h, dest, dest.length, flags));
   }
 
   /**

@@ -24,10 +24,13 @@ const MIN_POOLED = 4_096;
 /** Buffers kept for reuse per handle (the largest ones). */
 const POOL_SIZE = 2;
 
-/** Handles that were garbage-collected without `close()` are closed here. */
+/**
+ * Handles that were garbage-collected without `close()` are closed here, on a native thread
+ * of their own: closing may compact, which must not run on the JavaScript thread.
+ */
 const finalizer = new FinalizationRegistry<{ lib: NativeLib; handle: bigint }>(({ lib, handle }) => {
   try {
-    call(lib, "vl_close", handle);
+    call(lib, "vl_close_detached", handle);
   } catch {
     // Already closed: nothing to release.
   }

@@ -3,9 +3,10 @@
  *
  * @module
  */
-import { mkdirSync, readdirSync, rmSync, statSync, type Stats } from "node:fs";
+import { mkdirSync, readdirSync, statSync, type Stats } from "node:fs";
 import { dirname, join, resolve } from "node:path";
-import { checkPath } from "./codec.ts";
+import { call, native } from "../ffi/native.ts";
+import { checkPath, utf8 } from "./codec.ts";
 import { open, type Database } from "./database.ts";
 import { VectLiteError } from "./errors.ts";
 import type { OpenOptions } from "./types.ts";
@@ -194,13 +195,14 @@ export class Store {
     this.#check();
     const path = this.#path(name);
     this.#checkCase(name);
-    const existed = this.#exists(name);
     const db = this.#open.get(name);
     if (db && !db.closed) await db.close();
-    else if (existed) await (await open(path)).close(); // LOCKED if another handle uses it
     this.#open.delete(name);
-    for (const suffix of ["", "-wal", ".tmp", ".lock"]) rmSync(path + suffix, { force: true });
-    return existed;
+    // Deleted by the library under the database's writer lock: LOCKED while another handle
+    // (in this process or another) has it open for writing, never deleted under it.
+    const lib = await native();
+    const bytes = utf8(path);
+    return call(lib, "vl_drop_database", bytes, bytes.length).scalar === 1n;
   }
 
   /** Closes every collection opened through this store. Idempotent: a second call resolves with the first. */

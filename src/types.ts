@@ -50,6 +50,12 @@ export interface OpenOptions {
   analyzer?: Analyzer | AnalyzerConfig;
 }
 
+/** Options of `restore`: the options the restored database is opened with, and `overwrite`. */
+export interface RestoreOptions extends OpenOptions {
+  /** Replace a database at the destination (under its writer lock; its old WAL is removed). */
+  overwrite?: boolean;
+}
+
 /** A record to write. */
 export interface RecordInput {
   /** The record's id, unique within its namespace (1 to 4,096 bytes of UTF-8). */

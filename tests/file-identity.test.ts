@@ -240,6 +240,56 @@ describe("file identity", () => {
     });
   }
 
+  it("overwrite: true replaces a snapshot, a backup and a restored database, never one open for writing", async () => {
+    const dir = tempDir();
+    const app = join(dir, "app.vdb");
+    const snap = join(dir, "snap.vdb");
+    await using db = await vectlite.open(app, { dimension: 2 });
+    await db.upsert("a", [1, 0]);
+    await db.snapshot(snap);
+    await db.backup(join(dir, "bk"));
+    await db.upsert("b", [1, 0]);
+    // A WAL beside the old copy (as if it had been opened and written) goes with it.
+    await writeIds(snap, "stale");
+    await db.snapshot(snap, { overwrite: true });
+    assert.ok(!existsSync(snap + "-wal"), "the replaced copy's WAL is gone");
+    assert.deepEqual(await ids(snap), ["/a", "/b"]);
+    await db.backup(join(dir, "bk"), { overwrite: true });
+    // A directory holding anything but a backup is not replaced.
+    mkdirSync(join(dir, "mixed"));
+    writeFileSync(join(dir, "mixed", "notes.txt"), "mine");
+    await rejectsWith(() => db.backup(join(dir, "mixed"), { overwrite: true }), "INVALID_ARGUMENT", /notes\.txt/);
+    assert.equal(readFileSync(join(dir, "mixed", "notes.txt"), "utf8"), "mine");
+    // Restore over a database: refused while a writer has it, done once it is closed.
+    {
+      await using holder = await vectlite.open(snap);
+      await rejectsWith(() => vectlite.restore(join(dir, "bk"), snap, { overwrite: true }), "LOCKED");
+      assert.ok(await holder.get("b"), "the database that was open is untouched");
+    }
+    await (await vectlite.restore(join(dir, "bk"), snap, { overwrite: true })).close();
+    assert.deepEqual(await ids(snap), ["/a", "/b"]);
+    await rejectsWith(() => db.snapshot(app, { overwrite: true }), "INVALID_ARGUMENT", /the database file itself/);
+    await rejectsWith(() => db.snapshot(snap, { overwrite: "yes" as unknown as boolean }), "INVALID_ARGUMENT", /overwrite/);
+  });
+
+  it("dropCollection deletes under the writer lock: refused while another handle has it open", async () => {
+    const dir = tempDir();
+    await using store = await vectlite.openStore(dir);
+    await (await store.createCollection("docs", { dimension: 2 })).upsert("a", [1, 0]);
+    await store.close();
+    await using again = await vectlite.openStore(dir);
+    {
+      // Opened around the store, as another process would.
+      await using other = await vectlite.open(join(dir, "docs.vdb"));
+      await rejectsWith(() => again.dropCollection("docs"), "LOCKED");
+      assert.ok(await other.get("a"));
+    }
+    writeFileSync(join(dir, "docs.vdb.0123456789abcdef.tmp"), "");
+    assert.equal(await again.dropCollection("docs"), true);
+    assert.deepEqual(readdirSync(dir), []);
+    assert.equal(await again.dropCollection("docs"), false);
+  });
+
   it("a database moved with its WAL opens where it lands", async () => {
     const dir = tempDir();
     const app = join(dir, "app.vdb");

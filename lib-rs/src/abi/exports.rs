@@ -2,7 +2,7 @@
 //! the handle, call into `db` / `search`, encode the output. See `abi/mod.rs` for the
 //! calling convention and `ffi/symbols.ts` for the TypeScript side of the same table.
 
-use super::handles::{lookup, register, unregister, with_db, with_db_mut};
+use super::handles::{register, unregister, with_db, with_db_mut};
 use super::output::encode_rows;
 use super::{bytes_arg, f32_arg, input, run, str_arg, take_back, Output, ABI_VERSION};
 use crate::db::{Database, OpenOptions};
@@ -63,6 +63,45 @@ pub(crate) fn open_database(path: &str, opts: &[u8]) -> Result<Output> {
     }
     let db = Database::open(Path::new(path), OpenOptions::from_json(&opts)?)?;
     Ok(Output::Scalar(register(db)))
+}
+
+/// Closes a handle on a thread of its own and returns at once, never waiting for it: for
+/// a garbage-collector finalizer, which must not do heavy work (closing may compact) on
+/// the JavaScript thread and cannot wait for a job. A closed handle is fine.
+///
+/// # Safety
+/// `out` must point at three writable u64.
+#[no_mangle]
+pub unsafe extern "C" fn vl_close_detached(handle: u64, out: *mut u64) -> i32 {
+    run(out, || {
+        if let Ok(Some(mut db)) = unregister(handle) {
+            let spawned = std::thread::Builder::new().name("vectlite-close".into()).spawn(move || {
+                let _ = db.close();
+            });
+            // Without a thread the handle is still dropped (the WAL already holds every
+            // acknowledged write); only the compaction on close is skipped.
+            drop(spawned);
+        }
+        Ok(Output::Unit)
+    })
+}
+
+/// Deletes the database at `path` (its `.vdb`, WAL, temporary and lock files) under its
+/// writer lock: `LOCKED` while a handle has it open for writing. The scalar is 1 if a
+/// database was there.
+///
+/// # Safety
+/// Pointer/length pairs must describe readable memory; `out` three writable u64.
+#[no_mangle]
+pub unsafe extern "C" fn vl_drop_database(path: *const u8, path_len: usize, out: *mut u64) -> i32 {
+    run(out, || {
+        // SAFETY: forwarded caller contract.
+        let path = unsafe { str_arg(path, path_len, "path")? };
+        if path.contains('\0') {
+            return Err(Error::invalid("path contains a NUL character"));
+        }
+        Ok(Output::Scalar(crate::storage::destination::drop_database(Path::new(path))? as u64))
+    })
 }
 
 /// Closes a handle: makes pending writes durable, releases the lock.
@@ -319,30 +358,13 @@ pub unsafe extern "C" fn vl_namespaces(handle: u64, out: *mut u64) -> i32 {
     })
 }
 
-/// Folds the WAL into the .vdb file.
-///
-/// # Safety
-/// `out` must point at three writable u64.
-#[no_mangle]
-pub unsafe extern "C" fn vl_compact(handle: u64, out: *mut u64) -> i32 {
-    run(out, || compact(handle))
-}
-
 pub(crate) fn compact(handle: u64) -> Result<Output> {
     with_db_mut(handle, |db| db.compact().map(|_| Output::Unit))
 }
 
-/// Writes a self-contained, consistent copy of the database to `dest`.
-///
-/// # Safety
-/// Pointer/length pairs must describe readable memory; `out` three writable u64.
-#[no_mangle]
-pub unsafe extern "C" fn vl_snapshot(handle: u64, dest: *const u8, dest_len: usize, out: *mut u64) -> i32 {
-    run(out, || {
-        // SAFETY: forwarded caller contract.
-        snapshot(handle, unsafe { str_arg(dest, dest_len, "destination")? }, false)
-    })
-}
+/// Bit 0 of the flags of `vl_snapshot_async`, `vl_backup_async` and `vl_restore_async`:
+/// replace an existing destination.
+pub const FLAG_OVERWRITE: u32 = 1;
 
 pub(crate) fn snapshot(handle: u64, dest: &str, overwrite: bool) -> Result<Output> {
     use crate::storage::destination;
@@ -359,8 +381,3 @@ pub(crate) fn snapshot(handle: u64, dest: &str, overwrite: bool) -> Result<Outpu
     Ok(Output::Unit)
 }
 
-/// Whether `handle` names an open database (1) or not (0). Never fails.
-#[no_mangle]
-pub extern "C" fn vl_is_open(handle: u64) -> u32 {
-    std::panic::catch_unwind(|| lookup(handle).is_ok() as u32).unwrap_or(0)
-}

@@ -3,7 +3,7 @@
 //! are copied; the large buffers of a write or a commit are `Lent`: read in place by the
 //! job, which the caller must collect before it frees or changes them.
 
-use super::exports::{compact, open_database, refresh_index, snapshot, write_records};
+use super::exports::{compact, open_database, refresh_index, snapshot, write_records, FLAG_OVERWRITE};
 use super::exports_data::{backup, commit, restore};
 use super::{bytes_arg, f32_arg, jobs, run, str_arg, Lent};
 
@@ -108,44 +108,47 @@ pub unsafe extern "C" fn vl_compact_async(handle: u64, out: *mut u64) -> i32 {
     run(out, || jobs::spawn(move || compact(handle)))
 }
 
-/// `vl_snapshot` on a worker thread.
+/// Writes a self-contained, consistent copy of the database to `dest`, on a worker thread.
+/// `flags`: `FLAG_OVERWRITE` replaces an existing file (never one of the database's own).
 ///
 /// # Safety
 /// Pointer/length pairs must describe readable memory; `out` three writable u64.
 #[no_mangle]
-pub unsafe extern "C" fn vl_snapshot_async(handle: u64, dest: *const u8, dest_len: usize, out: *mut u64) -> i32 {
+pub unsafe extern "C" fn vl_snapshot_async(handle: u64, dest: *const u8, dest_len: usize, flags: u32, out: *mut u64) -> i32 {
     run(out, || {
         // SAFETY: forwarded caller contract.
         let dest = unsafe { str_arg(dest, dest_len, "destination")? }.to_string();
-        jobs::spawn(move || snapshot(handle, &dest, false))
+        jobs::spawn(move || snapshot(handle, &dest, flags & FLAG_OVERWRITE != 0))
     })
 }
 
-/// `vl_backup` on a worker thread.
+/// Writes a full backup into the directory `dir` on a worker thread; the buffer is the
+/// manifest JSON. `flags`: `FLAG_OVERWRITE` replaces an earlier backup there.
 ///
 /// # Safety
 /// Pointer/length pairs must describe readable memory; `out` three writable u64.
 #[no_mangle]
-pub unsafe extern "C" fn vl_backup_async(handle: u64, dir: *const u8, dir_len: usize, out: *mut u64) -> i32 {
+pub unsafe extern "C" fn vl_backup_async(handle: u64, dir: *const u8, dir_len: usize, flags: u32, out: *mut u64) -> i32 {
     run(out, || {
         // SAFETY: forwarded caller contract.
         let dir = unsafe { str_arg(dir, dir_len, "backup directory")? }.to_string();
-        jobs::spawn(move || backup(handle, &dir, false))
+        jobs::spawn(move || backup(handle, &dir, flags & FLAG_OVERWRITE != 0))
     })
 }
 
-/// `vl_restore` on a worker thread.
+/// Verifies the backup in `dir` and writes its database at `dest`, on a worker thread.
+/// `flags`: `FLAG_OVERWRITE` replaces a database there (under its writer lock).
 ///
 /// # Safety
 /// Pointer/length pairs must describe readable memory; `out` three writable u64.
 #[no_mangle]
-pub unsafe extern "C" fn vl_restore_async(dir: *const u8, dir_len: usize, dest: *const u8, dest_len: usize, out: *mut u64) -> i32 {
+pub unsafe extern "C" fn vl_restore_async(dir: *const u8, dir_len: usize, dest: *const u8, dest_len: usize, flags: u32, out: *mut u64) -> i32 {
     run(out, || {
         // SAFETY: forwarded caller contract.
         let dir = unsafe { str_arg(dir, dir_len, "backup directory")? }.to_string();
         // SAFETY: forwarded caller contract.
         let dest = unsafe { str_arg(dest, dest_len, "destination")? }.to_string();
-        jobs::spawn(move || restore(&dir, &dest, false))
+        jobs::spawn(move || restore(&dir, &dest, flags & FLAG_OVERWRITE != 0))
     })
 }
 

@@ -2,7 +2,7 @@
 //! Same conventions as `exports.rs`.
 
 use super::handles::{with_db, with_db_mut};
-use super::{bytes_arg, f32_arg, run, str_arg, Output};
+use super::{bytes_arg, f32_arg, run, Output};
 use crate::error::Result;
 use crate::json::{self, Json};
 use std::path::Path;
@@ -43,17 +43,6 @@ pub(crate) fn commit(handle: u64, vectors: &[f32], ops: &[u8]) -> Result<Output>
 }
 
 /// Writes a full backup into the directory `dir`; the buffer is the manifest JSON.
-///
-/// # Safety
-/// Pointer/length pairs must describe readable memory; `out` three writable u64.
-#[no_mangle]
-pub unsafe extern "C" fn vl_backup(handle: u64, dir: *const u8, dir_len: usize, out: *mut u64) -> i32 {
-    run(out, || {
-        // SAFETY: forwarded caller contract.
-        backup(handle, unsafe { str_arg(dir, dir_len, "backup directory")? }, false)
-    })
-}
-
 pub(crate) fn backup(handle: u64, dir: &str, overwrite: bool) -> Result<Output> {
     with_db_mut(handle, |db| {
         db.compact_memory();
@@ -62,19 +51,6 @@ pub(crate) fn backup(handle: u64, dir: &str, overwrite: bool) -> Result<Output> 
 }
 
 /// Verifies the backup in `dir` and writes its database at `dest`.
-///
-/// # Safety
-/// Pointer/length pairs must describe readable memory; `out` three writable u64.
-#[no_mangle]
-pub unsafe extern "C" fn vl_restore(dir: *const u8, dir_len: usize, dest: *const u8, dest_len: usize, out: *mut u64) -> i32 {
-    run(out, || {
-        // SAFETY: forwarded caller contract.
-        let dir = unsafe { str_arg(dir, dir_len, "backup directory")? };
-        // SAFETY: forwarded caller contract.
-        restore(dir, unsafe { str_arg(dest, dest_len, "destination")? }, false)
-    })
-}
-
 pub(crate) fn restore(dir: &str, dest: &str, overwrite: bool) -> Result<Output> {
     crate::backup::restore(Path::new(dir), Path::new(dest), overwrite).map(|_| Output::Unit)
 }

@@ -71,6 +71,43 @@ pub fn replace_database_file<T>(dest: &Path, write: impl FnOnce() -> Result<T>) 
     write()
 }
 
+/// Deletes the database at `path`: under its writer lock (and the lock on the file itself),
+/// so no handle can have it open for writing meanwhile, its `.vdb`, WAL and temporary
+/// files, then the lock file. `LOCKED` while it is open for writing. Whether it existed.
+pub fn drop_database(path: &Path) -> Result<bool> {
+    let real = real_path(path)?;
+    let paths = DbPaths::new(&real);
+    let existed = real.is_file();
+    if !existed && !paths.wal.exists() {
+        return Ok(false);
+    }
+    let locked = |e: Error| match e.code {
+        Code::Locked => Error::new(Code::Locked, format!("{} is open for writing: close it before dropping it", show(path))),
+        _ => e,
+    };
+    let lock = LockFile::acquire(&paths.lock, LockKind::Exclusive).map_err(locked)?;
+    let file_lock = if existed && !cfg!(windows) { Some(LockFile::acquire_existing(&real, LockKind::Exclusive).map_err(locked)?) } else { None };
+    let remove = |p: &Path| match std::fs::remove_file(p) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(Error::io("cannot remove", &show(p), e)),
+        _ => Ok(()),
+    };
+    // The snapshot first: without it, what is left is no database.
+    remove(&real)?;
+    remove(&paths.wal)?;
+    if let Ok(entries) = std::fs::read_dir(paths.dir()) {
+        for entry in entries.flatten() {
+            if entry.file_name().to_str().is_some_and(|n| paths.is_temp_name(n)) {
+                remove(&entry.path())?;
+            }
+        }
+    }
+    drop(file_lock);
+    // Windows removes no file another handle has open: the lock file goes after its lock.
+    drop(lock);
+    remove(&paths.lock)?;
+    Ok(existed)
+}
+
 /// Checks a backup directory: not a file, and empty or absent, or (with `overwrite`) holding
 /// only an earlier backup's files `names`, which are removed. Returns its real path.
 pub fn prepare_backup_dir(dir: &Path, owned: &DbPaths, overwrite: bool, names: &[&str]) -> Result<PathBuf> {
@@ -145,6 +182,24 @@ mod tests {
         assert!(err.message.contains("overwrite"), "{}", err.message);
         assert_eq!(check_file(&dir.join("taken.vdb"), Some(&owned), true, "d").unwrap(), dir.join("taken.vdb"));
         assert_eq!(check_file(&dir.join("new.vdb"), Some(&owned), false, "d").unwrap(), dir.join("new.vdb"));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_database_is_dropped_only_when_no_writer_has_it() {
+        use crate::db::{Database, OpenOptions};
+        let dir = std::env::temp_dir().join(format!("vl-drop-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("gone.vdb");
+        let db = Database::open(&path, OpenOptions { dimension: Some(2), ..Default::default() }).unwrap();
+        std::fs::write(DbPaths::new(&path).new_temp(), b"").unwrap();
+        assert_eq!(drop_database(&path).unwrap_err().code, Code::Locked);
+        assert!(path.exists());
+        drop(db);
+        assert!(drop_database(&path).unwrap());
+        assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 0, "every file of the database is gone");
+        assert!(!drop_database(&path).unwrap());
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }
