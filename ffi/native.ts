@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { ABI_VERSION, STATUS_CODES, type SymbolName } from "./symbols.ts";
+import { ABI_VERSION, type CallArgs, STATUS_CODES, type SymbolName } from "./symbols.ts";
 import { VectLiteError, type ErrorCode } from "../src/errors.ts";
 
 /** Raw access to the loaded library, the same shape on every runtime. */
@@ -284,7 +284,7 @@ function finish(lib: NativeLib, name: string, status: number, out: BigUint64Arra
  * Calls a fallible symbol (its last parameter is the out array) and returns its result,
  * or throws the VectLiteError its status and message describe.
  */
-export function call(lib: NativeLib, name: SymbolName, ...args: unknown[]): CallResult {
+export function call<N extends SymbolName>(lib: NativeLib, name: N, ...args: CallArgs<N>): CallResult {
   const status = lib.fns[name](...args, OUT) as number;
   return finish(lib, name, status, OUT);
 }
@@ -295,7 +295,7 @@ export function call(lib: NativeLib, name: SymbolName, ...args: unknown[]): Call
  * arguments in place (see `Lent` in lib-rs/src/abi/mod.rs), so every argument is kept
  * reachable until the job is collected; the caller must not change them meanwhile.
  */
-export async function callAsync(lib: NativeLib, name: SymbolName, ...args: unknown[]): Promise<CallResult> {
+export async function callAsync<N extends SymbolName>(lib: NativeLib, name: N, ...args: CallArgs<N>): Promise<CallResult> {
   const job = call(lib, name, ...args).scalar;
   // The job reads the large buffers in place (no copy): keep them reachable until it is
   // collected. Should waiting itself fail, they stay here: a leak, never a freed buffer read.

@@ -16,47 +16,59 @@ export type NativeType = "u32" | "i32" | "u64" | "usize" | "buffer" | "void";
 
 export interface SymbolSpec {
   readonly parameters: readonly NativeType[];
+  /** The parameters' names, as the Rust declaration spells them (a Rust test checks both agree). */
+  readonly names: readonly string[];
   readonly result: NativeType;
   /** Deno runs it on its thread pool and returns a Promise (Bun never calls such a symbol). */
   readonly nonblocking?: boolean;
 }
 
 export const symbols = {
-  vl_abi_version: { parameters: [], result: "u32" },
-  vl_buf_free: { parameters: ["u64", "usize"], result: "void" },
-  vl_version: { parameters: ["buffer"], result: "i32" },
-  vl_open: { parameters: ["buffer", "usize", "buffer", "usize", "buffer"], result: "i32" },
-  vl_close: { parameters: ["u64", "buffer"], result: "i32" },
-  vl_close_detached: { parameters: ["u64", "buffer"], result: "i32" },
-  vl_drop_database: { parameters: ["buffer", "usize", "buffer"], result: "i32" },
-  vl_info: { parameters: ["u64", "buffer"], result: "i32" },
-  vl_write: { parameters: ["u64", "buffer", "usize", "buffer", "usize", "u32", "buffer"], result: "i32" },
-  vl_delete: { parameters: ["u64", "buffer", "usize", "buffer"], result: "i32" },
-  vl_delete_by_filter: { parameters: ["u64", "buffer", "usize", "buffer"], result: "i32" },
-  vl_get: { parameters: ["u64", "buffer", "usize", "buffer"], result: "i32" },
-  vl_search: { parameters: ["u64", "buffer", "usize", "buffer", "usize", "buffer"], result: "i32" },
-  vl_count: { parameters: ["u64", "buffer", "usize", "buffer"], result: "i32" },
-  vl_list: { parameters: ["u64", "buffer", "usize", "buffer"], result: "i32" },
-  vl_namespaces: { parameters: ["u64", "buffer"], result: "i32" },
-  vl_commit: { parameters: ["u64", "buffer", "usize", "buffer", "usize", "buffer"], result: "i32" },
-  vl_sparse_terms: { parameters: ["buffer", "usize", "buffer", "usize", "buffer"], result: "i32" },
-  vl_sparse_terms_into: { parameters: ["buffer", "usize", "buffer", "usize", "buffer", "usize", "buffer"], result: "i32" },
+  vl_abi_version: { parameters: [], names: [], result: "u32" },
+  vl_buf_free: { parameters: ["u64", "usize"], names: ["ptr", "len"], result: "void" },
+  vl_version: { parameters: ["buffer"], names: ["out"], result: "i32" },
+  vl_open: { parameters: ["buffer", "usize", "buffer", "usize", "buffer"], names: ["path", "path_len", "opts", "opts_len", "out"], result: "i32" },
+  vl_close: { parameters: ["u64", "buffer"], names: ["handle", "out"], result: "i32" },
+  vl_close_detached: { parameters: ["u64", "buffer"], names: ["handle", "out"], result: "i32" },
+  vl_drop_database: { parameters: ["buffer", "usize", "buffer"], names: ["path", "path_len", "out"], result: "i32" },
+  vl_info: { parameters: ["u64", "buffer"], names: ["handle", "out"], result: "i32" },
+  vl_write: { parameters: ["u64", "buffer", "usize", "buffer", "usize", "u32", "buffer"], names: ["handle", "vectors", "n_values", "records", "records_len", "flags", "out"], result: "i32" },
+  vl_delete: { parameters: ["u64", "buffer", "usize", "buffer"], names: ["handle", "args", "args_len", "out"], result: "i32" },
+  vl_delete_by_filter: { parameters: ["u64", "buffer", "usize", "buffer"], names: ["handle", "args", "args_len", "out"], result: "i32" },
+  vl_get: { parameters: ["u64", "buffer", "usize", "buffer"], names: ["handle", "args", "args_len", "out"], result: "i32" },
+  vl_search: { parameters: ["u64", "buffer", "usize", "buffer", "usize", "buffer"], names: ["handle", "query", "query_len", "opts", "opts_len", "out"], result: "i32" },
+  vl_count: { parameters: ["u64", "buffer", "usize", "buffer"], names: ["handle", "opts", "opts_len", "out"], result: "i32" },
+  vl_list: { parameters: ["u64", "buffer", "usize", "buffer"], names: ["handle", "opts", "opts_len", "out"], result: "i32" },
+  vl_namespaces: { parameters: ["u64", "buffer"], names: ["handle", "out"], result: "i32" },
+  vl_commit: { parameters: ["u64", "buffer", "usize", "buffer", "usize", "buffer"], names: ["handle", "vectors", "n_values", "ops", "ops_len", "out"], result: "i32" },
+  vl_sparse_terms: { parameters: ["buffer", "usize", "buffer", "usize", "buffer"], names: ["analyzer", "analyzer_len", "text", "text_len", "out"], result: "i32" },
+  vl_sparse_terms_into: { parameters: ["buffer", "usize", "buffer", "usize", "buffer", "usize", "buffer"], names: ["analyzer", "analyzer_len", "text", "text_len", "dst", "dst_cap", "out"], result: "i32" },
   // Long calls as background jobs (lib-rs/src/abi/jobs.rs): each returns a job id.
-  vl_open_async: { parameters: ["buffer", "usize", "buffer", "usize", "buffer"], result: "i32" },
-  vl_write_async: { parameters: ["u64", "buffer", "usize", "buffer", "usize", "u32", "buffer"], result: "i32" },
-  vl_commit_async: { parameters: ["u64", "buffer", "usize", "buffer", "usize", "buffer"], result: "i32" },
-  vl_close_async: { parameters: ["u64", "buffer"], result: "i32" },
-  vl_compact_async: { parameters: ["u64", "buffer"], result: "i32" },
-  vl_index_async: { parameters: ["u64", "buffer"], result: "i32" },
+  vl_open_async: { parameters: ["buffer", "usize", "buffer", "usize", "buffer"], names: ["path", "path_len", "opts", "opts_len", "out"], result: "i32" },
+  vl_write_async: { parameters: ["u64", "buffer", "usize", "buffer", "usize", "u32", "buffer"], names: ["handle", "vectors", "n_values", "records", "records_len", "flags", "out"], result: "i32" },
+  vl_commit_async: { parameters: ["u64", "buffer", "usize", "buffer", "usize", "buffer"], names: ["handle", "vectors", "n_values", "ops", "ops_len", "out"], result: "i32" },
+  vl_close_async: { parameters: ["u64", "buffer"], names: ["handle", "out"], result: "i32" },
+  vl_compact_async: { parameters: ["u64", "buffer"], names: ["handle", "out"], result: "i32" },
+  vl_index_async: { parameters: ["u64", "buffer"], names: ["handle", "out"], result: "i32" },
   // The last u32 before `out`: flags, bit 0 = overwrite an existing destination.
-  vl_snapshot_async: { parameters: ["u64", "buffer", "usize", "u32", "buffer"], result: "i32" },
-  vl_backup_async: { parameters: ["u64", "buffer", "usize", "u32", "buffer"], result: "i32" },
-  vl_restore_async: { parameters: ["buffer", "usize", "buffer", "usize", "u32", "buffer"], result: "i32" },
-  vl_job_poll: { parameters: ["u64", "buffer"], result: "i32" },
-  vl_job_wait: { parameters: ["u64", "buffer"], result: "i32", nonblocking: true },
+  vl_snapshot_async: { parameters: ["u64", "buffer", "usize", "u32", "buffer"], names: ["handle", "dest", "dest_len", "flags", "out"], result: "i32" },
+  vl_backup_async: { parameters: ["u64", "buffer", "usize", "u32", "buffer"], names: ["handle", "dir", "dir_len", "flags", "out"], result: "i32" },
+  vl_restore_async: { parameters: ["buffer", "usize", "buffer", "usize", "u32", "buffer"], names: ["dir", "dir_len", "dest", "dest_len", "flags", "out"], result: "i32" },
+  vl_job_poll: { parameters: ["u64", "buffer"], names: ["job", "out"], result: "i32" },
+  vl_job_wait: { parameters: ["u64", "buffer"], names: ["job", "out"], result: "i32", nonblocking: true },
 } as const satisfies Record<string, SymbolSpec>;
 
 export type SymbolName = keyof typeof symbols;
+
+/** The JavaScript value each native type takes. */
+type JsValue<T> = T extends "u64" ? bigint : T extends "buffer" ? ArrayBufferView : number;
+type JsArgs<T extends readonly unknown[]> = T extends readonly [infer Head, ...infer Rest] ? [JsValue<Head>, ...JsArgs<Rest>] : [];
+type WithoutOut<T extends readonly unknown[]> = T extends readonly [...infer Head, unknown] ? Head : [];
+
+/** The arguments of a symbol, typed from the table: `deno check` catches a wrong argument list. */
+export type ArgsOf<N extends SymbolName> = JsArgs<(typeof symbols)[N]["parameters"]>;
+/** The arguments of a fallible symbol without its trailing out array (`call` passes that). */
+export type CallArgs<N extends SymbolName> = JsArgs<WithoutOut<(typeof symbols)[N]["parameters"]>>;
 
 /** Error codes by their integer status (lib-rs/src/error.rs). */
 export const STATUS_CODES = [
