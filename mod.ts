@@ -17,7 +17,7 @@ export { Transaction } from "./src/transaction.ts";
 export * as rerankers from "./src/rerankers.ts";
 export { searchText, upsertText, type Embed, type TextOptions } from "./src/text.ts";
 export type { RerankContext, Reranker } from "./src/rerankers.ts";
-export { VectLiteError, type ErrorCode } from "./src/errors.ts";
+export { VectLiteError, type ErrorCode, type VectLiteErrorDetails } from "./src/errors.ts";
 export { version } from "./src/version.ts";
 export { sparseTerms } from "./src/analyzers.ts";
 export * as analyzers from "./src/analyzers.ts";

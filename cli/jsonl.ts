@@ -96,7 +96,7 @@ export async function* readRecords(file: string, dimension: () => number | undef
   // A missing or unreadable file fails here, naming the path, before any record is read.
   await new Promise<void>((resolve, reject) => {
     input.once("open", () => resolve());
-    input.once("error", (e) => reject(new VectLiteError("IO", `cannot read ${file}: ${(e as Error).message}`)));
+    input.once("error", (e) => reject(new VectLiteError("IO", `cannot read ${file}: ${(e as Error).message}`, { path: file, cause: e })));
   });
   const lines = createInterface({ input, crlfDelay: Infinity });
   let number = 0;

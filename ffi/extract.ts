@@ -46,7 +46,7 @@ export function extractLibrary(path: string, io: ExtractIO): ExtractedLibrary {
   try {
     bytes = io.readFile(path);
   } catch (e) {
-    throw new VectLiteError("IO", `cannot read the embedded native library ${path}: ${(e as Error).message}`);
+    throw new VectLiteError("IO", `cannot read the embedded native library ${path}: ${(e as Error).message}`, { path, cause: e });
   }
   let dir: string | undefined;
   try {
@@ -65,6 +65,7 @@ export function extractLibrary(path: string, io: ExtractIO): ExtractedLibrary {
     throw new VectLiteError(
       "IO",
       `cannot copy the embedded native library ${path} to a temporary file${dir ? ` in ${dir}` : ""}: ${(e as Error).message}`,
+      { path, cause: e },
     );
   }
 }

@@ -274,8 +274,15 @@ function finish(lib: NativeLib, name: string, status: number, out: BigUint64Arra
   }
   if (status !== 0) {
     const code = (STATUS_CODES[status] ?? "INTERNAL") as ErrorCode;
-    const message = bytes ? new TextDecoder().decode(bytes) : `native call ${name} failed with status ${status}`;
-    throw new VectLiteError(code, message);
+    // The library sends the message and the places it names as one JSON object.
+    let details: { message?: string; path?: string; offset?: number; id?: string } = {};
+    try {
+      if (bytes) details = JSON.parse(new TextDecoder().decode(bytes));
+    } catch {
+      details = { message: new TextDecoder().decode(bytes!) };
+    }
+    const { message, ...where } = details;
+    throw new VectLiteError(code, message ?? `native call ${name} failed with status ${status}`, where);
   }
   return { bytes, scalar };
 }

@@ -224,6 +224,25 @@ export class Database {
     return this.#native.closed;
   }
 
+  /** What `console.log(db)` shows: path, dimension, metric, record count and state. */
+  #describe(): string {
+    const all = utf8(JSON.stringify({ namespace: "*" }));
+    const records = this.#native.peek((h) => Number(call(this.#native.lib, "vl_count", h, all, all.length).scalar));
+    const state = this.closed ? "closed" : this.readOnly ? "open, read-only" : "open";
+    const count = records ?? (this.closed ? "-" : "(busy)");
+    return `Database { path: ${JSON.stringify(this.path)}, dimension: ${this.dimension}, metric: "${this.metric}", records: ${count}, state: "${state}" }`;
+  }
+
+  /** `console.log(db)` on Deno. */
+  [Symbol.for("Deno.customInspect")](): string {
+    return this.#describe();
+  }
+
+  /** `console.log(db)` on Node and Bun. */
+  [Symbol.for("nodejs.util.inspect.custom")](): string {
+    return this.#describe();
+  }
+
   /** Checks and packs records now, into a pooled buffer the write owns until nothing reads it. */
   #pack(records: RecordInput[], namespace: string | undefined): { buffer: Float32Array; vectors: Float32Array; json: Uint8Array; count: number } {
     if (!Array.isArray(records)) throw new VectLiteError("INVALID_ARGUMENT", "records must be an array");
@@ -436,7 +455,6 @@ export class Database {
         denseUs: num("denseUs"),
         sparseUs: num("sparseUs"),
         fusionUs: num("fusionUs"),
-        filterUs: 0,
         rerankUs: 0,
       },
       usedAnn: Boolean(s.usedAnn),

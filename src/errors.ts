@@ -34,11 +34,35 @@ export type ErrorCode =
 export class VectLiteError extends Error {
   /** The machine-readable kind of failure. */
   readonly code: ErrorCode;
+  /** The file the error is about (a database, its WAL, a backup), when it names one. */
+  readonly path?: string;
+  /** The byte offset in `path` where damage was found (`CORRUPT`). */
+  readonly offset?: number;
+  /** The id of the record the error is about. */
+  readonly id?: string;
 
-  /** An error of kind `code`; `message` says what was wrong and where. */
-  constructor(code: ErrorCode, message: string) {
-    super(message);
+  /**
+   * An error of kind `code`; `message` says what was wrong and where. `details` carries the
+   * same places as data, and `cause` the error this one wraps.
+   */
+  constructor(code: ErrorCode, message: string, details: VectLiteErrorDetails = {}) {
+    super(message, details.cause === undefined ? undefined : { cause: details.cause });
     this.name = "VectLiteError";
     this.code = code;
+    if (details.path !== undefined) this.path = details.path;
+    if (details.offset !== undefined) this.offset = details.offset;
+    if (details.id !== undefined) this.id = details.id;
   }
+}
+
+/** What a VectLiteError may carry besides its code and message. */
+export interface VectLiteErrorDetails {
+  /** The file the error is about. */
+  path?: string;
+  /** The byte offset in `path`. */
+  offset?: number;
+  /** The id of the record the error is about. */
+  id?: string;
+  /** The error this one wraps (a file system error, a reranker's exception). */
+  cause?: unknown;
 }

@@ -84,6 +84,16 @@ export class NativeHandle {
     return !this.#busy;
   }
 
+  /**
+   * Runs a quick synchronous native read now if nothing is running or queued and the handle
+   * is open (it then cannot wait on a job's lock); otherwise returns undefined. For
+   * `console.log(db)`, which cannot wait its turn.
+   */
+  peek<T>(read: (handle: bigint) => T): T | undefined {
+    if (this.#busy || this.#closing !== null || this.#handle === null) return undefined;
+    return read(this.#handle);
+  }
+
   /** Throws CLOSED once `close()` was called. */
   check(): void {
     if (this.#closing !== null) throw this.#closedError();

@@ -39,7 +39,7 @@ function statOrNull(path: string): Stats | null {
   } catch (e) {
     const code = (e as { code?: unknown }).code;
     if (code === "ENOENT" || code === "ENOTDIR") return null; // ENOTDIR: a parent is a file
-    throw new VectLiteError("IO", `cannot read store directory ${path}: ${(e as Error).message}`);
+    throw new VectLiteError("IO", `cannot read store directory ${path}: ${(e as Error).message}`, { path, cause: e });
   }
 }
 
@@ -61,9 +61,9 @@ function makeDirectory(dir: string): void {
     try {
       for (const level of missing) if (statOrNull(level) === null) mkdirSync(level);
     } catch (e) {
-      throw new VectLiteError("IO", `cannot create store directory ${dir}: ${(e as Error).message}`);
+      throw new VectLiteError("IO", `cannot create store directory ${dir}: ${(e as Error).message}`, { path: dir, cause: e });
     }
-    if (statOrNull(dir) === null) throw new VectLiteError("IO", `cannot create store directory ${dir}: ${(first as Error).message}`);
+    if (statOrNull(dir) === null) throw new VectLiteError("IO", `cannot create store directory ${dir}: ${(first as Error).message}`, { path: dir, cause: first });
   }
 }
 
@@ -117,7 +117,7 @@ export class Store {
     try {
       files = readdirSync(this.#dir);
     } catch (e) {
-      throw new VectLiteError("IO", `cannot read store directory ${this.#dir}: ${(e as Error).message}`);
+      throw new VectLiteError("IO", `cannot read store directory ${this.#dir}: ${(e as Error).message}`, { path: this.#dir, cause: e });
     }
     if (files.includes(`${name}.vdb`)) return;
     const lower = `${name}.vdb`.toLowerCase();

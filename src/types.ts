@@ -192,8 +192,11 @@ export interface SearchOptions {
 
 /** What `searchWithStats` reports. */
 export interface SearchStats {
-  /** Microseconds per stage. */
-  timings: { totalUs: number; denseUs: number; sparseUs: number; fusionUs: number; filterUs: number; rerankUs: number };
+  /**
+   * Microseconds per stage. A filter is evaluated inside the dense and keyword stages (as
+   * candidates are met), so its time is part of theirs.
+   */
+  timings: { totalUs: number; denseUs: number; sparseUs: number; fusionUs: number; rerankUs: number };
   /** Whether any namespace was searched through its HNSW graph. */
   usedAnn: boolean;
   /** The plan that ran: `"exact"`, `"filtered-exact"` (a selective filter) or `"hnsw"`. */

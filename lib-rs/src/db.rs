@@ -505,48 +505,50 @@ impl Database {
         let mut seen = std::collections::HashSet::new();
         for u in items {
             let id = &u.record.id;
-            validate_id(id)?;
-            validate_write_namespace(&u.namespace)?;
+            // Every refusal names the record, in the message and as data.
+            let named = |e: Error| e.with_id(id);
+            validate_id(id).map_err(named)?;
+            validate_write_namespace(&u.namespace).map_err(named)?;
             if u.vector.len() != self.dimension {
-                return Err(Error::new(
+                return Err(named(Error::new(
                     Code::DimensionMismatch,
                     format!("record {id:?}: vector has {} values, the database has dimension {}", u.vector.len(), self.dimension),
-                ));
+                )));
             }
             if u.vector.iter().any(|x| !x.is_finite()) {
-                check_finite(&u.vector, &format!("record {id:?}: vector"))?; // builds the message only on failure
+                check_finite(&u.vector, &format!("record {id:?}: vector")).map_err(named)?; // builds the message only on failure
             }
             for (name, v) in &u.record.vectors {
                 let fixed = self.named_dims.get(name).copied().or_else(|| batch_dims.get(name.as_str()).copied());
                 match fixed {
                     Some(d) if d != v.len() => {
-                        return Err(Error::new(
+                        return Err(named(Error::new(
                             Code::DimensionMismatch,
                             format!("record {id:?}: named vector {name:?} has {} values, its space has dimension {d}", v.len()),
-                        ))
+                        )))
                     }
                     None if v.is_empty() || v.len() > MAX_DIMENSION => {
-                        return Err(Error::invalid(format!("record {id:?}: named vector {name:?} has {} values", v.len())))
+                        return Err(named(Error::invalid(format!("record {id:?}: named vector {name:?} has {} values", v.len()))))
                     }
                     _ => {}
                 }
                 batch_dims.insert(name, v.len());
                 if v.iter().any(|x| !x.is_finite()) {
-                    check_finite(v, &format!("record {id:?}: named vector {name:?}"))?;
+                    check_finite(v, &format!("record {id:?}: named vector {name:?}")).map_err(named)?;
                 }
             }
             for (term, w) in &u.record.sparse {
                 if !w.is_finite() {
-                    return Err(Error::invalid(format!("record {id:?}: sparse term {term:?} has a non-finite weight")));
+                    return Err(named(Error::invalid(format!("record {id:?}: sparse term {term:?} has a non-finite weight"))));
                 }
             }
             if insert_only {
                 let exists = self.namespaces.get(&u.namespace).is_some_and(|ns| ns.contains(id));
                 if exists || !seen.insert((u.namespace.as_str(), id.as_str())) {
-                    return Err(Error::new(
+                    return Err(named(Error::new(
                         Code::DuplicateId,
                         format!("id {id:?} already exists in namespace {:?}", u.namespace),
-                    ));
+                    )));
                 }
             }
         }

@@ -48,13 +48,54 @@ impl Code {
 pub struct Error {
     pub code: Code,
     pub message: String,
+    /// Where, as data: the file, the offset in it, the record id the message names. It
+    /// crosses the ABI with the message, so callers need not parse messages.
+    pub context: Option<Box<Context>>,
+}
+
+/// The places an error names, each if it has one.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Context {
+    pub path: Option<String>,
+    pub offset: Option<u64>,
+    pub id: Option<String>,
 }
 
 pub type Result<T> = std::result::Result<T, Error>;
 
 impl Error {
     pub fn new(code: Code, message: impl Into<String>) -> Self {
-        Error { code, message: message.into() }
+        Error { code, message: message.into(), context: None }
+    }
+    fn context_mut(&mut self) -> &mut Context {
+        self.context.get_or_insert_with(Default::default)
+    }
+    /// The same error, naming the file it is about.
+    pub fn with_path(mut self, path: &str) -> Self {
+        self.context_mut().path = Some(path.to_string());
+        self
+    }
+    /// The same error, naming the record it is about.
+    pub fn with_id(mut self, id: &str) -> Self {
+        self.context_mut().id = Some(id.to_string());
+        self
+    }
+    /// The message and the context as one JSON object (what crosses the ABI).
+    pub fn to_json(&self) -> String {
+        use crate::json::Json;
+        let mut fields = vec![("message".into(), Json::String(self.message.clone()))];
+        if let Some(c) = &self.context {
+            if let Some(p) = &c.path {
+                fields.push(("path".into(), Json::String(p.clone())));
+            }
+            if let Some(o) = c.offset {
+                fields.push(("offset".into(), Json::Number(o as f64)));
+            }
+            if let Some(id) = &c.id {
+                fields.push(("id".into(), Json::String(id.clone())));
+            }
+        }
+        Json::Object(fields).to_json()
     }
     pub fn invalid(message: impl Into<String>) -> Self {
         Error::new(Code::InvalidArgument, message)
@@ -63,11 +104,13 @@ impl Error {
         Error::new(Code::InvalidFilter, format!("invalid filter at {path}: {message}"))
     }
     pub fn corrupt(file: &str, offset: u64, message: impl fmt::Display) -> Self {
-        Error::new(Code::Corrupt, format!("{file}: corrupt at offset {offset}: {message}"))
+        let mut e = Error::new(Code::Corrupt, format!("{file}: corrupt at offset {offset}: {message}")).with_path(file);
+        e.context_mut().offset = Some(offset);
+        e
     }
     /// An I/O failure, naming the operation and the file.
     pub fn io(what: &str, path: &str, err: std::io::Error) -> Self {
-        Error::new(Code::Io, format!("{what} {path}: {err}"))
+        Error::new(Code::Io, format!("{what} {path}: {err}")).with_path(path)
     }
 }
 

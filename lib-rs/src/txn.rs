@@ -45,7 +45,8 @@ impl Database {
                         return Err(Error::new(
                             Code::DuplicateId,
                             format!("transaction operation {i}: id {id:?} already exists in namespace {ns:?}"),
-                        ));
+                        )
+                        .with_id(id));
                     }
                     overlay.insert((ns, id), true);
                     log.push(WalOp::Upsert(item.clone()));

@@ -100,7 +100,8 @@ pub(crate) fn deliver(result: Result<Output>, out: *mut u64) -> i32 {
             (0, p, l, 0)
         }
         Err(e) => {
-            let (p, l) = hand_out(e.message.into_bytes());
+            // The message and its context (file, offset, id) as one JSON object.
+            let (p, l) = hand_out(e.to_json().into_bytes());
             (e.code as i32, p, l, 0)
         }
     };
@@ -221,9 +222,9 @@ mod tests {
         let mut out = [0u64; 3];
         let status = run(out.as_mut_ptr(), || -> Result<Output> { panic!("boom {}", 42) });
         assert_eq!(status, Code::Internal as i32);
-        // SAFETY: `run` handed out these bytes (the error message) through `out`.
+        // SAFETY: `run` handed out these bytes (the error as JSON) through `out`.
         let message = unsafe { std::slice::from_raw_parts(out[0] as *const u8, out[1] as usize) };
-        assert_eq!(std::str::from_utf8(message).unwrap(), "internal error (a bug in vectlite): boom 42");
+        assert_eq!(std::str::from_utf8(message).unwrap(), r#"{"message":"internal error (a bug in vectlite): boom 42"}"#);
         take_back(out[0] as *mut u8, out[1] as usize);
     }
 }
