@@ -28,6 +28,7 @@ export type {
   DatabaseStats,
   IndexStats,
   NamespaceStats,
+  Bm25Explain,
   Explain,
   Filter,
   GetOptions,

@@ -122,12 +122,37 @@ export interface Explain {
   fusion: "linear" | "rrf";
   /** Each query term's share of the BM25 score. */
   termScores?: Record<string, number>;
+  /** Everything the BM25 score is made of, so it can be recomputed by hand (see `Bm25Explain`). */
+  bm25?: Bm25Explain;
   /** Each vector space's score, for a named or multi-vector query. */
   vectorScores?: Record<string, number>;
   /** The score the reranker gave. */
   rerankScore?: number;
   /** MMR's redundancy penalty when the record was picked. */
   mmrPenalty?: number;
+}
+
+/**
+ * The parts of a record's BM25 score (Okapi BM25, as tantivy and Lucene compute it):
+ *
+ * ```text
+ * score    = Σ_t  queryWeight · idf · tf · (k1 + 1) / (tf + k1 · (1 − b + b · length / avgLength))
+ * idf      = ln(1 + (docs − df + 0.5) / (df + 0.5))
+ * ```
+ */
+export interface Bm25Explain {
+  /** Term-frequency saturation. */
+  k1: number;
+  /** Length normalisation. */
+  b: number;
+  /** N: the records of the namespace that have sparse terms. */
+  docs: number;
+  /** Their mean length (a length is the sum of a record's term frequencies). */
+  avgLength: number;
+  /** This record's length. */
+  length: number;
+  /** Per query term the record contains: its weight in the query, tf, df, idf and its share of the score. */
+  terms: Record<string, { queryWeight: number; tf: number; df: number; idf: number; score: number }>;
 }
 
 /** One search hit, best first. */

@@ -133,6 +133,40 @@ describe("BM25 keyword search", () => {
   });
 });
 
+describe("BM25 explain", () => {
+  it("names every constant, so each score is recomputed by hand from the explanation alone", async () => {
+    await using db = await vectlite.open(tempDb(), { dimension: 2 });
+    const rand = rng(3);
+    const words = ["alpha", "beta", "gamma", "delta", "eps"];
+    await db.upsertMany(Array.from({ length: 60 }, (_, i) => {
+      const sparse: Record<string, number> = {};
+      for (let w = 0; w < 1 + (i % 4); w++) sparse[words[Math.floor(rand() * words.length)]] = 1 + Math.floor(rand() * 3);
+      return { id: `d${i}`, vector: [1, i], sparse };
+    }));
+    const query = { alpha: 1, gamma: 0.5, missing: 2 };
+    const hits = await db.search(null, { sparse: query, k: 20, explain: true });
+    assert.ok(hits.length > 5);
+    for (const h of hits) {
+      const e = h.explain!.bm25!;
+      assert.equal(e.k1, 1.2);
+      assert.equal(e.b, 0.75);
+      assert.equal(e.docs, 60);
+      let total = 0;
+      for (const [term, t] of Object.entries(e.terms)) {
+        assert.equal(t.queryWeight, query[term as keyof typeof query]);
+        const idf = Math.log(1 + (e.docs - t.df + 0.5) / (t.df + 0.5));
+        assert.ok(Math.abs(idf - t.idf) < 1e-9, `${h.id} ${term}: idf`);
+        const part = t.queryWeight * idf * t.tf * (e.k1 + 1) / (t.tf + e.k1 * (1 - e.b + e.b * e.length / e.avgLength));
+        assert.ok(Math.abs(part - t.score) < 1e-5 * Math.max(1, part), `${h.id} ${term}: ${part} vs ${t.score}`);
+        assert.equal(h.explain!.termScores![term], t.score);
+        total += part;
+      }
+      assert.ok(Math.abs(total - h.score) < 1e-4 * Math.max(1, total), `${h.id}: terms sum to ${total}, score ${h.score}`);
+      assert.ok(!("missing" in e.terms));
+    }
+  });
+});
+
 describe("hybrid fusion", () => {
   async function twoSided() {
     const db = await vectlite.open(tempDb(), { dimension: 2 });

@@ -98,17 +98,46 @@ fn write_explain(e: &Explain, out: &mut String) {
         }
         out.push('}');
     }
-    if !e.terms.is_empty() {
+    if let Some(bm25) = e.bm25.as_ref().filter(|b| !b.terms.is_empty()) {
         out.push_str(",\"termScores\":{");
-        for (i, (t, s)) in e.terms.iter().enumerate() {
+        for (i, t) in bm25.terms.iter().enumerate() {
             if i > 0 {
                 out.push(',');
             }
-            write_string(t, out);
+            write_string(&t.term, out);
             out.push(':');
-            write_number(*s as f64, out);
+            write_number(t.score as f64, out);
         }
-        out.push('}');
+        // Every constant of the formula, so the score can be recomputed by hand.
+        out.push_str("},\"bm25\":{\"k1\":");
+        write_number(crate::sparse::K1, out);
+        out.push_str(",\"b\":");
+        write_number(crate::sparse::B, out);
+        out.push_str(",\"docs\":");
+        write_number(bm25.docs as f64, out);
+        out.push_str(",\"avgLength\":");
+        write_number(bm25.avg_len, out);
+        out.push_str(",\"length\":");
+        write_number(bm25.len, out);
+        out.push_str(",\"terms\":{");
+        for (i, t) in bm25.terms.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            write_string(&t.term, out);
+            out.push_str(":{\"queryWeight\":");
+            write_number(t.query_weight as f64, out);
+            out.push_str(",\"tf\":");
+            write_number(t.tf, out);
+            out.push_str(",\"df\":");
+            write_number(t.df as f64, out);
+            out.push_str(",\"idf\":");
+            write_number(t.idf, out);
+            out.push_str(",\"score\":");
+            write_number(t.score as f64, out);
+            out.push('}');
+        }
+        out.push_str("}}");
     }
     out.push('}');
 }

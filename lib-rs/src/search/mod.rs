@@ -29,7 +29,7 @@ pub struct Hit<'a> {
 pub struct Explain {
     pub parts: hybrid::Parts,
     /// Each query term's BM25 share.
-    pub terms: Vec<(String, f32)>,
+    pub bm25: Option<crate::sparse::index::Bm25Explain>,
     /// Each vector space's score, for a named or multi-vector query.
     pub vector_scores: Vec<(String, f32)>,
 }
@@ -156,13 +156,13 @@ pub fn search<'a>(db: &'a Database, query: Option<&[f32]>, opts: &SearchOptions)
 }
 
 fn explain_of(db: &Database, c: &flat::Candidate, parts: hybrid::Parts, spaces: &[named::SpaceQuery], opts: &SearchOptions) -> Explain {
-    let terms = opts.sparse.as_deref().map_or_else(Vec::new, |t| term_scores(db, c.namespace, c.slot, t));
+    let bm25 = opts.sparse.as_deref().and_then(|t| bm25_explain(db, c.namespace, c.slot, t));
     let ns = db.namespaces.get(c.namespace);
     let vector_scores = match ns.and_then(|ns| Some((ns, ns.record(c.slot)?))) {
         Some((ns, r)) if !spaces.is_empty() => named::score_record(db, r, ns.vector(c.slot), ns.inv_norm(c.slot), spaces).1,
         _ => Vec::new(),
     };
-    Explain { parts, terms, vector_scores }
+    Explain { parts, bm25, vector_scores }
 }
 
 fn hit<'a>(db: &'a Database, namespace: &'a str, slot: u32, score: f32, explain: Option<Explain>) -> Option<Hit<'a>> {
@@ -170,11 +170,10 @@ fn hit<'a>(db: &'a Database, namespace: &'a str, slot: u32, score: f32, explain:
     Some(Hit { score, namespace, record: ns.record(slot)?, vector: ns.vector(slot), explain })
 }
 
-fn term_scores(db: &Database, namespace: &str, slot: u32, query: &[(String, f32)]) -> Vec<(String, f32)> {
-    match db.namespaces.get(namespace).and_then(|ns| Some((ns, ns.record(slot)?))) {
-        Some((ns, r)) => ns.sparse().term_scores(slot, query, &r.sparse),
-        None => Vec::new(),
-    }
+fn bm25_explain(db: &Database, namespace: &str, slot: u32, query: &[(String, f32)]) -> Option<crate::sparse::index::Bm25Explain> {
+    let ns = db.namespaces.get(namespace)?;
+    let r = ns.record(slot)?;
+    Some(ns.sparse().explain(slot, query, &r.sparse))
 }
 
 /// Document frequency and idf of each query term over the searched namespaces.

@@ -21,6 +21,35 @@ pub struct InvertedIndex {
     pub(super) total_len: f64,
 }
 
+/// Everything a record's BM25 score is made of, so it can be recomputed by hand (see the
+/// formula in `sparse/mod.rs`; `K1` and `B` are its constants).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Bm25Explain {
+    /// N: the namespace's records that have sparse terms.
+    pub docs: usize,
+    /// avglen: their mean length (sum of term frequencies).
+    pub avg_len: f64,
+    /// len(d): this record's length.
+    pub len: f64,
+    /// One entry per query term the record contains.
+    pub terms: Vec<TermExplain>,
+}
+
+/// One query term's part of a BM25 score.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TermExplain {
+    pub term: String,
+    /// q_t: the term's weight in the query.
+    pub query_weight: f32,
+    /// tf(t, d): its frequency in the record.
+    pub tf: f64,
+    /// df(t): the records that contain it.
+    pub df: usize,
+    pub idf: f64,
+    /// q_t · idf · the saturated, length-normalised tf: the term's share of the score.
+    pub score: f32,
+}
+
 impl InvertedIndex {
     pub fn docs(&self) -> usize {
         self.docs
@@ -91,16 +120,19 @@ impl InvertedIndex {
     }
 
     /// The score of one document for a query (used by `explain`): per term, then total.
-    pub fn term_scores(&self, slot: u32, query: &[(String, f32)], terms: &[(Key, f32)]) -> Vec<(String, f32)> {
+    pub fn explain(&self, slot: u32, query: &[(String, f32)], terms: &[(Key, f32)]) -> Bm25Explain {
         let len = self.lengths.get(slot as usize).copied().unwrap_or(0.0) as f64;
-        let avg = self.avg_len();
-        query
+        let avg_len = self.avg_len();
+        let terms = query
             .iter()
             .filter_map(|(term, qw)| {
                 let tf = terms.iter().find(|(t, _)| t == term)?.1 as f64;
-                Some((term.clone(), (*qw as f64 * term_score(self.idf(term), tf, len, avg)) as f32))
+                let idf = self.idf(term);
+                let score = (*qw as f64 * term_score(idf, tf, len, avg_len)) as f32;
+                Some(TermExplain { term: term.clone(), query_weight: *qw, tf, df: self.df(term), idf, score })
             })
-            .collect()
+            .collect();
+        Bm25Explain { docs: self.docs, avg_len, len, terms }
     }
 
     /// Scores every document that contains a query term and hands each `(slot, score)` to
