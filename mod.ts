@@ -1,13 +1,20 @@
 /**
- * vectlite: an embedded vector database for Bun and Deno. One `.vdb` file per database,
- * exact search with MongoDB-style filters, namespaces, named vectors, a crash-safe WAL.
+ * vectlite: an embedded vector database for Bun, Deno and Node.js. One `.vdb` file per
+ * database, no server: dense search (exact, or an HNSW graph per namespace), BM25 keyword and
+ * hybrid search, MongoDB-style filters evaluated inside the search, namespaces, named vectors,
+ * and a crash-safe write-ahead log. A Rust library does the work behind one async API.
  *
  * ```ts
- * import * as vectlite from "./mod.ts";
+ * import * as vectlite from "jsr:@vectlite/vectlite";
  * await using db = await vectlite.open("knowledge.vdb", { dimension: 384 });
  * await db.upsert("doc1", embedding, { source: "blog" });
  * const hits = await db.search(query, { k: 5, filter: { source: "blog" } });
  * ```
+ *
+ * Every write resolves once it is durable; calls on a database keep their issue order, awaited
+ * or not. Imported from JSR, Deno cannot load the packaged native library where it is (over
+ * HTTPS): set `VECTLITE_LIB` to a local copy of it, or call `useLibrary` from `compiled.ts`.
+ * The manual is in the repository's `docs/` (api.md, filters.md, durability.md).
  *
  * @module
  */

@@ -28,19 +28,26 @@ export type Filter = { [key: string]: unknown };
 
 /** Options of `open`. */
 export interface OpenOptions {
-  /** Required to create a database; checked against an existing file. */
+  /** Required to create a database (an integer from 1 to 65,536); checked against an existing file. */
   dimension?: number;
   /** `"cosine"` (default), `"dot"` or `"l2"`; fixed at creation. */
   metric?: Metric;
   /** Open without the writer's lock, beside a writer if there is one, seeing what was committed before the open; every write rejects with `READ_ONLY`. */
   readOnly?: boolean;
-  /** How long to keep retrying for the file lock before `LOCKED` (default 0). */
+  /** Milliseconds to keep retrying for the writer's lock before `LOCKED` (default 0; a finite number, not negative). */
   lockTimeoutMs?: number;
-  /** `"full"` (default): a write resolves after its WAL frame is fsynced. `"normal"`: fsync in batches. */
+  /** `"full"` (default): a write resolves after its WAL frame is fsynced. `"normal"`: fsync at most every 200 ms. */
   sync?: "full" | "normal";
-  /** ANN parameters (used by the HNSW index; accepted and validated today). */
+  /**
+   * HNSW graph parameters: `m` links per node (2 to 512, default 16), `efConstruction` (1 to
+   * 65,536, default 200, raised to at least `m`), and `efSearch`, the default search effort
+   * (1 to 65,536; without it each query uses max(64, 2k)).
+   */
   hnsw?: { m?: number; efConstruction?: number; efSearch?: number };
-  /** Below this many records a namespace is searched exactly (default 128). */
+  /**
+   * A namespace (and each named vector space) gets an HNSW graph once it holds more than this
+   * many records; up to then it is scanned exactly (default 128; 0 to 4,294,967,295).
+   */
   annThreshold?: number;
   /**
    * The text analyzer the database is built with: stored in the file at creation and fixed
@@ -76,7 +83,7 @@ export interface RecordInput {
   text?: string;
   /** Named vectors, each with its own dimension, fixed on first use. */
   vectors?: Record<string, Vector>;
-  /** The record's namespace; defaults to the call's `namespace` option, then `""`. */
+  /** The record's namespace; defaults to the call's `namespace` option, then `""`. Not `"*"`, which means every namespace to reads. */
   namespace?: string;
 }
 
@@ -88,7 +95,7 @@ export interface WriteOptions {
   text?: string;
   /** Named vectors, each with its own dimension. */
   vectors?: Record<string, Vector>;
-  /** The record's namespace (default `""`). */
+  /** The record's namespace (default `""`). Not `"*"`, which means every namespace to reads. */
   namespace?: string;
 }
 
@@ -173,7 +180,7 @@ export interface SearchResult {
 
 /** Options of `search`. */
 export interface SearchOptions {
-  /** Results wanted (default 10). */
+  /** Results wanted (default 10; an integer from 1 to 4,294,967,295). A search returns at most the records there are. */
   k?: number;
   /** Applied during the search, so k results come back whenever k records match. */
   filter?: Filter;
@@ -183,19 +190,19 @@ export interface SearchOptions {
   namespaces?: string[] | "*";
   /** Return the stored vectors. */
   includeVectors?: boolean;
-  /** Force an exact scan (every search is exact until the HNSW index lands). */
+  /** Scan exactly, also a namespace that has an HNSW graph. */
   exact?: boolean;
-  /** HNSW search effort for this query. */
+  /** HNSW search effort for this query (1 to 65,536; default `hnsw.efSearch` of `open`, else max(64, 2k)). */
   efSearch?: number;
   /** Sparse query terms (e.g. `sparseTerms(text)`): BM25 keyword search, hybrid when a query vector is given too. */
   sparse?: SparseVector;
   /** How dense and sparse results combine: `"linear"` (default) or `"rrf"`. */
   fusion?: "linear" | "rrf";
-  /** Linear fusion weight of the dense side's min-max normalised scores (default 1). */
+  /** Linear fusion weight of the dense side's min-max normalised scores (default 1; not negative). */
   denseWeight?: number;
-  /** Linear fusion weight of the sparse side's min-max normalised scores (default 1). */
+  /** Linear fusion weight of the sparse side's min-max normalised scores (default 1; not negative). */
   sparseWeight?: number;
-  /** RRF constant: each side adds 1 / (rrfK + rank) (default 60). */
+  /** RRF constant: each side adds 1 / (rrfK + rank) (default 60; not negative). */
   rrfK?: number;
   /** Attach an `explain` payload to each result. */
   explain?: boolean;
@@ -205,9 +212,9 @@ export interface SearchOptions {
   vectors?: Record<string, Vector>;
   /** Weights of a multi-vector query's spaces (default 1 each). */
   vectorWeights?: Record<string, number>;
-  /** MMR diversification over the best `fetchK` candidates: 1 = pure relevance, 0 = pure diversity. */
+  /** MMR diversification over the best `fetchK` candidates, from 0 to 1: 1 = pure relevance, 0 = pure diversity. */
   mmrLambda?: number;
-  /** Candidates MMR or a reranker chooses from (default 4k). */
+  /** Candidates MMR or a reranker chooses from (default 4k; from k to 4,294,967,295, and at most the records there are). */
   fetchK?: number;
   /** A reranker (see `rerankers`), applied to the fused candidates. */
   rerank?: Reranker;
@@ -238,7 +245,7 @@ export interface SearchStats {
 
 /** Options of `count`. */
 export interface CountOptions {
-  /** One namespace (default `""`). */
+  /** One namespace (default `""`), or `"*"` for all. */
   namespace?: string;
   /** Several namespaces, or `"*"` for all. */
   namespaces?: string[] | "*";
@@ -248,9 +255,9 @@ export interface CountOptions {
 
 /** Options of `list`. */
 export interface ListOptions extends CountOptions {
-  /** At most this many records (0 = all). */
+  /** At most this many records (0, the default, = all; at most 4,294,967,295). */
   limit?: number;
-  /** Records to skip first. */
+  /** Records to skip first (0 to 4,294,967,295). */
   offset?: number;
   /** Return the vectors too. */
   includeVectors?: boolean;
@@ -268,7 +275,7 @@ export interface GetOptions {
 export interface BulkIngestOptions {
   /** Namespace for records that name none. */
   namespace?: string;
-  /** Records per WAL transaction (default 10,000). */
+  /** Records per WAL transaction (default 10,000; a positive integer). */
   batchSize?: number;
   /** Called after each batch lands. */
   onProgress?: (progress: { done: number; total?: number }) => void;
