@@ -28,7 +28,8 @@ pub struct Hit<'a> {
 /// How a result's score was made (`explain: true`).
 pub struct Explain {
     pub parts: hybrid::Parts,
-    /// Each query term's BM25 share.
+    /// What the BM25 score is made of (its constants, and per query term tf, df, idf and
+    /// share), when the query has sparse terms.
     pub bm25: Option<crate::sparse::index::Bm25Explain>,
     /// Each vector space's score, for a named or multi-vector query.
     pub vector_scores: Vec<(String, f32)>,
@@ -63,6 +64,8 @@ pub(crate) fn with_filter<R>(ns: &Namespace, plan: Option<&FilterPlan>, f: impl 
     }
 }
 
+/// The namespaces `sel` names, in name order (the map's), the order in which equal scores
+/// from different namespaces are ranked. Every namespace's name is tested against `sel`.
 pub(crate) fn selected<'a>(db: &'a Database, sel: &NamespaceSelection) -> Vec<(&'a String, &'a Namespace)> {
     db.namespaces.iter().filter(|(name, _)| sel.matches(name)).collect()
 }

@@ -1,4 +1,4 @@
-//! Reliability tests on the simulated disk (issue #5): a power cut at every mutating file
+//! Reliability tests on the simulated disk (sim.rs): a power cut at every mutating file
 //! operation of a workload, with every crash image POSIX allows for it; one failing
 //! operation (EIO, ENOSPC) at every point; a disk that fills up and frees again. Each
 //! reopened database must equal a model of what was acknowledged.
@@ -102,7 +102,7 @@ fn run_step(db: &mut Database, step: &Step) -> Result<()> {
     }
 }
 
-/// Runs the workload until the first error (the process dies there). Returns the state
+/// Runs the workload up to its first error (the process dies there). Returns the state
 /// the acknowledged steps made and the operations of the step that was cut short.
 fn run_until_crash(disk: &SimVfs, path: &Path) -> (State, Vec<WalOp<'static>>) {
     let mut acked = State::new();

@@ -1,7 +1,8 @@
 //! The OS calls std does not offer (madvise, setpriority, malloc_trim: all advisory), and
 //! the few places where unix and Windows differ. File locks are std's (`flock` on unix,
-//! `LockFileEx` on Windows), `File::sync_all` is `fsync`, and a directory is synced by
-//! opening it and calling `sync_all` on it.
+//! `LockFileEx` on Windows). A file's writes are made durable with `File::sync_data`
+//! (`fdatasync`, in vfs.rs); a directory's entries, on unix, by opening the directory and
+//! calling `sync_all` on it (elsewhere `sync_dir` has nothing to do).
 
 use std::fs::File;
 use std::io;
@@ -17,7 +18,8 @@ pub enum LockKind {
 /// Ok(false) means another open file (description or handle) holds a conflicting lock.
 /// std's file locks are `flock` on unix and `LockFileEx` over the whole file on Windows; the
 /// lock file is a file of its own, so Windows' mandatory byte-range locks never stand in the
-/// way of a reader of the database.
+/// way of a reader of the database. (On unix a writer also locks the `.vdb` itself, which
+/// keeps a second writer out through a hard link; see `lock_snapshot_file` in db.rs.)
 pub fn try_lock(file: &File, kind: LockKind) -> io::Result<bool> {
     let attempt = match kind {
         LockKind::Shared => file.try_lock_shared(),
@@ -107,7 +109,7 @@ const HUGE_PAGE_MIN_BYTES: usize = 4 << 20;
 /// one VMA, so the allocator's `realloc` can still grow it with `mremap`, moving the pages
 /// instead of copying them. Advising only the 2 MiB-aligned middle split the mapping in
 /// three, `mremap` then failed with EFAULT, and every doubling of a 100 MB vector array
-/// copied it: a transient +100 MB at the peak of a bulk build (bench/RESULTS.md, session 5).
+/// copied it: a transient +100 MB at the peak of a 100,000 x 384 bulk build.
 pub fn advise_huge_pages(ptr: *const u8, bytes: usize) {
     #[cfg(target_os = "linux")]
     {

@@ -1,5 +1,5 @@
-//! The file operations a database performs on its `.vdb`, `.vdb-wal` and `.vdb.tmp`, behind
-//! one trait. `OsVfs` is the real file system; the tests put `storage::sim::SimVfs` in its
+//! The file operations a database performs on its `.vdb`, its `.vdb-wal` and the temporary
+//! files new snapshots are written to (`<name>.vdb.<16 hex digits>.tmp`), behind one trait. `OsVfs` is the real file system; the tests put `storage::sim::SimVfs` in its
 //! place to cut the power at every write or fsync of a workload, or to fail one with ENOSPC
 //! or EIO, and check what survives. The lock file stays on the real file system:
 //! it is about processes, not durability.
