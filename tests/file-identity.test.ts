@@ -126,7 +126,7 @@ describe("file identity", () => {
     const outside = join(dir, "outside.txt");
     writeFileSync(outside, "keep me");
     symlinkSync(outside, app + ".tmp");
-    writeFileSync(app + ".0123456789abcdef.tmp", ""); // what a kill during compact leaves
+    writeFileSync(app + ".89abcdef.tmp", ""); // what a kill during compact leaves
     {
       await using db = await vectlite.open(app, { dimension: 2 });
       await db.upsert("a", [1, 0]);
@@ -284,10 +284,24 @@ describe("file identity", () => {
       await rejectsWith(() => again.dropCollection("docs"), "LOCKED");
       assert.ok(await other.get("a"));
     }
-    writeFileSync(join(dir, "docs.vdb.0123456789abcdef.tmp"), "");
+    writeFileSync(join(dir, "docs.vdb.89abcdef.tmp"), "");
     assert.equal(await again.dropCollection("docs"), true);
     assert.deepEqual(readdirSync(dir), []);
     assert.equal(await again.dropCollection("docs"), false);
+  });
+
+  it("a destination whose own WAL name is taken by another file is refused, never cleared", async () => {
+    const dir = tempDir();
+    const odd = join(dir, "b-wal"); // a database whose file name ends in -wal
+    await using db = await vectlite.open(odd, { dimension: 2 });
+    await db.upsert("a", [1, 0]);
+    await rejectsWith(() => db.snapshot(join(dir, "b")), "INVALID_ARGUMENT", /WAL name/);
+    writeFileSync(join(dir, "c-wal"), "not a log");
+    await rejectsWith(() => db.snapshot(join(dir, "c")), "INVALID_ARGUMENT", /not a vectlite WAL/);
+    await rejectsWith(() => vectlite.restore(join(dir, "nothing"), odd + "-wal", { overwrite: true }), "NOT_FOUND");
+    await db.close();
+    assert.deepEqual(await ids(odd), ["/a"]);
+    assert.equal(readFileSync(join(dir, "c-wal"), "utf8"), "not a log");
   });
 
   it("a database moved with its WAL opens where it lands", async () => {

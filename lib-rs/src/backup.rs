@@ -3,11 +3,11 @@
 //! file. `restore` verifies everything before it writes a single byte at the destination.
 
 use crate::checksum::crc32c;
-use crate::db::{write_atomically, write_file_durably, Database};
+use crate::db::{write_file_durably, Database};
 use crate::storage::vfs::OsVfs;
 use crate::error::{Code, Error, Result};
 use crate::json::{self, Json};
-use crate::storage::{destination, format, os, show, DbPaths};
+use crate::storage::{destination, format, os, show};
 use std::path::Path;
 
 pub const MANIFEST: &str = "manifest.json";
@@ -98,7 +98,7 @@ pub fn restore(dir: &Path, dest: &Path, overwrite: bool) -> Result<()> {
     }
     // Each restored copy is a database of its own (a version 1 file has no identity to renew).
     format::restamp(&mut bytes, format::SnapshotIdentity::new_database());
-    destination::replace_database_file(&real, || write_atomically(&OsVfs, &DbPaths::new(&real), &bytes))
+    destination::replace_database_file(&real, |temp| write_file_durably(&OsVfs, temp, &bytes))
 }
 
 #[cfg(test)]

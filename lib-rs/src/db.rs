@@ -190,6 +190,7 @@ impl Database {
         // Every path to one file (a symbolic link, a relative path, `..`) names the same log,
         // lock and temporary files: they are derived from the file's real path.
         let real = crate::storage::real_path(path)?;
+        refuse_log_beside_other_name(path, &real)?;
         let path = real.as_path();
         let shown = show(path);
         if path.is_dir() {
@@ -250,7 +251,10 @@ impl Database {
             break loaded?;
         };
         db._lock = lock;
-        db.file_lock = file_lock;
+        // A version 1 file was compacted at open: the new file is locked already.
+        if db.file_lock.is_none() {
+            db.file_lock = file_lock;
+        }
         // Records replayed from the WAL join the loaded graphs (in parallel), or a namespace
         // that crossed the threshold gets its graph now.
         db.refresh_indexes();
@@ -395,13 +399,19 @@ impl Database {
         if self.read_only {
             return Ok(());
         }
+        let mut valid_len = recovered.valid_len;
         if self.identity.is_legacy() {
             // A file of format version 1 names no snapshot for its log to continue: a writer
-            // folds the log into a snapshot of the current format at once (the old log is
-            // then started afresh), so from here on every log names its snapshot.
-            self.compact()?;
+            // folds the log into a snapshot of the current format at once, and starts the log
+            // afresh, so from here on every log names its snapshot. If that compaction fails
+            // (a full disk), the database opens as it is and the next compaction upgrades it;
+            // a log holding nothing past the snapshot is started afresh all the same, so the
+            // next frame never follows older ones out of sequence.
+            if self.compact().is_ok() || recovered.transactions_replayed == 0 {
+                valid_len = 0;
+            }
         }
-        self.wal = Some(Wal::open(&*self.fs, &self.paths.wal, recovered.valid_len, self.wal_base(), sync)?);
+        self.wal = Some(Wal::open(&*self.fs, &self.paths.wal, valid_len, self.wal_base(), sync)?);
         Ok(())
     }
 
@@ -701,6 +711,29 @@ impl Database {
     pub fn total_records(&self) -> usize {
         self.namespaces.values().map(|ns| ns.len()).sum()
     }
+}
+
+/// Refuses to open through a path other than the file's real one (a symbolic link) when a
+/// log sits beside that path: older versions kept the log beside the path they were given,
+/// and its writes would be missed (the log beside the real path is the one read now).
+fn refuse_log_beside_other_name(given: &Path, real: &Path) -> Result<()> {
+    let given_wal = DbPaths::new(given).wal;
+    let real_wal = DbPaths::new(real).wal;
+    let Some(id) = os::path_identity(&given_wal) else { return Ok(()) };
+    if os::path_identity(&real_wal) == Some(id) {
+        return Ok(());
+    }
+    Err(Error::new(
+        Code::Corrupt,
+        format!(
+            "{} is beside {}, a path to {}, whose log is {}: move it there (if that has no log of its own) or away, then open again",
+            show(&given_wal),
+            show(given),
+            show(real),
+            show(&real_wal)
+        ),
+    )
+    .with_path(&show(&given_wal)))
 }
 
 /// Locks the snapshot file now at `path` (see `Database::file_lock`). Only on the real file

@@ -135,7 +135,7 @@ fn a_planted_symbolic_link_at_a_temporary_name_is_never_written_through() {
     std::fs::write(&outside, b"keep me").unwrap();
     // The fixed temporary name older versions used, and a stale random one.
     std::os::unix::fs::symlink(&outside, dir.join("app.vdb.tmp")).unwrap();
-    std::os::unix::fs::symlink(&outside, dir.join("app.vdb.0123456789abcdef.tmp")).unwrap();
+    std::os::unix::fs::symlink(&outside, dir.join("app.vdb.89abcdef.tmp")).unwrap();
     let mut db = Database::open(&path, opts(Some(2))).unwrap();
     write(&mut db, "a");
     db.compact().unwrap();
@@ -146,4 +146,46 @@ fn a_planted_symbolic_link_at_a_temporary_name_is_never_written_through() {
     assert!(left.is_empty(), "stale temporary names left: {left:?}");
     assert_eq!(ids(&path), ["a"]);
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// Copies the committed format 1 fixture into a fresh directory.
+fn version_1_fixture(name: &str) -> PathBuf {
+    let dir = temp_dir(name);
+    for file in ["app.vdb", "app.vdb-wal"] {
+        std::fs::copy(format!("{}/../tests/fixtures/format-v1/{file}", env!("CARGO_MANIFEST_DIR")), dir.join(file)).unwrap();
+    }
+    dir.join("app.vdb")
+}
+
+#[cfg(unix)]
+#[test]
+fn a_version_1_file_upgraded_at_open_keeps_its_writer_locks_and_starts_a_fresh_log() {
+    let path = version_1_fixture("upgrade-lock");
+    let mut db = Database::open(&path, opts(None)).unwrap();
+    let wal = std::fs::read(wal_of(&path)).unwrap();
+    assert_eq!(u32::from_le_bytes(wal[8..12].try_into().unwrap()), 2, "the log was started afresh in the current version");
+    let mut after = upsert("after");
+    after.vector = vec![0.0, 0.0, -1.0, 0.0].into();
+    db.upsert_many(vec![after], false).unwrap();
+    std::fs::hard_link(&path, path.with_file_name("hard.vdb")).unwrap();
+    let err = Database::open(&path.with_file_name("hard.vdb"), opts(None)).err().expect("a second writer through a hard link");
+    assert_eq!(err.code, Code::Locked);
+    drop(db);
+    assert!(ids(&path).contains(&"after".to_string()));
+    assert_eq!(ids(&path).len(), 22);
+}
+
+#[cfg(unix)]
+#[test]
+fn a_log_an_older_version_kept_beside_a_symbolic_link_is_not_missed() {
+    let path = version_1_fixture("old-link");
+    let link = path.with_file_name("link.vdb");
+    std::os::unix::fs::symlink(&path, &link).unwrap();
+    std::fs::rename(wal_of(&path), wal_of(&link)).unwrap();
+    let err = Database::open(&link, opts(None)).err().expect("opened without the log beside the link");
+    assert_eq!(err.code, Code::Corrupt);
+    assert!(err.message.contains("link.vdb-wal") && err.message.contains("app.vdb-wal"), "{}", err.message);
+    // Moved where it belongs, it is read.
+    std::fs::rename(wal_of(&link), wal_of(&path)).unwrap();
+    assert_eq!(ids(&link).len(), 21);
 }

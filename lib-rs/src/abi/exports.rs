@@ -376,7 +376,7 @@ pub(crate) fn snapshot(handle: u64, dest: &str, overwrite: bool) -> Result<Outpu
         db.compact_memory();
         // A copy is a database of its own: its log can never be taken for this one's.
         let identity = crate::storage::format::SnapshotIdentity::new_database();
-        destination::replace_database_file(&dest, || db.write_snapshot_over(&dest, identity))
+        destination::replace_database_file(&dest, |temp| db.write_snapshot_file(temp, identity))
     })?;
     Ok(Output::Unit)
 }

@@ -32,10 +32,19 @@ fn owned_role(dest: &Path, owned: &DbPaths) -> Option<&'static str> {
         .map(|(_, role)| role)
 }
 
+/// The first bytes of the file at `path` (fewer if it is shorter), or None if unreadable.
+fn head(path: &Path, n: usize) -> Option<Vec<u8>> {
+    use std::io::Read;
+    let mut bytes = Vec::with_capacity(n);
+    std::fs::File::open(path).ok()?.take(n as u64).read_to_end(&mut bytes).ok()?;
+    Some(bytes)
+}
+
 /// Checks a file destination (`what` names it in messages) against the database `owned`
 /// (None when there is no open database, as for `restore`). Returns its real path.
-/// `INVALID_ARGUMENT` for a file the database owns, a directory, or an existing file
-/// without `overwrite`.
+/// `INVALID_ARGUMENT` for a file the database owns, a directory, an existing file without
+/// `overwrite` or one that is not a vectlite database, and a destination whose own log or
+/// lock name (`<dest>-wal`, `<dest>.lock`) is taken by something that is not its log or lock.
 pub fn check_file(dest: &Path, owned: Option<&DbPaths>, overwrite: bool, what: &str) -> Result<PathBuf> {
     let shown = show(dest);
     let real = real_path(dest)?;
@@ -45,35 +54,89 @@ pub fn check_file(dest: &Path, owned: Option<&DbPaths>, overwrite: bool, what: &
     if real.is_dir() {
         return Err(Error::invalid(format!("{what} {shown} is a directory")));
     }
-    if real.exists() && !overwrite {
-        return Err(Error::invalid(format!("{what} {shown} already exists (pass {{ overwrite: true }} to replace it)")));
+    if real.exists() {
+        if !overwrite {
+            return Err(Error::invalid(format!("{what} {shown} already exists (pass {{ overwrite: true }} to replace it)")));
+        }
+        if head(&real, 8).as_deref() != Some(&super::format::MAGIC[..]) {
+            return Err(Error::invalid(format!("{what} {shown} exists and is not a vectlite database: not replaced")));
+        }
+    }
+    // The destination's log is removed and its lock file taken when it is replaced: neither
+    // name may hold anything else (another database's file, this database's own).
+    let paths = DbPaths::new(&real);
+    for (sibling, kind) in [(&paths.wal, "WAL"), (&paths.lock, "lock file")] {
+        if let Some(role) = owned.and_then(|o| owned_role(sibling, o)) {
+            return Err(Error::invalid(format!("{what} {shown}: its {kind} name {} is {role}", show(sibling))));
+        }
+        let Some(bytes) = sibling.exists().then(|| head(sibling, 8)).flatten() else { continue };
+        let fits = match kind {
+            "WAL" => bytes.is_empty() || super::wal::MAGIC.starts_with(&bytes) || bytes.starts_with(super::wal::MAGIC),
+            _ => bytes.is_empty(),
+        };
+        if !fits {
+            return Err(Error::invalid(format!("{what} {shown}: {} exists and is not a vectlite {kind}: nothing written", show(sibling))));
+        }
     }
     Ok(real)
 }
 
-/// Runs `write`, which replaces or creates the database file `dest` (a real path from
-/// `check_file`). When a database is there (the file or a log beside it), its writer lock
-/// is held meanwhile (`LOCKED` if it is open for writing) and its log is removed first: the
-/// new file is a database of its own, which the old log does not continue.
-pub fn replace_database_file<T>(dest: &Path, write: impl FnOnce() -> Result<T>) -> Result<T> {
-    let paths = DbPaths::new(dest);
-    if !dest.exists() && !paths.wal.exists() {
-        return write();
-    }
-    let _lock = LockFile::acquire(&paths.lock, LockKind::Exclusive).map_err(|e| match e.code {
-        Code::Locked => Error::new(Code::Locked, format!("{} is open for writing: close it before replacing it", show(dest))),
+/// Takes a database's writer locks: its lock file, and (unix) the `.vdb` itself if it
+/// exists. `LOCKED`, saying `doing`, while a handle has it open for writing.
+fn lock_database(paths: &DbPaths, doing: &str) -> Result<(LockFile, Option<LockFile>)> {
+    let locked = |e: Error| match e.code {
+        Code::Locked => Error::new(Code::Locked, format!("{} is open for writing: close it before {doing} it", show(&paths.main))),
         _ => e,
-    })?;
-    match std::fs::remove_file(&paths.wal) {
-        Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(Error::io("cannot remove", &show(&paths.wal), e)),
-        _ => {}
-    }
-    write()
+    };
+    let lock = LockFile::acquire(&paths.lock, LockKind::Exclusive).map_err(locked)?;
+    let file_lock = match paths.main.is_file() && !cfg!(windows) {
+        true => Some(LockFile::acquire_existing(&paths.main, LockKind::Exclusive).map_err(locked)?),
+        false => None,
+    };
+    Ok((lock, file_lock))
 }
 
-/// Deletes the database at `path`: under its writer lock (and the lock on the file itself),
-/// so no handle can have it open for writing meanwhile, its `.vdb`, WAL and temporary
-/// files, then the lock file. `LOCKED` while it is open for writing. Whether it existed.
+fn remove_if_there(path: &Path) -> Result<()> {
+    match std::fs::remove_file(path) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(Error::io("cannot remove", &show(path), e)),
+        _ => Ok(()),
+    }
+}
+
+fn sync_dir(dir: &Path) -> Result<()> {
+    super::os::sync_dir(dir).map_err(|e| Error::io("cannot fsync directory", &show(dir), e))
+}
+
+/// Writes a new database file at `dest` (a real path from `check_file`), replacing what is
+/// there: `write` fills a fresh temporary file beside it (and syncs it), which is then
+/// renamed over `dest`; only after that is the old database's log removed. Under the
+/// destination's writer lock throughout (`LOCKED` while it is open for writing), so no
+/// writer can open it meanwhile. A failure before the rename leaves the old database as it
+/// was; a crash between the rename and the log's removal leaves a log of another database
+/// beside the new file, which opening refuses (`CORRUPT`, naming both), never replays.
+pub fn replace_database_file<T>(dest: &Path, write: impl FnOnce(&Path) -> Result<T>) -> Result<T> {
+    let paths = DbPaths::new(dest);
+    let _locks = lock_database(&paths, "replacing")?;
+    let temp = paths.new_temp();
+    let written = write(&temp).inspect_err(|_| {
+        let _ = std::fs::remove_file(&temp);
+    })?;
+    if let Err(e) = std::fs::rename(&temp, dest) {
+        let _ = std::fs::remove_file(&temp);
+        return Err(Error::io("cannot rename temp file over", &show(dest), e));
+    }
+    sync_dir(paths.dir())?;
+    if paths.wal.exists() {
+        remove_if_there(&paths.wal)?;
+        sync_dir(paths.dir())?;
+    }
+    Ok(written)
+}
+
+/// Deletes the database at `path`: under its writer locks, so no handle can have it open
+/// for writing meanwhile, its `.vdb`, WAL and temporary files, then its lock file (while
+/// still holding it: an opener that locked the old file sees it was removed, and retries).
+/// `LOCKED` while it is open for writing. Whether it existed.
 pub fn drop_database(path: &Path) -> Result<bool> {
     let real = real_path(path)?;
     let paths = DbPaths::new(&real);
@@ -81,30 +144,22 @@ pub fn drop_database(path: &Path) -> Result<bool> {
     if !existed && !paths.wal.exists() {
         return Ok(false);
     }
-    let locked = |e: Error| match e.code {
-        Code::Locked => Error::new(Code::Locked, format!("{} is open for writing: close it before dropping it", show(path))),
-        _ => e,
-    };
-    let lock = LockFile::acquire(&paths.lock, LockKind::Exclusive).map_err(locked)?;
-    let file_lock = if existed && !cfg!(windows) { Some(LockFile::acquire_existing(&real, LockKind::Exclusive).map_err(locked)?) } else { None };
-    let remove = |p: &Path| match std::fs::remove_file(p) {
-        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(Error::io("cannot remove", &show(p), e)),
-        _ => Ok(()),
-    };
+    let _locks = lock_database(&paths, "dropping")?;
     // The snapshot first: without it, what is left is no database.
-    remove(&real)?;
-    remove(&paths.wal)?;
+    remove_if_there(&real)?;
+    remove_if_there(&paths.wal)?;
     if let Ok(entries) = std::fs::read_dir(paths.dir()) {
         for entry in entries.flatten() {
             if entry.file_name().to_str().is_some_and(|n| paths.is_temp_name(n)) {
-                remove(&entry.path())?;
+                remove_if_there(&entry.path())?;
             }
         }
     }
-    drop(file_lock);
-    // Windows removes no file another handle has open: the lock file goes after its lock.
-    drop(lock);
-    remove(&paths.lock)?;
+    // Windows removes no file a handle has open: there the lock file stays (empty).
+    if !cfg!(windows) {
+        remove_if_there(&paths.lock)?;
+    }
+    sync_dir(paths.dir())?;
     Ok(existed)
 }
 
@@ -180,8 +235,48 @@ mod tests {
         std::fs::write(dir.join("taken.vdb"), b"x").unwrap();
         let err = check_file(&dir.join("taken.vdb"), Some(&owned), false, "snapshot destination").unwrap_err();
         assert!(err.message.contains("overwrite"), "{}", err.message);
+        // With overwrite, only a vectlite database is replaced.
+        assert!(check_file(&dir.join("taken.vdb"), Some(&owned), true, "d").unwrap_err().message.contains("not a vectlite database"));
+        std::fs::write(dir.join("taken.vdb"), b"VECTLITE and the rest").unwrap();
         assert_eq!(check_file(&dir.join("taken.vdb"), Some(&owned), true, "d").unwrap(), dir.join("taken.vdb"));
+        // A destination whose log name is taken by something else (here the database's own
+        // file, through a name ending in -wal) is refused, whatever the destination itself is.
+        let odd = DbPaths::new(&dir.join("b-wal"));
+        std::fs::write(&odd.main, b"VECTLITE").unwrap();
+        let err = check_file(&dir.join("b"), Some(&odd), false, "snapshot destination").unwrap_err();
+        assert!(err.message.contains("WAL name") && err.message.contains("the database file itself"), "{}", err.message);
+        std::fs::write(dir.join("c-wal"), b"not a log").unwrap();
+        assert!(check_file(&dir.join("c"), None, false, "d").unwrap_err().message.contains("is not a vectlite WAL"));
         assert_eq!(check_file(&dir.join("new.vdb"), Some(&owned), false, "d").unwrap(), dir.join("new.vdb"));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_replacement_that_fails_before_its_rename_leaves_the_old_database_and_its_log() {
+        use crate::db::{Database, OpenOptions};
+        use crate::json::Json;
+        use crate::record::{Record, Upsert};
+        let dir = std::env::temp_dir().join(format!("vl-replace-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("old.vdb");
+        let up = |id: &str| Upsert { namespace: String::new(), record: Record { id: id.into(), metadata: Json::Object(vec![]), sparse: vec![], vectors: vec![] }, vector: vec![1.0, 2.0].into() };
+        let mut db = Database::open(&path, OpenOptions { dimension: Some(2), ..Default::default() }).unwrap();
+        db.upsert_many(vec![up("in-wal")], false).unwrap();
+        drop(db);
+        let before = (std::fs::read(&path).unwrap(), std::fs::read(DbPaths::new(&path).wal).unwrap());
+        let err = replace_database_file(&path, |temp| -> Result<()> {
+            std::fs::write(temp, b"half").unwrap();
+            Err(Error::new(Code::Io, "the disk filled up"))
+        })
+        .unwrap_err();
+        assert_eq!(err.message, "the disk filled up");
+        assert_eq!((std::fs::read(&path).unwrap(), std::fs::read(DbPaths::new(&path).wal).unwrap()), before, "the old database changed");
+        let left: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().file_name()).filter(|n| n.to_string_lossy().ends_with(".tmp")).collect();
+        assert!(left.is_empty(), "temporary files left: {left:?}");
+        let db = Database::open(&path, OpenOptions::default()).unwrap();
+        assert!(db.namespaces[""].contains("in-wal"));
+        drop(db);
         std::fs::remove_dir_all(&dir).unwrap();
     }
 

@@ -13,7 +13,8 @@
 //!  48  file length u64                      8
 //!  56  database id                         16  random, made once when the database is created
 //!  72  snapshot id u64                      8  random, new for every file written
-//!  80  zero                                44
+//!  80  parent snapshot id u64               8  the snapshot this one was compacted from (0: none)
+//!  88  zero                                36
 //! 124  CRC32C of bytes 0..124               4
 //! Format version 1 has a 64-byte header: bytes 0..56 as above, a zero u32 at 56 and the
 //! CRC32C of bytes 0..60 at 60; it has no identities (read as zero). It is still read.
@@ -85,12 +86,15 @@ pub struct SnapshotIdentity {
     pub database: [u8; 16],
     /// New for every snapshot file written.
     pub snapshot: u64,
+    /// The snapshot of the same database this one was compacted from (whose log it folded
+    /// in), or 0. A log of that snapshot may continue past this one (see recovery.rs).
+    pub parent: u64,
 }
 
 impl SnapshotIdentity {
     /// A new database's first snapshot.
     pub fn new_database() -> SnapshotIdentity {
-        SnapshotIdentity { database: crate::random::random_id(), snapshot: crate::random::random_u64() }
+        SnapshotIdentity { database: crate::random::random_id(), snapshot: crate::random::random_u64(), parent: 0 }
     }
 
     /// The next snapshot of the same database (a file of format version 1 gets its
@@ -99,7 +103,7 @@ impl SnapshotIdentity {
         if self.is_legacy() {
             return SnapshotIdentity::new_database();
         }
-        SnapshotIdentity { database: self.database, snapshot: crate::random::random_u64() }
+        SnapshotIdentity { database: self.database, snapshot: crate::random::random_u64(), parent: self.snapshot }
     }
 
     /// A file of format version 1, which records no identity.
@@ -190,6 +194,7 @@ fn check_header(bytes: &[u8], actual_len: u64, file: &str) -> Result<(SnapshotHe
     if version >= 2 {
         identity.database.copy_from_slice(r.take(16)?);
         identity.snapshot = r.u64()?;
+        identity.parent = r.u64()?;
         if identity.is_legacy() {
             return Err(Error::corrupt(file, 56, "zero database id"));
         }
@@ -457,7 +462,7 @@ mod tests {
     use crate::json::{Json, Key};
     use crate::namespace::Namespace;
 
-    const TEST_IDENTITY: SnapshotIdentity = SnapshotIdentity { database: [7; 16], snapshot: 3 };
+    const TEST_IDENTITY: SnapshotIdentity = SnapshotIdentity { database: [7; 16], snapshot: 3, parent: 2 };
 
     fn sample() -> Vec<u8> {
         let mut ns = Namespace::new(3);

@@ -21,6 +21,7 @@ pub fn restamp(bytes: &mut [u8], identity: super::format::SnapshotIdentity) {
     }
     bytes[56..72].copy_from_slice(&identity.database);
     bytes[72..80].copy_from_slice(&identity.snapshot.to_le_bytes());
+    bytes[80..88].copy_from_slice(&identity.parent.to_le_bytes());
     let crc = crc32c(&bytes[..HEADER_LEN - 4]);
     bytes[HEADER_LEN - 4..HEADER_LEN].copy_from_slice(&crc.to_le_bytes());
 }
@@ -249,6 +250,7 @@ fn assemble(header: &SnapshotHeader, sections: &[(u32, Body)], w: &mut dyn Write
     h.u64(file_len);
     h.buf.extend_from_slice(&header.identity.database);
     h.u64(header.identity.snapshot);
+    h.u64(header.identity.parent);
     h.buf.resize(HEADER_LEN - 4, 0);
     let crc = crc32c(&h.buf);
     h.u32(crc);

@@ -18,6 +18,21 @@ impl LockFile {
     /// Takes the lock once, without waiting: `LOCKED` if another handle holds it.
     /// (Waiting with `lockTimeoutMs` happens in TypeScript, so the event loop stays free.)
     pub fn acquire(path: &Path, kind: LockKind) -> Result<LockFile> {
+        // A database being dropped removes its lock file while holding the lock: whoever
+        // locked that file meanwhile holds a lock on nothing, sees the name now points
+        // elsewhere (or nowhere), and takes the lock again on the current file.
+        let mut attempts = 0;
+        loop {
+            let lock = LockFile::acquire_once(path, kind)?;
+            let current = os::file_identity(&lock.file).is_none() || os::file_identity(&lock.file) == os::path_identity(path);
+            attempts += 1;
+            if current || attempts >= 10 {
+                return Ok(lock);
+            }
+        }
+    }
+
+    fn acquire_once(path: &Path, kind: LockKind) -> Result<LockFile> {
         let shown = super::show(path);
         let file = match OpenOptions::new().read(true).write(true).create(true).truncate(false).open(path) {
             Ok(f) => f,
@@ -42,11 +57,12 @@ impl LockFile {
 }
 
 impl LockFile {
-    /// Takes the lock on an existing file (a database's snapshot), opened for reading only,
-    /// without waiting: `LOCKED` if another open file holds it.
+    /// Takes the lock on an existing file (a database's snapshot) without waiting: `LOCKED`
+    /// if another open file holds it. Opened for writing (never created or truncated): on
+    /// NFS an exclusive lock needs a file open for writing.
     pub fn acquire_existing(path: &Path, kind: LockKind) -> Result<LockFile> {
         let shown = super::show(path);
-        let file = File::open(path).map_err(|e| Error::io("cannot open", &shown, e))?;
+        let file = OpenOptions::new().read(true).write(true).open(path).map_err(|e| Error::io("cannot open", &shown, e))?;
         match os::try_lock(&file, kind) {
             Ok(true) => Ok(LockFile { file }),
             Ok(false) => Err(Error::new(Code::Locked, format!("{shown} is locked"))),

@@ -32,9 +32,10 @@ impl DbPaths {
         DbPaths { main: main.to_path_buf(), wal: with_suffix(main, "-wal"), lock: with_suffix(main, ".lock") }
     }
 
-    /// A fresh temporary file name beside the snapshot: `<name>.vdb.<16 hex digits>.tmp`,
+    /// A fresh temporary file name beside the snapshot: `<name>.vdb.<8 hex digits>.tmp`,
     /// unpredictable, so nobody can plant a file or a symbolic link there in advance (it is
-    /// also created exclusively, see `Vfs::create_new`).
+    /// also created exclusively, see `Vfs::create_new`). Short, so a long database name
+    /// still leaves room for it within the usual 255 bytes of a file name.
     pub fn new_temp(&self) -> PathBuf {
         temp_beside(&self.main)
     }
@@ -49,7 +50,7 @@ impl DbPaths {
             || rest
                 .strip_prefix('.')
                 .and_then(|r| r.strip_suffix(".tmp"))
-                .is_some_and(|hex| hex.len() == 16 && hex.bytes().all(|b| b.is_ascii_hexdigit()))
+                .is_some_and(|hex| hex.len() == 8 && hex.bytes().all(|b| b.is_ascii_hexdigit()))
     }
 
     /// The directory the files live in.
@@ -60,7 +61,7 @@ impl DbPaths {
 
 /// A fresh temporary name beside `path` (see `DbPaths::new_temp`).
 pub fn temp_beside(path: &Path) -> PathBuf {
-    with_suffix(path, &format!(".{:016x}.tmp", crate::random::random_u64()))
+    with_suffix(path, &format!(".{:08x}.tmp", crate::random::random_u64() as u32))
 }
 
 fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
@@ -74,7 +75,7 @@ fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
 /// A symbolic link to a missing file is refused rather than replaced by a new file.
 pub fn real_path(path: &Path) -> crate::error::Result<PathBuf> {
     use crate::error::{Code, Error};
-    match std::fs::canonicalize(path) {
+    match std::fs::canonicalize(path).map(plain) {
         Ok(p) => Ok(p),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             if std::fs::symlink_metadata(path).is_ok() {
@@ -84,14 +85,29 @@ pub fn real_path(path: &Path) -> crate::error::Result<PathBuf> {
                 return Err(Error::invalid(format!("{} does not name a file", show(path))));
             };
             let parent = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-            match std::fs::canonicalize(parent) {
+            match std::fs::canonicalize(parent).map(plain) {
                 Ok(dir) => Ok(dir.join(name)),
                 // A missing directory: the caller says so in its own words.
                 Err(_) => Ok(std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf())),
             }
         }
-        Err(e) => Err(Error::io("cannot resolve", &show(path), e)),
+        // Some volumes cannot say (a RAM disk or virtual file system on Windows): the path
+        // made absolute is the best there is.
+        Err(_) => Ok(std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf())),
     }
+}
+
+/// Windows' canonical paths are "verbatim" (`\\?\C:\...`), which the rest of the system
+/// neither shows nor expects; a drive path loses the prefix (a UNC one keeps it).
+fn plain(path: PathBuf) -> PathBuf {
+    if cfg!(windows) {
+        if let Some(rest) = path.to_str().and_then(|s| s.strip_prefix(r"\\?\")) {
+            if rest.as_bytes().get(1) == Some(&b':') {
+                return PathBuf::from(rest);
+            }
+        }
+    }
+    path
 }
 
 /// Display form of a path for error messages.

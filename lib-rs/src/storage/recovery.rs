@@ -6,10 +6,12 @@
 //! snapshot it continues and that snapshot's last sequence, its base). Beside the snapshot
 //! it names, it replays what follows. Beside a newer snapshot of the same database (a
 //! compaction renamed the new file into place and then stopped, or failed to sync the
-//! directory, before emptying the log) the frames the snapshot holds are skipped, and a log
-//! with nothing more is started afresh. Anything else is `CORRUPT`, naming both files: a log
-//! from another database, or an older copy of the `.vdb` put back beside a log that
-//! continues a newer snapshot (whose writes the old file lacks).
+//! directory, before emptying the log) the frames the snapshot holds are skipped: a log
+//! with nothing more is started afresh, and one with more replays it only if the snapshot
+//! was compacted from the one the log names (its parent), so a log of a copy that went its
+//! own way never continues another copy. Anything else is `CORRUPT`, naming both files: a
+//! log from another database, an older copy of the `.vdb` put back beside a log that
+//! continues a newer snapshot (whose writes the old file lacks), a log of another lineage.
 
 use super::format::SnapshotIdentity;
 use super::wal::{frame_crc, header_bytes_v1, WalBase, FRAME_HEADER_LEN, HEADER_LEN, HEADER_LEN_V1, KIND_COMMIT, MAGIC, MAX_FRAME_PAYLOAD, VERSION};
@@ -41,6 +43,9 @@ pub struct Recovered {
     pub last_seq: u64,
     /// Bytes dropped as a torn or uncommitted tail.
     pub dropped: u64,
+    /// How many committed transactions follow the snapshot (`transactions.len()` once
+    /// they are taken out to be applied).
+    pub transactions_replayed: usize,
 }
 
 struct Frame<'a> {
@@ -193,7 +198,15 @@ pub fn read_wal(bytes: &[u8], file: &str, beside: &Beside) -> Result<Recovered> 
             out.dropped = bytes.len() as u64;
             return Ok(out);
         }
+        if base.is_none_or(|b| b.snapshot != beside.identity.parent) {
+            return Err(mismatch(
+                file,
+                beside,
+                format!("the log holds writes up to {last_committed} past the snapshot's {}, and the snapshot was not compacted from the one the log continues (a copy that went its own way?)", beside.seq),
+            ));
+        }
     }
+    out.transactions_replayed = transactions.len();
     out.transactions = transactions;
     out.last_seq = last_committed.max(beside.seq);
     out.valid_len = valid_len;
@@ -224,8 +237,9 @@ mod tests {
         WalOp::Delete { namespace: String::new(), id: id.into() }
     }
 
+    /// The snapshot `snapshot` (compacted from `snapshot - 1`) at sequence `seq`.
     fn beside(snapshot: u64, seq: u64) -> Beside<'static> {
-        Beside { file: "s.vdb", identity: SnapshotIdentity { database: DB, snapshot }, seq }
+        Beside { file: "s.vdb", identity: SnapshotIdentity { database: DB, snapshot, parent: snapshot - 1 }, seq }
     }
 
     /// A log continuing snapshot `snapshot` at sequence `base`.
@@ -338,6 +352,10 @@ mod tests {
         let r = read_wal(&bytes, "w", &beside(3, 5)).unwrap();
         assert_eq!(r.transactions, vec![vec![delete("b"), delete("c")]]);
         assert_eq!((r.valid_len, r.last_seq), (bytes.len() as u64, 8));
+        // Snapshot 4 holds the same writes, but was compacted from snapshot 3, not 2: the
+        // log belongs to another lineage of the database (a copy that went its own way).
+        let err = read_wal(&bytes, "w", &beside(4, 5)).unwrap_err();
+        assert!(err.message.contains("not compacted from"), "{}", err.message);
     }
 
     #[test]
