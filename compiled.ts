@@ -17,7 +17,7 @@
  *
  * `deno compile` needs none of this: include the library (`--include native/`) and the
  * loader finds it at its usual place inside the executable, then copies it to a temporary
- * file before `Deno.dlopen` (see the README's "Single-file executables").
+ * file before `Deno.dlopen` (see "Single-file executables" in docs/platforms.md).
  *
  * @module
  */

@@ -1,7 +1,7 @@
 /**
  * `bulkIngest` of bench/ann.ts's data set (100,000 x 384, L2-normalised Gaussian mixture)
  * with metadata, against hnswlib-node building the same index (M 16, efConstruction 200) in
- * the same run (issue #5's goal: ingest at least as fast, with durability).
+ * the same run (the goal: ingest at least as fast, with durability).
  *
  * vectlite: `bulkIngest` of `{ id, vector, metadata: { bucket } }` from a generator, batches
  * of 10,000, default options (sync "full": every batch fsynced before the next), in this

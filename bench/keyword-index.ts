@@ -1,5 +1,5 @@
 /**
- * Indexing time on the keyword corpus (issue #4), each engine in a fresh process, several
+ * Indexing time on the keyword corpus, each engine in a fresh process, several
  * rounds in rotating order, medians. `bench/keyword.ts` indexes vectlite, Orama and MiniSearch
  * one after another in one process, so whoever runs first pays for a cold heap; this harness
  * removes that order effect and compares engines that keep the same information:

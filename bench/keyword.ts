@@ -1,6 +1,6 @@
 /**
  * Keyword (BM25) and hybrid search on a real text corpus, against Orama and MiniSearch
- * indexing the same documents in the same run (issue #4).
+ * indexing the same documents in the same run.
  *
  * The corpus is the paragraphs of the documentation installed under /usr/share/doc
  * (bench/corpus.ts: the rules, deterministic for a given machine). Every document gets a

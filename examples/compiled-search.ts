@@ -14,7 +14,7 @@
  * With vectlite installed from npm, import
  * `vectlite/native/<triple>/libvectlite.so` instead (the triple of the machine it will run
  * on; `--target` cross-compiles need that platform's library). Deno cannot parse this import
- * attribute, so deno.json excludes this file; for `deno compile` see the README.
+ * attribute, so deno.json excludes this file; for `deno compile` see docs/platforms.md.
  *
  * @module
  */

@@ -425,10 +425,20 @@ export class Database {
     if (vectors !== undefined) sent.vectors = namedVectorsJson(vectors, "vectors");
     const k = options.k ?? 10;
     if (rerank) {
-      // Rerankers reorder a larger pool of fused candidates, then the best k are kept.
-      // At most the largest k the native side takes (it returns no more records than exist).
-      sent.k = options.fetchK ?? Math.min(Math.max(4 * (Number.isInteger(k) ? k : 10), 10), MAX_COUNT_OPTION);
-      if (options.mmrLambda !== undefined) sent.fetchK = Math.max(sent.k as number, options.fetchK ?? 0);
+      // k never crosses with a reranker (the pool does): it is checked here as the native
+      // side checks it, and so is fetchK against it.
+      const count = (name: string, v: unknown, min: number) => {
+        if (!Number.isInteger(v) || (v as number) < min || (v as number) > MAX_COUNT_OPTION) {
+          throw new VectLiteError("INVALID_ARGUMENT", `${name} must be an integer from ${min} to ${MAX_COUNT_OPTION}, found ${String(v)}`);
+        }
+      };
+      count("k", k, 1);
+      if (options.fetchK !== undefined) count("fetchK", options.fetchK, k);
+      // Rerankers reorder a larger pool of fused candidates, then the best k are kept; the
+      // pool is at most the largest k the native side takes (it returns no more records
+      // than exist).
+      sent.k = options.fetchK ?? Math.min(Math.max(4 * k, 10), MAX_COUNT_OPTION);
+      if (options.mmrLambda !== undefined) sent.fetchK = sent.k;
     }
     checkOptions(sent, "search");
     const opts = utf8(JSON.stringify(sent));
@@ -478,7 +488,7 @@ export class Database {
     });
     reranked.sort((a, b) => b.score - a.score || (a.namespace < b.namespace ? -1 : a.namespace > b.namespace ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     out.timings.rerankUs = Math.round((performance.now() - started) * 1000);
-    return { results: reranked.slice(0, Number.isInteger(k) ? k : 10), stats: out };
+    return { results: reranked.slice(0, k), stats: out };
   }
 
   /** How many records match (all namespaces' records with `namespace: "*"`). */

@@ -63,6 +63,6 @@ export interface VectLiteErrorDetails {
   offset?: number;
   /** The id of the record the error is about. */
   id?: string;
-  /** The error this one wraps (a file system error, a reranker's exception). */
+  /** The error this one wraps (a file system error, for example). */
   cause?: unknown;
 }

@@ -132,6 +132,19 @@ describe("vectlite CLI", () => {
     assert.match(stop.stderr, /INVALID_ARGUMENT: .*no searchable words/);
   });
 
+  it("search --text analyzes the query with the database's own analyzer", async () => {
+    const db = join(tempDir(), "grams.vdb");
+    {
+      await using handle = await vectlite.open(db, { dimension: 2, analyzer: new vectlite.Analyzer().lowercase().ngrams(3, 3) });
+      await handle.upsert("greeting", [1, 0], {}, { text: "Hello wonderful world" });
+      await handle.upsert("other", [0, 1], {}, { text: "nothing alike" });
+    }
+    // "wonder" shares trigrams with "wonderful" only under the database's analyzer.
+    const out = cli("search", db, "--text", "wonder", "--k", "1");
+    assert.equal(out.status, 0, out.stderr);
+    assert.equal(lines(out.stdout)[0]?.id, "greeting");
+  });
+
   it("export writes every namespace with vectors, and export + import round-trips the records", () => {
     const { db, dir, input } = imported();
     const stdout = cli("export", db);

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import * as vectlite from "../mod.ts";
 import { randomVector, rejectsWith, rng, tempDb } from "./helpers.ts";
 
-/** An independent BM25 (same formula as the README: k1 1.2, b 0.75, idf ln(1 + (N - df + 0.5)/(df + 0.5))). */
+/** An independent BM25 (same formula as docs/api.md: k1 1.2, b 0.75, idf ln(1 + (N - df + 0.5)/(df + 0.5))). */
 function referenceBm25(docs: Map<string, Record<string, number>>, query: Record<string, number>): Map<string, number> {
   const N = docs.size;
   let total = 0;

@@ -38,7 +38,7 @@ function run(cmd: string, args: string[], options: SpawnSyncOptions = {}): strin
  */
 function stagePackage(): string {
   const dir = tempDir();
-  for (const part of ["mod.ts", "compiled.ts", "src", "ffi", "cli", "tests", "README.md", "LICENSE", "package.json", "deno.json", ".gitignore", "tsconfig.build.json"]) {
+  for (const part of ["mod.ts", "compiled.ts", "src", "ffi", "cli", "tests", "README.md", "docs", "LICENSE", "package.json", "deno.json", ".gitignore", "tsconfig.build.json"]) {
     cpSync(join(ROOT, part), join(dir, part), { recursive: true });
   }
   // npm pack runs `prepack` (tsc builds dist/ for Node): the checkout's tools, linked in.
@@ -49,7 +49,7 @@ function stagePackage(): string {
 }
 
 /** What every package must ship: the API, the loader, the CLI, the library, the docs. */
-const SHIPPED = ["mod.ts", "compiled.ts", "README.md", "LICENSE", LIB, "cli/vectlite.ts", ...filesUnder("src"), ...filesUnder("ffi")];
+const SHIPPED = ["mod.ts", "compiled.ts", "README.md", "LICENSE", LIB, "cli/vectlite.ts", ...filesUnder("src"), ...filesUnder("ffi"), ...filesUnder("docs")];
 
 describe("packages", () => {
   it("npm pack ships the sources, the CLI and the git-ignored native/ library, and no tests", () => {

@@ -4,7 +4,7 @@
  * @module
  */
 import * as vectlite from "../../mod.ts";
-import { type Filter, sparseTerms, VectLiteError } from "../../mod.ts";
+import { type Filter, VectLiteError } from "../../mod.ts";
 import { jsonFlag, type Parsed, positionals, UsageError } from "../args.ts";
 import { println } from "../output.ts";
 
@@ -24,7 +24,8 @@ export async function run(parsed: Parsed): Promise<number> {
   await using db = await vectlite.open(dbPath, { readOnly: true });
   let sparse: Record<string, number> | undefined;
   if (f.text !== undefined) {
-    sparse = sparseTerms(f.text as string);
+    // The database's own analyzer: the one its records' text was analyzed with.
+    sparse = db.analyzer.sparseTerms(f.text as string);
     if (Object.keys(sparse).length === 0) {
       throw new VectLiteError("INVALID_ARGUMENT", `--text ${JSON.stringify(f.text)} has no searchable words (only stopwords or punctuation)`);
     }

@@ -77,7 +77,8 @@ fn int_in(j: Option<&Json>, name: &str, lo: usize, hi: usize) -> Result<Option<u
 }
 
 impl OpenOptions {
-    /// Reads `{ dimension?, metric?, readOnly?, sync? }` (other keys are TypeScript's).
+    /// Reads `{ dimension?, metric?, readOnly?, sync?, hnsw?, annThreshold?, analyzer? }`
+    /// (other keys, such as `lockTimeoutMs`, are TypeScript's).
     pub fn from_json(j: &Json) -> Result<OpenOptions> {
         let dimension = match j.get("dimension") {
             None | Some(Json::Null) => None,
@@ -607,9 +608,11 @@ impl Database {
         Ok(n)
     }
 
-    /// Folds the WAL into a new snapshot: write `<name>.vdb.tmp`, fsync, rename over the
-    /// .vdb, fsync the directory, then empty the WAL. A crash at any point leaves the old
-    /// or the new state whole (frames already in the snapshot are skipped on replay).
+    /// Folds the WAL into a new snapshot: write a fresh temporary file beside the .vdb
+    /// (`<name>.vdb.<8 hex>.tmp`), fsync, rename over the .vdb, fsync the directory, then
+    /// start the WAL afresh, naming the new snapshot. A crash at any point leaves the old or
+    /// the new state whole (a log of the old snapshot beside the new one is skipped: the new
+    /// snapshot holds its frames).
     pub fn compact(&mut self) -> Result<()> {
         self.writable()?;
         if let Some(wal) = self.wal.as_mut() {

@@ -1,8 +1,9 @@
-//! vectlite: an embedded vector database core, loaded through a C ABI by Bun and Deno.
+//! vectlite: an embedded vector database core, loaded through a C ABI by Bun, Deno and
+//! Node.js.
 //!
 //! One `.vdb` file per database (plus a write-ahead log beside it while writes are pending):
-//! dense vectors with exact search, metadata filters, namespaces, named vectors and sparse
-//! terms. The modules are laid out so a newcomer finds each concern in one place:
+//! dense vectors searched exactly or through HNSW graphs, BM25 keyword and hybrid search,
+//! metadata filters, namespaces, named vectors and sparse terms. The modules are laid out so a newcomer finds each concern in one place:
 //! the WAL in `storage/wal.rs`, the filter language in `filter/`, the C ABI in `abi/`.
 
 #![deny(unsafe_op_in_unsafe_fn)]

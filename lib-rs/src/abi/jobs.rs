@@ -1,8 +1,10 @@
 //! Background jobs, so that long calls (large writes, compaction, backup, opening a big file)
-//! never block the JavaScript event loop. An `_async` symbol copies its arguments, starts
-//! the work on a Rust thread and returns a job id at once; TypeScript then collects the
-//! result with `vl_job_poll` (Bun, from a timer) or `vl_job_wait` (Deno, as a nonblocking
-//! symbol on Deno's own thread pool). A job's result is the same status, buffer and scalar
+//! never block the JavaScript event loop. An `_async` symbol starts the work on a Rust
+//! thread and returns a job id at once; it copies its small arguments, while the write and
+//! commit jobs read their large buffers in place (TypeScript keeps them reachable until the
+//! job is collected; see `Lent` in abi/mod.rs). TypeScript collects the result with
+//! `vl_job_poll` (Bun, from a timer) or `vl_job_wait` (Deno, as a nonblocking symbol on
+//! Deno's own thread pool; Node, through koffi's asynchronous call on libuv's pool). A job's result is the same status, buffer and scalar
 //! the synchronous call would have produced.
 
 use super::{panic_message, Output};

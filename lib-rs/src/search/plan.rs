@@ -46,7 +46,7 @@ const EXACT_AT_MOST_RECORDS_PER_EF: usize = 32;
 const EXACT_AT_MOST_MATCHES: f64 = 2_000.0;
 
 /// The search effort when the query sets none: grows with k (measured: recall@10 >= 0.95 on
-/// the benchmark's data at the default; see bench/RESULTS.md).
+/// the ANN benchmark's data at the default, bench/ann.ts).
 pub fn default_ef(k: usize) -> usize {
     (2 * k).max(64)
 }
@@ -109,8 +109,8 @@ pub fn choose_in(db: &Database, ns: &Namespace, has_graph: bool, size: usize, op
     // Rejected nodes thin out the graph the search can use: widen the beam as matches get
     // rarer, from x1 at 10% and more to about x2.6 at 2% (below that the scan runs). The
     // search already walks through rejected nodes, so a broad filter needs no widening:
-    // measured on 100,000 x 384, a 10% filter kept recall 1.0 at efSearch 32, and the
-    // earlier x2.5 widening there cost 4x the visited nodes (bench/RESULTS.md).
+    // measured on 100,000 x 384 (bench/ann.ts), a 10% filter kept recall 1.0 at efSearch
+    // 32, while widening the beam x2.5 there cost 4x the visited nodes.
     let widen = if selectivity >= 0.1 { 1.0 } else { 1.0 + (0.1 / selectivity).ln() };
     Chosen { plan: Plan::Ann, ef: (base_ef as f64 * widen).ceil() as usize }
 }

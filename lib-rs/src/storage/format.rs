@@ -24,7 +24,8 @@
 //!   2 RECORDS  varint namespace count, then per namespace: name, varint record count,
 //!              records (id, metadata JSON, sparse terms, named vectors; see record.rs)
 //!   3 VECTORS  the main vectors of every namespace, in RECORDS order, as contiguous f32:
-//!              64-byte aligned so they can be used in place
+//!              64-byte aligned, so a memory map could use them in place (the reader
+//!              streams them straight into the arrays the namespaces keep)
 //!   4 INDEXES  optional: varint count, then per namespace: name and its HNSW graph
 //!              (vector/hnsw/persist.rs), whose node ids are the namespace's RECORDS order
 //!   6 SPARSE   optional: varint count, then per namespace: name and its inverted index
@@ -221,6 +222,14 @@ pub fn read(src: &mut dyn Source, file: &str) -> Result<Snapshot> {
     let (mut header, section_count, footer_offset, header_len) = check_header(&head, src.len(), file)?;
     let sections = read_section_table(src, file, section_count, footer_offset, header_len)?;
     let find = |kind: u32| sections.iter().find(|e| e.kind == kind).copied();
+    // Sections this reader does not use (a kind it does not know, a second one of a kind)
+    // are checked against their checksums all the same: every byte of the file is covered.
+    let known = [SECTION_SCHEMA, SECTION_RECORDS, SECTION_VECTORS, SECTION_INDEXES, SECTION_NAMED_INDEXES, SECTION_SPARSE];
+    for (i, e) in sections.iter().enumerate() {
+        if !known.contains(&e.kind) || sections[..i].iter().any(|p| p.kind == e.kind) {
+            e.read(src, file)?;
+        }
+    }
     let schema_at = find(SECTION_SCHEMA).ok_or_else(|| Error::corrupt(file, footer_offset, "no SCHEMA section"))?;
     let records_at = find(SECTION_RECORDS).ok_or_else(|| Error::corrupt(file, footer_offset, "no RECORDS section"))?;
     let vectors_at = find(SECTION_VECTORS).ok_or_else(|| Error::corrupt(file, footer_offset, "no VECTORS section"))?;
@@ -571,6 +580,23 @@ mod tests {
         assert_eq!(&stored, map["ns"].sparse());
         let from_stored = Namespace::load(1, loaded.records, loaded.vectors, Some(stored));
         assert_eq!(from_stored.sparse(), rebuilt.sparse());
+    }
+
+    #[test]
+    fn a_section_of_a_kind_the_reader_does_not_use_is_still_checksummed() {
+        let mut bytes = sample();
+        let footer = u64::from_le_bytes(bytes[40..48].try_into().unwrap()) as usize;
+        let count = u32::from_le_bytes(bytes[32..36].try_into().unwrap()) as usize;
+        // Relabel the last section as a kind no reader knows, keeping the footer valid.
+        let entry = footer + (count - 1) * SECTION_ENTRY_LEN;
+        bytes[entry..entry + 4].copy_from_slice(&99u32.to_le_bytes());
+        let crc = crc32c(&bytes[footer..footer + count * SECTION_ENTRY_LEN]);
+        let at = footer + count * SECTION_ENTRY_LEN;
+        bytes[at..at + 4].copy_from_slice(&crc.to_le_bytes());
+        assert!(decode(&bytes, "f").is_ok(), "an intact unknown section is skipped");
+        let offset = u64::from_le_bytes(bytes[entry + 8..entry + 16].try_into().unwrap()) as usize;
+        bytes[offset] ^= 1;
+        assert_eq!(decode(&bytes, "f").err().map(|e| e.code), Some(Code::Corrupt), "a damaged unknown section is found");
     }
 
     #[test]
