@@ -1,6 +1,6 @@
 /**
  * The long crash test: N kill-and-recover cycles (default 1,000) of the seeded workload of
- * tests/fixtures/ops.ts, compacting now and then, printing the tally.
+ * tests/children/ops.ts, compacting now and then, printing the tally.
  *
  *   bash scripts/torture.sh [cycles]        (Bun; RUNTIME=deno for Deno)
  */

@@ -8,7 +8,7 @@ import { locateLibrary, native } from "../ffi/native.ts";
 import { nodeRuntimeEnv } from "../ffi/node-env.ts";
 import { extractLibrary, type ExtractIO } from "../ffi/extract.ts";
 import { VectLiteError } from "../mod.ts";
-import { fixture, runtimeCommand, tempDb, tempDir } from "./helpers.ts";
+import { childProgram, runtimeCommand, tempDb, tempDir } from "./helpers.ts";
 
 const ROOT = decodeURIComponent(new URL("../", import.meta.url).pathname);
 const isBun = "Bun" in globalThis;
@@ -78,12 +78,12 @@ describe("single-file executables", () => {
 
   it("useLibrary makes the loader use exactly that file; a missing one is IO naming it", () => {
     const real = realLibrary();
-    const { cmd, args } = runtimeCommand(fixture("use-library.ts"), real, tempDb());
+    const { cmd, args } = runtimeCommand(childProgram("use-library.ts"), real, tempDb());
     // VECTLITE_LIB pointing nowhere is not consulted once a library was chosen in code.
     const env = { ...process.env, VECTLITE_LIB: "/nonexistent/other.so" };
     assert.deepEqual(lastJson(spawnSync(cmd, args, { env, encoding: "utf8" })), { ok: true, library: real });
 
-    const missing = runtimeCommand(fixture("use-library.ts"), "/nonexistent/embedded/libvectlite.so", tempDb());
+    const missing = runtimeCommand(childProgram("use-library.ts"), "/nonexistent/embedded/libvectlite.so", tempDb());
     const report = lastJson(spawnSync(missing.cmd, missing.args, { encoding: "utf8" }));
     assert.equal(report.ok, false);
     assert.equal(report.code, "IO");
@@ -124,7 +124,7 @@ describe("single-file executables", () => {
     assert.equal(statSync(join(copy.path, "..")).mode & 0o077, 0, "the directory is private to this user");
 
     // The copy is a working library: a real process opens a database with it.
-    const { cmd, args } = runtimeCommand(fixture("use-library.ts"), copy.path, tempDb());
+    const { cmd, args } = runtimeCommand(childProgram("use-library.ts"), copy.path, tempDb());
     assert.deepEqual(lastJson(spawnSync(cmd, args, { encoding: "utf8" })), { ok: true, library: copy.path });
 
     copy.remove();
@@ -152,7 +152,7 @@ describe("single-file executables", () => {
     const real = realLibrary();
     const tmp = tempDir();
     const run = (mode: string) => {
-      const out = spawnSync(DENO, ["run", "-A", fixture("deno-standalone-load.ts"), real, mode], {
+      const out = spawnSync(DENO, ["run", "-A", childProgram("deno-standalone-load.ts"), real, mode], {
         env: { ...process.env, TMPDIR: tmp },
         encoding: "utf8",
       });

@@ -6,8 +6,8 @@
  */
 import { spawn } from "node:child_process";
 import * as vectlite from "../mod.ts";
-import { applyToModel, opAt, readModel } from "./fixtures/ops.ts";
-import { fixture, runtimeCommand } from "./helpers.ts";
+import { applyToModel, opAt, readModel } from "./children/ops.ts";
+import { childProgram, runtimeCommand } from "./helpers.ts";
 
 function sameModel(a: Map<string, number>, b: Map<string, number>): boolean {
   return a.size === b.size && [...a].every(([k, v]) => b.get(k) === v);
@@ -16,7 +16,7 @@ function sameModel(a: Map<string, number>, b: Map<string, number>): boolean {
 /** Runs the child until `waitMs` after it is ready, then SIGKILLs it; resolves the acknowledged count. */
 function runAndKill(path: string, seed: number, waitMs: number): Promise<number> {
   return new Promise((resolve, reject) => {
-    const { cmd, args } = runtimeCommand(fixture("crasher.ts"), path, String(seed));
+    const { cmd, args } = runtimeCommand(childProgram("crasher.ts"), path, String(seed));
     const child = spawn(cmd, args, { stdio: ["ignore", "pipe", "pipe"] });
     let acked = 0, buffered = "", stderr = "";
     let timer: ReturnType<typeof setTimeout> | undefined;

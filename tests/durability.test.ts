@@ -4,7 +4,7 @@ import { spawn } from "node:child_process";
 import { copyFileSync, readFileSync, statSync, truncateSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import * as vectlite from "../mod.ts";
-import { fixture, rejectsWith, rng, runtimeCommand, tempDb, tempDir } from "./helpers.ts";
+import { childProgram, rejectsWith, rng, runtimeCommand, tempDb, tempDir } from "./helpers.ts";
 
 const DIM = 8;
 function vectorOf(n: number): Float32Array {
@@ -16,7 +16,7 @@ function vectorOf(n: number): Float32Array {
 /** Runs the writer child until it has acknowledged at least `minAcks` writes and then for a random moment, then SIGKILLs it. */
 function runAndKill(path: string, start: number, waitMs: number): Promise<number[]> {
   return new Promise((resolve, reject) => {
-    const { cmd, args } = runtimeCommand(fixture("writer.ts"), path, String(start), String(DIM));
+    const { cmd, args } = runtimeCommand(childProgram("writer.ts"), path, String(start), String(DIM));
     const child = spawn(cmd, args, { stdio: ["ignore", "pipe", "pipe"] });
     const acked: number[] = [];
     let buffered = "";
@@ -209,7 +209,7 @@ describe("locking", () => {
       });
     };
     const spawnFixture = (...args: string[]) => {
-      const { cmd, args: full } = runtimeCommand(fixture("generations.ts"), ...args);
+      const { cmd, args: full } = runtimeCommand(childProgram("generations.ts"), ...args);
       return spawn(cmd, full, { stdio: ["pipe", "pipe", "inherit"] });
     };
     // Generation 0 exists before the readers start.
@@ -257,7 +257,7 @@ describe("locking", () => {
 
   it("excludes a writer in another process", async () => {
     const path = tempDb();
-    const { cmd, args } = runtimeCommand(fixture("holder.ts"), path, "write");
+    const { cmd, args } = runtimeCommand(childProgram("holder.ts"), path, "write");
     const child = spawn(cmd, args, { stdio: ["ignore", "pipe", "inherit"] });
     try {
       await new Promise<void>((resolve, reject) => {

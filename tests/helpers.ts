@@ -62,7 +62,12 @@ export function runtimeCommand(script: string, ...args: string[]): { cmd: string
   return { cmd: process.execPath, args: ["--import", import.meta.resolve("tsx"), script, ...args] };
 }
 
-/** Path of a file under tests/fixtures. */
+/** Path of a program under tests/children (what a test runs in a child process). */
+export function childProgram(name: string): string {
+  return decodeURIComponent(new URL(`./children/${name}`, import.meta.url).pathname);
+}
+
+/** Path of a file under tests/fixtures (committed data). */
 export function fixture(name: string): string {
   return decodeURIComponent(new URL(`./fixtures/${name}`, import.meta.url).pathname);
 }

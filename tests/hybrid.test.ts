@@ -156,7 +156,7 @@ describe("BM25 explain", () => {
         assert.equal(t.queryWeight, query[term as keyof typeof query]);
         const idf = Math.log(1 + (e.docs - t.df + 0.5) / (t.df + 0.5));
         assert.ok(Math.abs(idf - t.idf) < 1e-9, `${h.id} ${term}: idf`);
-        const part = t.queryWeight * idf * t.tf * (e.k1 + 1) / (t.tf + e.k1 * (1 - e.b + e.b * e.length / e.avgLength));
+        const part: number = t.queryWeight * idf * t.tf * (e.k1 + 1) / (t.tf + e.k1 * (1 - e.b + e.b * e.length / e.avgLength));
         assert.ok(Math.abs(part - t.score) < 1e-5 * Math.max(1, part), `${h.id} ${term}: ${part} vs ${t.score}`);
         assert.equal(h.explain!.termScores![term], t.score);
         total += part;

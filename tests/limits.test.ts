@@ -56,7 +56,7 @@ describe("limits of numeric options", () => {
     await rejectsWith(() => db.search(q, { k: 5, mmrLambda: 0.5, fetchK: U32_MAX + 1 }), "INVALID_ARGUMENT", /fetchK/);
     await rejectsWith(() => db.search(q, { k: 5, mmrLambda: 0.5, fetchK: 4 }), "INVALID_ARGUMENT", /fetchK/);
     // The same bounds with a reranker, where k itself never crosses to the native side.
-    const rerank = (_q: unknown, c: vectlite.SearchResult[]) => c.map(() => 1);
+    const rerank = (_q: unknown, c: readonly vectlite.SearchResult[]) => c.map(() => 1);
     for (const k of [U32_MAX + 1, 0, -1, 1.5]) {
       await rejectsWith(() => db.search(q, { k, rerank }), "INVALID_ARGUMENT", /\bk\b/);
     }

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { candidatePaths, locateLibrary, PREBUILT_TRIPLES, targetTriple } from "../ffi/native.ts";
 import { nodeRuntimeEnv } from "../ffi/node-env.ts";
 import { VectLiteError } from "../mod.ts";
-import { fixture, runtimeCommand, tempDb, tempDir } from "./helpers.ts";
+import { childProgram, runtimeCommand, tempDb, tempDir } from "./helpers.ts";
 
 const ROOT = decodeURIComponent(new URL("../", import.meta.url).pathname);
 
@@ -40,7 +40,7 @@ describe("native library loader", () => {
   });
 
   it("refuses a VECTLITE_LIB that does not exist, in a real process", () => {
-    const { cmd, args } = runtimeCommand(fixture("open-and-report.ts"), tempDb());
+    const { cmd, args } = runtimeCommand(childProgram("open-and-report.ts"), tempDb());
     const env = { ...process.env, VECTLITE_LIB: "/nonexistent/libvectlite.so" };
     const out = spawnSync(cmd, args, { env, encoding: "utf8" });
     const report = JSON.parse(out.stdout.trim().split("\n").pop()!);
@@ -51,7 +51,7 @@ describe("native library loader", () => {
 
   it("loads the library named by VECTLITE_LIB when it exists", () => {
     const real = locateLibrary({ env: () => undefined, os: process.platform, exists: (p) => { try { return spawnSync("test", ["-f", p]).status === 0; } catch { return false; } } });
-    const { cmd, args } = runtimeCommand(fixture("open-and-report.ts"), tempDb());
+    const { cmd, args } = runtimeCommand(childProgram("open-and-report.ts"), tempDb());
     const out = spawnSync(cmd, args, { env: { ...process.env, VECTLITE_LIB: real }, encoding: "utf8" });
     assert.deepEqual(JSON.parse(out.stdout.trim().split("\n").pop()!), { ok: true });
   });
