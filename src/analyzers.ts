@@ -38,7 +38,8 @@ export interface AnalyzerConfig {
   readonly steps: readonly AnalyzerStep[];
 }
 
-/** The longest n-gram an `ngrams` step may make. */
+/** The shortest and longest n-gram an `ngrams` step may make (lib-rs/src/text/analyzer.rs; a Rust test checks both agree). */
+const NGRAM_MIN = 1;
 export const NGRAM_MAX = 16;
 
 const FORMAT_VERSION = 1;
@@ -176,8 +177,8 @@ export class Analyzer {
    */
   ngrams(min: number, max: number = min): Analyzer {
     for (const [name, v] of [["min", min], ["max", max]] as const) {
-      if (typeof v !== "number" || !Number.isInteger(v) || v < 1 || v > NGRAM_MAX) {
-        invalid(`ngrams: ${name} must be an integer from 1 to ${NGRAM_MAX}, found ${describe(v)}`);
+      if (typeof v !== "number" || !Number.isInteger(v) || v < NGRAM_MIN || v > NGRAM_MAX) {
+        invalid(`ngrams: ${name} must be an integer from ${NGRAM_MIN} to ${NGRAM_MAX}, found ${describe(v)}`);
       }
     }
     if (min > max) invalid(`ngrams: min (${min}) is greater than max (${max})`);

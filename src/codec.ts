@@ -123,7 +123,8 @@ export function checkJson(value: unknown, where: string, code: ErrorCode = "INVA
  * names the path of the value that is too deep, where the native parser can only name a
  * byte offset.
  */
-const nativeLevels = (outer: number) => 64 - outer;
+const NATIVE_MAX_DEPTH = 64;
+const nativeLevels = (outer: number) => NATIVE_MAX_DEPTH - outer;
 /** An option (a filter too): a field of the options object. */
 const OPTION_LEVELS = nativeLevels(1);
 /** Metadata: a field of a record, which is an item of the records (or operations) array. */

@@ -283,8 +283,10 @@ export interface BulkIngestOptions {
 
 /** What `db.stats()` reports. */
 export interface DatabaseStats {
-  /** The database file. */
+  /** The database file (its real path: links and relative parts resolved). */
   path: string;
+  /** The files on disk now, each with its path and size (null for a file that does not exist). */
+  files: { vdb: { path: string; bytes: number | null }; wal: { path: string; bytes: number | null } };
   /** The main vectors' dimension. */
   dimension: number;
   /** The metric, fixed at creation. */
@@ -293,7 +295,7 @@ export interface DatabaseStats {
   readOnly: boolean;
   /** Records in every namespace. */
   records: number;
-  /** Bytes in the write-ahead log, folded into the file by `compact`. */
+  /** Bytes in the write-ahead log this handle writes (0 for a read-only handle; see `files`). */
   walBytes: number;
   /** HNSW graphs built from scratch since this handle opened. */
   indexBuilds: number;

@@ -95,8 +95,9 @@ describe("vectlite CLI", () => {
     const info = JSON.parse(json.stdout);
     assert.equal(info.records, N + 4);
     assert.equal(info.namespaces.other.records, 1);
-    assert.equal(info.files.vdb, statSync(db).size);
-    assert.equal(info.files.wal, statSync(`${db}-wal`).size);
+    assert.equal(info.files.vdb.bytes, statSync(db).size);
+    assert.equal(info.files.wal.bytes, statSync(`${db}-wal`).size);
+    assert.equal(info.files.wal.path, `${db}-wal`);
   });
 
   it("search --vector finds the nearest records, with --k, --filter and --namespace", () => {

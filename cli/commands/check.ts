@@ -7,7 +7,6 @@
 import * as vectlite from "../../mod.ts";
 import { VectLiteError } from "../../mod.ts";
 import { type Parsed, positionals } from "../args.ts";
-import { fileSizes } from "../files.ts";
 import { bytes, count, plural, println } from "../output.ts";
 import { walkRecords } from "../walk.ts";
 
@@ -18,8 +17,8 @@ export async function run(parsed: Parsed): Promise<number> {
   // Opening verifies the header, every section's and every WAL frame's CRC32C and replays the WAL.
   await using db = await vectlite.open(dbPath, { readOnly: true });
   const stats = await db.stats();
-  const files = fileSizes(dbPath);
-  println(`${dbPath}: checksums verified (.vdb ${bytes(files.vdb ?? 0)}), WAL replayed (${files.wal === null ? "none" : bytes(files.wal)})`);
+  const { files } = stats;
+  println(`${dbPath}: checksums verified (.vdb ${bytes(files.vdb.bytes ?? 0)}), WAL replayed (${files.wal.bytes === null ? "none" : bytes(files.wal.bytes)})`);
 
   const corrupt = (what: string) => new VectLiteError("CORRUPT", `${dbPath}: ${what}`);
   const seen = new Map<string, Set<string>>();

@@ -7,7 +7,7 @@
 import * as vectlite from "../../mod.ts";
 import { type Metric, VectLiteError } from "../../mod.ts";
 import { type Parsed, positionals, UsageError } from "../args.ts";
-import { databaseExists } from "../files.ts";
+import { existsSync } from "node:fs";
 import { type Line, LineError, readRecords } from "../jsonl.ts";
 import { count, plural, println, Progress } from "../output.ts";
 
@@ -43,7 +43,7 @@ async function ingest(
   lines: AsyncGenerator<Line>,
   state: State,
 ): Promise<number> {
-  const exists = databaseExists(dbPath);
+  const exists = existsSync(dbPath);
   // The first record is read before the database is opened: an unreadable file creates
   // nothing, and a new database without --dimension takes the first record's.
   const next = await lines.next();

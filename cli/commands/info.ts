@@ -5,7 +5,6 @@
  */
 import * as vectlite from "../../mod.ts";
 import { type Parsed, positionals } from "../args.ts";
-import { fileSizes, walPath } from "../files.ts";
 import { bytes, count, plural, println } from "../output.ts";
 
 export const flags = { json: "boolean" } as const;
@@ -14,14 +13,14 @@ export async function run(parsed: Parsed): Promise<number> {
   const [dbPath] = positionals("info", parsed, ["db"]);
   await using db = await vectlite.open(dbPath, { readOnly: true });
   const stats = await db.stats();
-  const files = fileSizes(dbPath);
+  const { files } = stats;
   if (parsed.flags.json) {
-    println(JSON.stringify({ ...stats, files }));
+    println(JSON.stringify(stats));
     return 0;
   }
   const names = Object.keys(stats.namespaces).sort();
   println(`database   ${dbPath}`);
-  println(`files      ${bytes(files.vdb ?? 0)} (.vdb), ${files.wal === null ? "no WAL" : `${bytes(files.wal)} (${walPath(dbPath)})`}`);
+  println(`files      ${bytes(files.vdb.bytes ?? 0)} (.vdb), ${files.wal.bytes === null ? "no WAL" : `${bytes(files.wal.bytes)} (${files.wal.path})`}`);
   println(`dimension  ${stats.dimension}`);
   println(`metric     ${stats.metric}`);
   println(`records    ${count(stats.records)} in ${plural(names.length, "namespace")}`);

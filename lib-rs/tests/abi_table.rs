@@ -1,7 +1,7 @@
 //! The C ABI has two sides: the `extern "C"` functions in `src/abi/` and the one symbol table
 //! in `ffi/symbols.ts` that every runtime loads. This test reads both and checks they agree:
 //! the same symbols, parameter names, types and result; the same status codes in the same
-//! order; the same ABI version. A change on one side only fails here, not in a user's process.
+//! order; the same ABI version; the same constants (flags, limits) where both sides use one. A change on one side only fails here, not in a user's process.
 
 use std::collections::BTreeMap;
 use vectlite::error::Code;
@@ -113,6 +113,32 @@ fn status_codes_and_the_abi_version_agree() {
     }
     let version = ts[ts.find("ABI_VERSION = ").unwrap() + 14..].split(';').next().unwrap().trim().parse::<u32>().unwrap();
     assert_eq!(version, vectlite::abi::ABI_VERSION, "ABI_VERSION differs between ffi/symbols.ts and lib-rs/src/abi/mod.rs");
+}
+
+/// The value of `const NAME = <integer>;` in a TypeScript file.
+fn ts_const(ts: &str, name: &str) -> u64 {
+    let at = ts.find(&format!("const {name} = ")).unwrap_or_else(|| panic!("no const {name}")) + name.len() + 9;
+    let text: String = ts[at..].chars().take_while(|c| *c != ';').filter(|c| *c != '_').collect();
+    text.trim().parse().unwrap_or_else(|_| panic!("const {name} = {text} is not an integer"))
+}
+
+#[test]
+fn constants_shared_with_typescript_agree() {
+    use vectlite::abi::{exports, output};
+    let cases: &[(&str, &str, u64)] = &[
+        ("src/codec.ts", "NATIVE_MAX_DEPTH", vectlite::json::MAX_DEPTH as u64),
+        ("src/codec.ts", "FLAG_SCORES", output::FLAG_SCORES as u64),
+        ("src/codec.ts", "FLAG_VECTORS", output::FLAG_VECTORS as u64),
+        ("src/analyzers.ts", "NGRAM_MIN", vectlite::text::analyzer::NGRAM_MIN as u64),
+        ("src/analyzers.ts", "NGRAM_MAX", vectlite::text::analyzer::NGRAM_MAX as u64),
+        ("src/database.ts", "INSERT_ONLY", exports::WRITE_INSERT_ONLY as u64),
+        ("src/database.ts", "DEFER_INDEX", exports::WRITE_DEFER_INDEX as u64),
+        ("src/database.ts", "FLAG_OVERWRITE", exports::FLAG_OVERWRITE as u64),
+        ("src/database.ts", "MAX_COUNT_OPTION", vectlite::search::options::MAX_COUNT_OPTION as u64),
+    ];
+    for (file, name, rust) in cases {
+        assert_eq!(ts_const(&read(&format!("../{file}")), name), *rust, "{file}: {name} differs from the Rust side");
+    }
 }
 
 fn code_of(i: i32) -> Code {

@@ -143,6 +143,20 @@ fn info_json(db: &Database) -> String {
     ));
     // The stored analyzer's JSON form, or null for the default English analyzer.
     s.push_str(&format!(",\"analyzer\":{}", db.analyzer.as_deref().unwrap_or("null")));
+    // The files on disk now (derived from the real path, so callers need not know the layout).
+    s.push_str(",\"files\":{");
+    for (i, (key, path)) in [("vdb", &db.paths().main), ("wal", &db.paths().wal)].into_iter().enumerate() {
+        if i > 0 {
+            s.push(',');
+        }
+        s.push_str(&format!("\"{key}\":{{\"path\":"));
+        json::write_string(&path.display().to_string(), &mut s);
+        match std::fs::metadata(path) {
+            Ok(m) => s.push_str(&format!(",\"bytes\":{}}}", m.len())),
+            Err(_) => s.push_str(",\"bytes\":null}"),
+        }
+    }
+    s.push('}');
     s.push_str(",\"namespaces\":{");
     for (i, (name, ns)) in db.namespaces.iter().enumerate() {
         if i > 0 {
