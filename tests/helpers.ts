@@ -52,14 +52,24 @@ export async function rejectsWith(fn: () => Promise<unknown>, code: ErrorCode, p
 
 /** The command that runs a TypeScript file in the current runtime. */
 export function runtimeCommand(script: string, ...args: string[]): { cmd: string; args: string[] } {
+  return runtimeCommandWith({}, script, ...args);
+}
+
+/**
+ * `runtimeCommand`, with `exposeGc`: the child may call `globalThis.gc()` (Node and Deno take
+ * a V8 flag; Bun offers `Bun.gc`, which the child calls instead).
+ */
+export function runtimeCommandWith(options: { exposeGc?: boolean }, script: string, ...args: string[]): { cmd: string; args: string[] } {
   const g = globalThis as Record<string, unknown>;
   if ("Deno" in g) {
     const deno = g.Deno as { execPath(): string };
-    return { cmd: deno.execPath(), args: ["run", "-A", script, ...args] };
+    const flags = options.exposeGc ? ["--v8-flags=--expose-gc"] : [];
+    return { cmd: deno.execPath(), args: ["run", "-A", ...flags, script, ...args] };
   }
   if ("Bun" in g) return { cmd: process.execPath, args: [script, ...args] };
   // Node runs TypeScript through the tsx loader, resolved here so the child finds it from any cwd.
-  return { cmd: process.execPath, args: ["--import", import.meta.resolve("tsx"), script, ...args] };
+  const flags = options.exposeGc ? ["--expose-gc"] : [];
+  return { cmd: process.execPath, args: [...flags, "--import", import.meta.resolve("tsx"), script, ...args] };
 }
 
 /** Path of a program under tests/children (what a test runs in a child process). */

@@ -7,7 +7,8 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import * as vectlite from "../mod.ts";
 import type { Database } from "../mod.ts";
-import { randomVector, rejectsWith, rng, tempDb } from "./helpers.ts";
+import { spawnSync } from "node:child_process";
+import { childProgram, randomVector, rejectsWith, rng, runtimeCommandWith, tempDb } from "./helpers.ts";
 import { arr, everything, hitSummary, seed } from "./api-helpers.ts";
 
 describe("durability and maintenance", () => {
@@ -97,6 +98,19 @@ describe("durability and maintenance", () => {
 });
 
 describe("life cycle and handles", () => {
+  it("a handle collected without close() is closed by its finalizer: lock released, WAL folded, nothing lost", () => {
+    const path = tempDb();
+    const { cmd, args } = runtimeCommandWith({ exposeGc: true }, childProgram("finalized.ts"), path);
+    const out = spawnSync(cmd, args, { encoding: "utf8", timeout: 120_000 });
+    assert.equal(out.status, 0, out.stderr);
+    const report = JSON.parse(out.stdout.trim().split("\n").pop()!);
+    assert.equal(report.collected, true, "the handle was never collected");
+    assert.equal(report.count, 20_000);
+    // Closing compacted (a graph, and every record written since the snapshot): only the
+    // header of a fresh WAL is left.
+    assert.equal(report.walBytes, 48);
+  });
+
   it("close invalidates the handle and releases the file", async () => {
     const path = tempDb();
     const db = await vectlite.open(path, { dimension: 2 });
