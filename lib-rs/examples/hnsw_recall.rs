@@ -20,7 +20,8 @@
 use std::time::Instant;
 use vectlite::codec::{Reader, Writer};
 use vectlite::vector::distance::{self, Metric};
-use vectlite::vector::hnsw::{HnswCounters, HnswGraph, HnswParams, SliceSpace, Space};
+use vectlite::vector::hnsw::{HnswGraph, HnswParams, SliceSpace, Space};
+use vectlite::vector::topk::Counters;
 
 struct Args {
     n: usize,
@@ -252,14 +253,14 @@ fn main() {
         println!("{:>6} {:>9} {:>10} {:>10} {:>12}", "ef", "recall", "qps best", "qps median", "visited/q");
         for &ef in &a.ef {
             let mut hits = 0;
-            let mut counters = HnswCounters::default();
+            let mut counters = Counters::default();
             for (i, want) in truth.iter().enumerate() {
                 let got = g.search(q(i), a.k, ef, &space, &|_| true, &mut counters);
                 hits += got.iter().filter(|(_, id)| want.contains(id)).count();
             }
             let recall = hits as f64 / (a.queries * a.k) as f64;
             let (best, median) = rounds(a.seconds, a.queries, |i| {
-                std::hint::black_box(g.search(q(i), a.k, ef, &space, &|_| true, &mut HnswCounters::default()));
+                std::hint::black_box(g.search(q(i), a.k, ef, &space, &|_| true, &mut Counters::default()));
             });
             println!("{ef:>6} {recall:>9.4} {best:>10.0} {median:>10.0} {:>12.0}", counters.visited as f64 / a.queries as f64);
         }

@@ -258,7 +258,7 @@ impl Database {
         }
         // Records replayed from the WAL join the loaded graphs (in parallel), or a namespace
         // that crossed the threshold gets its graph now.
-        db.refresh_indexes();
+        db.update_indexes();
         os::release_free_memory();
         Ok(db)
     }
@@ -340,11 +340,11 @@ impl Database {
         for loaded in snap.namespaces {
             let mut ns = Namespace::load(dimension, loaded.records, loaded.vectors, loaded.sparse);
             if let Some(graph) = loaded.index {
-                ns.set_index(graph);
+                ns.set_index("", graph);
                 db.indexes_loaded += 1;
             }
             for (space, graph) in loaded.named_indexes {
-                ns.set_named_index(&space, graph);
+                ns.set_index(&space, graph);
                 db.indexes_loaded += 1;
             }
             db.namespaces.insert(loaded.name, ns);
@@ -353,25 +353,18 @@ impl Database {
         Ok(db)
     }
 
-    /// Brings every namespace's graph up to date with its records, building a graph for a
-    /// namespace that holds more than `ann_threshold` records.
-    pub fn refresh_indexes(&mut self) {
-        let metric = self.metric;
+    /// Brings every graph (main and named, in every namespace) up to date with the records,
+    /// building a graph for a vector space that holds more than `ann_threshold` vectors.
+    pub fn update_indexes(&mut self) {
         for ns in self.namespaces.values_mut() {
-            if ns.index().is_some() {
-                ns.catch_up_index(metric);
-            } else if ns.len() > self.ann_threshold {
-                ns.build_index(self.hnsw, metric);
-                self.index_builds += 1;
-            }
-            self.index_builds += ns.refresh_named_indexes(self.hnsw, metric, self.ann_threshold);
+            self.index_builds += ns.update_indexes(self.hnsw, self.metric, self.ann_threshold);
         }
     }
 
     /// Drops tombstones and renumbers slots densely in every namespace (graphs repaired,
     /// not rebuilt), so the snapshot can store the graphs as they are.
     pub fn compact_memory(&mut self) {
-        self.refresh_indexes();
+        self.update_indexes();
         let metric = self.metric;
         for ns in self.namespaces.values_mut() {
             if ns.has_dead_slots() {
@@ -471,7 +464,7 @@ impl Database {
             self.apply(op);
         }
         if !defer_index {
-            self.refresh_indexes();
+            self.update_indexes();
         }
         // The commit is durable and applied: a failed automatic compaction (a full disk)
         // must not report it as failed. The WAL keeps everything; the next commit retries.
@@ -573,7 +566,7 @@ impl Database {
     }
 
     /// `upsert_many`; with `defer_index` the HNSW graphs are not brought up to date (a bulk
-    /// ingest does that once, at its end, with `refresh_indexes`); searches meanwhile score
+    /// ingest does that once, at its end, with `update_indexes`); searches meanwhile score
     /// the records that are not in a graph yet exactly, so none is missed.
     pub fn upsert_many_with(&mut self, items: Vec<Upsert>, insert_only: bool, defer_index: bool) -> Result<usize> {
         self.writable()?;
@@ -695,7 +688,7 @@ impl Database {
     }
 
     fn should_compact_on_close(&self) -> bool {
-        let has_graph = self.namespaces.values().any(|ns| ns.index().is_some() || ns.named_spaces().values().any(|s| s.index().is_some()));
+        let has_graph = self.namespaces.values().any(|ns| ns.vectors().graph().is_some() || ns.named_spaces().values().any(|s| s.vectors().graph().is_some()));
         !self.read_only && has_graph && self.upserts_since_snapshot > 0 && self.upserts_since_snapshot * 50 >= self.total_records()
     }
 

@@ -168,7 +168,7 @@ fn info_json(db: &Database) -> String {
             Some(g) => format!("{{\"nodes\":{},\"live\":{},\"bytes\":{}}}", g.len(), g.live_len(), g.memory_bytes()),
             None => "null".to_string(),
         };
-        s.push_str(&format!("{{\"records\":{},\"deadSlots\":{},\"index\":{},\"named\":{{", ns.len(), ns.dead_slots(), index_json(ns.index())));
+        s.push_str(&format!("{{\"records\":{},\"deadSlots\":{},\"index\":{},\"named\":{{", ns.len(), ns.dead_slots(), index_json(ns.vectors().graph())));
         for (j, (space, named)) in ns.named_spaces().iter().enumerate() {
             if j > 0 {
                 s.push(',');
@@ -177,9 +177,9 @@ fn info_json(db: &Database) -> String {
             s.push_str(&format!(
                 ":{{\"vectors\":{},\"dimension\":{},\"deadSlots\":{},\"index\":{}}}",
                 named.len(),
-                named.dimension,
-                named.dead_slots(),
-                index_json(named.index())
+                named.vectors().dimension(),
+                named.vectors().dead_slots(),
+                index_json(named.vectors().graph())
             ));
         }
         s.push_str("}}");
@@ -233,9 +233,9 @@ pub(crate) fn write_records(handle: u64, vectors: &[f32], records: &[u8], flags:
 }
 
 /// Brings every HNSW graph up to date with the records written since (see `vl_write`).
-pub(crate) fn refresh_index(handle: u64) -> Result<Output> {
+pub(crate) fn update_index(handle: u64) -> Result<Output> {
     with_db_mut(handle, |db| {
-        db.refresh_indexes();
+        db.update_indexes();
         Ok(Output::Unit)
     })
 }

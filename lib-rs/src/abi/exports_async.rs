@@ -3,7 +3,7 @@
 //! are copied; the large buffers of a write or a commit are `Lent`: read in place by the
 //! job, which the caller must collect before it frees or changes them.
 
-use super::exports::{compact, open_database, refresh_index, snapshot, write_records, FLAG_OVERWRITE};
+use super::exports::{compact, open_database, snapshot, update_index, write_records, FLAG_OVERWRITE};
 use super::exports_data::{backup, commit, restore};
 use super::{bytes_arg, f32_arg, jobs, run, str_arg, Lent};
 
@@ -55,7 +55,7 @@ pub unsafe extern "C" fn vl_write_async(
 /// `out` must be three writable u64.
 #[no_mangle]
 pub unsafe extern "C" fn vl_index_async(handle: u64, out: *mut u64) -> i32 {
-    run(out, || jobs::spawn(move || refresh_index(handle)))
+    run(out, || jobs::spawn(move || update_index(handle)))
 }
 
 /// `vl_commit` on a worker thread.

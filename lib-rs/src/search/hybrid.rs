@@ -9,7 +9,7 @@
 use super::options::{Fusion, SearchOptions};
 use super::selected;
 use crate::db::Database;
-use crate::vector::flat::{Candidate, TopK};
+use crate::vector::topk::{Candidate, TopK};
 use std::collections::HashMap;
 
 /// The best `n` records for the sparse query, by BM25, best first.

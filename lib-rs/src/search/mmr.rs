@@ -7,7 +7,7 @@
 
 use crate::db::Database;
 use crate::vector::distance;
-use crate::vector::flat::Candidate;
+use crate::vector::topk::Candidate;
 
 /// Returns the picked candidates in pick order, each with its penalty `(1 − λ) · max sim`.
 pub fn select<'a, P>(db: &Database, pool: Vec<(Candidate<'a>, P)>, k: usize, lambda: f32) -> Vec<(Candidate<'a>, P, f32)> {

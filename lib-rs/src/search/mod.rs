@@ -12,7 +12,7 @@ use crate::error::{Code, Error, Result};
 use crate::filter::{BoundFilter, FilterPlan};
 use crate::namespace::Namespace;
 use crate::record::Record;
-use crate::vector::flat;
+use crate::vector::topk;
 use options::{ListOptions, NamespaceSelection, SearchOptions};
 use std::time::Instant;
 
@@ -125,7 +125,7 @@ pub fn search<'a>(db: &'a Database, query: Option<&[f32]>, opts: &SearchOptions)
     };
     stats.sparse_us = sparse_started.elapsed().as_micros() as u64;
     let fusion_started = Instant::now();
-    let ranked = |list: Vec<flat::Candidate<'a>>, dense: bool| -> Vec<(flat::Candidate<'a>, hybrid::Parts)> {
+    let ranked = |list: Vec<topk::Candidate<'a>>, dense: bool| -> Vec<(topk::Candidate<'a>, hybrid::Parts)> {
         list.into_iter()
             .enumerate()
             .map(|(i, c)| {
@@ -143,7 +143,7 @@ pub fn search<'a>(db: &'a Database, query: Option<&[f32]>, opts: &SearchOptions)
         (true, false) => ranked(dense_found, true),
         _ => ranked(sparse_found, false),
     };
-    let chosen: Vec<(flat::Candidate<'a>, hybrid::Parts)> = match opts.mmr_lambda {
+    let chosen: Vec<(topk::Candidate<'a>, hybrid::Parts)> = match opts.mmr_lambda {
         Some(lambda) => mmr::select(db, fused, k, lambda)
             .into_iter()
             .map(|(c, mut p, penalty)| {
@@ -169,7 +169,7 @@ pub fn search<'a>(db: &'a Database, query: Option<&[f32]>, opts: &SearchOptions)
     Ok((hits, stats))
 }
 
-fn explain_of(db: &Database, c: &flat::Candidate, parts: hybrid::Parts, spaces: &[named::SpaceQuery], opts: &SearchOptions) -> Explain {
+fn explain_of(db: &Database, c: &topk::Candidate, parts: hybrid::Parts, spaces: &[named::SpaceQuery], opts: &SearchOptions) -> Explain {
     let bm25 = opts.sparse.as_deref().and_then(|t| bm25_explain(db, c.namespace, c.slot, t));
     let ns = db.namespaces.get(c.namespace);
     let vector_scores = match ns.and_then(|ns| Some((ns, ns.record(c.slot)?))) {

@@ -3,21 +3,24 @@
 //! in a space gets 0 there).
 //!
 //! When every queried space of a namespace has a graph and the planner picks it, each space's
-//! graph proposes its best records (filter inside the search), and the union is scored
-//! exactly over all queried spaces; otherwise the namespace is scanned with the filter inside.
+//! search proposes its best records (the graph with the filter inside, plus the vectors not
+//! in the graph yet), and the union is scored exactly over all queried spaces; otherwise the
+//! namespace's records are scanned with the filter inside (a weighted sum over several
+//! spaces has no one space to scan).
 
 use super::options::SearchOptions;
 use super::plan::{self, Plan};
 use super::{selected, SearchStats};
-use crate::filter::BoundFilter;
-use crate::namespace::Namespace;
-use crate::vector::hnsw::{HnswCounters, HnswGraph, SliceSpace};
-use std::collections::HashSet;
 use crate::db::{check_finite, Database};
 use crate::error::{Code, Error, Result};
+use crate::filter::BoundFilter;
+use crate::named_space::NamedSpace;
+use crate::namespace::Namespace;
 use crate::record::Record;
 use crate::vector::distance::{self, inverse_norm};
-use crate::vector::flat::{Candidate, TopK};
+use crate::vector::space::{Method, VectorSpace};
+use crate::vector::topk::{Candidate, Counters, TopK};
+use std::collections::HashSet;
 
 /// One query space: its name ("" is the main vector), query vector, weight.
 pub struct SpaceQuery<'q> {
@@ -123,45 +126,36 @@ fn graph_candidates(
     filter: Option<&BoundFilter>,
     stats: &mut SearchStats,
 ) -> Option<HashSet<u32>> {
-    // Per space: its graph, its vectors, and how a graph node maps to a record slot.
-    let mut plans: Vec<(&HnswGraph, SliceSpace, Option<&crate::named_space::NamedSpace>, usize)> = Vec::new();
+    // Per space: its vectors, the named space mapping its slots to records (None: the main
+    // vectors, whose slots are the record slots) and how to search it.
+    let mut plans: Vec<(&SpaceQuery, &VectorSpace, Option<&NamedSpace>, Method)> = Vec::new();
     for s in spaces {
-        let (graph, space, named, size) = if s.name.is_empty() {
-            (ns.index()?, ns.space(db.metric), None, ns.len())
-        } else {
-            let named = ns.named_spaces().get(s.name)?;
-            (named.index()?, named.space(db.metric), Some(named), named.len())
-        };
-        let chosen = plan::choose_in(db, ns, true, size, opts, n);
+        let named = if s.name.is_empty() { None } else { Some(ns.named_spaces().get(s.name)?) };
+        let space = named.map_or(ns.vectors(), NamedSpace::vectors);
+        let chosen = plan::choose(db, ns, space, opts, n);
         if chosen.plan != Plan::Ann {
             return None;
         }
-        plans.push((graph, space, named, chosen.ef));
+        plans.push((s, space, named, chosen.method()));
     }
     let mut found = HashSet::new();
-    for (s, (graph, space, named, ef)) in spaces.iter().zip(plans) {
-        let record_of = |node: u32| match named {
-            Some(named) => named.owner(node),
-            None => Some(node),
+    let mut counters = Counters::default();
+    for (s, space, named, method) in plans {
+        let record_of = |slot: u32| match named {
+            Some(named) => named.owner(slot),
+            None => space.is_live(slot).then_some(slot),
         };
-        let accept = |node: u32| match record_of(node).and_then(|slot| Some((slot, ns.record(slot)?))) {
+        let accept = |slot: u32| match record_of(slot).and_then(|r| Some((r, ns.record(r)?))) {
             None => false,
-            Some((slot, r)) => filter.is_none_or(|f| f.matches(slot, &r.metadata)),
+            Some((r, record)) => filter.is_none_or(|f| f.matches(r, &record.metadata)),
         };
-        let mut counters = HnswCounters::default();
-        for (_, node) in graph.search(s.query, n, ef, &space, &accept, &mut counters) {
-            found.extend(record_of(node));
-        }
-        // Vectors written with the graph left behind (a bulk ingest in progress): the caller
-        // scores every candidate exactly, so they simply join.
-        let pending = match named {
-            Some(named) => named.unindexed(),
-            None => ns.unindexed(),
-        };
-        found.extend(pending.iter().copied().filter(|&node| accept(node)).filter_map(record_of));
-        stats.visited += counters.visited;
-        stats.filtered += counters.filtered;
+        // The caller scores every candidate exactly over all queried spaces: the graph's
+        // finds and the vectors not in the graph yet simply join.
+        let mut join = |_: f32, slot: u32| found.extend(record_of(slot));
+        space.search(db.metric, s.query, n, method, accept, &mut join, &mut counters);
     }
+    stats.visited += counters.visited;
+    stats.filtered += counters.filtered;
     stats.used_ann = true;
     stats.plan = Plan::Ann;
     Some(found)

@@ -7,6 +7,7 @@ use super::options::SearchOptions;
 use crate::db::Database;
 use crate::filter::FilterPlan;
 use crate::namespace::Namespace;
+use crate::vector::space::{Method, VectorSpace};
 
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub enum Plan {
@@ -32,6 +33,16 @@ impl Plan {
 pub struct Chosen {
     pub plan: Plan,
     pub ef: usize,
+}
+
+impl Chosen {
+    /// How the vector space runs the plan.
+    pub fn method(&self) -> Method {
+        match self.plan {
+            Plan::Ann => Method::Graph { ef: self.ef },
+            Plan::Exact | Plan::FilteredExact => Method::Exact,
+        }
+    }
 }
 
 /// Records sampled to estimate a filter's selectivity.
@@ -83,13 +94,10 @@ fn splitmix(i: u64) -> u64 {
     z ^ (z >> 31)
 }
 
-pub fn choose(db: &Database, ns: &Namespace, opts: &SearchOptions, n: usize) -> Chosen {
-    choose_in(db, ns, ns.index().is_some(), ns.len(), opts, n)
-}
-
-/// The plan for one vector space of `ns` (the main vectors or a named space) that holds
-/// `size` vectors and has a graph or not.
-pub fn choose_in(db: &Database, ns: &Namespace, has_graph: bool, size: usize, opts: &SearchOptions, n: usize) -> Chosen {
+/// The plan for one vector space of `ns` (its main vectors or a named space): the graph
+/// only if the space has one.
+pub fn choose(db: &Database, ns: &Namespace, space: &VectorSpace, opts: &SearchOptions, n: usize) -> Chosen {
+    let (has_graph, size) = (space.graph().is_some(), space.len());
     let base_ef = opts.ef_search.or(db.ef_search).unwrap_or_else(|| default_ef(n)).max(n);
     if opts.exact || !has_graph {
         let plan = if opts.filter.is_some() { Plan::FilteredExact } else { Plan::Exact };

@@ -511,9 +511,9 @@ mod tests {
             let rec = Record { id: format!("r{i}"), metadata: Json::Object(vec![]), sparse: vec![], vectors: vec![] };
             ns.upsert(rec, &[(i as f32 * 0.37).sin(), (i as f32 * 0.11).cos()]);
         }
-        ns.build_index(HnswParams::default(), Metric::L2);
+        assert_eq!(ns.update_indexes(HnswParams::default(), Metric::L2, 0), 1);
         let mut whole = Writer::new();
-        ns.index().unwrap().encode(&mut whole);
+        ns.vectors().graph().unwrap().encode(&mut whole);
         assert!(whole.buf.len() > 4 * PIECE_BYTES);
         let map = BTreeMap::from([("ns".to_string(), ns)]);
         let bytes = encode(&SnapshotHeader { dimension: 2, metric: Metric::L2, last_seq: 1, analyzer: None, identity: TEST_IDENTITY }, &BTreeMap::new(), &map);
@@ -535,8 +535,7 @@ mod tests {
             let rec = Record { id: format!("r{i}"), metadata: Json::Object(vec![]), sparse: vec![], vectors };
             ns.upsert(rec, &[i as f32, 1.0]);
         }
-        ns.build_index(HnswParams::default(), Metric::L2);
-        assert_eq!(ns.refresh_named_indexes(HnswParams::default(), Metric::L2, 10), 1);
+        assert_eq!(ns.update_indexes(HnswParams::default(), Metric::L2, 10), 2, "the main graph and the title graph");
         let mut map = BTreeMap::new();
         map.insert("ns".to_string(), ns);
         let dims = BTreeMap::from([("title".to_string(), 3)]);

@@ -79,7 +79,7 @@ pub fn write_snapshot(
     // A graph is stored only when its node ids equal the RECORDS order (no tombstones, no
     // pending inserts); otherwise it is rebuilt at open. `compact` makes sure it is.
     let storable: Vec<&(&String, &Namespace)> = live.iter().filter(|(_, ns)| ns.indexes_storable()).collect();
-    let stored: Vec<(&String, &HnswGraph)> = storable.iter().filter_map(|(name, ns)| ns.index().map(|g| (*name, g))).collect();
+    let stored: Vec<(&String, &HnswGraph)> = storable.iter().filter_map(|(name, ns)| ns.vectors().graph().map(|g| (*name, g))).collect();
     let indexes = Body::Pieces(Box::new(move |w, flush| {
         w.varint(stored.len() as u64);
         for (name, graph) in &stored {
@@ -90,7 +90,7 @@ pub fn write_snapshot(
     }));
     let named: Vec<(&String, &String, &HnswGraph)> = storable
         .iter()
-        .flat_map(|(ns_name, ns)| ns.named_spaces().iter().filter_map(move |(space, s)| s.index().map(|g| (*ns_name, space, g))))
+        .flat_map(|(ns_name, ns)| ns.named_spaces().iter().filter_map(move |(space, s)| s.vectors().graph().map(|g| (*ns_name, space, g))))
         .collect();
     let named_indexes = Body::Pieces(Box::new(move |w, flush| {
         w.varint(named.len() as u64);

@@ -1,7 +1,9 @@
-//! Dense vectors: distance kernels and the exact (flat) scan.
+//! Dense vectors: distance kernels, vector spaces (vectors, slots, the exact scan and the
+//! HNSW graph behind one search) and the top-k they report into.
 
 pub mod distance;
-pub mod flat;
 pub mod hnsw;
+pub mod space;
+pub mod topk;
 
 pub use distance::Metric;

@@ -1,15 +1,38 @@
-//! The exact scan: every live vector of a namespace is scored against the query (the
-//! vectors are one contiguous array, so this streams memory), the filter is evaluated
-//! inside the scan, and a bounded heap keeps the best k. It is also the recall reference
-//! for the approximate index.
+//! What a search produces, whichever way it runs: scored slots (`Near`), scored records
+//! (`Candidate`), the bounded heap that keeps the best k of either (`TopK`), the [`Sink`]
+//! a vector space reports its finds to, and the counters of `searchWithStats`.
 
-use super::distance::{self, Metric};
-use crate::filter::BoundFilter;
-use crate::namespace::Namespace;
 use std::cmp::{Ordering, Reverse};
 use std::collections::BinaryHeap;
 
-/// A scored candidate. "Greater" means better: higher score, then namespace and id in
+/// A slot with its score against the current query. "Greater" means better: higher score,
+/// then the lower slot, so equal scores order the same way on every run.
+#[derive(Debug, Clone, Copy)]
+pub struct Near {
+    pub score: f32,
+    pub id: u32,
+}
+
+impl Ord for Near {
+    #[inline]
+    fn cmp(&self, other: &Self) -> Ordering {
+        self.score.total_cmp(&other.score).then_with(|| other.id.cmp(&self.id))
+    }
+}
+impl PartialOrd for Near {
+    #[inline]
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl PartialEq for Near {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other) == Ordering::Equal
+    }
+}
+impl Eq for Near {}
+
+/// A scored record. "Greater" means better: higher score, then namespace and id in
 /// ascending order, so ties resolve the same way on every run.
 #[derive(Debug, Clone, Copy)]
 pub struct Candidate<'a> {
@@ -47,29 +70,46 @@ impl PartialEq for Candidate<'_> {
 }
 impl Eq for Candidate<'_> {}
 
-/// Keeps the best `k` candidates seen.
-pub struct TopK<'a> {
-    k: usize,
-    heap: BinaryHeap<Reverse<Candidate<'a>>>,
+/// Something ranked by a score (and, among equal scores, by its own order).
+pub trait Scored: Ord + Copy {
+    fn score(&self) -> f32;
+}
+impl Scored for Near {
+    #[inline]
+    fn score(&self) -> f32 {
+        self.score
+    }
+}
+impl Scored for Candidate<'_> {
+    #[inline]
+    fn score(&self) -> f32 {
+        self.score
+    }
 }
 
-impl<'a> TopK<'a> {
+/// Keeps the best `k` items seen.
+pub struct TopK<T> {
+    k: usize,
+    heap: BinaryHeap<Reverse<T>>,
+}
+
+impl<T: Scored> TopK<T> {
     pub fn new(k: usize) -> Self {
         TopK { k, heap: BinaryHeap::with_capacity(k + 1) }
     }
 
-    /// The score a new candidate must reach to enter, once the heap is full.
+    /// The score a new item must reach to enter, once the heap is full.
     #[inline]
     pub fn threshold(&self) -> Option<f32> {
         if self.heap.len() < self.k {
             None
         } else {
-            self.heap.peek().map(|c| c.0.score)
+            self.heap.peek().map(|c| c.0.score())
         }
     }
 
     #[inline]
-    pub fn push(&mut self, c: Candidate<'a>) {
+    pub fn push(&mut self, c: T) {
         if self.heap.len() < self.k {
             self.heap.push(Reverse(c));
         } else if let Some(worst) = self.heap.peek() {
@@ -81,85 +121,70 @@ impl<'a> TopK<'a> {
     }
 
     /// Best first.
-    pub fn into_sorted(self) -> Vec<Candidate<'a>> {
-        let mut v: Vec<Candidate<'a>> = self.heap.into_iter().map(|r| r.0).collect();
+    pub fn into_sorted(self) -> Vec<T> {
+        let mut v: Vec<T> = self.heap.into_iter().map(|r| r.0).collect();
         v.sort_by(|a, b| b.cmp(a));
         v
     }
 }
 
-/// Counters a scan reports for `searchWithStats`.
-#[derive(Debug, Default, Clone, Copy)]
-pub struct ScanStats {
-    /// Vectors scored.
-    pub visited: usize,
-    /// Records rejected by the filter.
-    pub filtered: usize,
+/// Where a vector space's search puts what it finds. The exact scan asks `threshold`
+/// before offering, so a sink that keeps the best k is offered few of the vectors scored.
+pub trait Sink {
+    /// The score a find must reach to be worth offering (None: every find).
+    fn threshold(&self) -> Option<f32>;
+    fn offer(&mut self, score: f32, slot: u32);
 }
 
-/// Scores every live record of `ns` that passes `filter` into `top`.
-pub fn scan<'a>(
-    ns: &'a Namespace,
-    ns_name: &'a str,
-    metric: Metric,
-    query: &[f32],
-    filter: Option<&BoundFilter>,
-    top: &mut TopK<'a>,
-    stats: &mut ScanStats,
-) {
-    let inv_q = distance::inverse_norm(query);
-    let (vectors, inv_norms) = ns.raw_vectors();
-    let dim = ns.dimension;
-    let Some(filter) = filter else {
-        // No filter: walk the liveness bytes and the vectors only; a record is read just for
-        // the candidates that make the top k.
-        for (slot, _) in ns.live_slots().iter().enumerate().filter(|(_, live)| **live) {
-            let v = &vectors[slot * dim..(slot + 1) * dim];
-            let score = distance::score(metric, query, inv_q, v, inv_norms[slot]);
-            stats.visited += 1;
-            if top.threshold().is_some_and(|t| score < t) {
-                continue;
-            }
-            if let Some(record) = ns.record(slot as u32) {
-                top.push(Candidate { score, namespace: ns_name, id: &record.id, slot: slot as u32 });
-            }
-        }
-        return;
-    };
-    for (slot, record) in ns.iter() {
-        if !filter.matches(slot, &record.metadata) {
-            stats.filtered += 1;
-            continue;
-        }
-        let start = slot as usize * dim;
-        let v = &vectors[start..start + dim];
-        let score = distance::score(metric, query, inv_q, v, inv_norms[slot as usize]);
-        stats.visited += 1;
-        if top.threshold().is_some_and(|t| score < t) {
-            continue;
-        }
-        top.push(Candidate { score, namespace: ns_name, id: &record.id, slot });
+/// The best k slots, ties to the lower slot.
+impl Sink for TopK<Near> {
+    #[inline]
+    fn threshold(&self) -> Option<f32> {
+        TopK::threshold(self)
     }
+    #[inline]
+    fn offer(&mut self, score: f32, slot: u32) {
+        self.push(Near { score, id: slot });
+    }
+}
+
+/// Every find, in the order found.
+impl<F: FnMut(f32, u32)> Sink for F {
+    fn threshold(&self) -> Option<f32> {
+        None
+    }
+    fn offer(&mut self, score: f32, slot: u32) {
+        self(score, slot)
+    }
+}
+
+/// What a search did, for `searchWithStats`.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Counters {
+    /// Vectors scored.
+    pub visited: usize,
+    /// Slots the filter rejected (tombstones are not counted). A graph search runs the
+    /// filter only on nodes that score well enough to enter the results, so there this is
+    /// not "all rejected".
+    pub filtered: usize,
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::json::Json;
-    use crate::record::Record;
 
     #[test]
     fn keeps_the_best_k_with_deterministic_ties() {
-        let mut ns = Namespace::new(2);
-        for (i, v) in [[1.0, 0.0], [0.0, 1.0], [1.0, 0.0], [0.7, 0.7]].iter().enumerate() {
-            let rec = Record { id: format!("id{i}"), metadata: Json::Object(vec![]), sparse: vec![], vectors: vec![] };
-            ns.upsert(rec, v);
-        }
         let mut top = TopK::new(3);
-        let mut stats = ScanStats::default();
-        scan(&ns, "", Metric::Cosine, &[1.0, 0.0], None, &mut top, &mut stats);
-        let ids: Vec<&str> = top.into_sorted().iter().map(|c| c.id).collect();
-        assert_eq!(ids, vec!["id0", "id2", "id3"]);
-        assert_eq!(stats.visited, 4);
+        for (i, score) in [1.0, 0.0, 1.0, 0.7].into_iter().enumerate() {
+            top.offer(score, i as u32);
+        }
+        assert_eq!(top.threshold(), Some(0.7));
+        let slots: Vec<u32> = top.into_sorted().iter().map(|n| n.id).collect();
+        assert_eq!(slots, vec![0, 2, 3]);
+        let mut top = TopK::new(1);
+        top.push(Candidate { score: 1.0, namespace: "a", id: "y", slot: 0 });
+        top.push(Candidate { score: 1.0, namespace: "a", id: "x", slot: 1 });
+        assert_eq!(top.into_sorted()[0].id, "x");
     }
 }

@@ -1,8 +1,8 @@
 //! The HNSW graph (Malkov & Yashunin, "Efficient and robust approximate nearest neighbor
 //! search using Hierarchical Navigable Small World graphs", 2016/2018).
 //!
-//! Nodes are the namespace's vector slots (`u32`, dense from 0); the graph stores links
-//! only and reads vectors through a [`Space`], so vectors live once, in the namespace.
+//! Nodes are the slots of a `VectorSpace` (`u32`, dense from 0); the graph stores links
+//! only and reads vectors through a [`Space`], so vectors live once, in the space.
 //!
 //! Layout, chosen for the search's memory traffic:
 //! - level 0 is one flat array with a fixed stride per node: `[count, n0, n1, .. n(2M-1)]`,
@@ -19,7 +19,7 @@
 //! neighbours (epoch-stamped `u16` marks, no clearing), prefetches the head of the next
 //! vector while scoring the current one and the link block of the next node to expand,
 //! and allocates nothing per visited node (heaps and marks live in a per-thread pool).
-//! Backing the namespace's vector array with transparent huge pages
+//! Backing the space's vector array with transparent huge pages
 //! (`madvise(MADV_HUGEPAGE)`) cuts the TLB misses of those random reads: about +20%
 //! queries/s measured at 100k x 384.
 //!
@@ -46,7 +46,6 @@ use std::collections::HashSet;
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard};
 
-pub use search::HnswCounters;
 
 /// Build parameters. `m` is the number of links a node gets per level (twice that on
 /// level 0); `ef_construction` is the candidate list size used while inserting.
@@ -70,7 +69,7 @@ pub const MAX_M: usize = 512;
 /// M^30 nodes.
 pub const MAX_LEVEL: usize = 30;
 
-/// Where the graph reads vectors: ids are the namespace's slot numbers.
+/// Where the graph reads vectors: ids are the vector space's slot numbers.
 pub trait Space: Sync {
     fn dim(&self) -> usize;
     /// score(query, id): higher is better (cosine similarity, dot, or -L2), exactly as
@@ -87,7 +86,7 @@ pub trait Space: Sync {
 }
 
 /// A [`Space`] over borrowed slot-major vectors and their inverse norms, the layout
-/// `Namespace::raw_vectors` returns.
+/// `VectorSpace::slices` returns.
 #[derive(Clone, Copy)]
 pub struct SliceSpace<'a> {
     pub vectors: &'a [f32],
@@ -222,7 +221,7 @@ impl HnswGraph {
         }
     }
 
-    /// Bytes held by the graph's arrays (not the vectors, which the namespace owns).
+    /// Bytes held by the graph's arrays (not the vectors, which the vector space owns).
     pub fn memory_bytes(&self) -> usize {
         self.levels.capacity()
             + self.deleted.capacity()

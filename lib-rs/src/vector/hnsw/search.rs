@@ -5,47 +5,12 @@
 
 use super::{HnswGraph, Space};
 use crate::vector::distance;
+pub(super) use crate::vector::topk::Near;
+use crate::vector::topk::Counters;
 use std::cell::RefCell;
-use std::cmp::{Ordering, Reverse};
+use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 use std::sync::atomic::Ordering as Mem;
-
-/// What a search did, for `searchWithStats`.
-#[derive(Debug, Default, Clone, Copy)]
-pub struct HnswCounters {
-    /// Vectors scored.
-    pub visited: usize,
-    /// Nodes the filter rejected (deleted nodes are not counted). The filter runs only on
-    /// nodes that score well enough to enter the results, so this is not "all rejected".
-    pub filtered: usize,
-}
-
-/// A node with its score against the current query. "Greater" means better: higher
-/// score, then the lower id, so equal scores order the same way on every run.
-#[derive(Debug, Clone, Copy)]
-pub(super) struct Near {
-    pub score: f32,
-    pub id: u32,
-}
-
-impl Ord for Near {
-    #[inline]
-    fn cmp(&self, other: &Self) -> Ordering {
-        self.score.total_cmp(&other.score).then_with(|| other.id.cmp(&self.id))
-    }
-}
-impl PartialOrd for Near {
-    #[inline]
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
-impl PartialEq for Near {
-    fn eq(&self, other: &Self) -> bool {
-        self.cmp(other) == Ordering::Equal
-    }
-}
-impl Eq for Near {}
 
 /// The query vector with its inverse norm (used by cosine), and where vectors are read.
 /// Generic so the search over a `SliceSpace` scores without a virtual call per vector.
@@ -160,7 +125,7 @@ impl HnswGraph {
         ef: usize,
         space: &dyn Space,
         accept: &dyn Fn(u32) -> bool,
-        counters: &mut HnswCounters,
+        counters: &mut Counters,
     ) -> Vec<(f32, u32)> {
         match space.as_slices() {
             Some(flat) => self.search_in(query, k, ef, &flat, accept, counters),
@@ -175,7 +140,7 @@ impl HnswGraph {
         ef: usize,
         space: &S,
         accept: &dyn Fn(u32) -> bool,
-        counters: &mut HnswCounters,
+        counters: &mut Counters,
     ) -> Vec<(f32, u32)> {
         let Some((entry, top)) = self.entry_point() else { return Vec::new() };
         if k == 0 {

@@ -1,10 +1,12 @@
-//! Recall against the exact scan on seeded clustered data, filters, deletion, compaction,
-//! persistence and damage, parallel builds.
+//! Recall against the exact scan (the one searches run, `VectorSpace` with
+//! `Method::Exact`) on seeded clustered data, filters, deletion, compaction, persistence and
+//! damage, parallel builds.
 
 use super::*;
+use crate::vector::topk::Counters;
 use crate::codec::{Reader, Writer};
 use crate::vector::distance::{self, Metric};
-use search::Near;
+use crate::vector::space::{Method, VectorSpace};
 use std::sync::OnceLock;
 
 const N: usize = 5_000;
@@ -12,23 +14,25 @@ const DIM: usize = 32;
 const QUERIES: usize = 200;
 const K: usize = 10;
 
+/// Vectors in a `VectorSpace` without a graph of its own: the tests build graphs over its
+/// slots and compare them with its exact search.
 struct Data {
-    dim: usize,
     metric: Metric,
-    vectors: Vec<f32>,
-    inv: Vec<f32>,
+    vectors: VectorSpace,
 }
 
 impl Data {
     fn new(vectors: Vec<f32>, dim: usize, metric: Metric) -> Data {
-        let inv = vectors.chunks_exact(dim).map(distance::inverse_norm).collect();
-        Data { dim, metric, vectors, inv }
+        Data { metric, vectors: VectorSpace::from_vectors(dim, vectors) }
     }
     fn space(&self) -> SliceSpace<'_> {
-        SliceSpace { vectors: &self.vectors, inv_norms: &self.inv, dim: self.dim, metric: self.metric }
+        self.vectors.slices(self.metric)
     }
     fn row(&self, i: usize) -> &[f32] {
-        &self.vectors[i * self.dim..(i + 1) * self.dim]
+        self.vectors.vector(i as u32)
+    }
+    fn len(&self) -> usize {
+        self.vectors.slot_count()
     }
 }
 
@@ -76,7 +80,7 @@ fn queries() -> Data {
 fn build(d: &Data, seed: u64) -> HnswGraph {
     let mut g = HnswGraph::new(HnswParams::default(), seed);
     let space = d.space();
-    for id in 0..(d.vectors.len() / d.dim) as u32 {
+    for id in 0..d.len() as u32 {
         g.insert(id, &space);
     }
     g
@@ -101,14 +105,7 @@ fn copy(g: &HnswGraph) -> HnswGraph {
 
 /// The exact top k among the ids `accept` lets through.
 fn exact(d: &Data, q: &[f32], k: usize, accept: &dyn Fn(u32) -> bool) -> Vec<u32> {
-    let space = d.space();
-    let inv = distance::inverse_norm(q);
-    let mut all: Vec<Near> = (0..(d.vectors.len() / d.dim) as u32)
-        .filter(|&id| accept(id))
-        .map(|id| Near { score: space.score(q, inv, id), id })
-        .collect();
-    all.sort_unstable_by(|a, b| b.cmp(a));
-    all.iter().take(k).map(|n| n.id).collect()
+    d.vectors.nearest(d.metric, q, k, Method::Exact, accept).into_iter().map(|(_, id)| id).collect()
 }
 
 /// Mean recall@K over the query set; also checks every result passes `accept`.
@@ -117,7 +114,7 @@ fn recall(d: &Data, g: &HnswGraph, ef: usize, accept: &dyn Fn(u32) -> bool) -> f
     let (mut hit, mut total) = (0, 0);
     for i in 0..QUERIES {
         let truth = exact(d, qs.row(i), K, accept);
-        let got = g.search(qs.row(i), K, ef, &space, accept, &mut HnswCounters::default());
+        let got = g.search(qs.row(i), K, ef, &space, accept, &mut Counters::default());
         assert!(got.windows(2).all(|w| w[0].0 >= w[1].0), "results are best first");
         assert!(got.iter().all(|&(_, id)| accept(id)), "a rejected node was returned");
         hit += got.iter().filter(|(_, id)| truth.contains(id)).count();
@@ -164,7 +161,7 @@ fn filters_keep_recall() {
         let r = recall(d, g, ef, &accept);
         assert!(r >= 0.95, "selectivity 1/{modulus}: recall {r}");
     }
-    let mut counters = HnswCounters::default();
+    let mut counters = Counters::default();
     let q = queries();
     g.search(q.row(0), K, 64, &d.space(), &|id| id % 2 == 0, &mut counters);
     assert!(counters.visited > 0 && counters.filtered > 0, "{counters:?}");
@@ -185,7 +182,7 @@ fn deleted_nodes_are_never_returned() {
     assert!(r >= 0.95, "recall after deletes {r}");
     let q = queries();
     for i in 0..QUERIES {
-        let got = g.search(q.row(i), K, 32, &d.space(), &|_| true, &mut HnswCounters::default());
+        let got = g.search(q.row(i), K, 32, &d.space(), &|_| true, &mut Counters::default());
         assert_eq!(got.len(), K);
         assert!(got.iter().all(|&(_, id)| id % 3 != 0), "a deleted node was returned");
     }
@@ -201,14 +198,14 @@ fn compaction_keeps_recall_and_integrity() {
         if id % 3 == 0 {
             g.mark_deleted(id);
         } else {
-            remap[id as usize] = Some(kept.len() as u32 / d.dim as u32);
+            remap[id as usize] = Some((kept.len() / DIM) as u32);
             kept.extend_from_slice(d.row(id as usize));
         }
     }
     let after = Data::new(kept, DIM, Metric::Cosine);
     let c = g.compacted(&remap, &after.space());
     c.check_integrity().unwrap();
-    assert_eq!(c.len(), after.vectors.len() / DIM);
+    assert_eq!(c.len(), after.len());
     assert_eq!(c.live_len(), c.len());
     let r = recall(&after, &c, 64, &|_| true);
     assert!(r >= 0.95, "recall after compaction {r}");
@@ -230,8 +227,8 @@ fn encode_decode_round_trip() {
     assert_eq!((back.len(), back.live_len(), back.params()), (g.len(), g.live_len(), g.params()));
     let q = queries();
     for i in 0..20 {
-        let a = g.search(q.row(i), K, 48, &d.space(), &|_| true, &mut HnswCounters::default());
-        let b = back.search(q.row(i), K, 48, &d.space(), &|_| true, &mut HnswCounters::default());
+        let a = g.search(q.row(i), K, 48, &d.space(), &|_| true, &mut Counters::default());
+        let b = back.search(q.row(i), K, 48, &d.space(), &|_| true, &mut Counters::default());
         assert_eq!(a, b);
     }
     let mut again = Writer::new();
@@ -298,19 +295,19 @@ fn sparse_out_of_order_ids_and_reused_slots() {
     g.check_integrity().unwrap();
     assert_eq!((g.len(), g.live_len()), (600, 480));
     assert!(!g.contains(1) && g.contains(0) && !g.contains(600));
-    let all = g.search(d.row(0), 600, 600, &d.space(), &|_| true, &mut HnswCounters::default());
+    let all = g.search(d.row(0), 600, 600, &d.space(), &|_| true, &mut Counters::default());
     assert!(all.iter().all(|&(_, id)| id % 5 != 1), "an empty slot was returned");
     assert_eq!(all.len(), 480, "every node is reachable");
 
     // Slot 10 is deleted, then reused for another vector (that of row 1, never inserted).
-    let mut moved = d.vectors.clone();
+    let mut moved = d.space().vectors.to_vec();
     moved.copy_within(DIM..2 * DIM, 10 * DIM);
     let d2 = Data::new(moved, DIM, Metric::Cosine);
     g.mark_deleted(10);
     g.insert(10, &d2.space());
     g.check_integrity().unwrap();
     assert!(g.contains(10) && g.live_len() == 480);
-    let top = g.search(d2.row(10), 1, 32, &d2.space(), &|_| true, &mut HnswCounters::default());
+    let top = g.search(d2.row(10), 1, 32, &d2.space(), &|_| true, &mut Counters::default());
     assert_eq!(top[0].1, 10);
 }
 
@@ -319,7 +316,7 @@ fn edge_cases() {
     let d = Data::new(clustered(3, 4, 7), 4, Metric::Dot);
     let mut g = HnswGraph::new(HnswParams { m: 1, ef_construction: 0 }, 0);
     assert_eq!(g.params(), HnswParams { m: MIN_M, ef_construction: MIN_M });
-    let none = &mut HnswCounters::default();
+    let none = &mut Counters::default();
     assert!(g.search(d.row(0), 5, 10, &d.space(), &|_| true, none).is_empty());
     g.check_integrity().unwrap();
     g.insert(2, &d.space());
@@ -343,12 +340,12 @@ fn concurrent_searches_share_the_graph() {
     assert_send_sync::<HnswGraph>();
     let (d, g) = shared();
     let q = queries();
-    let expected: Vec<_> = (0..20).map(|i| g.search(q.row(i), K, 32, &d.space(), &|_| true, &mut HnswCounters::default())).collect();
+    let expected: Vec<_> = (0..20).map(|i| g.search(q.row(i), K, 32, &d.space(), &|_| true, &mut Counters::default())).collect();
     std::thread::scope(|s| {
         for _ in 0..2 {
             s.spawn(|| {
                 for (i, want) in expected.iter().enumerate() {
-                    let got = g.search(q.row(i), K, 32, &d.space(), &|_| true, &mut HnswCounters::default());
+                    let got = g.search(q.row(i), K, 32, &d.space(), &|_| true, &mut Counters::default());
                     assert_eq!(&got, want);
                 }
             });
@@ -383,7 +380,7 @@ fn any_space_gives_the_same_results() {
     let opaque = Opaque(d.space());
     for i in 0..50 {
         let accept = |id: u32| id % 3 != 1;
-        let (mut a, mut b) = (HnswCounters::default(), HnswCounters::default());
+        let (mut a, mut b) = (Counters::default(), Counters::default());
         let fast = g.search(q.row(i), K, 40, &d.space(), &accept, &mut a);
         let slow = g.search(q.row(i), K, 40, &opaque, &accept, &mut b);
         assert_eq!(fast, slow);

@@ -1,0 +1,366 @@
+//! A vector space: vectors of one dimension stored contiguously (slot-major) with their
+//! inverse norms, which slots are live, and the HNSW graph over them once there is one. A
+//! namespace's main vectors are one (its slots are the record slots); each named space is
+//! another (with its own slot numbers, mapped to records by `named_space.rs`).
+//!
+//! The slot rule: without a graph a freed slot is reused by the next vector. Once there is
+//! a graph, a slot's vector never changes under it: a replaced or deleted vector leaves a
+//! tombstone (marked deleted in the graph), a replacement takes a fresh slot, and the
+//! fresh slots wait in `unindexed` until `update_index` inserts them. Tombstones go, and
+//! slots are renumbered densely, in `compacted`.
+//!
+//! One search serves both ways of answering (as hnswlib's `AlgorithmInterface` serves its
+//! brute-force and HNSW indexes): the exact scan, or the graph plus an exact look at the
+//! vectors not in it yet, so none is missed. The query planner (`search/plan.rs`) picks.
+
+use super::distance::{self, inverse_norm, Metric};
+use super::hnsw::{HnswGraph, HnswParams, SliceSpace};
+use super::topk::{Counters, Near, Sink, TopK};
+
+/// Below this many pending slots the graph catches up on one thread.
+pub const PARALLEL_INSERT_MIN: usize = 256;
+
+/// How many threads a bulk graph build uses: every core.
+pub fn build_threads() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+/// How a search runs, as the planner chose.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    /// Every live vector scored.
+    Exact,
+    /// The graph with this beam width (`efSearch`); exact when the space has no graph.
+    Graph { ef: usize },
+}
+
+#[derive(Debug, Default)]
+pub struct VectorSpace {
+    dimension: usize,
+    vectors: Vec<f32>,
+    inv_norms: Vec<f32>,
+    /// Which slots hold a vector: read by the scan, one byte a slot.
+    live: Vec<bool>,
+    live_count: usize,
+    /// Freed slots, reused while there is no graph.
+    free: Vec<u32>,
+    graph: Option<HnswGraph>,
+    /// Slots written since the graph last caught up (possibly dead since).
+    unindexed: Vec<u32>,
+}
+
+impl VectorSpace {
+    pub fn new(dimension: usize) -> VectorSpace {
+        VectorSpace { dimension, ..VectorSpace::default() }
+    }
+
+    /// A space whose slots hold `vectors` (slot-major, adopted rather than copied), all live.
+    pub fn from_vectors(dimension: usize, vectors: Vec<f32>) -> VectorSpace {
+        let inv_norms: Vec<f32> = vectors.chunks_exact(dimension.max(1)).map(inverse_norm).collect();
+        let n = inv_norms.len();
+        debug_assert_eq!(vectors.len(), n * dimension);
+        VectorSpace { dimension, vectors, inv_norms, live: vec![true; n], live_count: n, ..VectorSpace::default() }
+    }
+
+    pub fn dimension(&self) -> usize {
+        self.dimension
+    }
+
+    /// Live vectors.
+    pub fn len(&self) -> usize {
+        self.live_count
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.live_count == 0
+    }
+
+    /// Slots, live or not: the bound of slot numbers.
+    pub fn slot_count(&self) -> usize {
+        self.live.len()
+    }
+
+    /// Tombstones and free slots.
+    pub fn dead_slots(&self) -> usize {
+        self.live.len() - self.live_count
+    }
+
+    pub fn is_live(&self, slot: u32) -> bool {
+        self.live.get(slot as usize).copied().unwrap_or(false)
+    }
+
+    /// Live slots, in slot order.
+    pub fn live_slots(&self) -> impl Iterator<Item = u32> + '_ {
+        self.live.iter().enumerate().filter(|(_, live)| **live).map(|(slot, _)| slot as u32)
+    }
+
+    pub fn vector(&self, slot: u32) -> &[f32] {
+        let start = slot as usize * self.dimension;
+        &self.vectors[start..start + self.dimension]
+    }
+
+    pub fn inv_norm(&self, slot: u32) -> f32 {
+        self.inv_norms[slot as usize]
+    }
+
+    /// The vectors as the graph reads them.
+    pub fn slices(&self, metric: Metric) -> SliceSpace<'_> {
+        SliceSpace { vectors: &self.vectors, inv_norms: &self.inv_norms, dim: self.dimension, metric }
+    }
+
+    pub fn graph(&self) -> Option<&HnswGraph> {
+        self.graph.as_ref()
+    }
+
+    /// Slots written since the graph last caught up (possibly dead since): a graph search
+    /// scores them exactly.
+    pub fn unindexed(&self) -> &[u32] {
+        &self.unindexed
+    }
+
+    /// Whether every live slot is in the graph (no inserts pending).
+    pub fn index_is_current(&self) -> bool {
+        self.unindexed.is_empty()
+    }
+
+    /// Makes room for `n` more vectors.
+    pub fn reserve(&mut self, n: usize) {
+        self.live.reserve(n);
+        self.inv_norms.reserve(n);
+        self.grow_vectors(n * self.dimension);
+    }
+
+    /// Makes room for `floats` more vector values, growing by doubling; a new allocation is
+    /// advised for huge pages before anything touches it (the graph's random reads then
+    /// miss the TLB less).
+    fn grow_vectors(&mut self, floats: usize) {
+        let need = self.vectors.len() + floats;
+        if need > self.vectors.capacity() {
+            self.vectors.reserve(need.max(2 * self.vectors.capacity()) - self.vectors.len());
+            let cap = self.vectors.capacity();
+            crate::storage::os::advise_huge_pages(self.vectors.as_ptr() as *const u8, cap * 4);
+        }
+    }
+
+    /// Appends a dead slot.
+    fn push_slot(&mut self) -> u32 {
+        self.grow_vectors(self.dimension);
+        self.vectors.resize(self.vectors.len() + self.dimension, 0.0);
+        self.inv_norms.push(0.0);
+        self.live.push(false);
+        (self.live.len() - 1) as u32
+    }
+
+    /// Stores `vector` for an owner whose vector is at `existing` (None: a new owner), by
+    /// the slot rule; returns its slot. When that is not `existing`, `existing` is dead
+    /// afterwards. The caller has checked the length.
+    pub fn put(&mut self, existing: Option<u32>, vector: &[f32]) -> u32 {
+        debug_assert_eq!(vector.len(), self.dimension);
+        let slot = match existing {
+            // Same vector, or no graph that depends on it: overwrite in place.
+            Some(slot) if self.graph.is_none() || self.vector(slot) == vector => slot,
+            Some(old) => {
+                self.remove(old);
+                self.push_slot()
+            }
+            None if self.graph.is_none() => self.free.pop().unwrap_or_else(|| self.push_slot()),
+            None => self.push_slot(),
+        };
+        if existing != Some(slot) && self.graph.is_some() {
+            self.unindexed.push(slot);
+        }
+        let start = slot as usize * self.dimension;
+        self.vectors[start..start + self.dimension].copy_from_slice(vector);
+        self.inv_norms[slot as usize] = inverse_norm(vector);
+        if !std::mem::replace(&mut self.live[slot as usize], true) {
+            self.live_count += 1;
+        }
+        slot
+    }
+
+    /// Frees a live slot: reused later without a graph, a tombstone with one.
+    pub fn remove(&mut self, slot: u32) {
+        if !std::mem::replace(&mut self.live[slot as usize], false) {
+            return;
+        }
+        self.live_count -= 1;
+        match self.graph.as_mut() {
+            Some(graph) => graph.mark_deleted(slot),
+            None => self.free.push(slot),
+        }
+    }
+
+    /// Builds the graph over every live vector, on every core; `seed` (with the slot
+    /// count) seeds its levels.
+    pub fn build_index(&mut self, params: HnswParams, metric: Metric, seed: u64) {
+        let mut graph = HnswGraph::new(params, seed ^ self.live.len() as u64);
+        let live: Vec<u32> = self.live_slots().collect();
+        graph.insert_many(&live, &self.slices(metric), build_threads());
+        self.set_index(graph);
+    }
+
+    /// Adopts a graph (built here, or loaded from the snapshot: its nodes are these slots).
+    pub fn set_index(&mut self, graph: HnswGraph) {
+        // Free slots were never inserted; from now on slots are not reused.
+        self.free.clear();
+        self.unindexed.clear();
+        self.graph = Some(graph);
+    }
+
+    /// Inserts the slots written since the last call into the graph (on every core when
+    /// there are many).
+    pub fn update_index(&mut self, metric: Metric) {
+        if self.unindexed.is_empty() {
+            return;
+        }
+        let pending = std::mem::take(&mut self.unindexed);
+        let live: Vec<u32> = pending.into_iter().filter(|&s| self.is_live(s)).collect();
+        let Some(mut graph) = self.graph.take() else { return };
+        let threads = if live.len() >= PARALLEL_INSERT_MIN { build_threads() } else { 1 };
+        graph.insert_many(&live, &self.slices(metric), threads);
+        self.graph = Some(graph);
+    }
+
+    /// A dense copy holding the live slots listed in `order`, renumbered 0.. in that order;
+    /// the graph (brought up to date first) drops its deleted nodes and repairs their
+    /// neighbourhoods instead of being rebuilt. Returns the copy and old slot -> new slot.
+    pub fn compacted(&mut self, order: &[u32], metric: Metric) -> (VectorSpace, Vec<Option<u32>>) {
+        self.update_index(metric);
+        let mut out = VectorSpace::new(self.dimension);
+        out.reserve(order.len());
+        let mut remap = vec![None; self.live.len()];
+        for &old in order {
+            debug_assert!(self.is_live(old));
+            out.vectors.extend_from_slice(self.vector(old));
+            out.inv_norms.push(self.inv_norms[old as usize]);
+            out.live.push(true);
+            remap[old as usize] = Some(out.live_count as u32);
+            out.live_count += 1;
+        }
+        if let Some(graph) = &self.graph {
+            out.graph = Some(graph.compacted(&remap, &out.slices(metric)));
+        }
+        (out, remap)
+    }
+
+    /// Finds the vectors nearest `query` among the live slots `accept` lets through and
+    /// offers them to `sink`: the exact scan (every accepted vector scored, `k` unused), or
+    /// the graph's best `k` plus, scored exactly, the accepted slots not in the graph yet.
+    /// Returns whether the graph was used.
+    #[allow(clippy::too_many_arguments)]
+    pub fn search<A: Fn(u32) -> bool, S: Sink>(
+        &self,
+        metric: Metric,
+        query: &[f32],
+        k: usize,
+        method: Method,
+        accept: A,
+        sink: &mut S,
+        counters: &mut Counters,
+    ) -> bool {
+        let (Method::Graph { ef }, Some(graph)) = (method, &self.graph) else {
+            self.scan(metric, query, accept, sink, counters);
+            return false;
+        };
+        for (score, slot) in graph.search(query, k, ef, &self.slices(metric), &accept, counters) {
+            sink.offer(score, slot);
+        }
+        // Vectors written with the graph left behind (a bulk ingest in progress); nothing to
+        // do, and nothing computed, in the usual case.
+        if !self.unindexed.is_empty() {
+            let inv_q = inverse_norm(query);
+            for &slot in self.unindexed.iter().filter(|&&s| self.is_live(s) && accept(s)) {
+                counters.visited += 1;
+                sink.offer(distance::score(metric, query, inv_q, self.vector(slot), self.inv_norms[slot as usize]), slot);
+            }
+        }
+        true
+    }
+
+    /// The best `k` (score, slot), best first, ties to the lower slot: `search` into a top-k.
+    pub fn nearest(&self, metric: Metric, query: &[f32], k: usize, method: Method, accept: impl Fn(u32) -> bool) -> Vec<(f32, u32)> {
+        let mut top = TopK::<Near>::new(k);
+        self.search(metric, query, k, method, accept, &mut top, &mut Counters::default());
+        top.into_sorted().into_iter().map(|n| (n.score, n.id)).collect()
+    }
+
+    /// The exact scan: walks the liveness bytes and the contiguous vectors (memory is
+    /// streamed), with `accept` asked before a vector is scored, and offers a score only
+    /// when it reaches the sink's threshold.
+    fn scan<A: Fn(u32) -> bool, S: Sink>(&self, metric: Metric, query: &[f32], accept: A, sink: &mut S, counters: &mut Counters) {
+        let inv_q = inverse_norm(query);
+        let dim = self.dimension;
+        for (slot, _) in self.live.iter().enumerate().filter(|(_, live)| **live) {
+            if !accept(slot as u32) {
+                counters.filtered += 1;
+                continue;
+            }
+            let v = &self.vectors[slot * dim..(slot + 1) * dim];
+            let score = distance::score(metric, query, inv_q, v, self.inv_norms[slot]);
+            counters.visited += 1;
+            if sink.threshold().is_some_and(|t| score < t) {
+                continue;
+            }
+            sink.offer(score, slot as u32);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reuses_slots_without_a_graph_and_tombstones_with_one() {
+        let mut s = VectorSpace::new(2);
+        let a = s.put(None, &[1.0, 0.0]);
+        let b = s.put(None, &[0.0, 1.0]);
+        s.remove(a);
+        let c = s.put(None, &[3.0, 4.0]);
+        assert_eq!((c, s.slot_count(), s.len()), (a, 2, 2));
+        assert!((s.inv_norm(c) - 0.2).abs() < 1e-6);
+        assert_eq!(s.put(Some(b), &[0.0, 2.0]), b, "no graph: replaced in place");
+        s.build_index(HnswParams::default(), Metric::L2, 0);
+        assert_eq!(s.put(Some(c), &[3.0, 4.0]), c, "an unchanged vector stays");
+        let moved = s.put(Some(c), &[5.0, 5.0]);
+        assert_eq!((moved, s.slot_count(), s.dead_slots()), (2, 3, 1));
+        assert!(!s.is_live(c) && s.unindexed() == [moved]);
+        let fresh = s.put(None, &[6.0, 6.0]);
+        assert_eq!(fresh, 3, "freed slots are not reused under a graph");
+        s.update_index(Metric::L2);
+        let graph = s.graph().unwrap();
+        assert!(graph.contains(moved) && graph.contains(fresh) && !graph.contains(c));
+        let order: Vec<u32> = s.live_slots().collect();
+        let (dense, remap) = s.compacted(&order, Metric::L2);
+        assert_eq!((dense.len(), dense.dead_slots()), (3, 0));
+        assert_eq!(remap, vec![None, Some(0), Some(1), Some(2)]);
+        assert_eq!(dense.vector(1), &[5.0, 5.0]);
+        dense.graph().unwrap().check_integrity().unwrap();
+    }
+
+    #[test]
+    fn exact_and_graph_search_agree_and_see_unindexed_vectors() {
+        let mut s = VectorSpace::new(2);
+        for i in 0..300 {
+            s.put(None, &[(i as f32 * 0.37).sin(), (i as f32 * 0.11).cos()]);
+        }
+        s.build_index(HnswParams::default(), Metric::L2, 1);
+        let pending = s.put(None, &[0.5, 0.5]);
+        assert_eq!(s.unindexed(), [pending]);
+        let even = |slot: u32| slot.is_multiple_of(2);
+        for method in [Method::Exact, Method::Graph { ef: 300 }] {
+            let found = s.nearest(Metric::L2, &[0.5, 0.5], 5, method, even);
+            assert_eq!(found[0], (-0.0, pending), "{method:?}");
+            assert!(found.iter().all(|&(_, slot)| even(slot)));
+        }
+        let (exact, graph) = (
+            s.nearest(Metric::L2, &[0.1, 0.9], 10, Method::Exact, |_| true),
+            s.nearest(Metric::L2, &[0.1, 0.9], 10, Method::Graph { ef: 300 }, |_| true),
+        );
+        assert_eq!(exact, graph);
+        let mut counters = Counters::default();
+        let mut top = TopK::<Near>::new(3);
+        assert!(!s.search(Metric::L2, &[0.0, 1.0], 3, Method::Exact, even, &mut top, &mut counters));
+        assert_eq!((counters.visited, counters.filtered), (151, 150));
+    }
+}
