@@ -17,7 +17,7 @@ import {
   type DecodedRow,
 } from "./codec.ts";
 import { NativeHandle } from "./handle.ts";
-import { packRecords } from "./records.ts";
+import { PACK_SLICE, Writer } from "./writer.ts";
 import { Transaction, type TxAccess } from "./transaction.ts";
 import { VectLiteError } from "./errors.ts";
 import { Analyzer, type AnalyzerConfig } from "./analyzers.ts";
@@ -41,9 +41,6 @@ import type {
   Vector,
   WriteOptions,
 } from "./types.ts";
-
-/** bulkIngest packs records in slices of this many between yields to the event loop. */
-const PACK_SLICE = 1_000;
 
 /** The query of a keyword-only search: no dense vector. */
 const EMPTY_QUERY = new Float32Array(0);
@@ -189,6 +186,7 @@ interface Info {
  */
 export class Database {
   #native: NativeHandle;
+  #writer: Writer;
   #info: Info;
   #analyzer: Analyzer | undefined;
 
@@ -196,6 +194,7 @@ export class Database {
   constructor(lib: NativeLib, handle: bigint, path: string) {
     this.#info = decodeJson<Info>(call(lib, "vl_info", handle).bytes);
     this.#native = new NativeHandle(lib, handle, path);
+    this.#writer = new Writer(lib, this.#info.dimension);
   }
 
   /** The vector dimension, fixed at creation. */
@@ -243,40 +242,11 @@ export class Database {
     return this.#describe();
   }
 
-  /** Checks and packs records now, into a pooled buffer the write owns until nothing reads it. */
-  #pack(records: RecordInput[], namespace: string | undefined): { buffer: Float32Array; vectors: Float32Array; json: Uint8Array; count: number } {
-    if (!Array.isArray(records)) throw new VectLiteError("INVALID_ARGUMENT", "records must be an array");
-    const size = records.length * this.#info.dimension;
-    const buffer = this.#native.borrow(size);
-    try {
-      const { vectors, items } = packRecords(records, this.#info.dimension, namespace, { into: buffer.subarray(0, size) });
-      return { buffer, vectors, json: utf8(JSON.stringify(items)), count: items.length };
-    } catch (e) {
-      this.#native.giveBack(buffer); // bad input: nothing read the buffer
-      throw e;
-    }
-  }
-
   async #write(records: RecordInput[], flags: number, namespace: string | undefined): Promise<number> {
     const native = this.#native;
     native.check();
-    const { buffer, vectors, json, count } = this.#pack(records, namespace);
-    return await native.run((h) => native.write(h, "write", buffer, vectors, json, count, flags));
-  }
-
-  /** Packs a large batch in slices, yielding between them, so the event loop keeps running. */
-  async #packInSlices(records: RecordInput[], namespace: string | undefined, buffer: Float32Array): Promise<{ vectors: Float32Array; json: Uint8Array }> {
-    const dim = this.#info.dimension;
-    const vectors = buffer.subarray(0, records.length * dim);
-    const parts: string[] = [];
-    for (let start = 0; start < records.length; start += PACK_SLICE) {
-      const slice = records.slice(start, start + PACK_SLICE);
-      const into = vectors.subarray(start * dim, (start + slice.length) * dim);
-      const packed = packRecords(slice, dim, namespace, { into });
-      parts.push(JSON.stringify(packed.items).slice(1, -1));
-      await sleep(0);
-    }
-    return { vectors, json: utf8(`[${parts.join(",")}]`) };
+    const packed = this.#writer.pack(records, namespace);
+    return await native.run((h) => this.#writer.write(h, packed, flags));
   }
 
   /** Inserts or replaces one record. Resolves once it is durable in the WAL. */
@@ -324,17 +294,10 @@ export class Database {
       let done = 0;
       let batch: RecordInput[] = [];
       const flush = async () => {
-        const buffer = native.borrow(batch.length * this.#info.dimension);
-        let packed: { vectors: Float32Array; json: Uint8Array };
-        try {
-          packed = await this.#packInSlices(batch, options.namespace, buffer);
-        } catch (e) {
-          native.giveBack(buffer);
-          throw e;
-        }
+        const packed = await this.#writer.packInSlices(batch, options.namespace);
         // The graphs are brought up to date once, at the end (searches meanwhile score the
         // records not in a graph yet exactly).
-        done += await native.write(h, "write", buffer, packed.vectors, packed.json, batch.length, DEFER_INDEX);
+        done += await this.#writer.write(h, packed, DEFER_INDEX);
         batch = [];
         options.onProgress?.({ done, total });
         await sleep(0); // let timers and I/O run between batches
@@ -547,17 +510,9 @@ export class Database {
 
   /** What a transaction's step may do at its place in the order. */
   #txAccess(h: bigint): TxAccess {
-    const native = this.#native;
-    const dim = this.#info.dimension;
     return {
       get: (id, namespace, includeVectors) => this.#getNow(h, utf8(JSON.stringify({ id, namespace, includeVectors }))),
-      commit: (ops, vectors) => {
-        const size = vectors.length * dim;
-        const buffer = native.borrow(size);
-        vectors.forEach((v, i) => buffer.set(v, i * dim));
-        const json = utf8(`[${ops.join(",")}]`);
-        return native.write(h, "commit", buffer, buffer.subarray(0, size), json, ops.length);
-      },
+      commit: (ops, vectors) => this.#writer.commit(h, this.#writer.packCommit(ops, vectors)),
     };
   }
 
@@ -626,6 +581,7 @@ export class Database {
    * again (also while the first is under way) resolves once the handle is closed.
    */
   async close(): Promise<void> {
+    this.#writer.release();
     await this.#native.close();
   }
 

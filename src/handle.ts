@@ -14,16 +14,6 @@
 import { call, callAsync, type NativeLib } from "../ffi/native.ts";
 import { VectLiteError } from "./errors.ts";
 
-/** Writes of at least this many records run on a Rust thread instead of the event loop's. */
-const ASYNC_WRITE_RECORDS = 256;
-/** A write of fewer records runs as a job too when its JSON is this large (texts to analyze, big metadata). */
-const ASYNC_WRITE_BYTES = 256 << 10;
-
-/** Pooled buffers are at least this many floats, so small writes of any size reuse one. */
-const MIN_POOLED = 4_096;
-/** Buffers kept for reuse per handle (the largest ones). */
-const POOL_SIZE = 2;
-
 /**
  * Handles that were garbage-collected without `close()` are closed here, on a native thread
  * of their own: closing may compact, which must not run on the JavaScript thread.
@@ -42,9 +32,6 @@ const finalizer = new FinalizationRegistry<{ lib: NativeLib; handle: bigint }>((
  */
 export type Step<T> = (handle: bigint) => T | Promise<T>;
 
-/** Which native write: `vl_write` (records, with flags) or `vl_commit` (a transaction's operations). */
-export type WriteKind = "write" | "commit";
-
 /** Owns one native database handle: its CLOSED state, its call queue and its vector buffers. */
 export class NativeHandle {
   readonly lib: NativeLib;
@@ -59,13 +46,6 @@ export class NativeHandle {
   #waiting: (() => void)[] = [];
   #next = 0;
   #pumping = false;
-  /**
-   * Vector buffers for writes, reused: a new 15 MB typed array now and then cost 50-60 ms
-   * inside the engine (Deno and Bun alike), a stall of the event loop in the middle of a bulk
-   * ingest. A job reads its buffer in place until it is collected, so a buffer comes back
-   * here only after that.
-   */
-  #pool: Float32Array[] = [];
 
   constructor(lib: NativeLib, handle: bigint, path: string) {
     this.lib = lib;
@@ -171,79 +151,11 @@ export class NativeHandle {
   close(): Promise<void> {
     this.#closing ??= this.#enqueue(async (h) => {
       this.#handle = null;
-      this.#pool = [];
       finalizer.unregister(this);
       // On a Rust thread: closing may compact first (when reopening would otherwise spend
       // longer inserting the WAL's records into the graph; see Database::close in db.rs).
       await callAsync(this.lib, "vl_close_async", h);
     });
     return this.#closing;
-  }
-
-  /** A buffer of at least `size` floats, from the pool when one is large enough. */
-  borrow(size: number): Float32Array {
-    let best = -1;
-    for (let i = 0; i < this.#pool.length; i++) {
-      const n = this.#pool[i].length;
-      if (n >= size && (best < 0 || n < this.#pool[best].length)) best = i;
-    }
-    if (best >= 0) return this.#pool.splice(best, 1)[0];
-    return new Float32Array(Math.max(size, MIN_POOLED));
-  }
-
-  /** Gives a buffer back once nothing reads it any more; the largest few are kept. */
-  giveBack(buffer: Float32Array): void {
-    if (this.#handle === null) return;
-    if (this.#pool.length < POOL_SIZE) {
-      this.#pool.push(buffer);
-      return;
-    }
-    let smallest = 0;
-    for (let i = 1; i < this.#pool.length; i++) if (this.#pool[i].length < this.#pool[smallest].length) smallest = i;
-    if (this.#pool[smallest].length < buffer.length) this.#pool[smallest] = buffer;
-  }
-
-  /**
-   * The native write of a step: inline below ASYNC_WRITE_RECORDS records and
-   * ASYNC_WRITE_BYTES of JSON, else a job (which reads `vectors` in place). `vectors` is a
-   * view of `buffer`, from `borrow`; the buffer returns to the pool once nothing reads it.
-   * `flags` are vl_write's (bit 0 insert only, bit 1 leave the HNSW graphs for a later
-   * vl_index_async); a commit has none. Resolves with the native count.
-   */
-  write(
-    h: bigint,
-    kind: WriteKind,
-    buffer: Float32Array,
-    vectors: Float32Array,
-    json: Uint8Array,
-    count: number,
-    flags = 0,
-  ): number | Promise<number> {
-    const lib = this.lib;
-    if (count < ASYNC_WRITE_RECORDS && json.length < ASYNC_WRITE_BYTES) {
-      try {
-        const r = kind === "write"
-          ? call(lib, "vl_write", h, vectors, vectors.length, json, json.length, flags)
-          : call(lib, "vl_commit", h, vectors, vectors.length, json, json.length);
-        return Number(r.scalar);
-      } finally {
-        this.giveBack(buffer);
-      }
-    }
-    const job = kind === "write"
-      ? callAsync(lib, "vl_write_async", h, vectors, vectors.length, json, json.length, flags)
-      : callAsync(lib, "vl_commit_async", h, vectors, vectors.length, json, json.length);
-    return job.then(
-      (r) => {
-        this.giveBack(buffer);
-        return Number(r.scalar);
-      },
-      (e) => {
-        // A VectLiteError comes from a collected job (or one that never started); anything
-        // else may leave a job reading the buffer, which is then never reused.
-        if (e instanceof VectLiteError) this.giveBack(buffer);
-        throw e;
-      },
-    );
   }
 }
