@@ -38,8 +38,9 @@ export interface AnalyzerConfig {
   readonly steps: readonly AnalyzerStep[];
 }
 
-/** The shortest and longest n-gram an `ngrams` step may make (lib-rs/src/text/analyzer.rs; a Rust test checks both agree). */
+/** The shortest n-gram an `ngrams` step may make (lib-rs/src/text/analyzer.rs; a Rust test checks both agree). */
 const NGRAM_MIN = 1;
+/** The longest n-gram an `ngrams` step may make. */
 export const NGRAM_MAX = 16;
 
 const FORMAT_VERSION = 1;
