@@ -3,7 +3,6 @@
 //! `search/`.
 
 use crate::error::{Code, Error, Result};
-use crate::json::Json;
 use crate::namespace::Namespace;
 use crate::record::{Upsert, WalOp};
 use crate::storage::format::{self, SnapshotHeader, SnapshotIdentity};
@@ -14,7 +13,7 @@ use crate::storage::wal::{SyncMode, Wal, WalBase};
 use crate::storage::source::Source;
 use crate::storage::vfs::{FileWriter, OsVfs, Vfs};
 use crate::storage::{show, DbPaths};
-use crate::vector::hnsw::{HnswParams, MAX_M, MIN_M};
+use crate::vector::hnsw::HnswParams;
 use crate::vector::Metric;
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -64,73 +63,6 @@ impl Default for OpenOptions {
             ann_threshold: DEFAULT_ANN_THRESHOLD,
             analyzer: None,
         }
-    }
-}
-
-/// An optional integer option within `lo..=hi`.
-fn int_in(j: Option<&Json>, name: &str, lo: usize, hi: usize) -> Result<Option<usize>> {
-    match j {
-        None | Some(Json::Null) => Ok(None),
-        Some(Json::Number(n)) if n.fract() == 0.0 && *n >= lo as f64 && *n <= hi as f64 => Ok(Some(*n as usize)),
-        Some(other) => Err(Error::invalid(format!("{name} must be an integer from {lo} to {hi}, found {}", other.to_json()))),
-    }
-}
-
-impl OpenOptions {
-    /// Reads `{ dimension?, metric?, readOnly?, sync?, hnsw?, annThreshold?, analyzer? }`
-    /// (other keys, such as `lockTimeoutMs`, are TypeScript's).
-    pub fn from_json(j: &Json) -> Result<OpenOptions> {
-        let dimension = match j.get("dimension") {
-            None | Some(Json::Null) => None,
-            Some(Json::Number(n)) if n.fract() == 0.0 && *n >= 1.0 && *n <= MAX_DIMENSION as f64 => Some(*n as usize),
-            Some(other) => {
-                return Err(Error::invalid(format!(
-                    "dimension must be an integer from 1 to {MAX_DIMENSION}, found {}",
-                    other.to_json()
-                )))
-            }
-        };
-        let metric = match j.get("metric") {
-            None | Some(Json::Null) => None,
-            Some(Json::String(s)) => Some(Metric::parse(s)?),
-            Some(other) => return Err(Error::invalid(format!("metric must be a string, found {}", other.type_name()))),
-        };
-        let read_only = match j.get("readOnly") {
-            None | Some(Json::Null) => false,
-            Some(Json::Bool(b)) => *b,
-            Some(other) => return Err(Error::invalid(format!("readOnly must be a boolean, found {}", other.type_name()))),
-        };
-        let sync = match j.get("sync").and_then(|s| s.as_str()) {
-            None if j.get("sync").is_none_or(|s| s.is_null()) => SyncMode::Full,
-            Some("full") => SyncMode::Full,
-            Some("normal") => SyncMode::Normal,
-            _ => return Err(Error::invalid("sync must be \"full\" or \"normal\"")),
-        };
-        let mut hnsw = HnswParams::default();
-        let mut ef_search = None;
-        match j.get("hnsw") {
-            None | Some(Json::Null) => {}
-            Some(h @ Json::Object(fields)) => {
-                for (key, _) in fields {
-                    if !["m", "efConstruction", "efSearch"].contains(&key.as_str()) {
-                        return Err(Error::invalid(format!("unknown hnsw option {key:?} (m, efConstruction, efSearch)")));
-                    }
-                }
-                hnsw.m = int_in(h.get("m"), "hnsw.m", MIN_M, MAX_M)?.unwrap_or(hnsw.m);
-                hnsw.ef_construction = int_in(h.get("efConstruction"), "hnsw.efConstruction", 1, 65_536)?
-                    .unwrap_or(hnsw.ef_construction)
-                    .max(hnsw.m);
-                ef_search = int_in(h.get("efSearch"), "hnsw.efSearch", 1, 65_536)?;
-            }
-            Some(other) => return Err(Error::invalid(format!("hnsw must be an object, found {}", other.type_name()))),
-        }
-        let ann_threshold = int_in(j.get("annThreshold"), "annThreshold", 0, u32::MAX as usize)?.unwrap_or(DEFAULT_ANN_THRESHOLD);
-        // Checked and normalised here, so the stored form always parses.
-        let analyzer = match j.get("analyzer") {
-            None | Some(Json::Null) => None,
-            Some(a) => Some(crate::text::Analyzer::from_json(a).map_err(|e| Error::invalid(format!("analyzer: {}", e.message)))?.to_json()),
-        };
-        Ok(OpenOptions { dimension, metric, read_only, sync, hnsw, ef_search, ann_threshold, analyzer })
     }
 }
 

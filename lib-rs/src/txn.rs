@@ -1,10 +1,10 @@
 //! Explicit transactions: a list of upserts, inserts and deletes that commits as one WAL
 //! transaction (its frames plus one commit frame), so after a crash all of it is there or
-//! none. The TypeScript `Transaction` buffers the operations and sends them here at commit.
+//! none. The TypeScript `Transaction` buffers the operations and sends them at commit;
+//! `abi/input.rs` reads them into `TxnOp`s.
 
 use crate::db::Database;
 use crate::error::{Code, Error, Result};
-use crate::json::Json;
 use crate::record::{Upsert, WalOp};
 use std::collections::HashMap;
 
@@ -65,36 +65,11 @@ impl Database {
     }
 }
 
-/// Reads `[{op: "upsert"|"insert"|"delete", ...}]`; upserts take their main vectors, in
-/// order, from `vectors` (`dimension` values each).
-pub fn parse_ops<'a>(json: &Json, vectors: &'a [f32], dimension: usize, analyzer: &crate::text::Analyzer) -> Result<Vec<TxnOp<'a>>> {
-    let items = json.as_array().ok_or_else(|| Error::invalid("transaction operations must be an array"))?;
-    let writes: Vec<Json> = items.iter().filter(|op| op.get("op").and_then(|o| o.as_str()) != Some("delete")).cloned().collect();
-    let mut upserts = crate::abi::input::upserts(Json::Array(writes), vectors, dimension, analyzer)?.into_iter();
-    let mut out = Vec::with_capacity(items.len());
-    for (i, op) in items.iter().enumerate() {
-        match op.get("op").and_then(|o| o.as_str()) {
-            Some(kind @ ("upsert" | "insert")) => {
-                let item = upserts.next().ok_or_else(|| Error::new(Code::Internal, "operation count mismatch"))?;
-                out.push(TxnOp::Upsert { item, insert_only: kind == "insert" });
-            }
-            Some("delete") => {
-                let id = op.get("id").and_then(|v| v.as_str()).ok_or_else(|| Error::invalid(format!("operation {i}: id must be a string")))?;
-                crate::db::validate_id(id)?;
-                let namespace = crate::search::options::single_namespace_opt(op)?;
-                crate::db::validate_write_namespace(&namespace)?;
-                out.push(TxnOp::Delete { namespace, id: id.to_string() });
-            }
-            _ => return Err(Error::invalid(format!("operation {i}: op must be \"upsert\", \"insert\" or \"delete\""))),
-        }
-    }
-    Ok(out)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::db::OpenOptions;
+    use crate::json::Json;
     use crate::record::Record;
     use crate::storage::wal::SyncMode;
 

@@ -8,7 +8,7 @@ use vectlite::db::{Database, OpenOptions};
 use vectlite::error::Code;
 use vectlite::json::Json;
 use vectlite::record::{Record, Upsert};
-use vectlite::search::{self, options::SearchOptions};
+use vectlite::search::{self, options::{NamespaceSelection, SearchOptions}};
 use vectlite::storage::wal::SyncMode;
 use vectlite::vector::Metric;
 
@@ -72,7 +72,7 @@ fn survives_reopen_and_compaction_with_identical_contents() {
     drop(db);
     let db = Database::open(&path, opts(None)).unwrap();
     assert_eq!(contents(&db), model);
-    let q = SearchOptions::from_json(&vectlite::json::parse(br#"{"k":3,"namespace":"*"}"#, "t").unwrap()).unwrap();
+    let q = SearchOptions { k: 3, namespaces: NamespaceSelection::All, ..Default::default() };
     let (hits, _) = search::search(&db, Some(&[199.0, 3.0]), &q).unwrap();
     assert_eq!(hits.len(), 3);
     assert!(hits[0].score >= hits[1].score && hits[1].score >= hits[2].score);

@@ -4,19 +4,13 @@
 
 use super::handles::{register, unregister, with_db, with_db_mut};
 use super::output::encode_rows;
+use super::decode::{self, parse_args};
 use super::{bytes_arg, f32_arg, input, run, str_arg, take_back, Output, ABI_VERSION};
-use crate::db::{Database, OpenOptions};
+use crate::db::Database;
 use crate::error::{Error, Result};
 use crate::json::{self, Json};
-use crate::search::{self, options};
+use crate::search;
 use std::path::Path;
-
-fn parse_json(bytes: &[u8], what: &str) -> Result<Json> {
-    if bytes.is_empty() {
-        return Ok(Json::Object(Vec::new()));
-    }
-    json::parse(bytes, what)
-}
 
 /// The ABI version; `ffi/native.ts` refuses a library whose version differs from its own.
 #[no_mangle]
@@ -57,11 +51,11 @@ pub unsafe extern "C" fn vl_open(path: *const u8, path_len: usize, opts: *const 
 }
 
 pub(crate) fn open_database(path: &str, opts: &[u8]) -> Result<Output> {
-    let opts = parse_json(opts, "open options")?;
+    let opts = parse_args(opts, "open options")?;
     if path.contains('\0') {
         return Err(Error::invalid("path contains a NUL character"));
     }
-    let db = Database::open(Path::new(path), OpenOptions::from_json(&opts)?)?;
+    let db = Database::open(Path::new(path), decode::open_options(&opts)?)?;
     Ok(Output::Scalar(register(db)))
 }
 
@@ -221,7 +215,7 @@ pub(crate) fn write_records(handle: u64, vectors: &[f32], records: &[u8], flags:
     if flags & !(WRITE_INSERT_ONLY | WRITE_DEFER_INDEX) != 0 {
         return Err(Error::invalid(format!("write flags {flags:#x}: unknown bits")));
     }
-    let json = parse_json(records, "records")?;
+    let json = parse_args(records, "records")?;
     // The records are read (and their texts analyzed) before the write lock is taken, so
     // searches go on meanwhile; the dimension and the analyzer never change.
     let (dimension, analyzer) = with_db(handle, |db| Ok((db.dimension, db.text_analyzer())))?;
@@ -248,9 +242,8 @@ pub(crate) fn update_index(handle: u64) -> Result<Output> {
 pub unsafe extern "C" fn vl_delete(handle: u64, args: *const u8, args_len: usize, out: *mut u64) -> i32 {
     run(out, || {
         // SAFETY: forwarded caller contract.
-        let j = parse_json(unsafe { bytes_arg(args, args_len, "arguments")? }, "delete arguments")?;
-        let namespace = options::single_namespace_opt(&j)?;
-        let ids = input::ids(j.get("ids"))?;
+        let j = parse_args(unsafe { bytes_arg(args, args_len, "arguments")? }, "delete arguments")?;
+        let (namespace, ids) = decode::delete_args(&j)?;
         with_db_mut(handle, |db| Ok(Output::Scalar(db.delete_many(&namespace, &ids)? as u64)))
     })
 }
@@ -263,13 +256,8 @@ pub unsafe extern "C" fn vl_delete(handle: u64, args: *const u8, args_len: usize
 pub unsafe extern "C" fn vl_delete_by_filter(handle: u64, args: *const u8, args_len: usize, out: *mut u64) -> i32 {
     run(out, || {
         // SAFETY: forwarded caller contract.
-        let j = parse_json(unsafe { bytes_arg(args, args_len, "arguments")? }, "deleteByFilter arguments")?;
-        // A namespace, or "*" for every one (as in reads).
-        let selection = options::namespaces_opt(&j)?;
-        if j.get("filter").is_none_or(|f| f.is_null()) {
-            return Err(Error::invalid("deleteByFilter needs a filter (use {} to delete everything)"));
-        }
-        let plan = options::filter_opt(&j)?;
+        let j = parse_args(unsafe { bytes_arg(args, args_len, "arguments")? }, "deleteByFilter arguments")?;
+        let (selection, plan) = decode::delete_by_filter_args(&j)?;
         with_db_mut(handle, |db| {
             let groups: Vec<(String, Vec<String>)> = search::selected(db, &selection)
                 .into_iter()
@@ -288,13 +276,11 @@ pub unsafe extern "C" fn vl_delete_by_filter(handle: u64, args: *const u8, args_
 pub unsafe extern "C" fn vl_get(handle: u64, args: *const u8, args_len: usize, out: *mut u64) -> i32 {
     run(out, || {
         // SAFETY: forwarded caller contract.
-        let j = parse_json(unsafe { bytes_arg(args, args_len, "arguments")? }, "get arguments")?;
-        let namespace = options::single_namespace_opt(&j)?;
-        let id = j.get("id").and_then(|v| v.as_str()).ok_or_else(|| Error::invalid("id must be a string"))?;
-        let include_vectors = j.get("includeVectors").and_then(|v| v.as_bool()).unwrap_or(false);
+        let j = parse_args(unsafe { bytes_arg(args, args_len, "arguments")? }, "get arguments")?;
+        let args = decode::get_args(&j)?;
         with_db(handle, |db| {
-            let hits: Vec<_> = search::get(db, &namespace, id).into_iter().collect();
-            Ok(Output::Bytes(encode_rows(&hits, include_vectors, db.dimension, None)))
+            let hits: Vec<_> = search::get(db, &args.namespace, &args.id).into_iter().collect();
+            Ok(Output::Bytes(encode_rows(&hits, args.include_vectors, db.dimension, None)))
         })
     })
 }
@@ -316,8 +302,8 @@ pub unsafe extern "C" fn vl_search(
         // SAFETY: forwarded caller contract.
         let query = unsafe { f32_arg(query, query_len, "query")? };
         // SAFETY: forwarded caller contract.
-        let j = parse_json(unsafe { bytes_arg(opts, opts_len, "options")? }, "search options")?;
-        let opts = options::SearchOptions::from_json(&j)?;
+        let j = parse_args(unsafe { bytes_arg(opts, opts_len, "options")? }, "search options")?;
+        let opts = decode::search_options(&j)?;
         with_db(handle, |db| {
             // An empty query vector means a keyword-only search (`search(null, { sparse })`).
             let query = if query.is_empty() { None } else { Some(query) };
@@ -335,8 +321,8 @@ pub unsafe extern "C" fn vl_search(
 pub unsafe extern "C" fn vl_count(handle: u64, opts: *const u8, opts_len: usize, out: *mut u64) -> i32 {
     run(out, || {
         // SAFETY: forwarded caller contract.
-        let j = parse_json(unsafe { bytes_arg(opts, opts_len, "options")? }, "count options")?;
-        let (sel, plan) = options::count_options(&j)?;
+        let j = parse_args(unsafe { bytes_arg(opts, opts_len, "options")? }, "count options")?;
+        let (sel, plan) = decode::count_options(&j)?;
         with_db(handle, |db| Ok(Output::Scalar(search::count(db, &sel, plan.as_ref()) as u64)))
     })
 }
@@ -349,8 +335,8 @@ pub unsafe extern "C" fn vl_count(handle: u64, opts: *const u8, opts_len: usize,
 pub unsafe extern "C" fn vl_list(handle: u64, opts: *const u8, opts_len: usize, out: *mut u64) -> i32 {
     run(out, || {
         // SAFETY: forwarded caller contract.
-        let j = parse_json(unsafe { bytes_arg(opts, opts_len, "options")? }, "list options")?;
-        let opts = options::ListOptions::from_json(&j)?;
+        let j = parse_args(unsafe { bytes_arg(opts, opts_len, "options")? }, "list options")?;
+        let opts = decode::list_options(&j)?;
         with_db(handle, |db| {
             let hits = search::list(db, &opts);
             Ok(Output::Bytes(encode_rows(&hits, opts.include_vectors, db.dimension, None)))

@@ -36,7 +36,7 @@ pub unsafe extern "C" fn vl_commit(
 pub(crate) fn commit(handle: u64, vectors: &[f32], ops: &[u8]) -> Result<Output> {
     let json = parse_json(ops, "transaction operations")?;
     let (dimension, analyzer) = with_db(handle, |db| Ok((db.dimension, db.text_analyzer())))?;
-    let ops = crate::txn::parse_ops(&json, vectors, dimension, &analyzer)?;
+    let ops = super::input::transaction_ops(&json, vectors, dimension, &analyzer)?;
     with_db_mut(handle, |db| {
         Ok(Output::Scalar(db.commit_transaction(ops)? as u64))
     })

@@ -1,8 +1,10 @@
-//! Turning the JSON of a write call into records, with errors that name the record.
+//! Turning the JSON of a write call into records, and of a commit into transaction
+//! operations, with errors that name the record or the operation.
 
-use crate::error::{Error, Result};
+use crate::error::{Code, Error, Result};
 use crate::json::{Json, Key};
 use crate::record::{Record, Upsert};
+use crate::txn::TxnOp;
 use crate::text::Analyzer;
 use std::borrow::Cow;
 
@@ -123,14 +125,30 @@ fn take(fields: &mut [(Key, Json)], key: &str) -> Option<Json> {
     fields.iter_mut().rev().find(|(k, _)| k == key).map(|(_, v)| std::mem::replace(v, Json::Null))
 }
 
-/// Reads a list of string ids.
-pub fn ids(json: Option<&Json>) -> Result<Vec<String>> {
-    let items = json.and_then(|j| j.as_array()).ok_or_else(|| Error::invalid("ids must be an array of strings"))?;
-    items
-        .iter()
-        .enumerate()
-        .map(|(i, v)| v.as_str().map(str::to_string).ok_or_else(|| Error::invalid(format!("ids[{i}] must be a string, found {}", v.type_name()))))
-        .collect()
+/// Reads `[{op: "upsert"|"insert"|"delete", ...}]`; upserts take their main vectors, in
+/// order, from `vectors` (`dimension` values each).
+pub fn transaction_ops<'a>(json: &Json, vectors: &'a [f32], dimension: usize, analyzer: &Analyzer) -> Result<Vec<TxnOp<'a>>> {
+    let items = json.as_array().ok_or_else(|| Error::invalid("transaction operations must be an array"))?;
+    let writes: Vec<Json> = items.iter().filter(|op| op.get("op").and_then(|o| o.as_str()) != Some("delete")).cloned().collect();
+    let mut upserts = upserts(Json::Array(writes), vectors, dimension, analyzer)?.into_iter();
+    let mut out = Vec::with_capacity(items.len());
+    for (i, op) in items.iter().enumerate() {
+        match op.get("op").and_then(|o| o.as_str()) {
+            Some(kind @ ("upsert" | "insert")) => {
+                let item = upserts.next().ok_or_else(|| Error::new(Code::Internal, "operation count mismatch"))?;
+                out.push(TxnOp::Upsert { item, insert_only: kind == "insert" });
+            }
+            Some("delete") => {
+                let id = op.get("id").and_then(|v| v.as_str()).ok_or_else(|| Error::invalid(format!("operation {i}: id must be a string")))?;
+                crate::db::validate_id(id)?;
+                let namespace = super::decode::single_namespace_opt(op)?;
+                crate::db::validate_write_namespace(&namespace)?;
+                out.push(TxnOp::Delete { namespace, id: id.to_string() });
+            }
+            _ => return Err(Error::invalid(format!("operation {i}: op must be \"upsert\", \"insert\" or \"delete\""))),
+        }
+    }
+    Ok(out)
 }
 
 #[cfg(test)]
@@ -162,5 +180,17 @@ mod tests {
         assert!(both.message.contains("record \"a\"") && both.message.contains("text or sparse"), "{}", both.message);
         let number = upserts(parse(r#"[{"id":"b","text":7}]"#), &[0.0; 2], 2, &english).unwrap_err();
         assert!(number.message.contains("record \"b\": text must be a string"), "{}", number.message);
+    }
+
+    #[test]
+    fn transaction_operations_take_their_vectors_in_order() {
+        let english = Analyzer::english();
+        let json = parse(r#"[{"op":"upsert","id":"a"},{"op":"delete","id":"b","namespace":"n"},{"op":"insert","id":"c"}]"#);
+        let ops = transaction_ops(&json, &[1.0, 2.0, 3.0, 4.0], 2, &english).unwrap();
+        assert!(matches!(&ops[0], TxnOp::Upsert { item, insert_only: false } if item.record.id == "a" && item.vector[..] == [1.0, 2.0]));
+        assert_eq!(ops[1], TxnOp::Delete { namespace: "n".into(), id: "b".into() });
+        assert!(matches!(&ops[2], TxnOp::Upsert { item, insert_only: true } if item.record.id == "c" && item.vector[..] == [3.0, 4.0]));
+        let err = transaction_ops(&parse(r#"[{"op":"move","id":"a"}]"#), &[0.0, 0.0], 2, &english).unwrap_err();
+        assert_eq!(err.message, "operation 0: op must be \"upsert\", \"insert\" or \"delete\"");
     }
 }

@@ -11,6 +11,7 @@
 //!   `CLOSED` error, never a use-after-free. An in-flight call holds an `Arc`, so `close`
 //!   racing a nonblocking search cannot free the database under it.
 
+pub mod decode;
 pub mod exports;
 pub mod exports_data;
 pub mod exports_text;
