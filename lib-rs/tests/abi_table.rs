@@ -124,16 +124,16 @@ fn ts_const(ts: &str, name: &str) -> u64 {
 
 #[test]
 fn constants_shared_with_typescript_agree() {
-    use vectlite::abi::{exports, output};
+    use vectlite::abi::{database, maintenance, output};
     let cases: &[(&str, &str, u64)] = &[
         ("src/codec.ts", "NATIVE_MAX_DEPTH", vectlite::json::MAX_DEPTH as u64),
         ("src/codec.ts", "FLAG_SCORES", output::FLAG_SCORES as u64),
         ("src/codec.ts", "FLAG_VECTORS", output::FLAG_VECTORS as u64),
         ("src/analyzers.ts", "NGRAM_MIN", vectlite::text::analyzer::NGRAM_MIN as u64),
         ("src/analyzers.ts", "NGRAM_MAX", vectlite::text::analyzer::NGRAM_MAX as u64),
-        ("src/database.ts", "INSERT_ONLY", exports::WRITE_INSERT_ONLY as u64),
-        ("src/database.ts", "DEFER_INDEX", exports::WRITE_DEFER_INDEX as u64),
-        ("src/database.ts", "FLAG_OVERWRITE", exports::FLAG_OVERWRITE as u64),
+        ("src/database.ts", "INSERT_ONLY", database::WRITE_INSERT_ONLY as u64),
+        ("src/database.ts", "DEFER_INDEX", database::WRITE_DEFER_INDEX as u64),
+        ("src/database.ts", "FLAG_OVERWRITE", maintenance::FLAG_OVERWRITE as u64),
         ("src/database.ts", "MAX_COUNT_OPTION", vectlite::search::options::MAX_COUNT_OPTION as u64),
     ];
     for (file, name, rust) in cases {

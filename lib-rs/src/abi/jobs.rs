@@ -88,3 +88,22 @@ pub fn wait(id: u64, out: *mut u64) -> i32 {
         guard = ready.wait(guard).unwrap_or_else(|p| p.into_inner());
     }
 }
+
+/// -1 while the job runs; then its status, with its result in `out`.
+///
+/// # Safety
+/// `out` must point at three writable u64.
+#[no_mangle]
+pub unsafe extern "C" fn vl_job_poll(job: u64, out: *mut u64) -> i32 {
+    std::panic::catch_unwind(|| poll(job, out)).unwrap_or(crate::error::Code::Internal as i32)
+}
+
+/// Blocks until the job finishes; its status, with its result in `out`. Deno calls this as
+/// a nonblocking symbol, so the wait happens on Deno's thread pool.
+///
+/// # Safety
+/// `out` must point at three writable u64.
+#[no_mangle]
+pub unsafe extern "C" fn vl_job_wait(job: u64, out: *mut u64) -> i32 {
+    std::panic::catch_unwind(|| wait(job, out)).unwrap_or(crate::error::Code::Internal as i32)
+}

@@ -1,6 +1,14 @@
-//! The C ABI. Every entry point is in `exports.rs` and is thin: it checks its pointers and
-//! lengths, looks up its handle, runs the work inside `catch_unwind`, and reports through
-//! an out array of three u64: `[buffer pointer, buffer length, scalar]`.
+//! The C ABI, and the wire layer: the only place where call arguments are decoded from
+//! JSON and results encoded, so the core takes and returns typed values. The symbols are
+//! grouped by resource: `database.rs` (a database handle: open, close, info, writes, reads,
+//! commits and their `_async` forms), `maintenance.rs` (compact, snapshot, backup, restore,
+//! drop), `text.rs` (sparse terms), `jobs.rs` (the background jobs and `vl_job_poll` /
+//! `vl_job_wait`), and the library's own symbols here (`vl_abi_version`, `vl_version`,
+//! `vl_buf_free`). `decode.rs` reads options and arguments, `input.rs` records and
+//! transaction operations, `output.rs` writes result buffers, `handles.rs` is the registry.
+//! Every symbol is thin: it checks its pointers and lengths, looks up its handle, runs the
+//! work inside `catch_unwind`, and reports through an out array of three u64:
+//! `[buffer pointer, buffer length, scalar]`.
 //!
 //! * Status: the return value, 0 for success, otherwise an `error::Code`. On failure the
 //!   buffer holds the UTF-8 message. No thread-local "last error": Deno's nonblocking
@@ -12,14 +20,13 @@
 //!   racing a nonblocking search cannot free the database under it.
 
 pub mod decode;
-pub mod exports;
-pub mod exports_data;
-pub mod exports_text;
+pub mod database;
 pub mod handles;
 pub mod input;
 pub mod jobs;
-pub mod exports_async;
+pub mod maintenance;
 pub mod output;
+pub mod text;
 
 use crate::error::{Code, Error, Result};
 use std::collections::HashSet;
@@ -210,6 +217,30 @@ pub unsafe fn str_arg<'a>(ptr: *const u8, len: usize, what: &str) -> Result<&'a 
     // SAFETY: forwarded contract.
     let b = unsafe { bytes_arg(ptr, len, what)? };
     std::str::from_utf8(b).map_err(|_| Error::invalid(format!("{what} is not valid UTF-8")))
+}
+
+/// The ABI version; `ffi/native.ts` refuses a library whose version differs from its own.
+#[no_mangle]
+pub extern "C" fn vl_abi_version() -> u32 {
+    ABI_VERSION
+}
+
+/// Frees a buffer returned through an out array.
+///
+/// # Safety
+/// `ptr`/`len` should be a pair this library returned; anything else is ignored.
+#[no_mangle]
+pub unsafe extern "C" fn vl_buf_free(ptr: *mut u8, len: usize) {
+    let _ = std::panic::catch_unwind(|| take_back(ptr, len));
+}
+
+/// The crate version, as a buffer.
+///
+/// # Safety
+/// `out` must point at three writable u64.
+#[no_mangle]
+pub unsafe extern "C" fn vl_version(out: *mut u64) -> i32 {
+    run(out, || Ok(Output::Bytes(env!("CARGO_PKG_VERSION").as_bytes().to_vec())))
 }
 
 #[cfg(test)]

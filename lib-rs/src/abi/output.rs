@@ -8,9 +8,11 @@
 //! ```
 //!
 //! Scores and vectors are binary (exact f32, no text round trip); everything else is one
-//! JSON document, so TypeScript makes a single `JSON.parse` call per result set.
+//! JSON document, so TypeScript makes a single `JSON.parse` call per result set. Also the
+//! JSON of `vl_info` (`info_json`).
 
 use crate::codec::Writer;
+use crate::db::Database;
 use crate::json::{write_number, write_string};
 use crate::search::{Explain, Hit, SearchStats};
 
@@ -208,4 +210,65 @@ pub fn encode_rows(hits: &[Hit], include_vectors: bool, dimension: usize, stats:
     }
     w.buf.extend_from_slice(json.as_bytes());
     w.buf
+}
+
+/// What `db.stats()` reports: sizes, and per namespace its records and index state.
+pub(crate) fn info_json(db: &Database) -> String {
+    let mut s = String::from("{\"path\":");
+    write_string(&db.path().display().to_string(), &mut s);
+    s.push_str(&format!(
+        ",\"dimension\":{},\"metric\":\"{}\",\"readOnly\":{},\"records\":{},\"walBytes\":{},\"indexBuilds\":{},\"indexesLoaded\":{}",
+        db.dimension,
+        db.metric.name(),
+        db.read_only,
+        db.total_records(),
+        db.wal_len(),
+        db.index_builds,
+        db.indexes_loaded
+    ));
+    // The stored analyzer's JSON form, or null for the default English analyzer.
+    s.push_str(&format!(",\"analyzer\":{}", db.analyzer.as_deref().unwrap_or("null")));
+    // The files on disk now (derived from the real path, so callers need not know the layout).
+    s.push_str(",\"files\":{");
+    for (i, (key, path)) in [("vdb", &db.paths().main), ("wal", &db.paths().wal)].into_iter().enumerate() {
+        if i > 0 {
+            s.push(',');
+        }
+        s.push_str(&format!("\"{key}\":{{\"path\":"));
+        write_string(&path.display().to_string(), &mut s);
+        match std::fs::metadata(path) {
+            Ok(m) => s.push_str(&format!(",\"bytes\":{}}}", m.len())),
+            Err(_) => s.push_str(",\"bytes\":null}"),
+        }
+    }
+    s.push('}');
+    s.push_str(",\"namespaces\":{");
+    for (i, (name, ns)) in db.namespaces.iter().enumerate() {
+        if i > 0 {
+            s.push(',');
+        }
+        write_string(name, &mut s);
+        s.push(':');
+        let index_json = |g: Option<&crate::vector::hnsw::HnswGraph>| match g {
+            Some(g) => format!("{{\"nodes\":{},\"live\":{},\"bytes\":{}}}", g.len(), g.live_len(), g.memory_bytes()),
+            None => "null".to_string(),
+        };
+        s.push_str(&format!("{{\"records\":{},\"deadSlots\":{},\"index\":{},\"named\":{{", ns.len(), ns.dead_slots(), index_json(ns.vectors().graph())));
+        for (j, (space, named)) in ns.named_spaces().iter().enumerate() {
+            if j > 0 {
+                s.push(',');
+            }
+            write_string(space, &mut s);
+            s.push_str(&format!(
+                ":{{\"vectors\":{},\"dimension\":{},\"deadSlots\":{},\"index\":{}}}",
+                named.len(),
+                named.vectors().dimension(),
+                named.vectors().dead_slots(),
+                index_json(named.vectors().graph())
+            ));
+        }
+        s.push_str("}}");
+    }
+    s.push_str("}}");
+    s
 }

@@ -1,4 +1,5 @@
-//! `extern "C"` symbols of the text pipeline. Same conventions as `exports.rs`.
+//! `extern "C"` symbols of the text pipeline: a text's sparse terms under an analyzer.
+//! Same conventions as `database.rs`.
 
 use super::{bytes_arg, bytes_arg_mut, run, str_arg, Output};
 use crate::error::Result;

@@ -1,40 +1,21 @@
-//! Every `extern "C"` symbol. Each is a thin wrapper: borrow the arguments (checked), find
-//! the handle, call into `db` / `search`, encode the output. See `abi/mod.rs` for the
-//! calling convention and `ffi/symbols.ts` for the TypeScript side of the same table.
+//! The `extern "C"` symbols of a database handle: open, close and info; writes, deletes
+//! and commits; get, search, count, list and namespaces; and the `_async` forms of the long
+//! ones (a job id as their scalar, collected through `jobs.rs`). Each is thin: borrow the
+//! arguments (checked, see `abi/mod.rs`), decode their JSON (`decode.rs`, `input.rs`), find
+//! the handle, call into `db` / `search` / `txn` with typed values, encode the result
+//! (`output.rs`). An `_async` form copies its small arguments (paths, options), while the
+//! large buffers of a write or a commit are `Lent`: read in place by the job, which the
+//! caller must collect before it frees or changes them.
 
-use super::handles::{register, unregister, with_db, with_db_mut};
-use super::output::encode_rows;
 use super::decode::{self, parse_args};
-use super::{bytes_arg, f32_arg, input, run, str_arg, take_back, Output, ABI_VERSION};
+use super::handles::{register, unregister, with_db, with_db_mut};
+use super::output::{encode_rows, info_json};
+use super::{bytes_arg, f32_arg, input, jobs, run, str_arg, Lent, Output};
 use crate::db::Database;
 use crate::error::{Error, Result};
 use crate::json::{self, Json};
 use crate::search;
 use std::path::Path;
-
-/// The ABI version; `ffi/native.ts` refuses a library whose version differs from its own.
-#[no_mangle]
-pub extern "C" fn vl_abi_version() -> u32 {
-    ABI_VERSION
-}
-
-/// Frees a buffer returned through an out array.
-///
-/// # Safety
-/// `ptr`/`len` should be a pair this library returned; anything else is ignored.
-#[no_mangle]
-pub unsafe extern "C" fn vl_buf_free(ptr: *mut u8, len: usize) {
-    let _ = std::panic::catch_unwind(|| take_back(ptr, len));
-}
-
-/// The crate version, as a buffer.
-///
-/// # Safety
-/// `out` must point at three writable u64.
-#[no_mangle]
-pub unsafe extern "C" fn vl_version(out: *mut u64) -> i32 {
-    run(out, || Ok(Output::Bytes(env!("CARGO_PKG_VERSION").as_bytes().to_vec())))
-}
 
 /// Opens a database; the scalar result is its handle.
 ///
@@ -50,6 +31,21 @@ pub unsafe extern "C" fn vl_open(path: *const u8, path_len: usize, opts: *const 
     })
 }
 
+/// `vl_open` on a worker thread.
+///
+/// # Safety
+/// Pointer/length pairs must describe readable memory; `out` three writable u64.
+#[no_mangle]
+pub unsafe extern "C" fn vl_open_async(path: *const u8, path_len: usize, opts: *const u8, opts_len: usize, out: *mut u64) -> i32 {
+    run(out, || {
+        // SAFETY: forwarded caller contract.
+        let path = unsafe { str_arg(path, path_len, "path")? }.to_string();
+        // SAFETY: forwarded caller contract.
+        let opts = unsafe { bytes_arg(opts, opts_len, "options")? }.to_vec();
+        jobs::spawn(move || open_database(&path, &opts))
+    })
+}
+
 pub(crate) fn open_database(path: &str, opts: &[u8]) -> Result<Output> {
     let opts = parse_args(opts, "open options")?;
     if path.contains('\0') {
@@ -57,6 +53,38 @@ pub(crate) fn open_database(path: &str, opts: &[u8]) -> Result<Output> {
     }
     let db = Database::open(Path::new(path), decode::open_options(&opts)?)?;
     Ok(Output::Scalar(register(db)))
+}
+
+/// Closes a handle: makes pending writes durable, releases the lock.
+///
+/// # Safety
+/// `out` must point at three writable u64.
+#[no_mangle]
+pub unsafe extern "C" fn vl_close(handle: u64, out: *mut u64) -> i32 {
+    run(out, || {
+        if let Some(mut db) = unregister(handle)? {
+            db.close()?;
+        }
+        Ok(Output::Unit)
+    })
+}
+
+/// `vl_close` on a worker thread: closing may compact (see `Database::close`). The handle
+/// is invalid from this call on.
+///
+/// # Safety
+/// `out` must point at three writable u64.
+#[no_mangle]
+pub unsafe extern "C" fn vl_close_async(handle: u64, out: *mut u64) -> i32 {
+    run(out, || {
+        let db = crate::abi::handles::unregister(handle)?;
+        jobs::spawn(move || {
+            if let Some(mut db) = db {
+                db.close()?;
+            }
+            Ok(crate::abi::Output::Unit)
+        })
+    })
 }
 
 /// Closes a handle on a thread of its own and returns at once, never waiting for it: for
@@ -80,38 +108,6 @@ pub unsafe extern "C" fn vl_close_detached(handle: u64, out: *mut u64) -> i32 {
     })
 }
 
-/// Deletes the database at `path` (its `.vdb`, WAL, temporary and lock files) under its
-/// writer lock: `LOCKED` while a handle has it open for writing. The scalar is 1 if a
-/// database was there.
-///
-/// # Safety
-/// Pointer/length pairs must describe readable memory; `out` three writable u64.
-#[no_mangle]
-pub unsafe extern "C" fn vl_drop_database(path: *const u8, path_len: usize, out: *mut u64) -> i32 {
-    run(out, || {
-        // SAFETY: forwarded caller contract.
-        let path = unsafe { str_arg(path, path_len, "path")? };
-        if path.contains('\0') {
-            return Err(Error::invalid("path contains a NUL character"));
-        }
-        Ok(Output::Scalar(crate::storage::destination::drop_database(Path::new(path))? as u64))
-    })
-}
-
-/// Closes a handle: makes pending writes durable, releases the lock.
-///
-/// # Safety
-/// `out` must point at three writable u64.
-#[no_mangle]
-pub unsafe extern "C" fn vl_close(handle: u64, out: *mut u64) -> i32 {
-    run(out, || {
-        if let Some(mut db) = unregister(handle)? {
-            db.close()?;
-        }
-        Ok(Output::Unit)
-    })
-}
-
 /// `{dimension, metric, readOnly, records, walBytes}` as JSON.
 ///
 /// # Safety
@@ -121,65 +117,18 @@ pub unsafe extern "C" fn vl_info(handle: u64, out: *mut u64) -> i32 {
     run(out, || with_db(handle, |db| Ok(Output::Bytes(info_json(db).into_bytes()))))
 }
 
-/// What `db.stats()` reports: sizes, and per namespace its records and index state.
-fn info_json(db: &Database) -> String {
-    let mut s = String::from("{\"path\":");
-    json::write_string(&db.path().display().to_string(), &mut s);
-    s.push_str(&format!(
-        ",\"dimension\":{},\"metric\":\"{}\",\"readOnly\":{},\"records\":{},\"walBytes\":{},\"indexBuilds\":{},\"indexesLoaded\":{}",
-        db.dimension,
-        db.metric.name(),
-        db.read_only,
-        db.total_records(),
-        db.wal_len(),
-        db.index_builds,
-        db.indexes_loaded
-    ));
-    // The stored analyzer's JSON form, or null for the default English analyzer.
-    s.push_str(&format!(",\"analyzer\":{}", db.analyzer.as_deref().unwrap_or("null")));
-    // The files on disk now (derived from the real path, so callers need not know the layout).
-    s.push_str(",\"files\":{");
-    for (i, (key, path)) in [("vdb", &db.paths().main), ("wal", &db.paths().wal)].into_iter().enumerate() {
-        if i > 0 {
-            s.push(',');
-        }
-        s.push_str(&format!("\"{key}\":{{\"path\":"));
-        json::write_string(&path.display().to_string(), &mut s);
-        match std::fs::metadata(path) {
-            Ok(m) => s.push_str(&format!(",\"bytes\":{}}}", m.len())),
-            Err(_) => s.push_str(",\"bytes\":null}"),
-        }
-    }
-    s.push('}');
-    s.push_str(",\"namespaces\":{");
-    for (i, (name, ns)) in db.namespaces.iter().enumerate() {
-        if i > 0 {
-            s.push(',');
-        }
-        json::write_string(name, &mut s);
-        s.push(':');
-        let index_json = |g: Option<&crate::vector::hnsw::HnswGraph>| match g {
-            Some(g) => format!("{{\"nodes\":{},\"live\":{},\"bytes\":{}}}", g.len(), g.live_len(), g.memory_bytes()),
-            None => "null".to_string(),
-        };
-        s.push_str(&format!("{{\"records\":{},\"deadSlots\":{},\"index\":{},\"named\":{{", ns.len(), ns.dead_slots(), index_json(ns.vectors().graph())));
-        for (j, (space, named)) in ns.named_spaces().iter().enumerate() {
-            if j > 0 {
-                s.push(',');
-            }
-            json::write_string(space, &mut s);
-            s.push_str(&format!(
-                ":{{\"vectors\":{},\"dimension\":{},\"deadSlots\":{},\"index\":{}}}",
-                named.len(),
-                named.vectors().dimension(),
-                named.vectors().dead_slots(),
-                index_json(named.vectors().graph())
-            ));
-        }
-        s.push_str("}}");
-    }
-    s.push_str("}}");
-    s
+/// The sorted names of namespaces that hold records, as a JSON array.
+///
+/// # Safety
+/// `out` must point at three writable u64.
+#[no_mangle]
+pub unsafe extern "C" fn vl_namespaces(handle: u64, out: *mut u64) -> i32 {
+    run(out, || {
+        with_db(handle, |db| {
+            let names = Json::Array(db.namespaces.keys().map(|k| Json::String(k.clone())).collect());
+            Ok(Output::Bytes(names.to_json().into_bytes()))
+        })
+    })
 }
 
 /// Upserts records: `vectors` holds every record's main vector back to back; `records` is
@@ -208,7 +157,34 @@ pub unsafe extern "C" fn vl_write(
     })
 }
 
+/// `vl_write` on a worker thread.
+///
+/// # Safety
+/// Pointer/length pairs must describe readable memory, which must stay alive and unchanged
+/// until the job is collected (`vl_job_wait` / `vl_job_poll` returned it); `out` three
+/// writable u64.
+#[no_mangle]
+pub unsafe extern "C" fn vl_write_async(
+    handle: u64,
+    vectors: *const f32,
+    n_values: usize,
+    records: *const u8,
+    records_len: usize,
+    flags: u32,
+    out: *mut u64,
+) -> i32 {
+    run(out, || {
+        // SAFETY: forwarded caller contract.
+        let vectors = Lent::new(unsafe { f32_arg(vectors, n_values, "vectors")? });
+        // SAFETY: forwarded caller contract.
+        let records = Lent::new(unsafe { bytes_arg(records, records_len, "records")? });
+        // SAFETY: the caller keeps both buffers alive until it has collected the job.
+        jobs::spawn(move || write_records(handle, unsafe { vectors.get() }, unsafe { records.get() }, flags))
+    })
+}
+
 pub const WRITE_INSERT_ONLY: u32 = 1;
+
 pub const WRITE_DEFER_INDEX: u32 = 2;
 
 pub(crate) fn write_records(handle: u64, vectors: &[f32], records: &[u8], flags: u32) -> Result<Output> {
@@ -224,6 +200,16 @@ pub(crate) fn write_records(handle: u64, vectors: &[f32], records: &[u8], flags:
         let n = db.upsert_many_with(items, flags & WRITE_INSERT_ONLY != 0, flags & WRITE_DEFER_INDEX != 0)?;
         Ok(Output::Scalar(n as u64))
     })
+}
+
+/// Brings every HNSW graph up to date with records written with the defer-index flag, on a
+/// worker thread (the end of a `bulkIngest`).
+///
+/// # Safety
+/// `out` must be three writable u64.
+#[no_mangle]
+pub unsafe extern "C" fn vl_index_async(handle: u64, out: *mut u64) -> i32 {
+    run(out, || jobs::spawn(move || update_index(handle)))
 }
 
 /// Brings every HNSW graph up to date with the records written since (see `vl_write`).
@@ -344,40 +330,56 @@ pub unsafe extern "C" fn vl_list(handle: u64, opts: *const u8, opts_len: usize, 
     })
 }
 
-/// The sorted names of namespaces that hold records, as a JSON array.
+/// Commits a transaction: `ops` is the JSON list of operations, `vectors` the main vectors
+/// of its upserts and inserts, in order. The scalar is how many operations changed something.
 ///
 /// # Safety
-/// `out` must point at three writable u64.
+/// Pointer/length pairs must describe readable memory; `out` three writable u64.
 #[no_mangle]
-pub unsafe extern "C" fn vl_namespaces(handle: u64, out: *mut u64) -> i32 {
+pub unsafe extern "C" fn vl_commit(
+    handle: u64,
+    vectors: *const f32,
+    n_values: usize,
+    ops: *const u8,
+    ops_len: usize,
+    out: *mut u64,
+) -> i32 {
     run(out, || {
-        with_db(handle, |db| {
-            let names = Json::Array(db.namespaces.keys().map(|k| Json::String(k.clone())).collect());
-            Ok(Output::Bytes(names.to_json().into_bytes()))
-        })
+        // SAFETY: forwarded caller contract.
+        let vectors = unsafe { f32_arg(vectors, n_values, "vectors")? };
+        // SAFETY: forwarded caller contract.
+        commit(handle, vectors, unsafe { bytes_arg(ops, ops_len, "operations")? })
     })
 }
 
-pub(crate) fn compact(handle: u64) -> Result<Output> {
-    with_db_mut(handle, |db| db.compact().map(|_| Output::Unit))
+/// `vl_commit` on a worker thread.
+///
+/// # Safety
+/// As for `vl_write_async`: the buffers stay alive and unchanged until the job is collected.
+#[no_mangle]
+pub unsafe extern "C" fn vl_commit_async(
+    handle: u64,
+    vectors: *const f32,
+    n_values: usize,
+    ops: *const u8,
+    ops_len: usize,
+    out: *mut u64,
+) -> i32 {
+    run(out, || {
+        // SAFETY: forwarded caller contract.
+        let vectors = Lent::new(unsafe { f32_arg(vectors, n_values, "vectors")? });
+        // SAFETY: forwarded caller contract.
+        let ops = Lent::new(unsafe { bytes_arg(ops, ops_len, "operations")? });
+        // SAFETY: the caller keeps both buffers alive until it has collected the job.
+        jobs::spawn(move || commit(handle, unsafe { vectors.get() }, unsafe { ops.get() }))
+    })
 }
 
-/// Bit 0 of the flags of `vl_snapshot_async`, `vl_backup_async` and `vl_restore_async`:
-/// replace an existing destination.
-pub const FLAG_OVERWRITE: u32 = 1;
-
-pub(crate) fn snapshot(handle: u64, dest: &str, overwrite: bool) -> Result<Output> {
-    use crate::storage::destination;
-    // The snapshot streams to the file under the handle's lock: no copy of the vectors in
-    // memory, at the price of holding other calls on this handle while it writes.
+pub(crate) fn commit(handle: u64, vectors: &[f32], ops: &[u8]) -> Result<Output> {
+    let json = json::parse(ops, "transaction operations")?;
+    let (dimension, analyzer) = with_db(handle, |db| Ok((db.dimension, db.text_analyzer())))?;
+    let ops = super::input::transaction_ops(&json, vectors, dimension, &analyzer)?;
     with_db_mut(handle, |db| {
-        let dest = destination::check_file(Path::new(dest), Some(db.paths()), overwrite, "snapshot destination")?;
-        // Dense slots let the snapshot carry the graphs instead of a rebuild at open.
-        db.compact_memory();
-        // A copy is a database of its own: its log can never be taken for this one's.
-        let identity = crate::storage::format::SnapshotIdentity::new_database();
-        destination::replace_database_file(&dest, |temp| db.write_snapshot_file(temp, identity))
-    })?;
-    Ok(Output::Unit)
+        Ok(Output::Scalar(db.commit_transaction(ops)? as u64))
+    })
 }
-
