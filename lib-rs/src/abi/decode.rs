@@ -34,16 +34,7 @@ fn opt_int_in(j: Option<&Json>, name: &str, lo: usize, hi: usize) -> Result<Opti
 /// Reads `{ dimension?, metric?, readOnly?, sync?, hnsw?, annThreshold?, analyzer? }`
 /// (other keys, such as `lockTimeoutMs`, are TypeScript's).
 pub fn open_options(j: &Json) -> Result<OpenOptions> {
-    let dimension = match j.get("dimension") {
-        None | Some(Json::Null) => None,
-        Some(Json::Number(n)) if n.fract() == 0.0 && *n >= 1.0 && *n <= MAX_DIMENSION as f64 => Some(*n as usize),
-        Some(other) => {
-            return Err(Error::invalid(format!(
-                "dimension must be an integer from 1 to {MAX_DIMENSION}, found {}",
-                other.to_json()
-            )))
-        }
-    };
+    let dimension = opt_int_in(j.get("dimension"), "dimension", 1, MAX_DIMENSION)?;
     let metric = match j.get("metric") {
         None | Some(Json::Null) => None,
         Some(Json::String(s)) => Some(Metric::parse(s)?),
@@ -74,7 +65,7 @@ pub fn open_options(j: &Json) -> Result<OpenOptions> {
             hnsw.ef_construction = opt_int_in(h.get("efConstruction"), "hnsw.efConstruction", 1, 65_536)?
                 .unwrap_or(hnsw.ef_construction)
                 .max(hnsw.m);
-            ef_search = opt_int_in(h.get("efSearch"), "hnsw.efSearch", 1, 65_536)?;
+            ef_search = opt_int_in(h.get("efSearch"), "hnsw.efSearch", 1, MAX_EF_SEARCH)?;
         }
         Some(other) => return Err(Error::invalid(format!("hnsw must be an object, found {}", other.type_name()))),
     }
@@ -118,11 +109,7 @@ fn int_opt(j: &Json, key: &str, default: usize, min: usize) -> Result<usize> {
 
 /// An integer option from `min` to `max`.
 fn int_in(j: &Json, key: &str, default: usize, min: usize, max: usize) -> Result<usize> {
-    match j.get(key) {
-        None | Some(Json::Null) => Ok(default),
-        Some(Json::Number(n)) if n.fract() == 0.0 && *n >= min as f64 && *n <= max as f64 => Ok(*n as usize),
-        Some(other) => Err(Error::invalid(format!("{key} must be an integer from {min} to {max}, found {}", other.to_json()))),
-    }
+    Ok(opt_int_in(j.get(key), key, min, max)?.unwrap_or(default))
 }
 
 pub fn filter_opt(j: &Json) -> Result<Option<FilterPlan>> {
