@@ -8,9 +8,9 @@ pub mod format_write;
 pub mod lock;
 pub mod os;
 pub mod recovery;
-#[cfg(test)]
-mod fault_tests;
-#[cfg(test)]
+/// A simulated disk for the crash tests (lib-rs/tests/crash_consistency.rs): not used by
+/// the library itself.
+#[doc(hidden)]
 pub mod sim;
 pub mod source;
 pub mod vfs;

@@ -281,6 +281,9 @@ impl Vfs for SimVfs {
         let names = s.live_dir.keys().filter(|p| p.parent() == Some(dir));
         Ok(names.filter_map(|p| p.file_name()?.to_str().map(str::to_string)).collect())
     }
+    fn write_piece_bytes(&self) -> usize {
+        64
+    }
     fn sync_dir(&self, _dir: &Path) -> io::Result<()> {
         // One directory holds every file of a test database.
         let mut s = self.lock();

@@ -109,12 +109,6 @@ fn push_frame(w: &mut Writer, seq: u64, kind: u8, payload: &[u8]) {
     w.buf.extend_from_slice(payload);
 }
 
-/// How much of a transaction is encoded before it is written: a 10,000 x 384 batch is then
-/// written in pieces of about 1 MiB instead of being assembled as one 15 MB buffer (a
-/// transient that raised the peak memory of a bulk build). The unit tests use 64 bytes, so
-/// the fault tests' two- and three-operation transactions are written in several pieces and
-/// a power cut or failure between pieces is among the cases they check.
-const PIECE_BYTES: usize = if cfg!(test) { 64 } else { 1 << 20 };
 
 /// Encodes a transaction (its operations, then a commit frame) starting at sequence `seq`,
 /// handing it to `write` in pieces of at least `piece_bytes` (but the last). Returns the next
@@ -158,6 +152,8 @@ pub struct Wal {
     path: PathBuf,
     /// The snapshot this log continues (written in its header).
     base: WalBase,
+    /// How much of a transaction is encoded before it is written (`Vfs::write_piece_bytes`).
+    piece_bytes: usize,
     /// End of the last good frame: where the next append goes.
     len: u64,
     sync: SyncMode,
@@ -223,6 +219,7 @@ impl Wal {
             file,
             path: path.to_path_buf(),
             base,
+            piece_bytes: fs.write_piece_bytes(),
             len: valid_len,
             sync,
             last_sync: Instant::now(),
@@ -268,8 +265,9 @@ impl Wal {
     /// leaves frames without their commit frame, which recovery drops.
     pub fn append_transaction(&mut self, ops: &[WalOp], seq: u64) -> Result<u64> {
         let mut next = seq;
+        let piece_bytes = self.piece_bytes;
         self.append_with(|write| {
-            next = encode_transaction_pieces(ops, seq, PIECE_BYTES, write)?;
+            next = encode_transaction_pieces(ops, seq, piece_bytes, write)?;
             Ok(())
         })?;
         Ok(next)

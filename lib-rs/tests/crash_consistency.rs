@@ -3,13 +3,14 @@
 //! operation (EIO, ENOSPC) at every point; a disk that fills up and frees again. Each
 //! reopened database must equal a model of what was acknowledged.
 
-use super::sim::{Fault, SimVfs, EIO, ENOSPC};
-use super::vfs::Vfs;
-use super::wal::SyncMode;
-use crate::db::{Database, OpenOptions};
-use crate::error::{Code, Result};
-use crate::json::Json;
-use crate::record::{Record, Upsert, WalOp};
+use vectlite::db::{Database, OpenOptions};
+use vectlite::error::{Code, Result};
+use vectlite::json::Json;
+use vectlite::record::{Record, Upsert, WalOp};
+use vectlite::storage::sim::{Fault, SimVfs, EIO, ENOSPC};
+use vectlite::storage::vfs::Vfs;
+use vectlite::storage::wal::SyncMode;
+use vectlite::storage::DbPaths;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -86,7 +87,7 @@ fn test_dir(name: &str) -> PathBuf {
 
 /// The database's temporary files on `disk`.
 fn temps_of(disk: &SimVfs, path: &Path) -> Vec<String> {
-    let paths = super::DbPaths::new(path);
+    let paths = DbPaths::new(path);
     disk.list_dir(paths.dir()).unwrap_or_default().into_iter().filter(|n| paths.is_temp_name(n)).collect()
 }
 
