@@ -1,4 +1,4 @@
-//! A simulated disk for the reliability tests (fault_tests.rs). Every file has a "live" image
+//! A simulated disk for the reliability tests (lib-rs/tests/crash_consistency.rs). Every file has a "live" image
 //! (what a running process reads back) and a "durable" image (what survives a power cut):
 //! `sync` makes a file's contents durable, `sync_dir` makes creations, renames and removals
 //! durable, as POSIX promises and no more. Writes not yet synced are kept in order, so a
