@@ -38,8 +38,6 @@ mod build;
 mod compact;
 mod persist;
 mod search;
-#[cfg(test)]
-mod tests;
 
 use super::distance::{self, Metric};
 use std::collections::HashSet;

@@ -1,12 +1,12 @@
-//! Recall against the exact scan (the one searches run, `VectorSpace` with
-//! `Method::Exact`) on seeded clustered data, filters, deletion, compaction, persistence and
-//! damage, parallel builds.
+//! The HNSW graph through its public interface: recall against the exact scan (the one
+//! searches run, `VectorSpace` with `Method::Exact`) on seeded clustered data, filters,
+//! deletion, compaction, persistence and damage, parallel builds.
 
-use super::*;
-use crate::vector::topk::Counters;
-use crate::codec::{Reader, Writer};
-use crate::vector::distance::{self, Metric};
-use crate::vector::space::{Method, VectorSpace};
+use vectlite::vector::hnsw::*;
+use vectlite::vector::topk::Counters;
+use vectlite::codec::{Reader, Writer};
+use vectlite::vector::distance::{self, Metric};
+use vectlite::vector::space::{Method, VectorSpace};
 use std::sync::OnceLock;
 
 const N: usize = 5_000;
@@ -262,7 +262,7 @@ fn damaged_bytes_are_refused_without_panics() {
         }
     }
     let err = HnswGraph::decode(&mut Reader::new(&[9, 16], 100, "x.vdb"), 10).unwrap_err();
-    assert_eq!(err.code, crate::error::Code::Corrupt);
+    assert_eq!(err.code, vectlite::error::Code::Corrupt);
     assert!(err.message.contains("x.vdb") && err.message.contains("101"), "{}", err.message);
 }
 
