@@ -12,6 +12,7 @@ use crate::storage::recovery;
 use crate::storage::wal::{SyncMode, Wal, WalBase};
 use crate::storage::source::Source;
 use crate::storage::vfs::{FileWriter, OsVfs, Vfs};
+use crate::storage::files::{lock_snapshot_file, refuse_log_beside_other_name, remove_stale_temps, rename_durably, write_atomically};
 use crate::storage::{show, DbPaths};
 use crate::vector::hnsw::HnswParams;
 use crate::vector::Metric;
@@ -33,6 +34,9 @@ pub const AUTO_COMPACT_MIN_WAL_BYTES: u64 = 64 << 20;
 
 /// Below this many records a namespace is searched exactly (API.md's default).
 pub const DEFAULT_ANN_THRESHOLD: usize = 128;
+
+pub use crate::storage::files::write_file_durably;
+pub use crate::validate::{check_finite, validate_id, validate_write_namespace};
 
 #[derive(Debug, Clone)]
 pub struct OpenOptions {
@@ -435,62 +439,6 @@ impl Database {
         Ok(())
     }
 
-    /// Checks records before anything is logged: dimensions, finite values, ids.
-    pub fn validate_upserts(&self, items: &[Upsert], insert_only: bool) -> Result<()> {
-        let mut batch_dims: BTreeMap<&str, usize> = BTreeMap::new();
-        let mut seen = std::collections::HashSet::new();
-        for u in items {
-            let id = &u.record.id;
-            // Every refusal names the record, in the message and as data.
-            let named = |e: Error| e.with_id(id);
-            validate_id(id).map_err(named)?;
-            validate_write_namespace(&u.namespace).map_err(named)?;
-            if u.vector.len() != self.dimension {
-                return Err(named(Error::new(
-                    Code::DimensionMismatch,
-                    format!("record {id:?}: vector has {} values, the database has dimension {}", u.vector.len(), self.dimension),
-                )));
-            }
-            if u.vector.iter().any(|x| !x.is_finite()) {
-                check_finite(&u.vector, &format!("record {id:?}: vector")).map_err(named)?; // builds the message only on failure
-            }
-            for (name, v) in &u.record.vectors {
-                let fixed = self.named_dims.get(name).copied().or_else(|| batch_dims.get(name.as_str()).copied());
-                match fixed {
-                    Some(d) if d != v.len() => {
-                        return Err(named(Error::new(
-                            Code::DimensionMismatch,
-                            format!("record {id:?}: named vector {name:?} has {} values, its space has dimension {d}", v.len()),
-                        )))
-                    }
-                    None if v.is_empty() || v.len() > MAX_DIMENSION => {
-                        return Err(named(Error::invalid(format!("record {id:?}: named vector {name:?} has {} values", v.len()))))
-                    }
-                    _ => {}
-                }
-                batch_dims.insert(name, v.len());
-                if v.iter().any(|x| !x.is_finite()) {
-                    check_finite(v, &format!("record {id:?}: named vector {name:?}")).map_err(named)?;
-                }
-            }
-            for (term, w) in &u.record.sparse {
-                if !w.is_finite() {
-                    return Err(named(Error::invalid(format!("record {id:?}: sparse term {term:?} has a non-finite weight"))));
-                }
-            }
-            if insert_only {
-                let exists = self.namespaces.get(&u.namespace).is_some_and(|ns| ns.contains(id));
-                if exists || !seen.insert((u.namespace.as_str(), id.as_str())) {
-                    return Err(named(Error::new(
-                        Code::DuplicateId,
-                        format!("id {id:?} already exists in namespace {:?}", u.namespace),
-                    )));
-                }
-            }
-        }
-        Ok(())
-    }
-
     /// Inserts or replaces records as one transaction; `insert_only` refuses existing ids
     /// (all or nothing).
     pub fn upsert_many(&mut self, items: Vec<Upsert>, insert_only: bool) -> Result<usize> {
@@ -638,112 +586,5 @@ impl Database {
 
     pub fn total_records(&self) -> usize {
         self.namespaces.values().map(|ns| ns.len()).sum()
-    }
-}
-
-/// Refuses to open through a path other than the file's real one (a symbolic link) when a
-/// log sits beside that path: older versions kept the log beside the path they were given,
-/// and its writes would be missed (the log beside the real path is the one read now).
-fn refuse_log_beside_other_name(given: &Path, real: &Path) -> Result<()> {
-    let given_wal = DbPaths::new(given).wal;
-    let real_wal = DbPaths::new(real).wal;
-    let Some(id) = os::path_identity(&given_wal) else { return Ok(()) };
-    if os::path_identity(&real_wal) == Some(id) {
-        return Ok(());
-    }
-    Err(Error::new(
-        Code::Corrupt,
-        format!(
-            "{} is beside {}, a path to {}, whose log is {}: move it there (if that has no log of its own) or away, then open again",
-            show(&given_wal),
-            show(given),
-            show(real),
-            show(&real_wal)
-        ),
-    )
-    .with_path(&show(&given_wal)))
-}
-
-/// Locks the snapshot file now at `path` (see `Database::file_lock`). Only on the real file
-/// system, and not on Windows, where a lock over the file would stop readers (its locks
-/// are mandatory); there, two writers through hard links are not excluded.
-fn lock_snapshot_file(fs: &dyn Vfs, path: &Path) -> Result<Option<LockFile>> {
-    if cfg!(windows) || !fs.is_real() {
-        return Ok(None);
-    }
-    match LockFile::acquire_existing(path, LockKind::Exclusive) {
-        Ok(lock) => Ok(Some(lock)),
-        Err(e) if e.code == Code::Locked => Err(Error::new(
-            Code::Locked,
-            format!("{} is open for writing through another path to the same file (a hard link)", show(path)),
-        )),
-        Err(e) => Err(e),
-    }
-}
-
-/// Removes the temporary files a process killed while writing a snapshot left beside the
-/// database. Called under the writer's lock, so no live writer is using them; removing a
-/// name removes a symbolic link itself, never what it points to.
-fn remove_stale_temps(fs: &dyn Vfs, paths: &DbPaths) {
-    if let Ok(names) = fs.list_dir(paths.dir()) {
-        for name in names.iter().filter(|n| paths.is_temp_name(n)) {
-            let _ = fs.remove(&paths.dir().join(name));
-        }
-    }
-}
-
-/// Writes `bytes` as the new main file: temp file, fsync, rename, fsync the directory.
-pub fn write_atomically(fs: &dyn Vfs, paths: &DbPaths, bytes: &[u8]) -> Result<()> {
-    let temp = paths.new_temp();
-    write_file_durably(fs, &temp, bytes)?;
-    rename_durably(fs, &temp, &paths.main)
-}
-
-/// Renames the finished temp file over `dest` and fsyncs the directory.
-fn rename_durably(fs: &dyn Vfs, temp: &Path, dest: &Path) -> Result<()> {
-    if let Err(e) = fs.rename(temp, dest) {
-        let _ = fs.remove(temp); // the old file stays in place; the new one is dropped
-        return Err(Error::io("cannot rename temp file over", &show(dest), e));
-    }
-    let dir = dest.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    fs.sync_dir(dir).map_err(|e| Error::io("cannot fsync directory", &show(dir), e))
-}
-
-/// Creates `path` (which must not exist) with `bytes` and fsyncs it; a failed write leaves
-/// no file.
-pub fn write_file_durably(fs: &dyn Vfs, path: &Path, bytes: &[u8]) -> Result<()> {
-    let shown = show(path);
-    let f = fs.create_new(path).map_err(|e| Error::io("cannot create", &shown, e))?;
-    let done = f.write_at(bytes, 0).map_err(|e| Error::io("cannot write", &shown, e));
-    let done = done.and_then(|_| f.sync().map_err(|e| Error::io("cannot fsync", &shown, e)));
-    if done.is_err() {
-        let _ = fs.remove(path);
-    }
-    done
-}
-
-/// "*" names every namespace in reads, so no record may be written into a namespace of
-/// that name.
-pub fn validate_write_namespace(namespace: &str) -> Result<()> {
-    if namespace == "*" {
-        return Err(Error::invalid("namespace \"*\" means every namespace: it cannot be written to"));
-    }
-    Ok(())
-}
-
-pub fn validate_id(id: &str) -> Result<()> {
-    if id.is_empty() {
-        return Err(Error::invalid("id must be a non-empty string"));
-    }
-    if id.len() > MAX_ID_LEN {
-        return Err(Error::invalid(format!("id is {} bytes long, the limit is {MAX_ID_LEN}", id.len())));
-    }
-    Ok(())
-}
-
-pub fn check_finite(v: &[f32], what: &str) -> Result<()> {
-    match v.iter().position(|x| !x.is_finite()) {
-        None => Ok(()),
-        Some(i) => Err(Error::invalid(format!("{what} has a non-finite value ({}) at index {i}", v[i]))),
     }
 }

@@ -28,4 +28,5 @@ pub mod sparse;
 pub mod storage;
 pub mod text;
 pub mod txn;
+pub mod validate;
 pub mod vector;

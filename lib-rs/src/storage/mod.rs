@@ -3,6 +3,7 @@
 //! advisory locks, and the few OS calls std lacks.
 
 pub mod destination;
+pub mod files;
 pub mod format;
 pub mod format_write;
 pub mod lock;
