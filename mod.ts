@@ -31,6 +31,8 @@ export * as analyzers from "./src/analyzers.ts";
 export { Analyzer, type AnalyzerConfig, type AnalyzerStep } from "./src/analyzers.ts";
 export type {
   BulkIngestOptions,
+  CodeStats,
+  CompactOptions,
   CountOptions,
   DatabaseStats,
   IndexStats,
@@ -44,6 +46,7 @@ export type {
   MetadataValue,
   Metric,
   OpenOptions,
+  Quantization,
   RestoreOptions,
   RecordInput,
   SearchOptions,

@@ -10,7 +10,7 @@
  */
 
 /** The ABI version this TypeScript expects from the native library. */
-export const ABI_VERSION = 4;
+export const ABI_VERSION = 5;
 
 export type NativeType = "u32" | "i32" | "u64" | "usize" | "buffer" | "void";
 
@@ -48,7 +48,7 @@ export const symbols = {
   vl_write_async: { parameters: ["u64", "buffer", "usize", "buffer", "usize", "u32", "buffer"], names: ["handle", "vectors", "n_values", "records", "records_len", "flags", "out"], result: "i32" },
   vl_commit_async: { parameters: ["u64", "buffer", "usize", "buffer", "usize", "buffer"], names: ["handle", "vectors", "n_values", "ops", "ops_len", "out"], result: "i32" },
   vl_close_async: { parameters: ["u64", "buffer"], names: ["handle", "out"], result: "i32" },
-  vl_compact_async: { parameters: ["u64", "buffer"], names: ["handle", "out"], result: "i32" },
+  vl_compact_async: { parameters: ["u64", "buffer", "usize", "buffer"], names: ["handle", "opts", "opts_len", "out"], result: "i32" },
   vl_index_async: { parameters: ["u64", "buffer"], names: ["handle", "out"], result: "i32" },
   // The last u32 before `out`: flags, bit 0 = overwrite an existing destination.
   vl_snapshot_async: { parameters: ["u64", "buffer", "usize", "u32", "buffer"], names: ["handle", "dest", "dest_len", "flags", "out"], result: "i32" },

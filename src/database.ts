@@ -23,6 +23,7 @@ import { VectLiteError } from "./errors.ts";
 import { Analyzer, type AnalyzerConfig } from "./analyzers.ts";
 import type {
   BulkIngestOptions,
+  CompactOptions,
   CountOptions,
   DatabaseStats,
   Explain,
@@ -48,7 +49,7 @@ const EMPTY_QUERY = new Float32Array(0);
 /** The largest k, fetchK, limit and offset the native side accepts (lib-rs/src/search/options.rs). */
 const MAX_COUNT_OPTION = 4_294_967_295;
 
-const OPEN_KEYS = new Set(["dimension", "metric", "readOnly", "lockTimeoutMs", "sync", "hnsw", "annThreshold", "analyzer"]);
+const OPEN_KEYS = new Set(["dimension", "metric", "readOnly", "lockTimeoutMs", "sync", "hnsw", "annThreshold", "analyzer", "quantization"]);
 
 /** vl_write's flags. */
 const INSERT_ONLY = 1;
@@ -88,6 +89,7 @@ function checkOpenOptions(options: OpenOptions): void {
     throw new VectLiteError("INVALID_ARGUMENT", `annThreshold must be a non-negative integer, found ${String(a)}`);
   }
   if (options.hnsw !== undefined) checkJson(options.hnsw, "hnsw");
+  if (options.quantization !== undefined) checkJson(options.quantization, "quantization");
 }
 
 /**
@@ -116,6 +118,7 @@ export async function open(path: string, options: OpenOptions = {}): Promise<Dat
     annThreshold: options.annThreshold,
     // An Analyzer serialises itself (toJSON); a plain config is checked by Rust.
     analyzer: options.analyzer,
+    quantization: options.quantization,
   }));
   const deadline = Date.now() + (options.lockTimeoutMs ?? 0);
   for (;;) {
@@ -435,6 +438,7 @@ export class Database {
       candidates: num("candidates"),
       visited: num("visited"),
       filtered: num("filtered"),
+      rescored: num("rescored"),
     };
     if (s.termStats) out.termStats = s.termStats as SearchStats["termStats"];
     if (!rerank) return { results, stats: out };
@@ -550,10 +554,16 @@ export class Database {
     await native.run((h) => callAsync(native.lib, "vl_backup_async", h, dir, dir.length, flags));
   }
 
-  /** Folds the WAL into the .vdb file atomically (write new, fsync, rename). */
-  async compact(): Promise<void> {
+  /**
+   * Folds the WAL into the .vdb file atomically (write new, fsync, rename); quantized spaces
+   * learn their codes again from the vectors they hold. With `quantization`, every vector
+   * space is converted to it (same forms as the open option) and the file keeps the new choice.
+   */
+  async compact(options: CompactOptions = {}): Promise<void> {
     const native = this.#native;
-    await native.run((h) => callAsync(native.lib, "vl_compact_async", h));
+    checkOptions(options, "compact");
+    const opts = utf8(JSON.stringify(options));
+    await native.run((h) => callAsync(native.lib, "vl_compact_async", h, opts, opts.length));
   }
 
   /** Same as `compact()`. */

@@ -55,6 +55,25 @@ export interface OpenOptions {
    * unless given another. Default: the English analyzer of `sparseTerms`.
    */
   analyzer?: Analyzer | AnalyzerConfig;
+  /**
+   * Quantized codes for the graph walk and the scan, stored in the file at creation:
+   * `"none"` (default), `"int8"` (4x smaller than float32; a good default for most
+   * embeddings) or `"binary"` (32x smaller; for 1,024 dimensions and more). Either one name
+   * for every vector space, or an object by space name: `""` the main vectors, `"*"` every
+   * named space not listed. Codes rank candidates; the best `k x rescore` are scored again
+   * with the float32 vectors, so returned scores are exact. On an existing file it must
+   * equal the stored choice; `compact({ quantization })` converts a database.
+   */
+  quantization?: Quantization | Record<string, Quantization>;
+}
+
+/** How a vector space keeps the codes its searches walk. */
+export type Quantization = "none" | "int8" | "binary";
+
+/** Options of `compact`. */
+export interface CompactOptions {
+  /** Convert every vector space to this quantization (same forms as the open option). */
+  quantization?: Quantization | Record<string, Quantization>;
 }
 
 /** Options of `restore`: the options the restored database is opened with, and `overwrite`. */
@@ -194,6 +213,11 @@ export interface SearchOptions {
   exact?: boolean;
   /** HNSW search effort for this query (1 to 65,536; default `hnsw.efSearch` of `open`, else max(64, 2k)). */
   efSearch?: number;
+  /**
+   * On quantized vector spaces: candidates per result scored again with the float32 vectors
+   * (1 to 1,024; default 4 for int8, 10 for binary). Higher: better recall, slower.
+   */
+  rescore?: number;
   /** Sparse query terms (e.g. `sparseTerms(text)`): BM25 keyword search, hybrid when a query vector is given too. */
   sparse?: SparseVector;
   /** How dense and sparse results combine: `"linear"` (default) or `"rrf"`. */
@@ -239,6 +263,8 @@ export interface SearchStats {
   visited: number;
   /** Records the filter rejected. */
   filtered: number;
+  /** Candidates ranked by quantized codes and scored again with float32 vectors. */
+  rescored: number;
   /** Per query term: document frequency and idf. */
   termStats?: Record<string, { df: number; idf: number }>;
 }
@@ -303,6 +329,8 @@ export interface DatabaseStats {
   indexesLoaded: number;
   /** The analyzer stored in the file (its JSON form), or null for the default English one. */
   analyzer: AnalyzerConfig | null;
+  /** The quantization stored in the file: one name, or an object by space name (`""` main, `"*"` other named spaces). */
+  quantization: Quantization | Record<string, Quantization>;
   /** Per namespace. */
   namespaces: Record<string, NamespaceStats>;
 }
@@ -325,6 +353,18 @@ export interface NamespaceStats {
   deadSlots: number;
   /** The main vectors' graph, or null while the namespace is scanned exactly. */
   index: IndexStats | null;
-  /** Each named vector space: how many records have a vector there, its dimension, and its own graph. */
-  named: Record<string, { vectors: number; dimension: number; deadSlots: number; index: IndexStats | null }>;
+  /** The main vectors' quantized codes, or null (unquantized, or learned once the graph is built). */
+  codes: CodeStats | null;
+  /** Each named vector space: how many records have a vector there, its dimension, its own graph and codes. */
+  named: Record<string, { vectors: number; dimension: number; deadSlots: number; index: IndexStats | null; codes: CodeStats | null }>;
+}
+
+/** A vector space's quantized codes: their kind, bytes held, and the kernel scoring them on this CPU. */
+export interface CodeStats {
+  /** The quantization the codes were made with. */
+  kind: "int8" | "binary";
+  /** Bytes the codes and their parameters hold. */
+  bytes: number;
+  /** `"avx512-vnni"`, `"avx2"`, `"neon"`, `"popcnt"` or `"portable"`. */
+  kernel: string;
 }

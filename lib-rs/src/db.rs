@@ -15,6 +15,7 @@ use crate::storage::vfs::{FileWriter, OsVfs, Vfs};
 use crate::storage::files::{lock_snapshot_file, refuse_log_beside_other_name, remove_stale_temps, rename_durably, write_atomically};
 use crate::storage::{show, DbPaths};
 use crate::vector::hnsw::HnswParams;
+use crate::vector::quantize::Quantizations;
 use crate::vector::Metric;
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -53,6 +54,9 @@ pub struct OpenOptions {
     /// The text analyzer the database is built with (its JSON form), fixed at creation and
     /// stored in the file, so `upsertText`/`searchText` use the same one on every open.
     pub analyzer: Option<String>,
+    /// Which vector spaces keep quantized codes: stored at creation; on an existing file it
+    /// must equal what is stored (a compaction converts).
+    pub quantization: Option<Quantizations>,
 }
 
 impl Default for OpenOptions {
@@ -66,6 +70,7 @@ impl Default for OpenOptions {
             ef_search: None,
             ann_threshold: DEFAULT_ANN_THRESHOLD,
             analyzer: None,
+            quantization: None,
         }
     }
 }
@@ -82,6 +87,8 @@ pub struct Database {
     pub analyzer: Option<String>,
     /// `analyzer`, parsed once: it turns the `text` of written records into their terms.
     text_analyzer: Arc<crate::text::Analyzer>,
+    /// Which vector spaces keep quantized codes (stored in the file).
+    pub quantization: Quantizations,
     wal: Option<Wal>,
     /// Where the .vdb, WAL and temp file live: the OS, or a simulated disk in tests.
     fs: Arc<dyn Vfs>,
@@ -159,7 +166,8 @@ impl Database {
             let metric = opts.metric.unwrap_or(Metric::Cosine);
             let dimension = opts.dimension.unwrap_or(1) as u32;
             let identity = SnapshotIdentity::new_database();
-            let header = SnapshotHeader { dimension, metric, last_seq: 0, analyzer: opts.analyzer.clone(), identity };
+            let quantization = opts.quantization.clone().unwrap_or_default();
+            let header = SnapshotHeader { dimension, metric, last_seq: 0, analyzer: opts.analyzer.clone(), quantization, identity };
             let bytes = format::encode(&header, &BTreeMap::new(), &BTreeMap::new());
             // A WAL left behind by an earlier database of the same name must not replay
             // (it could not: it names another database; but it would stop the open).
@@ -243,6 +251,15 @@ impl Database {
                 )));
             }
         }
+        if let Some(wanted) = &opts.quantization {
+            if *wanted != snap.header.quantization {
+                return Err(Error::invalid(format!(
+                    "{shown} keeps quantization {}, but {} was requested (compact({{ quantization }}) converts a database)",
+                    snap.header.quantization.to_json(),
+                    wanted.to_json()
+                )));
+            }
+        }
         // The snapshot reader has already refused a stored analyzer that does not parse.
         let text_analyzer = Arc::new(match &snap.header.analyzer {
             None => crate::text::Analyzer::english(),
@@ -250,6 +267,7 @@ impl Database {
                 .map_err(|e| Error::new(Code::Corrupt, format!("{shown}: the stored analyzer: {}", e.message)))?,
         });
         let mut db = Database {
+            quantization: snap.header.quantization.clone(),
             analyzer: snap.header.analyzer.clone(),
             text_analyzer,
             paths: paths.clone(),
@@ -275,6 +293,8 @@ impl Database {
         };
         for loaded in snap.namespaces {
             let mut ns = Namespace::load(dimension, loaded.records, loaded.vectors, loaded.sparse);
+            // Before the graphs are adopted: a quantized space learns its codes then.
+            ns.apply_quantization(&db.quantization);
             if let Some(graph) = loaded.index {
                 ns.set_index("", graph);
                 db.indexes_loaded += 1;
@@ -293,6 +313,7 @@ impl Database {
     /// building a graph for a vector space that holds more than `ann_threshold` vectors.
     pub fn update_indexes(&mut self) {
         for ns in self.namespaces.values_mut() {
+            ns.apply_quantization(&self.quantization);
             self.index_builds += ns.update_indexes(self.hnsw, self.metric, self.ann_threshold);
         }
     }
@@ -487,9 +508,22 @@ impl Database {
     /// the new state whole (a log of the old snapshot beside the new one is skipped: the new
     /// snapshot holds its frames).
     pub fn compact(&mut self) -> Result<()> {
+        self.compact_to(None)
+    }
+
+    /// `compact`, converting every vector space to `quantization` when given (codes are
+    /// learned again from the vectors in any case).
+    pub fn compact_to(&mut self, quantization: Option<Quantizations>) -> Result<()> {
         self.writable()?;
         if let Some(wal) = self.wal.as_mut() {
             wal.sync()?;
+        }
+        if let Some(q) = quantization {
+            self.quantization = q;
+        }
+        for ns in self.namespaces.values_mut() {
+            ns.apply_quantization(&self.quantization);
+            ns.refresh_codes();
         }
         self.compact_memory();
         let identity = self.identity.next_snapshot();
@@ -543,6 +577,7 @@ impl Database {
             metric: self.metric,
             last_seq: self.next_seq - 1,
             analyzer: self.analyzer.clone(),
+            quantization: self.quantization.clone(),
             identity,
         };
         let written = format::write_snapshot(&header, &self.named_dims, &self.namespaces, &mut w)

@@ -12,6 +12,7 @@ use crate::named_space::NamedSpace;
 use crate::record::Record;
 use crate::sparse::InvertedIndex;
 use crate::vector::hnsw::{HnswGraph, HnswParams};
+use crate::vector::quantize::Quantizations;
 use crate::vector::space::VectorSpace;
 use crate::vector::Metric;
 use std::collections::{BTreeMap, HashMap};
@@ -242,6 +243,23 @@ impl Namespace {
     /// The named vector spaces, by name.
     pub fn named_spaces(&self) -> &BTreeMap<String, NamedSpace> {
         &self.named
+    }
+
+    /// Sets each space's quantization as `settings` say (a space whose setting changed learns
+    /// or drops its codes).
+    pub fn apply_quantization(&mut self, settings: &Quantizations) {
+        self.main.set_quantization(settings.main);
+        for (name, space) in &mut self.named {
+            space.vectors_mut().set_quantization(settings.of(name));
+        }
+    }
+
+    /// Learns the codes of every quantized space again from the vectors it holds now.
+    pub fn refresh_codes(&mut self) {
+        self.main.refresh_codes();
+        for space in self.named.values_mut() {
+            space.vectors_mut().refresh_codes();
+        }
     }
 
     /// Adopts a graph loaded from the snapshot for space `name` ("" is the main vectors);

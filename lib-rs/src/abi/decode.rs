@@ -12,6 +12,7 @@ use crate::json::{self, Json};
 use crate::search::options::{Fusion, ListOptions, NamespaceSelection, SearchOptions, MAX_COUNT_OPTION, MAX_EF_SEARCH};
 use crate::storage::wal::SyncMode;
 use crate::vector::hnsw::{HnswParams, MAX_M, MIN_M};
+use crate::vector::quantize::Quantizations;
 use crate::vector::Metric;
 
 /// Parses a call's JSON argument; an empty one is the empty object (no options).
@@ -31,7 +32,7 @@ fn opt_int_in(j: Option<&Json>, name: &str, lo: usize, hi: usize) -> Result<Opti
     }
 }
 
-/// Reads `{ dimension?, metric?, readOnly?, sync?, hnsw?, annThreshold?, analyzer? }`
+/// Reads `{ dimension?, metric?, readOnly?, sync?, hnsw?, annThreshold?, analyzer?, quantization? }`
 /// (other keys, such as `lockTimeoutMs`, are TypeScript's).
 pub fn open_options(j: &Json) -> Result<OpenOptions> {
     let dimension = opt_int_in(j.get("dimension"), "dimension", 1, MAX_DIMENSION)?;
@@ -75,7 +76,11 @@ pub fn open_options(j: &Json) -> Result<OpenOptions> {
         None | Some(Json::Null) => None,
         Some(a) => Some(crate::text::Analyzer::from_json(a).map_err(|e| Error::invalid(format!("analyzer: {}", e.message)))?.to_json()),
     };
-    Ok(OpenOptions { dimension, metric, read_only, sync, hnsw, ef_search, ann_threshold, analyzer })
+    let quantization = match j.get("quantization") {
+        None | Some(Json::Null) => None,
+        Some(q) => Some(Quantizations::from_json(q)?),
+    };
+    Ok(OpenOptions { dimension, metric, read_only, sync, hnsw, ef_search, ann_threshold, analyzer, quantization })
 }
 
 /// Options that belong to later features: named here so the error says so plainly.
@@ -154,6 +159,15 @@ pub fn single_namespace_opt(j: &Json) -> Result<String> {
     }
 }
 
+/// Reads the options of `compact`: `{ quantization? }`.
+pub fn compact_options(j: &Json) -> Result<Option<Quantizations>> {
+    check_keys(j, &["quantization"], "compact")?;
+    match j.get("quantization") {
+        None | Some(Json::Null) => Ok(None),
+        Some(q) => Ok(Some(Quantizations::from_json(q)?)),
+    }
+}
+
 /// Reads the options of `search`.
 pub fn search_options(j: &Json) -> Result<SearchOptions> {
     check_keys(
@@ -161,7 +175,7 @@ pub fn search_options(j: &Json) -> Result<SearchOptions> {
         &[
             "k", "filter", "namespace", "namespaces", "includeVectors", "exact", "efSearch", "sparse", "fusion",
             "denseWeight", "sparseWeight", "rrfK", "explain", "vectorName", "vectors", "vectorWeights", "mmrLambda",
-            "fetchK",
+            "fetchK", "rescore",
         ],
         "search",
     )?;
@@ -171,6 +185,7 @@ pub fn search_options(j: &Json) -> Result<SearchOptions> {
         0 => None,
         ef => Some(ef),
     };
+    let rescore = opt_int_in(j.get("rescore"), "rescore", 1, crate::vector::quantize::MAX_RESCORE)?;
     let mmr_lambda = match j.get("mmrLambda") {
         None | Some(Json::Null) => None,
         Some(Json::Number(l)) if (0.0..=1.0).contains(l) => Some(*l as f32),
@@ -198,6 +213,7 @@ pub fn search_options(j: &Json) -> Result<SearchOptions> {
         explain: bool_opt(j, "explain")?,
         exact,
         ef_search,
+        rescore,
         filter: filter_opt(j)?,
         namespaces: namespaces_opt(j)?,
         include_vectors: bool_opt(j, "includeVectors")?,

@@ -11,17 +11,22 @@ use std::path::Path;
 /// replace an existing destination.
 pub const FLAG_OVERWRITE: u32 = 1;
 
-/// `vl_compact` on a worker thread.
+/// Compacts on a worker thread; `opts` is the JSON `{ quantization? }` (empty: `{}`).
 ///
 /// # Safety
-/// `out` must point at three writable u64.
+/// The pointer/length pair must describe readable memory; `out` three writable u64.
 #[no_mangle]
-pub unsafe extern "C" fn vl_compact_async(handle: u64, out: *mut u64) -> i32 {
-    run(out, || jobs::spawn(move || compact(handle)))
+pub unsafe extern "C" fn vl_compact_async(handle: u64, opts: *const u8, opts_len: usize, out: *mut u64) -> i32 {
+    run(out, || {
+        // SAFETY: forwarded caller contract.
+        let json = super::decode::parse_args(unsafe { super::bytes_arg(opts, opts_len, "compact options")? }, "compact options")?;
+        let quantization = super::decode::compact_options(&json)?;
+        jobs::spawn(move || compact(handle, quantization))
+    })
 }
 
-pub(crate) fn compact(handle: u64) -> Result<Output> {
-    with_db_mut(handle, |db| db.compact().map(|_| Output::Unit))
+pub(crate) fn compact(handle: u64, quantization: Option<crate::vector::quantize::Quantizations>) -> Result<Output> {
+    with_db_mut(handle, |db| db.compact_to(quantization).map(|_| Output::Unit))
 }
 
 /// Writes a self-contained, consistent copy of the database to `dest`, on a worker thread.

@@ -144,15 +144,29 @@ fn write_explain(e: &Explain, out: &mut String) {
     out.push('}');
 }
 
+/// A space's quantized codes: their kind, the bytes they hold and the kernel that scores
+/// them on this CPU; null when the space keeps none (yet).
+fn codes_json(codes: Option<&crate::vector::quantize::Codes>) -> String {
+    use crate::vector::quantize::{kernels, Quantization};
+    match codes {
+        None => "null".to_string(),
+        Some(c) => {
+            let kernel = if c.kind() == Quantization::Binary { kernels::hamming_kernel().1 } else { kernels::dot_u8_i16_kernel().1 };
+            format!("{{\"kind\":\"{}\",\"bytes\":{},\"kernel\":\"{}\"}}", c.kind().name(), c.memory_bytes(), kernel)
+        }
+    }
+}
+
 fn stats_json(s: &SearchStats) -> String {
     let mut out = format!(
-        "{{\"totalUs\":{},\"denseUs\":{},\"sparseUs\":{},\"fusionUs\":{},\"visited\":{},\"filtered\":{},\"candidates\":{},\"usedAnn\":{},\"plan\":\"{}\"",
+        "{{\"totalUs\":{},\"denseUs\":{},\"sparseUs\":{},\"fusionUs\":{},\"visited\":{},\"filtered\":{},\"rescored\":{},\"candidates\":{},\"usedAnn\":{},\"plan\":\"{}\"",
         s.total_us,
         s.dense_us,
         s.sparse_us,
         s.fusion_us,
         s.visited,
         s.filtered,
+        s.rescored,
         s.candidates,
         s.used_ann,
         s.plan.name()
@@ -228,6 +242,7 @@ pub(crate) fn info_json(db: &Database) -> String {
     ));
     // The stored analyzer's JSON form, or null for the default English analyzer.
     s.push_str(&format!(",\"analyzer\":{}", db.analyzer.as_deref().unwrap_or("null")));
+    s.push_str(&format!(",\"quantization\":{}", db.quantization.to_json()));
     // The files on disk now (derived from the real path, so callers need not know the layout).
     s.push_str(",\"files\":{");
     for (i, (key, path)) in [("vdb", &db.paths().main), ("wal", &db.paths().wal)].into_iter().enumerate() {
@@ -253,18 +268,26 @@ pub(crate) fn info_json(db: &Database) -> String {
             Some(g) => format!("{{\"nodes\":{},\"live\":{},\"bytes\":{}}}", g.len(), g.live_len(), g.memory_bytes()),
             None => "null".to_string(),
         };
-        s.push_str(&format!("{{\"records\":{},\"deadSlots\":{},\"index\":{},\"named\":{{", ns.len(), ns.dead_slots(), index_json(ns.vectors().graph())));
+        let main = ns.vectors();
+        s.push_str(&format!(
+            "{{\"records\":{},\"deadSlots\":{},\"index\":{},\"codes\":{},\"named\":{{",
+            ns.len(),
+            ns.dead_slots(),
+            index_json(main.graph()),
+            codes_json(main.codes())
+        ));
         for (j, (space, named)) in ns.named_spaces().iter().enumerate() {
             if j > 0 {
                 s.push(',');
             }
             write_string(space, &mut s);
             s.push_str(&format!(
-                ":{{\"vectors\":{},\"dimension\":{},\"deadSlots\":{},\"index\":{}}}",
+                ":{{\"vectors\":{},\"dimension\":{},\"deadSlots\":{},\"index\":{},\"codes\":{}}}",
                 named.len(),
                 named.vectors().dimension(),
                 named.vectors().dead_slots(),
-                index_json(named.vectors().graph())
+                index_json(named.vectors().graph()),
+                codes_json(named.vectors().codes())
             ));
         }
         s.push_str("}}");

@@ -51,5 +51,6 @@ pub fn candidates<'a>(db: &'a Database, query: &[f32], n: usize, opts: &SearchOp
     }
     stats.visited += counters.visited;
     stats.filtered += counters.filtered;
+    stats.rescored += counters.rescored;
     top.into_sorted()
 }

@@ -45,6 +45,8 @@ pub struct SearchStats {
     pub term_stats: Vec<(String, usize, f64)>,
     pub visited: usize,
     pub filtered: usize,
+    /// Candidates ranked by codes and scored again with float32 vectors.
+    pub rescored: usize,
     pub candidates: usize,
     /// Whether any namespace was searched through its HNSW graph.
     pub used_ann: bool,

@@ -156,6 +156,7 @@ fn graph_candidates(
     }
     stats.visited += counters.visited;
     stats.filtered += counters.filtered;
+    stats.rescored += counters.rescored;
     stats.used_ann = true;
     stats.plan = Plan::Ann;
     Some(found)

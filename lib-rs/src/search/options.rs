@@ -49,6 +49,8 @@ pub struct SearchOptions {
     pub exact: bool,
     /// HNSW search effort for this query.
     pub ef_search: Option<usize>,
+    /// On quantized spaces: candidates per result scored exactly (default per quantization).
+    pub rescore: Option<usize>,
     pub filter: Option<FilterPlan>,
     pub namespaces: NamespaceSelection,
     pub include_vectors: bool,
@@ -91,6 +93,7 @@ impl Default for SearchOptions {
             fetch_k: 40,
             exact: false,
             ef_search: None,
+            rescore: None,
             filter: None,
             namespaces: NamespaceSelection::One(String::new()),
             include_vectors: false,

@@ -33,14 +33,19 @@ impl Plan {
 pub struct Chosen {
     pub plan: Plan,
     pub ef: usize,
+    /// Candidates per result scored exactly after a quantized space's codes ranked them.
+    pub rescore: usize,
+    /// The search asked for an exact scan: float32 vectors only, never codes.
+    pub exact: bool,
 }
 
 impl Chosen {
     /// How the vector space runs the plan.
     pub fn method(&self) -> Method {
         match self.plan {
-            Plan::Ann => Method::Graph { ef: self.ef },
-            Plan::Exact | Plan::FilteredExact => Method::Exact,
+            Plan::Ann => Method::Graph { ef: self.ef, rescore: self.rescore },
+            Plan::Exact | Plan::FilteredExact if self.exact => Method::Exact,
+            Plan::Exact | Plan::FilteredExact => Method::Scan { rescore: self.rescore },
         }
     }
 }
@@ -99,20 +104,22 @@ fn splitmix(i: u64) -> u64 {
 pub fn choose(db: &Database, ns: &Namespace, space: &VectorSpace, opts: &SearchOptions, n: usize) -> Chosen {
     let (has_graph, size) = (space.graph().is_some(), space.len());
     let base_ef = opts.ef_search.or(db.ef_search).unwrap_or_else(|| default_ef(n)).max(n);
+    let rescore = opts.rescore.unwrap_or_else(|| space.quantization().default_rescore());
+    let chosen = |plan, ef| Chosen { plan, ef, rescore, exact: opts.exact };
     if opts.exact || !has_graph {
         let plan = if opts.filter.is_some() { Plan::FilteredExact } else { Plan::Exact };
-        return Chosen { plan, ef: base_ef };
+        return chosen(plan, base_ef);
     }
     let Some(filter) = &opts.filter else {
         // A graph search visits a few hundred nodes at least, with overheads a scan lacks:
         // measured, scanning 1,000 x 384 took 35 µs against 64 µs through the graph.
         let plan = if size <= EXACT_AT_MOST_RECORDS_PER_EF * base_ef { Plan::Exact } else { Plan::Ann };
-        return Chosen { plan, ef: base_ef };
+        return chosen(plan, base_ef);
     };
     let selectivity = estimate_selectivity(ns, filter);
     let expected = selectivity * size as f64;
     if selectivity < EXACT_BELOW_SELECTIVITY || expected <= EXACT_AT_MOST_MATCHES.max((4 * base_ef) as f64) {
-        return Chosen { plan: Plan::FilteredExact, ef: base_ef };
+        return chosen(Plan::FilteredExact, base_ef);
     }
     // Rejected nodes thin out the graph the search can use: widen the beam as matches get
     // rarer, from x1 at 10% and more to about x2.6 at 2% (below that the scan runs). The
@@ -120,7 +127,7 @@ pub fn choose(db: &Database, ns: &Namespace, space: &VectorSpace, opts: &SearchO
     // measured on 100,000 x 384 (bench/ann.ts), a 10% filter kept recall 1.0 at efSearch
     // 32, while widening the beam x2.5 there cost 4x the visited nodes.
     let widen = if selectivity >= 0.1 { 1.0 } else { 1.0 + (0.1 / selectivity).ln() };
-    Chosen { plan: Plan::Ann, ef: (base_ef as f64 * widen).ceil() as usize }
+    chosen(Plan::Ann, (base_ef as f64 * widen).ceil() as usize)
 }
 
 #[cfg(test)]

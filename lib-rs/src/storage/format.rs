@@ -30,6 +30,9 @@
 //!              (vector/hnsw/persist.rs), whose node ids are the namespace's RECORDS order
 //!   6 SPARSE   optional: varint count, then per namespace: name and its inverted index
 //!              (sparse/persist.rs), whose slots are the namespace's RECORDS order
+//!   7 QUANTIZATION optional: which spaces keep quantized codes (vector/quantize/
+//!              settings.rs); absent, every space is unquantized. A reader that does not
+//!              know it skips it (after its checksum) and searches the float32 vectors
 //!   5 NAMED_INDEXES optional: varint count, then per graph: namespace name, space name and
 //!              the HNSW graph of that named vector space, whose node ids number the records
 //!              that have a vector in the space, in RECORDS order
@@ -67,6 +70,7 @@ pub(super) const SECTION_VECTORS: u32 = 3;
 pub(super) const SECTION_INDEXES: u32 = 4;
 pub(super) const SECTION_NAMED_INDEXES: u32 = 5;
 pub(super) const SECTION_SPARSE: u32 = 6;
+pub(super) const SECTION_QUANTIZATION: u32 = 7;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct SnapshotHeader {
@@ -75,6 +79,8 @@ pub struct SnapshotHeader {
     pub last_seq: u64,
     /// The database's text analyzer (JSON), stored at the end of the SCHEMA section.
     pub analyzer: Option<String>,
+    /// Which vector spaces keep quantized codes (the QUANTIZATION section).
+    pub quantization: crate::vector::quantize::Quantizations,
     /// Which database this file belongs to, and which of its snapshots it is: the WAL names
     /// the snapshot it continues, so a log is never replayed onto another file.
     pub identity: SnapshotIdentity,
@@ -200,7 +206,7 @@ fn check_header(bytes: &[u8], actual_len: u64, file: &str) -> Result<(SnapshotHe
             return Err(Error::corrupt(file, 56, "zero database id"));
         }
     }
-    Ok((SnapshotHeader { dimension, metric, last_seq, analyzer: None, identity }, section_count, footer_offset, header_len))
+    Ok((SnapshotHeader { dimension, metric, last_seq, analyzer: None, quantization: Default::default(), identity }, section_count, footer_offset, header_len))
 }
 
 /// Reads and verifies a whole snapshot held in memory.
@@ -224,7 +230,7 @@ pub fn read(src: &mut dyn Source, file: &str) -> Result<Snapshot> {
     let find = |kind: u32| sections.iter().find(|e| e.kind == kind).copied();
     // Sections this reader does not use (a kind it does not know, a second one of a kind)
     // are checked against their checksums all the same: every byte of the file is covered.
-    let known = [SECTION_SCHEMA, SECTION_RECORDS, SECTION_VECTORS, SECTION_INDEXES, SECTION_NAMED_INDEXES, SECTION_SPARSE];
+    let known = [SECTION_SCHEMA, SECTION_RECORDS, SECTION_VECTORS, SECTION_INDEXES, SECTION_NAMED_INDEXES, SECTION_SPARSE, SECTION_QUANTIZATION];
     for (i, e) in sections.iter().enumerate() {
         if !known.contains(&e.kind) || sections[..i].iter().any(|p| p.kind == e.kind) {
             e.read(src, file)?;
@@ -254,6 +260,11 @@ pub fn read(src: &mut dyn Source, file: &str) -> Result<Snapshot> {
         if !r.at_end() {
             return Err(Error::corrupt(file, schema_at.offset, "SCHEMA section holds more data than it describes"));
         }
+    }
+
+    if let Some(at) = find(SECTION_QUANTIZATION) {
+        let bytes = at.read(src, file)?;
+        header.quantization = crate::vector::quantize::Quantizations::decode(&mut Reader::new(&bytes, at.offset, file))?;
     }
 
     let dim = header.dimension as usize;
@@ -488,14 +499,14 @@ mod tests {
         map.insert("ns".to_string(), ns);
         let mut dims = BTreeMap::new();
         dims.insert("title".to_string(), 2);
-        encode(&SnapshotHeader { dimension: 3, metric: Metric::L2, last_seq: 9, analyzer: Some("{\"version\":1,\"steps\":[{\"type\":\"lowercase\"}]}".into()), identity: TEST_IDENTITY }, &dims, &map)
+        encode(&SnapshotHeader { dimension: 3, metric: Metric::L2, last_seq: 9, analyzer: Some("{\"version\":1,\"steps\":[{\"type\":\"lowercase\"}]}".into()), quantization: Default::default(), identity: TEST_IDENTITY }, &dims, &map)
     }
 
     #[test]
     fn round_trips() {
         let bytes = sample();
         let snap = decode(&bytes, "f").unwrap();
-        assert_eq!(snap.header, SnapshotHeader { dimension: 3, metric: Metric::L2, last_seq: 9, analyzer: Some("{\"version\":1,\"steps\":[{\"type\":\"lowercase\"}]}".into()), identity: TEST_IDENTITY });
+        assert_eq!(snap.header, SnapshotHeader { dimension: 3, metric: Metric::L2, last_seq: 9, analyzer: Some("{\"version\":1,\"steps\":[{\"type\":\"lowercase\"}]}".into()), quantization: Default::default(), identity: TEST_IDENTITY });
         assert_eq!(snap.named_dims.get("title"), Some(&2));
         assert_eq!(snap.namespaces.len(), 1);
         assert_eq!(snap.namespaces[0].records.len(), 5);
@@ -516,7 +527,7 @@ mod tests {
         ns.vectors().graph().unwrap().encode(&mut whole);
         assert!(whole.buf.len() > 4 * PIECE_BYTES);
         let map = BTreeMap::from([("ns".to_string(), ns)]);
-        let bytes = encode(&SnapshotHeader { dimension: 2, metric: Metric::L2, last_seq: 1, analyzer: None, identity: TEST_IDENTITY }, &BTreeMap::new(), &map);
+        let bytes = encode(&SnapshotHeader { dimension: 2, metric: Metric::L2, last_seq: 1, analyzer: None, quantization: Default::default(), identity: TEST_IDENTITY }, &BTreeMap::new(), &map);
         let snap = decode(&bytes, "f").unwrap();
         let loaded = snap.namespaces[0].index.as_ref().unwrap();
         loaded.check_integrity().unwrap();
@@ -539,7 +550,7 @@ mod tests {
         let mut map = BTreeMap::new();
         map.insert("ns".to_string(), ns);
         let dims = BTreeMap::from([("title".to_string(), 3)]);
-        let bytes = encode(&SnapshotHeader { dimension: 2, metric: Metric::L2, last_seq: 1, analyzer: None, identity: TEST_IDENTITY }, &dims, &map);
+        let bytes = encode(&SnapshotHeader { dimension: 2, metric: Metric::L2, last_seq: 1, analyzer: None, quantization: Default::default(), identity: TEST_IDENTITY }, &dims, &map);
         let snap = decode(&bytes, "f").unwrap();
         let loaded = &snap.namespaces[0];
         assert!(loaded.index.is_some());
@@ -570,7 +581,7 @@ mod tests {
         }
         let ns = ns.compacted(Metric::L2);
         let map = BTreeMap::from([("ns".to_string(), ns)]);
-        let bytes = encode(&SnapshotHeader { dimension: 1, metric: Metric::L2, last_seq: 1, analyzer: None, identity: TEST_IDENTITY }, &BTreeMap::new(), &map);
+        let bytes = encode(&SnapshotHeader { dimension: 1, metric: Metric::L2, last_seq: 1, analyzer: None, quantization: Default::default(), identity: TEST_IDENTITY }, &BTreeMap::new(), &map);
         let snap = decode(&bytes, "f").unwrap();
         let loaded = snap.namespaces.into_iter().next().unwrap();
         let stored = loaded.sparse.expect("no SPARSE section");

@@ -4,7 +4,7 @@
 
 use super::format::{
     SnapshotHeader, FORMAT_VERSION, HEADER_LEN, MAGIC, SECTION_ALIGN, SECTION_INDEXES, SECTION_NAMED_INDEXES,
-    SECTION_RECORDS, SECTION_SCHEMA, SECTION_SPARSE, SECTION_VECTORS,
+    SECTION_QUANTIZATION, SECTION_RECORDS, SECTION_SCHEMA, SECTION_SPARSE, SECTION_VECTORS,
 };
 use crate::checksum::{crc32c, crc32c_append};
 use crate::codec::Writer;
@@ -109,7 +109,7 @@ pub fn write_snapshot(
         sparse.str(name);
         ns.sparse().encode(&mut sparse);
     }
-    let sections = [
+    let mut sections = vec![
         (SECTION_SCHEMA, Body::Bytes(schema.buf)),
         (SECTION_RECORDS, records),
         (SECTION_VECTORS, Body::Floats(vectors)),
@@ -117,6 +117,13 @@ pub fn write_snapshot(
         (SECTION_NAMED_INDEXES, named_indexes),
         (SECTION_SPARSE, Body::Bytes(sparse.buf)),
     ];
+    // Written only when a space is quantized: other files stay readable, byte for byte, by
+    // readers that predate quantization.
+    if !header.quantization.is_none() {
+        let mut q = Writer::new();
+        header.quantization.encode(&mut q);
+        sections.push((SECTION_QUANTIZATION, Body::Bytes(q.buf)));
+    }
     let mut out = CrcWriter { inner: w, crc: 0, written: 0 };
     assemble(header, &sections, &mut out)?;
     Ok((out.written, out.crc))

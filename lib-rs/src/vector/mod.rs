@@ -3,6 +3,7 @@
 
 pub mod distance;
 pub mod hnsw;
+pub mod quantize;
 pub mod space;
 pub mod topk;
 

@@ -9,13 +9,23 @@
 //! fresh slots wait in `unindexed` until `update_index` inserts them. Tombstones go, and
 //! slots are renumbered densely, in `compacted`.
 //!
+//! A quantized space (`quantize/`) also keeps a code per slot, learned from its vectors once
+//! it has a graph (and again when it has doubled, and at compaction): the graph walk and
+//! the scan rank candidates by their codes and score the best `k x rescore` again with the
+//! float32 vectors, so returned scores are exact.
+//!
 //! One search serves both ways of answering (as hnswlib's `AlgorithmInterface` serves its
 //! brute-force and HNSW indexes): the exact scan, or the graph plus an exact look at the
 //! vectors not in it yet, so none is missed. The query planner (`search/plan.rs`) picks.
 
 use super::distance::{self, inverse_norm, Metric};
 use super::hnsw::{HnswGraph, HnswParams, SliceSpace};
+use super::quantize::{Codes, Quantization};
 use super::topk::{Counters, Near, Sink, TopK};
+
+/// Outliers (vectors outside the learned code ranges, scored exactly by every search) a
+/// space tolerates, or 0.1% of its vectors if more, before it learns its codes again.
+const MAX_OUTLIERS: usize = 64;
 
 /// Below this many pending slots the graph catches up on one thread.
 pub const PARALLEL_INSERT_MIN: usize = 256;
@@ -28,10 +38,19 @@ pub fn build_threads() -> usize {
 /// How a search runs, as the planner chose.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Method {
-    /// Every live vector scored.
+    /// Every live vector scored with its float32 vector, whatever the space keeps.
     Exact,
-    /// The graph with this beam width (`efSearch`); exact when the space has no graph.
-    Graph { ef: usize },
+    /// Every live vector scored: by its code in a quantized space, the best `k x rescore`
+    /// then scored exactly; otherwise as `Exact`.
+    Scan { rescore: usize },
+    /// The graph with this beam width (`efSearch`), walked on the codes of a quantized space
+    /// with the best `k x rescore` scored exactly; a scan when the space has no graph.
+    Graph { ef: usize, rescore: usize },
+}
+
+/// Candidates scored exactly for `k` results: `k x rescore`, at least `k`.
+fn rescored_count(k: usize, rescore: usize) -> usize {
+    k.saturating_mul(rescore.max(1)).max(k)
 }
 
 #[derive(Debug, Default)]
@@ -47,6 +66,10 @@ pub struct VectorSpace {
     graph: Option<HnswGraph>,
     /// Slots written since the graph last caught up (possibly dead since).
     unindexed: Vec<u32>,
+    quantization: Quantization,
+    /// A code per slot (dead ones included: the graph walks through tombstones), once
+    /// learned.
+    codes: Option<Codes>,
 }
 
 impl VectorSpace {
@@ -64,6 +87,50 @@ impl VectorSpace {
 
     pub fn dimension(&self) -> usize {
         self.dimension
+    }
+
+    pub fn quantization(&self) -> Quantization {
+        self.quantization
+    }
+
+    /// The codes, once learned.
+    pub fn codes(&self) -> Option<&Codes> {
+        self.codes.as_ref()
+    }
+
+    /// Sets how the space is quantized: codes are learned now if the space has a graph
+    /// (or had codes), else when it gets one; `None` drops them.
+    pub fn set_quantization(&mut self, quantization: Quantization) {
+        if quantization == self.quantization {
+            return;
+        }
+        let had_codes = self.codes.take().is_some();
+        self.quantization = quantization;
+        if had_codes || self.graph.is_some() {
+            self.train_codes();
+        }
+    }
+
+    /// Learns the codes again from the vectors held now, if the space has codes.
+    pub fn refresh_codes(&mut self) {
+        if self.codes.is_some() {
+            self.train_codes();
+        }
+    }
+
+    /// Learns the code parameters from the live vectors and encodes every slot.
+    fn train_codes(&mut self) {
+        if self.quantization == Quantization::None {
+            self.codes = None;
+            return;
+        }
+        let live: Vec<&[f32]> = self.live_slots().map(|s| self.vector(s)).collect();
+        let mut codes = Codes::train(self.quantization, self.dimension, &live);
+        codes.reserve_slots(self.live.capacity());
+        for slot in 0..self.live.len() as u32 {
+            codes.set(slot, self.vector(slot));
+        }
+        self.codes = Some(codes);
     }
 
     /// Live vectors.
@@ -125,6 +192,9 @@ impl VectorSpace {
 
     /// Makes room for `n` more vectors.
     pub fn reserve(&mut self, n: usize) {
+        if let Some(codes) = &mut self.codes {
+            codes.reserve_slots(self.live.len() + n);
+        }
         self.live.reserve(n);
         self.inv_norms.reserve(n);
         self.grow_vectors(n * self.dimension);
@@ -172,6 +242,9 @@ impl VectorSpace {
         let start = slot as usize * self.dimension;
         self.vectors[start..start + self.dimension].copy_from_slice(vector);
         self.inv_norms[slot as usize] = inverse_norm(vector);
+        if let Some(codes) = &mut self.codes {
+            codes.set(slot, vector);
+        }
         if !std::mem::replace(&mut self.live[slot as usize], true) {
             self.live_count += 1;
         }
@@ -205,6 +278,9 @@ impl VectorSpace {
         self.free.clear();
         self.unindexed.clear();
         self.graph = Some(graph);
+        if self.codes.is_none() {
+            self.train_codes();
+        }
     }
 
     /// Inserts the slots written since the last call into the graph (on every core when
@@ -216,6 +292,10 @@ impl VectorSpace {
         let pending = std::mem::take(&mut self.unindexed);
         let live: Vec<u32> = pending.into_iter().filter(|&s| self.is_live(s)).collect();
         let Some(mut graph) = self.graph.take() else { return };
+        // Codes learned from a much smaller space may no longer span its values.
+        if self.codes.as_ref().is_some_and(|c| 2 * c.trained_on() < self.live_count || c.outliers().len() > MAX_OUTLIERS.max(self.live_count / 1000)) {
+            self.train_codes();
+        }
         let threads = if live.len() >= PARALLEL_INSERT_MIN { build_threads() } else { 1 };
         graph.insert_many(&live, &self.slices(metric), threads);
         self.graph = Some(graph);
@@ -226,7 +306,7 @@ impl VectorSpace {
     /// neighbourhoods instead of being rebuilt. Returns the copy and old slot -> new slot.
     pub fn compacted(&mut self, order: &[u32], metric: Metric) -> (VectorSpace, Vec<Option<u32>>) {
         self.update_index(metric);
-        let mut out = VectorSpace::new(self.dimension);
+        let mut out = VectorSpace { quantization: self.quantization, ..VectorSpace::new(self.dimension) };
         out.reserve(order.len());
         let mut remap = vec![None; self.live.len()];
         for &old in order {
@@ -240,12 +320,17 @@ impl VectorSpace {
         if let Some(graph) = &self.graph {
             out.graph = Some(graph.compacted(&remap, &out.slices(metric)));
         }
+        if self.codes.is_some() {
+            // Learned again from the vectors the space holds now.
+            out.train_codes();
+        }
         (out, remap)
     }
 
     /// Finds the vectors nearest `query` among the live slots `accept` lets through and
-    /// offers them to `sink`: the exact scan (every accepted vector scored, `k` unused), or
-    /// the graph's best `k` plus, scored exactly, the accepted slots not in the graph yet.
+    /// offers them to `sink`: the exact scan (every accepted vector scored, `k` unused), the
+    /// scan of the codes, or the graph's best `k` plus, scored exactly, the accepted slots
+    /// not in the graph yet. What codes rank is scored exactly before the sink sees it.
     /// Returns whether the graph was used.
     #[allow(clippy::too_many_arguments)]
     pub fn search<A: Fn(u32) -> bool, S: Sink>(
@@ -258,12 +343,32 @@ impl VectorSpace {
         sink: &mut S,
         counters: &mut Counters,
     ) -> bool {
-        let (Method::Graph { ef }, Some(graph)) = (method, &self.graph) else {
-            self.scan(metric, query, accept, sink, counters);
-            return false;
-        };
-        for (score, slot) in graph.search(query, k, ef, &self.slices(metric), &accept, counters) {
-            sink.offer(score, slot);
+        match (method, &self.graph, &self.codes) {
+            (Method::Graph { ef, rescore }, Some(graph), Some(codes)) => {
+                let wanted = rescored_count(k, rescore);
+                let scorer = codes.scorer(metric, query, &self.inv_norms);
+                let mut found: Vec<u32> = graph.search_with(&scorer, wanted, ef.max(wanted), &accept, counters).into_iter().map(|(_, s)| s).collect();
+                // Outliers not in the graph yet are among the unindexed slots scored below.
+                self.add_outliers(codes, &mut found, |s| graph.contains(s) && accept(s));
+                self.rescore(metric, query, found.into_iter(), sink, counters);
+            }
+            (Method::Graph { ef, .. }, Some(graph), None) => {
+                for (score, slot) in graph.search(query, k, ef, &self.slices(metric), &accept, counters) {
+                    sink.offer(score, slot);
+                }
+            }
+            (Method::Scan { rescore } | Method::Graph { rescore, .. }, _, Some(codes)) => {
+                let mut top = TopK::<Near>::new(rescored_count(k, rescore));
+                self.scan_codes(codes, metric, query, &accept, &mut top, counters);
+                let mut found: Vec<u32> = top.into_sorted().into_iter().map(|n| n.id).collect();
+                self.add_outliers(codes, &mut found, &accept);
+                self.rescore(metric, query, found.into_iter(), sink, counters);
+                return false;
+            }
+            _ => {
+                self.scan(metric, query, accept, sink, counters);
+                return false;
+            }
         }
         // Vectors written with the graph left behind (a bulk ingest in progress); nothing to
         // do, and nothing computed, in the usual case.
@@ -277,11 +382,55 @@ impl VectorSpace {
         true
     }
 
+    /// Adds to `found` the live outliers (vectors the codes rank badly) that `accept` lets
+    /// through and `found` lacks.
+    fn add_outliers(&self, codes: &Codes, found: &mut Vec<u32>, accept: impl Fn(u32) -> bool) {
+        let ranked = found.len();
+        for &slot in codes.outliers() {
+            if self.is_live(slot) && accept(slot) && !found[..ranked].contains(&slot) {
+                found.push(slot);
+            }
+        }
+        if found.len() > ranked {
+            // An outlier may be listed twice (written twice since the codes were learned).
+            found[ranked..].sort_unstable();
+            let mut tail = found.split_off(ranked);
+            tail.dedup();
+            found.extend(tail);
+        }
+    }
+
+    /// Scores `slots` with their float32 vectors and offers them to `sink`.
+    fn rescore<S: Sink>(&self, metric: Metric, query: &[f32], slots: impl Iterator<Item = u32>, sink: &mut S, counters: &mut Counters) {
+        let inv_q = inverse_norm(query);
+        for slot in slots {
+            counters.rescored += 1;
+            sink.offer(distance::score(metric, query, inv_q, self.vector(slot), self.inv_norms[slot as usize]), slot);
+        }
+    }
+
     /// The best `k` (score, slot), best first, ties to the lower slot: `search` into a top-k.
     pub fn nearest(&self, metric: Metric, query: &[f32], k: usize, method: Method, accept: impl Fn(u32) -> bool) -> Vec<(f32, u32)> {
         let mut top = TopK::<Near>::new(k);
         self.search(metric, query, k, method, accept, &mut top, &mut Counters::default());
         top.into_sorted().into_iter().map(|n| (n.score, n.id)).collect()
+    }
+
+    /// The scan of the codes: every accepted live slot's estimate into `top`.
+    fn scan_codes<A: Fn(u32) -> bool>(&self, codes: &Codes, metric: Metric, query: &[f32], accept: &A, top: &mut TopK<Near>, counters: &mut Counters) {
+        let scorer = codes.scorer(metric, query, &self.inv_norms);
+        for (slot, _) in self.live.iter().enumerate().filter(|(_, live)| **live) {
+            if !accept(slot as u32) {
+                counters.filtered += 1;
+                continue;
+            }
+            let score = scorer.estimate(slot as u32);
+            counters.visited += 1;
+            if top.threshold().is_some_and(|t| score < t) {
+                continue;
+            }
+            top.offer(score, slot as u32);
+        }
     }
 
     /// The exact scan: walks the liveness bytes and the contiguous vectors (memory is
@@ -348,14 +497,14 @@ mod tests {
         let pending = s.put(None, &[0.5, 0.5]);
         assert_eq!(s.unindexed(), [pending]);
         let even = |slot: u32| slot.is_multiple_of(2);
-        for method in [Method::Exact, Method::Graph { ef: 300 }] {
+        for method in [Method::Exact, Method::Graph { ef: 300, rescore: 1 }] {
             let found = s.nearest(Metric::L2, &[0.5, 0.5], 5, method, even);
             assert_eq!(found[0], (-0.0, pending), "{method:?}");
             assert!(found.iter().all(|&(_, slot)| even(slot)));
         }
         let (exact, graph) = (
             s.nearest(Metric::L2, &[0.1, 0.9], 10, Method::Exact, |_| true),
-            s.nearest(Metric::L2, &[0.1, 0.9], 10, Method::Graph { ef: 300 }, |_| true),
+            s.nearest(Metric::L2, &[0.1, 0.9], 10, Method::Graph { ef: 300, rescore: 1 }, |_| true),
         );
         assert_eq!(exact, graph);
         let mut counters = Counters::default();

@@ -167,6 +167,8 @@ pub struct Counters {
     /// filter only on nodes that score well enough to enter the results, so there this is
     /// not "all rejected".
     pub filtered: usize,
+    /// Candidates a quantized space's codes ranked that were scored again exactly.
+    pub rescored: usize,
 }
 
 #[cfg(test)]

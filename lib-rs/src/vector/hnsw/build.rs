@@ -3,7 +3,7 @@
 //! Algorithm 4 and link both ways, shrinking a neighbour's list with the same heuristic
 //! when it overflows), single-threaded or on several threads at once.
 
-use super::search::{with_scratch, Near, Query, Scratch};
+use super::search::{with_scratch, Near, Query, Scorer, Scratch};
 use super::{HnswGraph, Space};
 use std::sync::atomic::{AtomicUsize, Ordering};
 

@@ -38,6 +38,7 @@ mod build;
 mod compact;
 mod persist;
 mod search;
+pub use search::Scorer;
 
 use super::distance::{self, Metric};
 use std::collections::HashSet;

@@ -20,10 +20,33 @@ pub(super) struct Query<'a, S: Space + ?Sized = dyn Space> {
     pub space: &'a S,
 }
 
-impl<S: Space + ?Sized> Query<'_, S> {
+/// What a walk of the graph needs of a query: the score of a node (higher is better) and
+/// a hint to start loading a node's data. Float32 queries (`Query`) score exactly; a
+/// quantized space's scorer scores its codes.
+pub trait Scorer {
+    fn score(&self, id: u32) -> f32;
+    fn prefetch(&self, id: u32);
+}
+
+impl<S: Space + ?Sized> Scorer for Query<'_, S> {
     #[inline]
-    pub fn score(&self, id: u32) -> f32 {
+    fn score(&self, id: u32) -> f32 {
         self.space.score(self.v, self.inv, id)
+    }
+    #[inline]
+    fn prefetch(&self, id: u32) {
+        prefetch_bytes(self.space.vector(id));
+    }
+}
+
+impl Scorer for crate::vector::quantize::CodeScorer<'_> {
+    #[inline]
+    fn score(&self, id: u32) -> f32 {
+        self.estimate(id)
+    }
+    #[inline]
+    fn prefetch(&self, id: u32) {
+        prefetch_bytes(self.code_ptr(id));
     }
 }
 
@@ -103,7 +126,7 @@ pub(super) fn with_scratch<R>(f: impl FnOnce(&mut Scratch) -> R) -> R {
 const PREFETCH_BYTES: usize = 512;
 
 #[inline]
-fn prefetch_vector(v: &[f32]) {
+fn prefetch_bytes<T>(v: &[T]) {
     let p = v.as_ptr().cast::<u8>();
     let bytes = std::mem::size_of_val(v).min(PREFETCH_BYTES);
     let mut off = 0;
@@ -127,30 +150,23 @@ impl HnswGraph {
         accept: &dyn Fn(u32) -> bool,
         counters: &mut Counters,
     ) -> Vec<(f32, u32)> {
+        let inv = distance::inverse_norm(query);
         match space.as_slices() {
-            Some(flat) => self.search_in(query, k, ef, &flat, accept, counters),
-            None => self.search_in(query, k, ef, space, accept, counters),
+            Some(flat) => self.search_with(&Query { v: query, inv, space: &flat }, k, ef, accept, counters),
+            None => self.search_with(&Query { v: query, inv, space }, k, ef, accept, counters),
         }
     }
 
-    fn search_in<S: Space + ?Sized>(
-        &self,
-        query: &[f32],
-        k: usize,
-        ef: usize,
-        space: &S,
-        accept: &dyn Fn(u32) -> bool,
-        counters: &mut Counters,
-    ) -> Vec<(f32, u32)> {
+    /// `search` with the scores `q` gives: the codes of a quantized space, for one.
+    pub fn search_with<Q: Scorer>(&self, q: &Q, k: usize, ef: usize, accept: &dyn Fn(u32) -> bool, counters: &mut Counters) -> Vec<(f32, u32)> {
         let Some((entry, top)) = self.entry_point() else { return Vec::new() };
         if k == 0 {
             return Vec::new();
         }
-        let q = Query { v: query, inv: distance::inverse_norm(query), space };
         let mut cur = Near { score: q.score(entry), id: entry };
         counters.visited += 1;
         for level in (1..=top).rev() {
-            cur = self.greedy(&q, cur, level, &mut counters.visited);
+            cur = self.greedy(q, cur, level, &mut counters.visited);
         }
         let deleted = &self.deleted;
         let filtered = &mut counters.filtered;
@@ -165,7 +181,7 @@ impl HnswGraph {
                     false
                 }
             };
-            counters.visited += self.search_layer(&q, &[cur], ef.max(k), 0, s, accept_node);
+            counters.visited += self.search_layer(q, &[cur], ef.max(k), 0, s, accept_node);
             let mut best = std::mem::take(&mut s.found);
             s.take_results(&mut best);
             let out = best.iter().take(k).map(|n| (n.score, n.id)).collect();
@@ -175,7 +191,7 @@ impl HnswGraph {
     }
 
     /// Greedy walk on one level: moves to the best neighbour while that improves.
-    pub(super) fn greedy<S: Space + ?Sized>(&self, q: &Query<S>, mut cur: Near, level: usize, visited: &mut usize) -> Near {
+    pub(super) fn greedy<Q: Scorer>(&self, q: &Q, mut cur: Near, level: usize, visited: &mut usize) -> Near {
         loop {
             let mut best = cur;
             for link in self.links(cur.id, level) {
@@ -197,9 +213,9 @@ impl HnswGraph {
     /// holds are left in `s.results` (read them with `take_results`). The frontier takes
     /// every node better than the current `ef`-th result, accepted or not, so a selective
     /// filter widens the walk instead of ending it. Returns the number of vectors scored.
-    pub(super) fn search_layer<S: Space + ?Sized, A: FnMut(u32) -> bool>(
+    pub(super) fn search_layer<Q: Scorer, A: FnMut(u32) -> bool>(
         &self,
-        q: &Query<S>,
+        q: &Q,
         seeds: &[Near],
         ef: usize,
         level: usize,
@@ -241,11 +257,11 @@ impl HnswGraph {
                 distance::prefetch(block.wrapping_add(64));
             }
             if let Some(&first) = batch.first() {
-                prefetch_vector(q.space.vector(first));
+                q.prefetch(first);
             }
             for i in 0..batch.len() {
                 if let Some(&next) = batch.get(i + 1) {
-                    prefetch_vector(q.space.vector(next));
+                    q.prefetch(next);
                 }
                 let id = batch[i];
                 let score = q.score(id);
