@@ -16,6 +16,7 @@ use crate::storage::files::{lock_snapshot_file, refuse_log_beside_other_name, re
 use crate::storage::{show, DbPaths};
 use crate::vector::hnsw::HnswParams;
 use crate::vector::quantize::Quantizations;
+use crate::vector::space::VectorSpace;
 use crate::vector::Metric;
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -292,7 +293,8 @@ impl Database {
             upserts_since_snapshot: 0,
         };
         for loaded in snap.namespaces {
-            let mut ns = Namespace::load(dimension, loaded.records, loaded.vectors, loaded.sparse);
+            let main = VectorSpace::load(dimension, loaded.vectors, loaded.inv_norms, loaded.codes);
+            let mut ns = Namespace::load(dimension, loaded.records, main, loaded.sparse);
             // Before the graphs are adopted: a quantized space learns its codes then.
             ns.apply_quantization(&db.quantization);
             if let Some(graph) = loaded.index {

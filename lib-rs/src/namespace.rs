@@ -162,10 +162,10 @@ impl Namespace {
     /// A namespace loaded from the snapshot: records in slot order, their main vectors back
     /// to back (adopted as the namespace's array, not copied), and the stored inverted index
     /// if there is one (else it is rebuilt from the records' terms).
-    pub fn load(dimension: usize, records: Vec<Record>, vectors: Vec<f32>, sparse: Option<InvertedIndex>) -> Namespace {
-        debug_assert_eq!(vectors.len(), records.len() * dimension);
+    pub fn load(dimension: usize, records: Vec<Record>, main: VectorSpace, sparse: Option<InvertedIndex>) -> Namespace {
+        debug_assert_eq!(main.slot_count(), records.len());
         let mut ns = Namespace::new(dimension);
-        ns.main = VectorSpace::from_vectors(dimension, vectors);
+        ns.main = main;
         ns.ids.reserve(records.len());
         ns.records.reserve(records.len());
         let rebuild_terms = sparse.is_none();

@@ -33,6 +33,11 @@
 //!   7 QUANTIZATION optional: which spaces keep quantized codes (vector/quantize/
 //!              settings.rs); absent, every space is unquantized. A reader that does not
 //!              know it skips it (after its checksum) and searches the float32 vectors
+//!   8 CODES    optional: varint count, then per namespace: name, varint record count, the
+//!              main vectors' inverse norms (f32 each, RECORDS order), then u8 0, or u8 1
+//!              and the main vectors' quantized codes: their parameters (vector/quantize),
+//!              varint outlier count and the outliers' RECORDS positions (varints), and the
+//!              codes in RECORDS order. Without it, norms and codes are computed at open
 //!   5 NAMED_INDEXES optional: varint count, then per graph: namespace name, space name and
 //!              the HNSW graph of that named vector space, whose node ids number the records
 //!              that have a vector in the space, in RECORDS order
@@ -51,6 +56,7 @@ use crate::record::Record;
 use crate::sparse::InvertedIndex;
 use super::source::{FileSource, SliceSource, Source};
 use crate::vector::hnsw::HnswGraph;
+use crate::vector::quantize::Codes;
 use crate::vector::Metric;
 use std::collections::BTreeMap;
 
@@ -71,6 +77,7 @@ pub(super) const SECTION_INDEXES: u32 = 4;
 pub(super) const SECTION_NAMED_INDEXES: u32 = 5;
 pub(super) const SECTION_SPARSE: u32 = 6;
 pub(super) const SECTION_QUANTIZATION: u32 = 7;
+pub(super) const SECTION_CODES: u32 = 8;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct SnapshotHeader {
@@ -123,6 +130,9 @@ pub struct LoadedNamespace {
     pub name: String,
     pub records: Vec<Record>,
     pub vectors: Vec<f32>,
+    /// The main vectors' inverse norms and quantized codes, when the file stores them.
+    pub inv_norms: Option<Vec<f32>>,
+    pub codes: Option<Codes>,
     pub index: Option<HnswGraph>,
     /// Graphs of named vector spaces, by space name.
     pub named_indexes: Vec<(String, HnswGraph)>,
@@ -230,7 +240,16 @@ pub fn read(src: &mut dyn Source, file: &str) -> Result<Snapshot> {
     let find = |kind: u32| sections.iter().find(|e| e.kind == kind).copied();
     // Sections this reader does not use (a kind it does not know, a second one of a kind)
     // are checked against their checksums all the same: every byte of the file is covered.
-    let known = [SECTION_SCHEMA, SECTION_RECORDS, SECTION_VECTORS, SECTION_INDEXES, SECTION_NAMED_INDEXES, SECTION_SPARSE, SECTION_QUANTIZATION];
+    let known = [
+        SECTION_SCHEMA,
+        SECTION_RECORDS,
+        SECTION_VECTORS,
+        SECTION_INDEXES,
+        SECTION_NAMED_INDEXES,
+        SECTION_SPARSE,
+        SECTION_QUANTIZATION,
+        SECTION_CODES,
+    ];
     for (i, e) in sections.iter().enumerate() {
         if !known.contains(&e.kind) || sections[..i].iter().any(|p| p.kind == e.kind) {
             e.read(src, file)?;
@@ -286,13 +305,26 @@ pub fn read(src: &mut dyn Source, file: &str) -> Result<Snapshot> {
             recs.push(Record::decode(&mut r)?);
         }
         let vecs = vectors.next(src, file, count.checked_mul(dim).ok_or_else(|| r.corrupt("record count too large"))?)?;
-        namespaces.push(LoadedNamespace { name, records: recs, vectors: vecs, index: None, named_indexes: Vec::new(), sparse: None });
+        namespaces.push(LoadedNamespace {
+            name,
+            records: recs,
+            vectors: vecs,
+            inv_norms: None,
+            codes: None,
+            index: None,
+            named_indexes: Vec::new(),
+            sparse: None,
+        });
     }
     if !r.at_end() {
         return Err(Error::corrupt(file, records_at.offset, "RECORDS section holds more data than its count says"));
     }
     vectors.finish(file)?;
     drop(records);
+    if let Some(at) = find(SECTION_CODES) {
+        let (off, bytes) = (at.offset, at.read(src, file)?);
+        read_codes(&mut Reader::new(&bytes, off, file), &mut namespaces, dim)?;
+    }
     if let Some(at) = find(SECTION_INDEXES) {
         let (off, bytes) = (at.offset, at.read(src, file)?);
         let mut r = Reader::new(&bytes, off, file);
@@ -351,6 +383,48 @@ pub fn read(src: &mut dyn Source, file: &str) -> Result<Snapshot> {
         }
     }
     Ok(Snapshot { header, named_dims, namespaces })
+}
+
+/// The CODES section: each namespace's inverse norms and codes, checked against its records.
+fn read_codes(r: &mut Reader, namespaces: &mut [LoadedNamespace], dim: usize) -> Result<()> {
+    for _ in 0..r.len(2)? {
+        let name = r.str()?;
+        let ns = find_namespace(namespaces, name).ok_or_else(|| r.corrupt(&format!("codes for unknown namespace {name:?}")))?;
+        if ns.inv_norms.is_some() {
+            return Err(r.corrupt(&format!("two sets of codes for namespace {name:?}")));
+        }
+        let count = ns.records.len();
+        if r.varint()? != count as u64 {
+            return Err(r.corrupt(&format!("codes of namespace {name:?} do not match its record count")));
+        }
+        let mut norms = Vec::new();
+        r.f32s_into(count, &mut norms)?;
+        if norms.iter().any(|x| !x.is_finite() || *x < 0.0) {
+            return Err(r.corrupt("an inverse norm out of range"));
+        }
+        ns.inv_norms = Some(norms);
+        match r.u8()? {
+            0 => {}
+            1 => {
+                let mut codes = Codes::decode_params(r, dim)?;
+                for _ in 0..r.len(1)? {
+                    let at = r.varint()?;
+                    if at >= count as u64 {
+                        return Err(r.corrupt("an outlier beyond the records"));
+                    }
+                    codes.push_outlier(at as u32);
+                }
+                let len = count.checked_mul(codes.stride()).ok_or_else(|| r.corrupt("codes too large"))?;
+                codes.extend_stored(r.take(len)?);
+                ns.codes = Some(codes);
+            }
+            _ => return Err(r.corrupt("unknown codes flag")),
+        }
+    }
+    if !r.at_end() {
+        return Err(r.corrupt("CODES section holds more data than its count says"));
+    }
+    Ok(())
 }
 
 /// The namespace called `name` (RECORDS lists them in name order).
@@ -514,6 +588,36 @@ mod tests {
     }
 
     #[test]
+    fn stores_norms_codes_and_outliers_as_they_are_without_learning_them_again() {
+        use crate::vector::hnsw::HnswParams;
+        use crate::vector::quantize::{Quantization, Quantizations};
+        let mut ns = Namespace::new(4);
+        let rec = |i: u32| Record { id: format!("r{i}"), metadata: Json::Object(vec![]), sparse: vec![], vectors: vec![] };
+        for i in 0..300u32 {
+            ns.upsert(rec(i), &[(i as f32).sin(), (i as f32).cos(), 0.5, i as f32 / 300.0]);
+        }
+        ns.apply_quantization(&Quantizations { main: Quantization::Int8, ..Default::default() });
+        ns.update_indexes(HnswParams::default(), Metric::L2, 0);
+        ns.delete("r7");
+        ns.upsert(rec(1000), &[40.0, 0.0, 0.5, 0.0]);
+        let before = ns.vectors().codes().unwrap().clone();
+        assert_eq!((before.trained_on(), before.outliers().len()), (300, 1));
+        let mut map = BTreeMap::new();
+        map.insert("".to_string(), ns);
+        let header = SnapshotHeader { dimension: 4, metric: Metric::L2, last_seq: 1, analyzer: None, quantization: Default::default(), identity: TEST_IDENTITY };
+        let snap = decode(&encode(&header, &BTreeMap::new(), &map), "f").unwrap();
+        let loaded = &snap.namespaces[0];
+        let codes = loaded.codes.as_ref().unwrap();
+        // Stored as they were (learned from 300 vectors, one outlier), in RECORDS order.
+        assert_eq!((codes.trained_on(), codes.outliers(), codes.slots()), (300, &[299u32][..], 300));
+        let ns = &map[""];
+        for (position, (slot, _)) in ns.iter().enumerate() {
+            assert_eq!(codes.code(position as u32), before.code(slot));
+            assert_eq!(loaded.inv_norms.as_ref().unwrap()[position], ns.inv_norm(slot));
+        }
+    }
+
+    #[test]
     fn a_graph_streamed_in_pieces_reads_back_identical() {
         use crate::vector::hnsw::HnswParams;
         // 3,000 nodes: about 400 KB of graph, written in many 64 KiB pieces.
@@ -585,10 +689,11 @@ mod tests {
         let snap = decode(&bytes, "f").unwrap();
         let loaded = snap.namespaces.into_iter().next().unwrap();
         let stored = loaded.sparse.expect("no SPARSE section");
-        let rebuilt = Namespace::load(1, loaded.records.clone(), loaded.vectors.clone(), None);
+        let space = || crate::vector::space::VectorSpace::from_vectors(1, loaded.vectors.clone());
+        let rebuilt = Namespace::load(1, loaded.records.clone(), space(), None);
         assert_eq!(&stored, rebuilt.sparse());
         assert_eq!(&stored, map["ns"].sparse());
-        let from_stored = Namespace::load(1, loaded.records, loaded.vectors, Some(stored));
+        let from_stored = Namespace::load(1, loaded.records, space(), Some(stored));
         assert_eq!(from_stored.sparse(), rebuilt.sparse());
     }
 

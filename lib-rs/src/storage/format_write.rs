@@ -4,7 +4,7 @@
 
 use super::format::{
     SnapshotHeader, FORMAT_VERSION, HEADER_LEN, MAGIC, SECTION_ALIGN, SECTION_INDEXES, SECTION_NAMED_INDEXES,
-    SECTION_QUANTIZATION, SECTION_RECORDS, SECTION_SCHEMA, SECTION_SPARSE, SECTION_VECTORS,
+    SECTION_CODES, SECTION_QUANTIZATION, SECTION_RECORDS, SECTION_SCHEMA, SECTION_SPARSE, SECTION_VECTORS,
 };
 use crate::checksum::{crc32c, crc32c_append};
 use crate::codec::Writer;
@@ -75,6 +75,7 @@ pub fn write_snapshot(
         }
         Ok(())
     }));
+    let codes = codes_section(live.clone());
     let vectors: Vec<&[f32]> = live.iter().flat_map(|(_, ns)| ns.iter().map(|(slot, _)| ns.vector(slot))).collect();
     // A graph is stored only when its node ids equal the RECORDS order (no tombstones, no
     // pending inserts); otherwise it is rebuilt at open. `compact` makes sure it is.
@@ -116,6 +117,7 @@ pub fn write_snapshot(
         (SECTION_INDEXES, indexes),
         (SECTION_NAMED_INDEXES, named_indexes),
         (SECTION_SPARSE, Body::Bytes(sparse.buf)),
+        (SECTION_CODES, codes),
     ];
     // Written only when a space is quantized: other files stay readable, byte for byte, by
     // readers that predate quantization.
@@ -127,6 +129,40 @@ pub fn write_snapshot(
     let mut out = CrcWriter { inner: w, crc: 0, written: 0 };
     assemble(header, &sections, &mut out)?;
     Ok((out.written, out.crc))
+}
+
+/// The CODES section: per namespace, the main vectors' inverse norms and quantized codes in
+/// RECORDS order (dead slots skipped), so an open computes neither.
+fn codes_section<'a>(live: Vec<(&'a String, &'a Namespace)>) -> Body<'a> {
+    Body::Pieces(Box::new(move |w, flush| {
+        w.varint(live.len() as u64);
+        for (name, ns) in &live {
+            let space = ns.vectors();
+            w.str(name);
+            w.varint(ns.len() as u64);
+            for (slot, _) in ns.iter() {
+                w.f32(space.inv_norm(slot));
+            }
+            flush(w)?;
+            let Some(codes) = space.codes() else {
+                w.u8(0);
+                continue;
+            };
+            w.u8(1);
+            codes.encode_params(w);
+            let outliers: std::collections::HashSet<u32> = codes.outliers().iter().copied().filter(|&s| space.is_live(s)).collect();
+            let positions: Vec<u64> = ns.iter().enumerate().filter(|(_, (slot, _))| outliers.contains(slot)).map(|(i, _)| i as u64).collect();
+            w.varint(positions.len() as u64);
+            for p in positions {
+                w.varint(p);
+            }
+            for (slot, _) in ns.iter() {
+                w.buf.extend_from_slice(codes.code(slot));
+                flush(w)?;
+            }
+        }
+        Ok(())
+    }))
 }
 
 /// Encodes a section into the writer, calling the flush function now and then so what is

@@ -85,6 +85,24 @@ impl VectorSpace {
         VectorSpace { dimension, vectors, inv_norms, live: vec![true; n], live_count: n, ..VectorSpace::default() }
     }
 
+    /// A space loaded from a snapshot: `vectors` adopted, and the stored inverse norms and
+    /// codes when the file has them (else the norms are computed; codes come with a graph).
+    pub fn load(dimension: usize, vectors: Vec<f32>, inv_norms: Option<Vec<f32>>, codes: Option<Codes>) -> VectorSpace {
+        let mut space = match inv_norms {
+            Some(inv_norms) => {
+                let n = inv_norms.len();
+                debug_assert_eq!(vectors.len(), n * dimension);
+                VectorSpace { dimension, vectors, inv_norms, live: vec![true; n], live_count: n, ..VectorSpace::default() }
+            }
+            None => VectorSpace::from_vectors(dimension, vectors),
+        };
+        if let Some(codes) = codes.filter(|c| c.slots() == space.live.len()) {
+            space.quantization = codes.kind();
+            space.codes = Some(codes);
+        }
+        space
+    }
+
     pub fn dimension(&self) -> usize {
         self.dimension
     }

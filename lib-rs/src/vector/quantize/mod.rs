@@ -19,6 +19,7 @@ pub mod settings;
 pub use settings::Quantizations;
 
 use super::distance::Metric;
+use crate::codec::{Reader, Writer};
 use crate::error::{Error, Result};
 use kernels::{DotU8I16, Hamming};
 
@@ -172,6 +173,57 @@ impl Codes {
         if encode(kind, low, step, v, &mut self.bytes[start..start + self.stride]) {
             self.outliers.push(slot);
         }
+    }
+
+    /// Writes the parameters (kind, dimension, ranges or thresholds, how many vectors they
+    /// were learned from); the snapshot then lists the outliers and the codes themselves.
+    pub fn encode_params(&self, w: &mut Writer) {
+        w.u8(self.kind.code());
+        w.varint(self.dim as u64);
+        w.f32s(&self.low);
+        w.f32s(&self.step);
+        w.varint(self.trained_on as u64);
+    }
+
+    /// Reads what `encode_params` wrote, for a space of `dim` dimensions, with no codes yet.
+    pub fn decode_params(r: &mut Reader, dim: usize) -> Result<Codes> {
+        let code = r.u8()?;
+        let kind = Quantization::from_code(code).filter(|k| *k != Quantization::None).ok_or_else(|| r.corrupt(&format!("unknown code kind {code}")))?;
+        if r.varint()? != dim as u64 {
+            return Err(r.corrupt("codes of another dimension"));
+        }
+        let (mut low, mut step) = (Vec::new(), Vec::new());
+        r.f32s_into(dim, &mut low)?;
+        r.f32s_into(dim, &mut step)?;
+        if low.iter().chain(&step).any(|x| !x.is_finite()) || step.iter().any(|s| *s < 0.0) {
+            return Err(r.corrupt("code parameters out of range"));
+        }
+        let trained_on = r.varint()? as usize;
+        let stride = match kind {
+            Quantization::Binary => dim.div_ceil(64) * 8,
+            _ => dim,
+        };
+        Ok(Codes { kind, dim, stride, bytes: Vec::new(), low, step, trained_on, outliers: Vec::new() })
+    }
+
+    /// Bytes of one code.
+    pub fn stride(&self) -> usize {
+        self.stride
+    }
+
+    /// Appends stored codes (whole codes, slot after slot) and marks `slot` an outlier.
+    pub fn extend_stored(&mut self, bytes: &[u8]) {
+        debug_assert_eq!(bytes.len() % self.stride, 0);
+        self.bytes.extend_from_slice(bytes);
+    }
+
+    pub fn push_outlier(&mut self, slot: u32) {
+        self.outliers.push(slot);
+    }
+
+    /// Slots that hold a code.
+    pub fn slots(&self) -> usize {
+        self.bytes.len() / self.stride.max(1)
     }
 
     /// The code at `slot`.
