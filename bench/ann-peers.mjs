@@ -6,6 +6,7 @@
  *
  *   node --expose-gc bench/ann-peers.mjs --lib hnswlib --child build --data DIR
  *   node --expose-gc bench/ann-peers.mjs --lib usearch --child build --threads 2 --data DIR
+ *   node --expose-gc bench/ann-peers.mjs --lib usearch --quantization i8 --child serve --data DIR
  *   node --expose-gc bench/ann-peers.mjs --lib hnswlib --child serve --data DIR
  *   node --expose-gc bench/ann-peers.mjs --lib hnswlib --module /tmp/x/node_modules/hnswlib-node \
  *     --label "hnswlib-node native" --out DIR/hnswlib-native.bin --child build --data DIR
@@ -21,6 +22,10 @@
  * - usearch: `add` of the whole matrix with `threads` 2 or 1; queries `search(q, 10, 1)`
  *   (one thread). Its JS API sets `expansion_search` only in the constructor, so each
  *   efSearch point loads the saved index into a new `Index`. No filter in its JS API.
+ *   `--quantization i8` (label "usearch i8", file usearch-i8.bin) stores the vectors as int8
+ *   (`new Index({ ..., quantization: "i8" })`: each vector scaled by 127 / its norm) and
+ *   ranks by their int8 dot product, with no float32 rescoring; the queries are cast the same
+ *   way. Default `f32`.
  *
  * @module
  */
@@ -47,7 +52,10 @@ const lib = str("lib");
 const dir = str("data");
 const child = str("child");
 const threads = Number(str("threads") ?? 1);
-const indexPath = str("out") ?? join(dir, lib === "hnswlib" ? "hnswlib.bin" : "usearch.bin");
+/** usearch's `quantization` (its ScalarKind): "f32" or "i8". */
+const quantization = str("quantization") ?? "f32";
+const suffix = quantization === "f32" ? "" : `-${quantization}`;
+const indexPath = str("out") ?? join(dir, lib === "hnswlib" ? "hnswlib.bin" : `usearch${suffix}.bin`);
 
 const log = (s) => console.error(s);
 const seconds = (t0) => (performance.now() - t0) / 1000;
@@ -100,15 +108,18 @@ function timedPasses(queries, passes, truth, one) {
 }
 
 if (lib !== "hnswlib" && lib !== "usearch") throw new Error(`--lib hnswlib|usearch, found ${lib}`);
+if (quantization !== "f32" && (lib !== "usearch" || quantization !== "i8")) {
+  throw new Error(`--quantization f32, or i8 with usearch; found ${quantization} with ${lib}`);
+}
 /** The package, or with `--module DIR` a copy of it built otherwise (e.g. -march=native). */
 const modulePath = str("module") ?? (lib === "hnswlib" ? "hnswlib-node" : "usearch");
 const require = createRequire(import.meta.url);
 const mod = require(modulePath);
 const packageDir = modulePath.startsWith("/") ? modulePath : new URL(`../node_modules/${modulePath}`, import.meta.url).pathname;
 const version = JSON.parse(readFileSync(join(packageDir, "package.json"), "utf8")).version;
-const label = str("label") ?? (lib === "hnswlib" ? "hnswlib-node" : "usearch");
+const label = str("label") ?? (lib === "hnswlib" ? "hnswlib-node" : quantization === "f32" ? "usearch" : `usearch ${quantization}`);
 const usearchIndex = (ef) =>
-  new mod.Index({ dimensions: dim, metric: "ip", quantization: "f32", connectivity: M, expansion_add: EF_CONSTRUCTION, expansion_search: ef });
+  new mod.Index({ dimensions: dim, metric: "ip", quantization, connectivity: M, expansion_add: EF_CONSTRUCTION, expansion_search: ef });
 
 function build() {
   const rssStart = memory().rss;
@@ -151,7 +162,7 @@ function build() {
     fileBytes: statSync(indexPath).size,
     rssStartBytes: rssStart,
     peakRssBytes: memory().hwm,
-    extra: { version, module: modulePath },
+    extra: { version, module: modulePath, quantization },
   };
 }
 
@@ -164,7 +175,7 @@ function serve() {
   const curve = [];
   const filtered = [];
   let openSeconds, rssServe = 0;
-  const extra = { version, module: modulePath };
+  const extra = { version, module: modulePath, quantization };
   if (lib === "hnswlib") {
     const qa = Array.from({ length: nq }, (_, i) => Array.from(qv(i)));
     const index = new mod.HierarchicalNSW("ip", dim);

@@ -2,49 +2,59 @@
  * Approximate search (HNSW) against usearch and hnswlib-node, in one run, at matched
  * M = 16 and efConstruction = 200, on 100,000 x 384 clustered, L2-normalised vectors
  * (bench/ann-data.ts: the recipe and generator of lib-rs/examples/hnsw_recall.rs), 1,000
- * queries, exact top-10 by brute force.
+ * queries, exact top-10 by brute force; float32 and quantized (int8) on both sides.
  *
- *   bun bench/ann.ts                 # everything, about 15-20 minutes on 2 cores
+ *   bun bench/ann.ts                 # everything, about 25-30 minutes on 2 cores
  *   bun bench/ann.ts --n 20000 --queries 200 --rounds 1
+ *   bun bench/ann.ts --sizes 10000,100000 --quantization int8   # how cost grows with n
  *   deno run -A bench/ann.ts         # the same (the driver's runtime does not matter)
  *
  * The driver generates the data once into a temp directory, then runs every library in its
  * own process, so the peak RSS (/proc/self/status VmHWM) and the resident set are each
  * library's own; every child prints one JSON line that the driver tabulates:
- * - build: vectlite under Bun (`upsertMany` in batches of 10,000 with metadata
- *   `{ bucket: i % 100 }`; the graph grows as the batches land, on every core), once on both
- *   cores and once under `taskset -c 0`, then `compact()` (which persists the graph) and the
- *   file size; with `--deno-build` also under Deno. hnswlib-node (`addPoint` one at a time: one
- *   thread, the only way it builds) and usearch (`add` of the whole matrix, 2 threads and 1)
- *   run under Node in bench/ann-peers.mjs, then save their index.
+ * - build: vectlite under Bun (bench/ann-vectlite.ts: `upsertMany` in batches of 10,000 with
+ *   metadata `{ bucket: i % 100 }`; the graph grows as the batches land, on every core), once
+ *   on both cores and once under `taskset -c 0`, then `compact()` (which persists the graph)
+ *   and the file size; with `--deno-build` also under Deno. Once per vectlite variant of
+ *   `--quantization` (default `none,int8`: float32, and `open(..., { quantization: "int8" })`,
+ *   whose graph walk scores int8 codes and rescores the best k x 4 with float32).
+ *   hnswlib-node (`addPoint` one at a time: one thread, the only way it builds), usearch and
+ *   usearch i8 (`quantization: "i8"`: int8 vectors, no rescoring) (`add` of the whole matrix,
+ *   2 threads and 1) run under Node in bench/ann-peers.mjs, then save their index.
  * - serve: each library opens its saved index (open time; vectlite must load its graph,
  *   `indexBuilds === 0`), runs the 1,000 queries one at a time on one thread at every
  *   efSearch of `--ef` (`--passes` timed passes each; recall@10 from the first, queries/s
  *   the best pass), then filtered queries at 10% and 1% selectivity (vectlite
  *   `filter: { bucket: { $lt: 10 } }`, hnswlib-node's filter callback; usearch's JS API has
- *   no filter). vectlite serves from Bun and from Deno. The serve processes run `--rounds`
- *   times in alternating order and each figure is the best round, since other processes on a
- *   shared machine only ever slow a round down.
+ *   no filter). Each vectlite variant serves from Bun and from Deno. The serve processes run
+ *   `--rounds` times in alternating order and each figure is the best round, since other
+ *   processes on a shared machine only ever slow a round down.
  *
  * Then it prints the curves, queries/s at recall@10 = 0.95 and 0.99 (linear interpolation
- * between the two efSearch values around the target) and the ratios to the better peer.
+ * between the two efSearch values around the target) and the ratios of every library to the
+ * best peer (hnswlib-node, usearch, usearch i8) at each target.
  *
- * Options: `--n 100000 --queries 1000 --ef 16,24,32,48,64,96,128 --filter-ef 32,64,128
- * --passes 3 --rounds 2 --batch 10000 --deno-build --hnswlib-native DIR --data DIR --keep --json FILE`.
- * `--hnswlib-native DIR` adds a copy of hnswlib-node compiled with -march=native (DIR is the
- * package directory of that copy; see bench/README.md) as a fifth, out-of-competition column.
- * `--data DIR` generates into DIR, or reuses the data set already there; `--keep` keeps the
- * temp directory (data and indexes).
+ * Options: `--n 100000 --sizes LIST --quantization none,int8 --queries 1000
+ * --ef 16,24,32,48,64,96,128 --filter-ef 32,64,128 --passes 3 --rounds 2 --batch 10000
+ * --deno-build --hnswlib-native DIR --data DIR --keep --json FILE`.
+ * `--sizes 10000,100000` runs the whole comparison at each n in turn (data and indexes in
+ * DIR/n10000, ...), prints each size's tables when it is done, then one table of how build
+ * time, file, serving RSS and queries/s grow with n; without it, one size, `--n`.
+ * `--quantization` picks the vectlite variants (`none`, `int8`, `binary`; the peers always
+ * run). `--hnswlib-native DIR` adds a copy of hnswlib-node compiled with -march=native (DIR
+ * is the package directory of that copy; see bench/README.md) as an out-of-competition
+ * column. `--data DIR` generates into DIR, or reuses the data set already there; `--keep`
+ * keeps the temp directory (data and indexes). `--json FILE` writes every figure:
+ * `{ machine, meta, builds, serve, load }`, or with `--sizes` `{ machine, runs: [...] }`.
  *
  * @module
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { cpus, loadavg } from "node:os";
+import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { loadavg } from "node:os";
 import { join } from "node:path";
-import * as vectlite from "../mod.ts";
-import { type AnnMeta, ensureData, readF32, readMeta, readU32, SELECTIVITIES } from "./ann-data.ts";
-import { fileSize, fmt, machine, mb, removeDir, repoRoot, row, runtimeName, tempDir } from "./common.ts";
+import { type AnnMeta, ensureData, SELECTIVITIES } from "./ann-data.ts";
+import { fmt, machine, mb, removeDir, repoRoot, runtimeName, tempDir } from "./common.ts";
 
 const argv = process.argv.slice(2);
 function arg(name: string, fallback: number): number {
@@ -66,6 +76,11 @@ const FILTER_EFS = list("filter-ef", [32, 64, 128]);
 const PASSES = arg("passes", 3);
 const BATCH = arg("batch", 10_000);
 const TARGETS = [0.95, 0.99];
+const SIZES = list("sizes", [arg("n", 100_000)]);
+/** The vectlite variants: the `quantization` each one's file is created with. */
+const QUANTIZATIONS = (str("quantization") ?? "none,int8").split(",");
+/** The peers the ratios compare with; "hnswlib-node native" is out of competition. */
+const PEERS = ["hnswlib-node", "usearch", "usearch i8"];
 
 /** One efSearch point of a curve. */
 export interface CurvePoint {
@@ -76,6 +91,8 @@ export interface CurvePoint {
   qpsMedian: number;
   /** Vectors scored per query, where the library reports it (vectlite). */
   visited?: number;
+  /** Candidates rescored with float32 per query (vectlite, quantized). */
+  rescored?: number;
 }
 /** One filtered point: `selectivity` in percent of the records. */
 export interface FilteredPoint {
@@ -86,6 +103,7 @@ export interface FilteredPoint {
   plan?: string;
   /** Vectors scored per query (vectlite's `stats.visited`, mean of 20 queries). */
   visited?: number;
+  rescored?: number;
 }
 /** What a build child prints. */
 export interface BuildResult {
@@ -113,212 +131,16 @@ export interface ServeResult {
   filtered: FilteredPoint[];
   extra: Record<string, unknown>;
 }
-
-/** VmRSS and VmHWM (peak) of this process, in bytes. */
-function memory(): { rss: number; hwm: number } {
-  const status = readFileSync("/proc/self/status", "utf8");
-  const kb = (key: string) => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, "m").exec(status)?.[1] ?? NaN) * 1024;
-  return { rss: kb("VmRSS"), hwm: kb("VmHWM") };
+/** One size's run. */
+interface Run {
+  meta: AnnMeta;
+  builds: Record<string, BuildResult | null>;
+  serve: Record<string, ServeResult>;
+  load: number[][];
 }
 
 const seconds = (t0: number) => (performance.now() - t0) / 1000;
 const log = (s: string) => console.error(s);
-
-/** The share of `truth`'s k ids per query found in `got`'s. */
-function recallOf(got: number[][], truth: Uint32Array): number {
-  let hits = 0;
-  got.forEach((ids, q) => {
-    const want = truth.subarray(q * K, (q + 1) * K);
-    for (const id of ids) if (want.includes(id)) hits++;
-  });
-  return hits / (got.length * K);
-}
-
-/**
- * Runs every query once per pass, one at a time; recall from the first pass, queries/s of
- * the best pass and of the median one.
- */
-async function timedPasses(
-  queries: number,
-  passes: number,
-  truth: Uint32Array,
-  one: (q: number) => Promise<number[]>,
-): Promise<{ recall: number; qps: number; qpsMedian: number }> {
-  const rates: number[] = [];
-  let recall = NaN;
-  for (let p = 0; p < passes; p++) {
-    const got: number[][] = new Array(queries);
-    const t0 = performance.now();
-    for (let q = 0; q < queries; q++) got[q] = await one(q);
-    rates.push(queries / seconds(t0));
-    if (p === 0) recall = recallOf(got, truth);
-  }
-  rates.sort((a, b) => b - a);
-  return { recall, qps: rates[0], qpsMedian: rates[rates.length >> 1] };
-}
-
-// ---------------------------------------------------------------------------------------
-// Children: vectlite build and serve, in this runtime.
-
-async function childBuild(dir: string, dbPath: string): Promise<BuildResult> {
-  const rssStart = memory().rss;
-  const meta = readMeta(dir);
-  const base = readF32(join(dir, "base.f32"));
-  const db = await vectlite.open(dbPath, { dimension: meta.dim, hnsw: { m: M, efConstruction: EF_CONSTRUCTION } });
-  const t0 = performance.now();
-  let maxBatch = 0;
-  for (let start = 0; start < meta.n; start += BATCH) {
-    const batch: vectlite.RecordInput[] = [];
-    for (let i = start; i < Math.min(meta.n, start + BATCH); i++) {
-      batch.push({ id: String(i), vector: row(base, meta.dim, i), metadata: { bucket: i % 100 } });
-    }
-    const tb = performance.now();
-    await db.upsertMany(batch);
-    maxBatch = Math.max(maxBatch, seconds(tb));
-    log(`  ${start + batch.length} records, ${fmt(seconds(t0))} s`);
-  }
-  const buildSeconds = seconds(t0);
-  const before = await db.stats();
-  const afterIngest = memory();
-  const t1 = performance.now();
-  await db.compact();
-  const saveSeconds = seconds(t1);
-  const after = await db.stats();
-  const afterCompact = memory();
-  await db.close();
-  const index = before.namespaces[""]?.index;
-  if (!index || index.nodes !== meta.n) throw new Error(`after ingest the graph has ${index?.nodes} nodes, expected ${meta.n}`);
-  return {
-    lib: "vectlite",
-    runtime: runtimeName(),
-    cores: cpus().length,
-    threads: coresAllowed(),
-    buildSeconds,
-    saveSeconds,
-    fileBytes: fileSize(dbPath) + fileSize(`${dbPath}-wal`),
-    rssStartBytes: rssStart,
-    peakRssBytes: memory().hwm,
-    extra: {
-      maxBatchSeconds: maxBatch,
-      indexBuilds: before.indexBuilds,
-      graphBytes: after.namespaces[""]?.index?.bytes,
-      rssAfterIngestBytes: afterIngest.rss,
-      peakRssIngestBytes: afterIngest.hwm,
-      rssAfterCompactBytes: afterCompact.rss,
-    },
-  };
-}
-
-/** How many cores this process may run on (1 under `taskset -c 0`). */
-function coresAllowed(): number {
-  const status = readFileSync("/proc/self/status", "utf8");
-  const list = /^Cpus_allowed_list:\s+(\S+)/m.exec(status)?.[1] ?? "";
-  return list.split(",").reduce((n, part) => {
-    const [a, b] = part.split("-").map(Number);
-    return n + (b === undefined ? 1 : b - a + 1);
-  }, 0);
-}
-
-/** The plans the first 20 queries ran with ("a+b" when they differ), and vectors scored per query. */
-async function planOf(
-  db: vectlite.Database,
-  q: (i: number) => Float32Array,
-  queries: number,
-  opts: vectlite.SearchOptions,
-): Promise<{ plan: string; visited: number }> {
-  const plans = new Set<string>();
-  let visited = 0;
-  const n = Math.min(20, queries);
-  for (let i = 0; i < n; i++) {
-    const { stats } = await db.searchWithStats(q(i), opts);
-    plans.add(stats.plan);
-    visited += stats.visited;
-  }
-  return { plan: [...plans].join("+"), visited: visited / n };
-}
-
-async function childServe(dir: string, dbPath: string): Promise<ServeResult> {
-  const rssStart = memory().rss;
-  const meta = readMeta(dir);
-  const queries = readF32(join(dir, "query.f32"));
-  const truth = readU32(join(dir, "truth.u32"));
-  const q = (i: number) => row(queries, meta.dim, i);
-  const t0 = performance.now();
-  const db = await vectlite.open(dbPath, { readOnly: true });
-  const openSeconds = seconds(t0);
-  const afterOpen = memory();
-  const stats = await db.stats();
-  if (stats.indexBuilds !== 0) log(`WARNING: ${stats.indexBuilds} graph(s) rebuilt at open`);
-  const ids = (rs: vectlite.SearchResult[]) => rs.map((r) => Number(r.id));
-
-  // Cross-check: vectlite's exact scan against the brute-force truth, and warm-up.
-  const checked = Math.min(20, meta.queries);
-  const exact: number[][] = [];
-  for (let i = 0; i < checked; i++) exact.push(ids(await db.search(q(i), { k: K, exact: true })));
-  const exactRecall = recallOf(exact, truth);
-  if (exactRecall < 0.999) log(`WARNING: exact search agrees with the brute-force truth on only ${exactRecall}`);
-  for (let i = 0; i < 200; i++) await db.search(q(i % meta.queries), { k: K, efSearch: 64 });
-
-  const curve: CurvePoint[] = [];
-  let rssServe = 0;
-  for (const ef of EFS) {
-    const r = await timedPasses(meta.queries, PASSES, truth, async (i) => ids(await db.search(q(i), { k: K, efSearch: ef })));
-    const { visited } = await planOf(db, q, meta.queries, { k: K, efSearch: ef });
-    curve.push({ ef, ...r, visited });
-    if (!rssServe) rssServe = memory().rss;
-    log(`  ef ${ef}: recall ${r.recall.toFixed(4)}, ${fmt(r.qps)} q/s`);
-  }
-  const filtered: FilteredPoint[] = [];
-  const filteredExact: FilteredPoint[] = [];
-  const otherPlans: Record<string, string> = {};
-  for (const sel of SELECTIVITIES) {
-    const ftruth = readU32(join(dir, `truth${sel}.u32`));
-    const filter = { bucket: { $lt: sel } };
-    for (const ef of FILTER_EFS) {
-      const opts = { k: K, efSearch: ef, filter };
-      const { plan, visited } = await planOf(db, q, meta.queries, opts);
-      const r = await timedPasses(meta.queries, 1, ftruth, async (i) => ids(await db.search(q(i), opts)));
-      filtered.push({ selectivity: sel, ef, recall: r.recall, qps: r.qps, plan, visited });
-      log(`  ${sel}% ef ${ef}: recall ${r.recall.toFixed(4)}, ${fmt(r.qps)} q/s, plan ${plan}, ${fmt(visited)} scored/query`);
-    }
-    // What the exact scan of the matching records (the "filtered-exact" plan) gives here.
-    const exactOpts = { k: K, filter, exact: true };
-    const ex = await planOf(db, q, meta.queries, exactOpts);
-    const r = await timedPasses(meta.queries, 1, ftruth, async (i) => ids(await db.search(q(i), exactOpts)));
-    filteredExact.push({ selectivity: sel, ef: 0, recall: r.recall, qps: r.qps, plan: ex.plan, visited: ex.visited });
-    log(`  ${sel}% exact: true: recall ${r.recall.toFixed(4)}, ${fmt(r.qps)} q/s, plan ${ex.plan}`);
-    // The same selectivity on other buckets: the planner samples every (slots / 512)-th
-    // record, which can alias with a periodic field such as i % 100.
-    const other = { bucket: { $gte: 100 - sel } };
-    otherPlans[`bucket >= ${100 - sel}`] = (await planOf(db, q, meta.queries, { k: K, filter: other })).plan;
-    otherPlans[`bucket < ${sel}`] = (await planOf(db, q, meta.queries, { k: K, filter })).plan;
-  }
-  const exactQps = (await timedPasses(Math.min(50, meta.queries), 1, truth, async (i) => ids(await db.search(q(i), { k: K, exact: true })))).qps;
-  await db.close();
-  return {
-    lib: "vectlite",
-    runtime: runtimeName(),
-    openSeconds,
-    rssStartBytes: rssStart,
-    rssServeBytes: rssServe,
-    peakRssBytes: memory().hwm,
-    curve,
-    filtered,
-    extra: {
-      indexBuilds: stats.indexBuilds,
-      indexesLoaded: stats.indexesLoaded,
-      exactRecall,
-      exactQps,
-      rssAfterOpenBytes: afterOpen.rss,
-      peakRssOpenBytes: afterOpen.hwm,
-      filteredExact,
-      plans: otherPlans,
-    },
-  };
-}
-
-// ---------------------------------------------------------------------------------------
-// The driver.
 
 const local = (name: string) => {
   const p = join(repoRoot, "node_modules", ".bin", name);
@@ -327,6 +149,9 @@ const local = (name: string) => {
 const BUN = local("bun");
 const DENO = local("deno");
 const hasTaskset = spawnSync("taskset", ["-c", "0", "true"]).status === 0;
+
+/** "vectlite" for float32, "vectlite int8" and so on. */
+const variant = (q: string) => (q === "none" ? "vectlite" : `vectlite ${q}`);
 
 /** Runs a child (its progress on our stderr) and parses the JSON of its last stdout line. */
 function runChild<T>(label: string, command: string[]): T | null {
@@ -374,65 +199,65 @@ function mergeRounds(rounds: ServeResult[]): ServeResult {
   return out;
 }
 
-async function driver(): Promise<void> {
-  const want = {
-    n: arg("n", 100_000),
-    dim: 384,
-    queries: arg("queries", 1_000),
-    k: K,
-    clusters: 100,
-    rank: 64,
-    noise: 0.2,
-  };
+/** Generates (or reuses) the data set of `n` records in `dir`, builds every index, serves every one. */
+function runSize(n: number, dir: string): Run {
   const rounds = arg("rounds", 2);
-  const keep = flag("keep");
-  const dataArg = str("data");
-  const dir = dataArg ?? tempDir("vectlite-ann-");
   mkdirSync(dir, { recursive: true });
-  const started = performance.now();
   const load0 = loadavg();
-  console.log(`vectlite approximate search vs usearch and hnswlib-node: driver ${runtimeName()}, node ${nodeVersion()}`);
-  console.log(`machine: ${machine()}; data dir ${dir}`);
-  console.log(`M=${M}, efConstruction=${EF_CONSTRUCTION}, k=${K}, efSearch ${EFS.join(",")}, ${PASSES} passes, ${rounds} serve rounds`);
+  const want = { n, dim: 384, queries: arg("queries", 1_000), k: K, clusters: 100, rank: 64, noise: 0.2 };
   const meta: AnnMeta = ensureData(dir, want, log);
-  const self = join(repoRoot, "bench", "ann.ts");
+  const self = join(repoRoot, "bench", "ann-vectlite.ts");
   const peers = join(repoRoot, "bench", "ann-peers.mjs");
   const common = ["--data", dir, "--ef", EFS.join(","), "--filter-ef", FILTER_EFS.join(","), "--passes", String(PASSES)];
-  const vl = (runtime: "bun" | "deno", ...rest: string[]) =>
-    runtime === "bun" ? [BUN, self, ...rest, ...common] : [DENO, "run", "-A", self, ...rest, ...common];
+  const vl = (runtime: "bun" | "deno", q: string, ...rest: string[]) => {
+    const args = [self, "--quantization", q, ...rest, ...common];
+    return runtime === "bun" ? [BUN, ...args] : [DENO, "run", "-A", ...args];
+  };
   const one = (cmd: string[]) => (hasTaskset ? ["taskset", "-c", "0", ...cmd] : null);
-  const vdb = join(dir, "vectlite.vdb");
+  const vdb = (q: string) => join(dir, q === "none" ? "vectlite.vdb" : `vectlite-${q}.vdb`);
 
   // Builds. Each starts from nothing; the extra ones delete what they built.
   const builds: Record<string, BuildResult | null> = {};
-  for (const f of [vdb, `${vdb}-wal`]) rmSync(f, { force: true });
-  builds["vectlite bun 2"] = runChild("build vectlite bun", vl("bun", "--child", "build", "--db", vdb, "--batch", String(BATCH)));
   const scratch = join(dir, "scratch.vdb");
   const scratchBuild = (label: string, cmd: string[] | null) => {
     if (!cmd) return null;
-    for (const f of [scratch, `${scratch}-wal`]) rmSync(f, { force: true });
+    const files = [scratch, `${scratch}-wal`, `${scratch}.lock`];
+    for (const f of files) rmSync(f, { force: true });
     const r = runChild<BuildResult>(label, cmd);
-    for (const f of [scratch, `${scratch}-wal`]) rmSync(f, { force: true });
+    for (const f of files) rmSync(f, { force: true });
     return r;
   };
-  builds["vectlite bun 1"] = scratchBuild("build vectlite bun, 1 core", one(vl("bun", "--child", "build", "--db", scratch, "--batch", String(BATCH))));
-  if (flag("deno-build")) builds["vectlite deno 2"] = scratchBuild("build vectlite deno", vl("deno", "--child", "build", "--db", scratch, "--batch", String(BATCH)));
+  for (const q of QUANTIZATIONS) {
+    const name = variant(q);
+    const batch = ["--batch", String(BATCH)];
+    for (const f of [vdb(q), `${vdb(q)}-wal`]) rmSync(f, { force: true });
+    builds[`${name} bun 2`] = runChild(`build ${name} bun`, vl("bun", q, "--child", "build", "--db", vdb(q), ...batch));
+    builds[`${name} bun 1`] = scratchBuild(`build ${name} bun, 1 core`, one(vl("bun", q, "--child", "build", "--db", scratch, ...batch)));
+    if (flag("deno-build")) builds[`${name} deno 2`] = scratchBuild(`build ${name} deno`, vl("deno", q, "--child", "build", "--db", scratch, ...batch));
+  }
   const peer = (lib: string, ...rest: string[]) => ["node", "--expose-gc", peers, "--lib", lib, ...rest, ...common];
   builds["hnswlib node 1"] = runChild("build hnswlib-node", peer("hnswlib", "--child", "build"));
-  builds["usearch node 2"] = runChild("build usearch, 2 threads", peer("usearch", "--child", "build", "--threads", "2"));
-  const usearch1 = one(peer("usearch", "--child", "build", "--threads", "1", "--out", join(dir, "usearch-1.bin")));
-  builds["usearch node 1"] = usearch1 ? runChild("build usearch, 1 thread", usearch1) : null;
-  rmSync(join(dir, "usearch-1.bin"), { force: true });
+  for (const [name, q] of [["usearch", "f32"], ["usearch i8", "i8"]]) {
+    const quant = ["--quantization", q];
+    builds[`${name} node 2`] = runChild(`build ${name}, 2 threads`, peer("usearch", ...quant, "--child", "build", "--threads", "2"));
+    const out1 = join(dir, "usearch-1.bin");
+    const usearch1 = one(peer("usearch", ...quant, "--child", "build", "--threads", "1", "--out", out1));
+    builds[`${name} node 1`] = usearch1 ? runChild(`build ${name}, 1 thread`, usearch1) : null;
+    rmSync(out1, { force: true });
+  }
   const native = str("hnswlib-native");
   const nativeArgs = native ? ["--module", native, "--label", "hnswlib-node native", "--out", join(dir, "hnswlib-native.bin")] : [];
   if (native) builds["hnswlib native 1"] = runChild("build hnswlib-node native", peer("hnswlib", ...nativeArgs, "--child", "build"));
 
   // Serve rounds, in alternating order.
   const serveCommands: [string, string[]][] = [
-    ["vectlite bun", vl("bun", "--child", "serve", "--db", vdb)],
-    ["vectlite deno", vl("deno", "--child", "serve", "--db", vdb)],
+    ...QUANTIZATIONS.flatMap((q): [string, string[]][] => [
+      [`${variant(q)} bun`, vl("bun", q, "--child", "serve", "--db", vdb(q))],
+      [`${variant(q)} deno`, vl("deno", q, "--child", "serve", "--db", vdb(q))],
+    ]),
     ["hnswlib-node", peer("hnswlib", "--child", "serve")],
     ["usearch", peer("usearch", "--child", "serve")],
+    ["usearch i8", peer("usearch", "--quantization", "i8", "--child", "serve")],
   ];
   if (native) serveCommands.push(["hnswlib-node native", peer("hnswlib", ...nativeArgs, "--child", "serve")]);
   const served: Record<string, ServeResult[]> = {};
@@ -444,14 +269,34 @@ async function driver(): Promise<void> {
     }
   }
   const serve: Record<string, ServeResult> = {};
-  for (const [name, rs] of Object.entries(served)) serve[name] = mergeRounds(rs);
-  const load1 = loadavg();
+  // In the order of serveCommands, whichever round finished first.
+  for (const [name] of serveCommands) if (served[name]) serve[name] = mergeRounds(served[name]);
+  return { meta, builds, serve, load: [load0, loadavg()] };
+}
 
-  report(meta, builds, serve);
-  console.log(`\nload before ${load0.map((x) => x.toFixed(2)).join(" ")}, after ${load1.map((x) => x.toFixed(2)).join(" ")}; total ${fmt(seconds(started) / 60)} min`);
+async function driver(): Promise<void> {
+  for (const q of QUANTIZATIONS) if (!["none", "int8", "binary"].includes(q)) throw new Error(`--quantization: none, int8 or binary, found ${q}`);
+  if (SIZES.some((n) => !Number.isInteger(n) || n < 1)) throw new Error(`--sizes: positive integers, found ${str("sizes")}`);
+  const keep = flag("keep");
+  const dataArg = str("data");
+  const root = dataArg ?? tempDir("vectlite-ann-");
+  const started = performance.now();
+  console.log(`vectlite approximate search vs usearch and hnswlib-node: driver ${runtimeName()}, node ${nodeVersion()}`);
+  console.log(`machine: ${machine()}; data dir ${root}`);
+  console.log(`M=${M}, efConstruction=${EF_CONSTRUCTION}, k=${K}, efSearch ${EFS.join(",")}, ${PASSES} passes, ${arg("rounds", 2)} serve rounds`);
+  console.log(`vectlite quantization ${QUANTIZATIONS.join(", ")}; peers ${PEERS.join(", ")}; n ${SIZES.join(", ")}`);
+  const runs: Run[] = [];
+  for (const n of SIZES) {
+    // With --sizes each size has a directory of its own, so that each one's data is kept.
+    const run = runSize(n, str("sizes") ? join(root, `n${n}`) : root);
+    runs.push(run);
+    report(run);
+  }
+  if (runs.length > 1) growth(runs);
+  console.log(`\ntotal ${fmt(seconds(started) / 60)} min`);
   const json = str("json");
-  if (json) writeFileSync(json, JSON.stringify({ machine: machine(), meta, builds, serve, load: [load0, load1] }, null, 2));
-  if (!keep && !dataArg) removeDir(dir);
+  if (json) writeFileSync(json, JSON.stringify(runs.length === 1 ? { machine: machine(), ...runs[0] } : { machine: machine(), runs }, null, 2));
+  if (!keep && !dataArg) removeDir(root);
 }
 
 function nodeVersion(): string {
@@ -462,114 +307,194 @@ function nodeVersion(): string {
 const cell = (x: number | undefined, f = fmt) => (x === undefined || !Number.isFinite(x) ? "-" : f(x));
 const secs = (x?: number) => cell(x, (v) => `${fmt(v)} s`);
 const mbs = (x?: number) => cell(x, mb);
+const times = (a?: number, b?: number) => (a === undefined || b === undefined || !(b > 0) ? "-" : `${(a / b).toFixed(2)}x`);
+const md = (cells: string[]) => console.log(`| ${cells.join(" | ")} |`);
 
-function report(meta: AnnMeta, builds: Record<string, BuildResult | null>, serve: Record<string, ServeResult>): void {
-  const md = (cells: string[]) => console.log(`| ${cells.join(" | ")} |`);
+/**
+ * One row per served library: its serve key, its label, and the build keys of the file it
+ * serves (`file` empty for a Deno row: it serves the file Bun built).
+ */
+interface Entry {
+  key: string;
+  label: string;
+  build2: string;
+  build1: string;
+  file: string;
+}
+function entries(): Entry[] {
+  return [
+    ...QUANTIZATIONS.flatMap((q) => {
+      const name = variant(q);
+      return [
+        { key: `${name} bun`, label: `${name}, Bun`, build2: `${name} bun 2`, build1: `${name} bun 1`, file: `${name} bun 2` },
+        { key: `${name} deno`, label: `${name}, Deno`, build2: `${name} deno 2`, build1: "", file: "" },
+      ];
+    }),
+    { key: "hnswlib-node", label: "hnswlib-node", build2: "", build1: "hnswlib node 1", file: "hnswlib node 1" },
+    { key: "usearch", label: "usearch", build2: "usearch node 2", build1: "usearch node 1", file: "usearch node 2" },
+    { key: "usearch i8", label: "usearch i8", build2: "usearch i8 node 2", build1: "usearch i8 node 1", file: "usearch i8 node 2" },
+    { key: "hnswlib-node native", label: "hnswlib-node native", build2: "", build1: "hnswlib native 1", file: "hnswlib native 1" },
+  ];
+}
+
+/** Queries/s of every library at each target, and the best peer's. */
+function atTargets(serve: Record<string, ServeResult>) {
+  return TARGETS.map((target) => {
+    const at = Object.fromEntries(Object.keys(serve).map((n) => [n, qpsAt(serve[n].curve, target)]));
+    let best: { name: string; qps: number } | null = null;
+    for (const p of PEERS) if (at[p] && at[p]!.qps > (best?.qps ?? -Infinity)) best = { name: p, qps: at[p]!.qps };
+    return { target, at, best };
+  });
+}
+
+function report({ meta, builds, serve, load }: Run): void {
   console.log(`\n## ${meta.n} x ${meta.dim}, ${meta.queries} queries, k=${K}, M=${M}, efConstruction=${EF_CONSTRUCTION}\n`);
   console.log(`data generated in ${fmt(meta.generateSeconds)} s, brute-force truth in ${fmt(meta.truthSeconds)} s\n`);
+  const rows = entries().filter((e) => serve[e.key] || builds[e.build2] || builds[e.build1]);
+  const label = (key: string) => rows.find((e) => e.key === key)?.label ?? key;
 
-  const libs: [string, string, string, string, string][] = [
-    // name, build 2-thread key, build 1-thread key, serve key (Bun for vectlite), second serve key
-    ["vectlite", "vectlite bun 2", "vectlite bun 1", "vectlite bun", "vectlite deno"],
-    ["hnswlib-node", "", "hnswlib node 1", "hnswlib-node", ""],
-    ["usearch", "usearch node 2", "usearch node 1", "usearch", ""],
-    ["hnswlib-node native", "", "hnswlib native 1", "hnswlib-node native", ""],
-  ];
   md(["", "build 2 threads", "build 1 thread", "save", "file", "build peak RSS", "open", "serve RSS (start)", "serve peak RSS"]);
   md(Array(9).fill("---"));
-  for (const [name, b2, b1, s, s2] of libs) {
-    if (!serve[s] && !builds[b1]) continue;
-    const saved = builds[b2 || b1];
-    for (const key of [s, s2].filter(Boolean)) {
-      const sv = serve[key];
-      // The Deno row serves the file Bun built; its own build only with --deno-build.
-      const deno = key === s2 ? builds["vectlite deno 2"] : undefined;
-      const same = "(Bun's file)";
-      md([
-        key === s2 ? `${name} (Deno)` : name,
-        key === s2 ? secs(deno?.buildSeconds) : b2 ? secs(builds[b2]?.buildSeconds) : "n/a",
-        key === s2 ? "-" : secs(builds[b1]?.buildSeconds),
-        key === s2 ? same : secs(saved?.saveSeconds),
-        key === s2 ? same : mbs(saved?.fileBytes),
-        key === s2 ? mbs(deno?.peakRssBytes) : mbs(saved?.peakRssBytes),
-        secs(sv?.openSeconds),
-        sv ? `${mb(sv.rssServeBytes)} (${mb(sv.rssStartBytes)})` : "-",
-        mbs(sv?.peakRssBytes),
-      ]);
-    }
+  for (const e of rows) {
+    const sv = serve[e.key];
+    const saved = builds[e.file];
+    const same = "(Bun's file)";
+    md([
+      e.label,
+      e.build2 ? secs(builds[e.build2]?.buildSeconds) : "n/a",
+      e.build1 ? secs(builds[e.build1]?.buildSeconds) : "-",
+      e.file ? secs(saved?.saveSeconds) : same,
+      e.file ? mbs(saved?.fileBytes) : same,
+      mbs(builds[e.build2 || e.build1]?.peakRssBytes),
+      secs(sv?.openSeconds),
+      sv ? `${mb(sv.rssServeBytes)} (${mb(sv.rssStartBytes)})` : "-",
+      mbs(sv?.peakRssBytes),
+    ]);
   }
 
   const names = Object.keys(serve);
   console.log(`\nqueries/s (best pass) and recall@${K}, one query at a time:\n`);
-  md(["efSearch", ...names.flatMap((n) => [`${n} recall`, `${n} q/s`])]);
+  md(["efSearch", ...names.flatMap((n) => [`${label(n)} recall`, `${label(n)} q/s`])]);
   md(Array(1 + 2 * names.length).fill("---"));
   EFS.forEach((ef, i) => md([String(ef), ...names.flatMap((n) => [serve[n].curve[i]?.recall.toFixed(4) ?? "-", cell(serve[n].curve[i]?.qps)])]));
 
-  console.log(`\nqueries/s at a recall@${K} target, and vectlite / the better peer:\n`);
-  const hasNative = Boolean(serve["hnswlib-node native"]);
-  const nativeCols = hasNative ? ["vectlite bun / hnswlib native", "vectlite deno / hnswlib native"] : [];
-  md(["target", ...names, "vectlite bun / best peer", "vectlite deno / best peer", ...nativeCols]);
-  md(Array(3 + names.length + nativeCols.length).fill("---"));
-  for (const target of TARGETS) {
-    const at = Object.fromEntries(names.map((n) => [n, qpsAt(serve[n].curve, target)]));
-    const peerBest = Math.max(...["hnswlib-node", "usearch"].map((n) => at[n]?.qps ?? -Infinity));
-    const ratio = (n: string, to: number) => (at[n] && Number.isFinite(to) ? `${(at[n]!.qps / to).toFixed(2)}x` : "-");
-    const nat = at["hnswlib-node native"]?.qps ?? NaN;
+  const targets = atTargets(serve);
+  const nat = serve["hnswlib-node native"] ? "hnswlib-node native" : "";
+  console.log(`\nqueries/s at a recall@${K} target, and each / the best peer (${PEERS.join(", ")}) at that target:\n`);
+  md([
+    "",
+    ...TARGETS.map((t) => `q/s at ${t}`),
+    ...TARGETS.map((t) => `/ best peer at ${t}`),
+    ...(nat ? TARGETS.map((t) => `/ hnswlib native at ${t}`) : []),
+  ]);
+  md(Array(1 + TARGETS.length * (nat ? 3 : 2)).fill("---"));
+  for (const n of names) {
     md([
-      String(target),
-      ...names.map((n) => (at[n] ? `${fmt(at[n]!.qps)} (${at[n]!.note})` : "not reached")),
-      ratio("vectlite bun", peerBest),
-      ratio("vectlite deno", peerBest),
-      ...(hasNative ? [ratio("vectlite bun", nat), ratio("vectlite deno", nat)] : []),
+      label(n),
+      ...targets.map((t) => (t.at[n] ? `${fmt(t.at[n]!.qps)} (${t.at[n]!.note})` : "not reached")),
+      ...targets.map((t) => (t.at[n] && t.best ? times(t.at[n]!.qps, t.best.qps) : "-")),
+      ...(nat ? targets.map((t) => (t.at[n] ? times(t.at[n]!.qps, t.at[nat]?.qps) : "-")) : []),
     ]);
   }
+  console.log(`best peer: ${targets.map((t) => `at ${t.target} ${t.best ? `${t.best.name} (${fmt(t.best.qps)} q/s)` : "none reached it"}`).join("; ")}`);
 
-  console.log(`\nfiltered (records with i % 100 < 10 or < 1; recall against the exact top-${K} of the matching records):\n`);
-  md(["selectivity", "efSearch", ...names.flatMap((n) => [`${n} recall`, `${n} q/s`, `${n} slowdown`])]);
-  md(Array(2 + 3 * names.length).fill("---"));
+  const withFilter = names.filter((n) => serve[n].filtered.length > 0);
+  const without = names.filter((n) => !withFilter.includes(n)).map(label);
+  console.log(`\nfiltered (records with i % 100 < 10 or < 1; recall against the exact top-${K} of the matching records)${without.length ? `; ${without.join(", ")}: no filter in the JS API` : ""}:\n`);
+  md(["selectivity", "efSearch", ...withFilter.flatMap((n) => [`${label(n)} recall`, `${label(n)} q/s`, `${label(n)} slowdown`])]);
+  md(Array(2 + 3 * withFilter.length).fill("---"));
   for (const sel of SELECTIVITIES) {
     for (const ef of FILTER_EFS) {
-      md([`${sel}%`, String(ef), ...names.flatMap((n) => {
+      md([`${sel}%`, String(ef), ...withFilter.flatMap((n) => {
         const f = serve[n].filtered.find((p) => p.selectivity === sel && p.ef === ef);
         const u = serve[n].curve.find((p) => p.ef === ef);
         if (!f) return ["n/a", "n/a", "n/a"];
-        const slow = u ? `${(u.qps / f.qps).toFixed(2)}x` : "-";
-        return [f.recall.toFixed(4) + (f.plan ? ` (${f.plan})` : ""), fmt(f.qps), slow];
+        return [f.recall.toFixed(4) + (f.plan ? ` (${f.plan})` : ""), fmt(f.qps), times(u?.qps, f.qps)];
       })]);
     }
   }
-  const v = serve["vectlite bun"];
-  for (const key of ["vectlite bun", "vectlite deno"]) {
-    const exact = serve[key]?.extra.filteredExact as FilteredPoint[] | undefined;
-    for (const f of exact ?? []) {
-      console.log(`${key}, ${f.selectivity}% with exact: true (the "filtered-exact" plan): recall ${f.recall.toFixed(4)}, ${fmt(f.qps)} q/s, plan ${f.plan}`);
+
+  const h = builds["hnswlib node 1"];
+  const hs = serve["hnswlib-node"];
+  const of = (build: string, served: string): Costs => ({ build: builds[build], serve: serve[served] });
+  for (const q of QUANTIZATIONS) {
+    const name = variant(q);
+    console.log(`\n${name}:`);
+    for (const key of [`${name} bun`, `${name} deno`]) {
+      const exact = serve[key]?.extra.filteredExact as FilteredPoint[] | undefined;
+      for (const f of exact ?? []) {
+        console.log(`${label(key)}, ${f.selectivity}% with exact: true (the "filtered-exact" plan): recall ${f.recall.toFixed(4)}, ${fmt(f.qps)} q/s, plan ${f.plan}`);
+      }
+    }
+    const v = serve[`${name} bun`];
+    if (v) {
+      const codes = v.extra.codes as { kind: string; bytes: number; kernel: string } | null | undefined;
+      if (codes) console.log(`codes: ${codes.kind}, ${mb(codes.bytes)}, kernel ${codes.kernel}; rescored with float32 per query by efSearch: ${v.curve.map((p) => `${p.ef}: ${fmt(p.rescored ?? NaN)}`).join(", ")}`);
+      console.log(`plans for the same selectivities on other buckets: ${JSON.stringify(v.extra.plans)}`);
+      console.log(`vectors scored per query by efSearch: ${v.curve.map((p) => `${p.ef}: ${fmt(p.visited ?? NaN)}`).join(", ")}; filtered: ${v.filtered.map((p) => `${p.selectivity}%/${p.ef}: ${fmt(p.visited ?? NaN)}`).join(", ")}`);
+      console.log(`indexBuilds at open ${v.extra.indexBuilds}, indexesLoaded ${v.extra.indexesLoaded}; exact search vs brute force ${v.extra.exactRecall}; exact scan ${fmt(v.extra.exactQps as number)} q/s`);
+      console.log(`open (Bun): RSS after open ${mbs(v.extra.rssAfterOpenBytes as number)}, peak during open ${mbs(v.extra.peakRssOpenBytes as number)}`);
+    }
+    const b = builds[`${name} bun 2`];
+    if (b) {
+      console.log(`build: longest batch ${fmt(b.extra.maxBatchSeconds as number)} s, graph ${mbs(b.extra.graphBytes as number)}`);
+      console.log(`build memory: RSS at start ${mbs(b.rssStartBytes)}, after ingest ${mbs(b.extra.rssAfterIngestBytes as number)} (peak so far ${mbs(b.extra.peakRssIngestBytes as number)}), after compact ${mbs(b.extra.rssAfterCompactBytes as number)}, peak ${mbs(b.peakRssBytes)}`);
+    }
+    if (b && h) console.log(`build / hnswlib-node: ${times(b.buildSeconds, h.buildSeconds)} the time (2 cores), 1 core ${times(builds[`${name} bun 1`]?.buildSeconds, h.buildSeconds)}; peak RSS ${times(b.peakRssBytes, h.peakRssBytes)}`);
+    const vd = serve[`${name} deno`];
+    if (v && hs) {
+      console.log(`serve RSS / hnswlib-node: Bun ${times(v.rssServeBytes, hs.rssServeBytes)} (above each runtime's start ${times(v.rssServeBytes - v.rssStartBytes, hs.rssServeBytes - hs.rssStartBytes)}), Deno ${times(vd?.rssServeBytes, hs.rssServeBytes)}`);
+    }
+    if (q !== "none" && serve["vectlite bun"]) {
+      console.log(`${name} / vectlite (Bun): ${against(of(`${name} bun 2`, `${name} bun`), of("vectlite bun 2", "vectlite bun"))}`);
     }
   }
-  if (v) {
-    console.log(`vectlite plans for the same selectivities on other buckets: ${JSON.stringify(v.extra.plans)}`);
-    console.log(`vectlite vectors scored per query by efSearch: ${v.curve.map((p) => `${p.ef}: ${fmt(p.visited ?? NaN)}`).join(", ")}; filtered: ${v.filtered.map((p) => `${p.selectivity}%/${p.ef}: ${fmt(p.visited ?? NaN)}`).join(", ")}`);
-    console.log(`\nvectlite: indexBuilds at open ${v.extra.indexBuilds}, indexesLoaded ${v.extra.indexesLoaded}; exact search vs brute force ${v.extra.exactRecall}; exact scan ${fmt(v.extra.exactQps as number)} q/s`);
-    console.log(`vectlite open (Bun): RSS after open ${mbs(v.extra.rssAfterOpenBytes as number)}, peak during open ${mbs(v.extra.peakRssOpenBytes as number)}`);
+  if (serve["usearch"] && serve["usearch i8"]) {
+    console.log(`\nusearch i8 / usearch: ${against(of("usearch i8 node 2", "usearch i8"), of("usearch node 2", "usearch"))}`);
   }
-  const b = builds["vectlite bun 2"];
-  if (b) {
-    console.log(`vectlite build: longest batch ${fmt(b.extra.maxBatchSeconds as number)} s, graph ${mbs(b.extra.graphBytes as number)}`);
-    console.log(`vectlite build memory: RSS at start ${mbs(b.rssStartBytes)}, after ingest ${mbs(b.extra.rssAfterIngestBytes as number)} (peak so far ${mbs(b.extra.peakRssIngestBytes as number)}), after compact ${mbs(b.extra.rssAfterCompactBytes as number)}, peak ${mbs(b.peakRssBytes)}`);
-  }
-  const h = builds["hnswlib node 1"];
-  if (b && h) console.log(`build vectlite (2 cores) / hnswlib-node: ${(b.buildSeconds / h.buildSeconds).toFixed(2)}x the time; 1 core: ${builds["vectlite bun 1"] ? (builds["vectlite bun 1"]!.buildSeconds / h.buildSeconds).toFixed(2) + "x" : "-"}`);
-  const hs = serve["hnswlib-node"];
-  if (v && hs) {
-    console.log(`serve RSS vectlite (Bun) / hnswlib-node: ${(v.rssServeBytes / hs.rssServeBytes).toFixed(2)}x; above each runtime's start: ${((v.rssServeBytes - v.rssStartBytes) / (hs.rssServeBytes - hs.rssStartBytes)).toFixed(2)}x`);
-  }
-  const vd = serve["vectlite deno"];
-  if (vd && hs) console.log(`serve RSS vectlite (Deno) / hnswlib-node: ${(vd.rssServeBytes / hs.rssServeBytes).toFixed(2)}x`);
-  if (b && h) console.log(`build peak RSS vectlite / hnswlib-node: ${(b.peakRssBytes / h.peakRssBytes).toFixed(2)}x`);
+  console.log(`\nload before ${load[0].map((x) => x.toFixed(2)).join(" ")}, after ${load[1].map((x) => x.toFixed(2)).join(" ")}`);
 }
 
-const child = str("child");
-const data = str("data");
-const out = (r: unknown) => console.log(JSON.stringify(r));
-if (child === "build") out(await childBuild(data!, str("db")!));
-else if (child === "serve") out(await childServe(data!, str("db")!));
+/** One library's build (2 threads) and serve figures. */
+interface Costs {
+  build?: BuildResult | null;
+  serve?: ServeResult;
+}
+/** "file 0.32x, build 0.29x, serve RSS 0.90x (above start 0.52x), open 0.5x": `a` against `b`. */
+function against(a: Costs, b: Costs): string {
+  const above = (s?: ServeResult) => s && s.rssServeBytes - s.rssStartBytes;
+  return [
+    `file ${times(a.build?.fileBytes, b.build?.fileBytes)}`,
+    `build ${times(a.build?.buildSeconds, b.build?.buildSeconds)}`,
+    `serve RSS ${times(a.serve?.rssServeBytes, b.serve?.rssServeBytes)} (above start ${times(above(a.serve), above(b.serve))})`,
+    `open ${times(a.serve?.openSeconds, b.serve?.openSeconds)}`,
+  ].join(", ");
+}
+
+/** With --sizes: how each library's costs grow with n, one row per library and size. */
+function growth(runs: Run[]): void {
+  console.log(`\n## How cost grows with n (${runs.map((r) => r.meta.n).join(", ")} x ${runs[0].meta.dim})\n`);
+  md(["", "n", "build (2 threads, hnswlib 1)", "file", "serve RSS", ...TARGETS.map((t) => `q/s at ${t}`), ...TARGETS.map((t) => `/ best peer at ${t}`)]);
+  md(Array(5 + 2 * TARGETS.length).fill("---"));
+  const targets = runs.map((r) => atTargets(r.serve));
+  for (const e of entries()) {
+    runs.forEach((r, i) => {
+      const sv = r.serve[e.key];
+      const build = r.builds[e.build2 || e.build1];
+      if (!sv && !build) return;
+      md([
+        e.label,
+        String(r.meta.n),
+        secs(build?.buildSeconds),
+        e.file ? mbs(r.builds[e.file]?.fileBytes) : "(Bun's file)",
+        mbs(sv?.rssServeBytes),
+        ...targets[i].map((t) => (t.at[e.key] ? fmt(t.at[e.key]!.qps) : "not reached")),
+        ...targets[i].map((t) => (t.at[e.key] && t.best ? times(t.at[e.key]!.qps, t.best.qps) : "-")),
+      ]);
+    });
+  }
+}
+
+// `bench/ann.ts --child build|serve ...` is bench/ann-vectlite.ts's (as it was this file's).
+if (str("child")) await import("./ann-vectlite.ts");
 else await driver();
