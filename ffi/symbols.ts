@@ -50,6 +50,7 @@ export const symbols = {
   vl_close_async: { parameters: ["u64", "buffer"], names: ["handle", "out"], result: "i32" },
   vl_compact_async: { parameters: ["u64", "buffer", "usize", "buffer"], names: ["handle", "opts", "opts_len", "out"], result: "i32" },
   vl_index_async: { parameters: ["u64", "buffer"], names: ["handle", "out"], result: "i32" },
+  vl_check_async: { parameters: ["u64", "buffer"], names: ["handle", "out"], result: "i32" },
   // The last u32 before `out`: flags, bit 0 = overwrite an existing destination.
   vl_snapshot_async: { parameters: ["u64", "buffer", "usize", "u32", "buffer"], names: ["handle", "dest", "dest_len", "flags", "out"], result: "i32" },
   vl_backup_async: { parameters: ["u64", "buffer", "usize", "u32", "buffer"], names: ["handle", "dir", "dir_len", "flags", "out"], result: "i32" },

@@ -351,6 +351,12 @@ export interface NamespaceStats {
   records: number;
   /** Slots of deleted or replaced records, dropped by `compact`. */
   deadSlots: number;
+  /**
+   * Where the main vectors are: `mapped` slots used in place from a memory map of the .vdb
+   * file (pages made resident as searches read them), and `memoryBytes` of vectors held in
+   * memory (written since the file was, or everything where maps are not used: Windows).
+   */
+  vectors: { mapped: number; memoryBytes: number };
   /** The main vectors' graph, or null while the namespace is scanned exactly. */
   index: IndexStats | null;
   /** The main vectors' quantized codes, or null (unquantized, or learned once the graph is built). */

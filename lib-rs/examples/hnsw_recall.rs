@@ -208,7 +208,8 @@ fn main() {
     let base = sample(&a, &mix, a.n, 1);
     let queries = sample(&a, &mix, a.queries, 2);
     let inv: Vec<f32> = base.chunks_exact(a.dim).map(distance::inverse_norm).collect();
-    let space = SliceSpace { vectors: &base, inv_norms: &inv, dim: a.dim, metric: a.metric };
+    let floats = vectlite::vector::floats::Floats::in_memory(a.dim, base.clone());
+    let space = SliceSpace { vectors: &floats, inv_norms: &inv, dim: a.dim, metric: a.metric };
     println!("data: {} x {} ({} clusters, rank {}, noise {}), {} queries, generated in {:.1}s", a.n, a.dim, a.clusters, a.rank, a.noise, a.queries, t.elapsed().as_secs_f64());
     let t = Instant::now();
     let truth = ground_truth(&space, &queries, a.dim, a.k);

@@ -5,7 +5,7 @@
 use crate::error::{Code, Error, Result};
 use crate::namespace::Namespace;
 use crate::record::{Upsert, WalOp};
-use crate::storage::format::{self, SnapshotHeader, SnapshotIdentity};
+use crate::storage::format::{self, SnapshotHeader, SnapshotIdentity, Unverified};
 use crate::storage::lock::LockFile;
 use crate::storage::os::{self, LockKind};
 use crate::storage::recovery;
@@ -90,6 +90,9 @@ pub struct Database {
     text_analyzer: Arc<crate::text::Analyzer>,
     /// Which vector spaces keep quantized codes (stored in the file).
     pub quantization: Quantizations,
+    /// A large section of the file used in place whose checksum the open left to `check`
+    /// (verified, at the latest, before anything is written from it).
+    unverified: std::sync::Mutex<Option<Unverified>>,
     wal: Option<Wal>,
     /// Where the .vdb, WAL and temp file live: the OS, or a simulated disk in tests.
     fs: Arc<dyn Vfs>,
@@ -269,6 +272,7 @@ impl Database {
         });
         let mut db = Database {
             quantization: snap.header.quantization.clone(),
+            unverified: std::sync::Mutex::new(snap.unverified),
             analyzer: snap.header.analyzer.clone(),
             text_analyzer,
             paths: paths.clone(),
@@ -309,6 +313,42 @@ impl Database {
         }
         db.replay_wal(opts.sync)?;
         Ok(db)
+    }
+
+    /// After a compaction: the main vectors, just written to the new file, are used in
+    /// place from a map of it, and their copies in memory are freed (where maps are used;
+    /// otherwise, or should anything not line up, the copies stay).
+    fn use_vectors_in_place(&mut self) {
+        let shown = show(&self.paths.main);
+        let Ok(Some(mut source)) = self.fs.open_source(&self.paths.main) else { return };
+        let Some(map) = source.map() else { return };
+        let Ok((mut offset, len)) = format::locate_vectors(&mut *source, &shown) else { return };
+        let end = offset + len;
+        let dim = self.dimension;
+        // The writer stores the namespaces that hold records, in name order, densely.
+        for ns in self.namespaces.values_mut().filter(|ns| !ns.is_empty()) {
+            let count = ns.len();
+            let bytes = (count * dim * 4) as u64;
+            if offset + bytes > end || ns.slot_count() != count {
+                return;
+            }
+            if let Some(mapped) = crate::vector::floats::MappedFloats::new(map.clone(), offset as usize, count * dim) {
+                ns.use_mapped_vectors(mapped);
+            }
+            offset += bytes;
+        }
+        crate::storage::os::release_free_memory();
+    }
+
+    /// Verifies what the open left unverified (the checksum of a large section used in
+    /// place); returns the bytes verified (0 when everything was verified at open).
+    pub fn check(&self) -> Result<u64> {
+        let mut pending = self.unverified.lock().unwrap_or_else(|e| e.into_inner());
+        let Some(section) = pending.as_ref() else { return Ok(0) };
+        section.verify(&show(&self.paths.main))?;
+        let verified = section.len;
+        *pending = None;
+        Ok(verified)
     }
 
     /// Brings every graph (main and named, in every namespace) up to date with the records,
@@ -539,6 +579,7 @@ impl Database {
         self.snapshot_seq = self.next_seq - 1;
         self.snapshot_len = len;
         self.upserts_since_snapshot = 0;
+        self.use_vectors_in_place();
         let base = self.wal_base();
         if let Some(wal) = self.wal.as_mut() {
             wal.reset_to(base)?;
@@ -562,6 +603,8 @@ impl Database {
     /// length and CRC32C. On failure (a full disk, say) the partial file is removed, not
     /// left to take space.
     pub fn write_snapshot_file(&self, path: &Path, identity: SnapshotIdentity) -> Result<(u64, u32)> {
+        // Damage in the file must not pass into a new file under fresh checksums.
+        self.check()?;
         let shown = show(path);
         let file = self.fs.create_new(path).map_err(|e| Error::io("cannot create", &shown, e))?;
         let result = self.write_snapshot_into(file, &shown, identity);

@@ -254,6 +254,12 @@ impl Namespace {
         }
     }
 
+    /// Uses `mapped` (the same vectors, in the order of the slots) instead of the main
+    /// vectors held in memory; ignored unless every slot is live and the vectors agree.
+    pub fn use_mapped_vectors(&mut self, mapped: crate::vector::floats::MappedFloats) {
+        self.main.use_mapped_vectors(mapped);
+    }
+
     /// Learns the codes of every quantized space again from the vectors it holds now.
     pub fn refresh_codes(&mut self) {
         self.main.refresh_codes();

@@ -300,7 +300,7 @@ fn sparse_out_of_order_ids_and_reused_slots() {
     assert_eq!(all.len(), 480, "every node is reachable");
 
     // Slot 10 is deleted, then reused for another vector (that of row 1, never inserted).
-    let mut moved = d.space().vectors.to_vec();
+    let mut moved: Vec<f32> = (0..d.len()).flat_map(|i| d.row(i).to_vec()).collect();
     moved.copy_within(DIM..2 * DIM, 10 * DIM);
     let d2 = Data::new(moved, DIM, Metric::Cosine);
     g.mark_deleted(10);

@@ -29,6 +29,20 @@ pub(crate) fn compact(handle: u64, quantization: Option<crate::vector::quantize:
     with_db_mut(handle, |db| db.compact_to(quantization).map(|_| Output::Unit))
 }
 
+/// Verifies, on a worker thread, the checksums an open left for later (a large section of
+/// vectors used in place); the scalar is the bytes verified (0: all were verified at open).
+///
+/// # Safety
+/// `out` must point at three writable u64.
+#[no_mangle]
+pub unsafe extern "C" fn vl_check_async(handle: u64, out: *mut u64) -> i32 {
+    run(out, || jobs::spawn(move || check(handle)))
+}
+
+pub(crate) fn check(handle: u64) -> Result<Output> {
+    super::handles::with_db(handle, |db| db.check().map(Output::Scalar))
+}
+
 /// Writes a self-contained, consistent copy of the database to `dest`, on a worker thread.
 /// `flags`: `FLAG_OVERWRITE` replaces an existing file (never one of the database's own).
 ///

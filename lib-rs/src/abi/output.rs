@@ -270,9 +270,11 @@ pub(crate) fn info_json(db: &Database) -> String {
         };
         let main = ns.vectors();
         s.push_str(&format!(
-            "{{\"records\":{},\"deadSlots\":{},\"index\":{},\"codes\":{},\"named\":{{",
+            "{{\"records\":{},\"deadSlots\":{},\"vectors\":{{\"mapped\":{},\"memoryBytes\":{}}},\"index\":{},\"codes\":{},\"named\":{{",
             ns.len(),
             ns.dead_slots(),
+            main.mapped_slots(),
+            main.vector_memory_bytes(),
             index_json(main.graph()),
             codes_json(main.codes())
         ));

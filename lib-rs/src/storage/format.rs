@@ -49,14 +49,17 @@
 //! Every byte is covered: header and footer by their CRCs, sections by theirs, padding by
 //! the rule that it is zero, and the file length by the header. Any damage is `CORRUPT`.
 
-use crate::checksum::{crc32c, crc32c_append};
+use crate::checksum::crc32c;
 use crate::codec::Reader;
 use crate::error::{Code, Error, Result};
 use crate::record::Record;
 use crate::sparse::InvertedIndex;
 use super::source::{FileSource, SliceSource, Source};
 use crate::vector::hnsw::HnswGraph;
+use crate::vector::floats::Floats;
 use crate::vector::quantize::Codes;
+use super::vector_section::VectorStream;
+pub use super::vector_section::Unverified;
 use crate::vector::Metric;
 use std::collections::BTreeMap;
 
@@ -129,7 +132,7 @@ impl SnapshotIdentity {
 pub struct LoadedNamespace {
     pub name: String,
     pub records: Vec<Record>,
-    pub vectors: Vec<f32>,
+    pub vectors: Floats,
     /// The main vectors' inverse norms and quantized codes, when the file stores them.
     pub inv_norms: Option<Vec<f32>>,
     pub codes: Option<Codes>,
@@ -144,11 +147,24 @@ pub struct Snapshot {
     pub header: SnapshotHeader,
     pub named_dims: BTreeMap<String, usize>,
     pub namespaces: Vec<LoadedNamespace>,
+    /// A large section used in place whose checksum was not verified at open (`check`
+    /// verifies it).
+    pub unverified: Option<Unverified>,
 }
 
 /// Reads and verifies the header alone (enough to learn dimension and metric).
 pub fn decode_header(bytes: &[u8], file: &str) -> Result<(SnapshotHeader, u32, u64)> {
     check_header(bytes, bytes.len() as u64, file).map(|(h, count, footer, _)| (h, count, footer))
+}
+
+/// Where the VECTORS section of a file lies: (offset, length). Reads the header and the
+/// section table only.
+pub fn locate_vectors(src: &mut dyn Source, file: &str) -> Result<(u64, u64)> {
+    let head = src.read_vec(0, (src.len() as usize).min(HEADER_LEN)).map_err(|e| Error::io("cannot read", file, e))?;
+    let (_, count, footer_offset, header_len) = check_header(&head, src.len(), file)?;
+    let sections = read_section_table(src, file, count, footer_offset, header_len)?;
+    let at = sections.iter().find(|e| e.kind == SECTION_VECTORS).ok_or_else(|| Error::corrupt(file, footer_offset, "no VECTORS section"))?;
+    Ok((at.offset, at.len))
 }
 
 /// The header length of a format version (None for a version this library does not know).
@@ -289,7 +305,7 @@ pub fn read(src: &mut dyn Source, file: &str) -> Result<Snapshot> {
     let dim = header.dimension as usize;
     let records = records_at.read(src, file)?;
     let mut r = Reader::new(&records, records_at.offset, file);
-    let mut vectors = VectorStream::new(vectors_at);
+    let mut vectors = VectorStream::new(vectors_at, src.map(), dim);
     let mut namespaces = Vec::new();
     for _ in 0..r.len(2)? {
         let at = records_at.offset + r.pos() as u64;
@@ -319,7 +335,7 @@ pub fn read(src: &mut dyn Source, file: &str) -> Result<Snapshot> {
     if !r.at_end() {
         return Err(Error::corrupt(file, records_at.offset, "RECORDS section holds more data than its count says"));
     }
-    vectors.finish(file)?;
+    let unverified = vectors.finish(src, file)?;
     drop(records);
     if let Some(at) = find(SECTION_CODES) {
         let (off, bytes) = (at.offset, at.read(src, file)?);
@@ -382,7 +398,7 @@ pub fn read(src: &mut dyn Source, file: &str) -> Result<Snapshot> {
             return Err(Error::corrupt(file, off, "SPARSE section holds more data than its count says"));
         }
     }
-    Ok(Snapshot { header, named_dims, namespaces })
+    Ok(Snapshot { header, named_dims, namespaces, unverified })
 }
 
 /// The CODES section: each namespace's inverse norms and codes, checked against its records.
@@ -434,12 +450,12 @@ fn find_namespace<'a>(namespaces: &'a mut [LoadedNamespace], name: &str) -> Opti
 }
 
 /// One section's place in the file, from the footer.
-#[derive(Clone, Copy)]
-struct Entry {
-    kind: u32,
-    offset: u64,
-    len: u64,
-    crc: u32,
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Entry {
+    pub kind: u32,
+    pub offset: u64,
+    pub len: u64,
+    pub crc: u32,
 }
 
 impl Entry {
@@ -451,54 +467,6 @@ impl Entry {
             return Err(Error::corrupt(file, self.offset, format!("section {} checksum mismatch", self.kind)));
         }
         Ok(bytes)
-    }
-}
-
-/// Reads the VECTORS section namespace by namespace straight into f32 arrays, checking
-/// the section's CRC once all of it has been read.
-struct VectorStream {
-    entry: Entry,
-    pos: u64,
-    crc: u32,
-}
-
-impl VectorStream {
-    fn new(entry: Entry) -> VectorStream {
-        VectorStream { entry, pos: 0, crc: 0 }
-    }
-
-    /// The next `n` floats.
-    fn next(&mut self, src: &mut dyn Source, file: &str, n: usize) -> Result<Vec<f32>> {
-        let bytes = (n as u64).checked_mul(4).filter(|b| self.pos + b <= self.entry.len);
-        let Some(bytes) = bytes else {
-            return Err(Error::corrupt(file, self.entry.offset, "VECTORS section holds fewer vectors than RECORDS lists"));
-        };
-        // Allocated at full size and advised for huge pages before it is filled: the scan
-        // streams this array (see bench/RESULTS.md on page sizes).
-        let mut out: Vec<f32> = Vec::with_capacity(n);
-        crate::storage::os::advise_huge_pages(out.as_ptr() as *const u8, out.capacity() * 4);
-        let mut chunk = vec![0u8; (1 << 20).min(bytes as usize)];
-        let mut left = bytes as usize;
-        while left > 0 {
-            let take = left.min(chunk.len());
-            src.read_at(self.entry.offset + self.pos, &mut chunk[..take]).map_err(|e| Error::io("cannot read", file, e))?;
-            self.crc = crc32c_append(self.crc, &chunk[..take]);
-            out.extend(chunk[..take].chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])));
-            self.pos += take as u64;
-            left -= take;
-        }
-        Ok(out)
-    }
-
-    /// Checks that the whole section was read and matches its CRC.
-    fn finish(self, file: &str) -> Result<()> {
-        if self.pos != self.entry.len {
-            return Err(Error::corrupt(file, self.entry.offset, "VECTORS section holds more data than RECORDS lists"));
-        }
-        if self.crc != self.entry.crc {
-            return Err(Error::corrupt(file, self.entry.offset, format!("section {} checksum mismatch", self.entry.kind)));
-        }
-        Ok(())
     }
 }
 
@@ -584,7 +552,7 @@ mod tests {
         assert_eq!(snap.named_dims.get("title"), Some(&2));
         assert_eq!(snap.namespaces.len(), 1);
         assert_eq!(snap.namespaces[0].records.len(), 5);
-        assert_eq!(&snap.namespaces[0].vectors[3..6], &[1.0, 1.0, 2.0]);
+        assert_eq!(snap.namespaces[0].vectors.get(1), &[1.0, 1.0, 2.0]);
     }
 
     #[test]
@@ -689,7 +657,8 @@ mod tests {
         let snap = decode(&bytes, "f").unwrap();
         let loaded = snap.namespaces.into_iter().next().unwrap();
         let stored = loaded.sparse.expect("no SPARSE section");
-        let space = || crate::vector::space::VectorSpace::from_vectors(1, loaded.vectors.clone());
+        let values: Vec<f32> = (0..loaded.records.len() as u32).flat_map(|s| loaded.vectors.get(s).to_vec()).collect();
+        let space = || crate::vector::space::VectorSpace::from_vectors(1, values.clone());
         let rebuilt = Namespace::load(1, loaded.records.clone(), space(), None);
         assert_eq!(&stored, rebuilt.sparse());
         assert_eq!(&stored, map["ns"].sparse());

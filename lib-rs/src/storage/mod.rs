@@ -7,6 +7,7 @@ pub mod files;
 pub mod format;
 pub mod format_write;
 pub mod lock;
+pub mod mapping;
 pub mod os;
 pub mod recovery;
 /// A simulated disk for the crash tests (lib-rs/tests/crash_consistency.rs): not used by
@@ -14,6 +15,7 @@ pub mod recovery;
 #[doc(hidden)]
 pub mod sim;
 pub mod source;
+pub mod vector_section;
 pub mod vfs;
 pub mod wal;
 

@@ -17,6 +17,10 @@ pub trait Source {
     }
     /// Fills `buf` with the bytes at `offset` (the caller keeps within `len`).
     fn read_at(&mut self, offset: u64, buf: &mut [u8]) -> io::Result<()>;
+    /// The whole file mapped read-only, where maps are used (`mapping.rs`); None otherwise.
+    fn map(&self) -> Option<std::sync::Arc<super::mapping::Mapping>> {
+        None
+    }
 
     /// `len` bytes at `offset`, in a new buffer.
     fn read_vec(&mut self, offset: u64, len: usize) -> io::Result<Vec<u8>> {
@@ -59,6 +63,10 @@ impl Source for FileSource {
     }
     fn identity(&self) -> Option<(u64, u64)> {
         super::os::file_identity(&self.file)
+    }
+    fn map(&self) -> Option<std::sync::Arc<super::mapping::Mapping>> {
+        // A file that cannot be mapped is read instead.
+        super::mapping::Mapping::of_file(&self.file).ok().flatten()
     }
     fn read_at(&mut self, offset: u64, buf: &mut [u8]) -> io::Result<()> {
         self.file.seek(SeekFrom::Start(offset))?;

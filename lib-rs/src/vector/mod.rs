@@ -2,6 +2,7 @@
 //! HNSW graph behind one search) and the top-k they report into.
 
 pub mod distance;
+pub mod floats;
 pub mod hnsw;
 pub mod quantize;
 pub mod space;

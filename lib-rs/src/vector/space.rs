@@ -19,6 +19,7 @@
 //! vectors not in it yet, so none is missed. The query planner (`search/plan.rs`) picks.
 
 use super::distance::{self, inverse_norm, Metric};
+use super::floats::Floats;
 use super::hnsw::{HnswGraph, HnswParams, SliceSpace};
 use super::quantize::{Codes, Quantization};
 use super::topk::{Counters, Near, Sink, TopK};
@@ -44,7 +45,8 @@ pub enum Method {
     /// then scored exactly; otherwise as `Exact`.
     Scan { rescore: usize },
     /// The graph with this beam width (`efSearch`), walked on the codes of a quantized space
-    /// with the best `k x rescore` scored exactly; a scan when the space has no graph.
+    /// with the best `k x rescore` (at most `ef`) scored exactly; a scan when the space has
+    /// no graph.
     Graph { ef: usize, rescore: usize },
 }
 
@@ -56,7 +58,7 @@ fn rescored_count(k: usize, rescore: usize) -> usize {
 #[derive(Debug, Default)]
 pub struct VectorSpace {
     dimension: usize,
-    vectors: Vec<f32>,
+    vectors: Floats,
     inv_norms: Vec<f32>,
     /// Which slots hold a vector: read by the scan, one byte a slot.
     live: Vec<bool>,
@@ -74,7 +76,7 @@ pub struct VectorSpace {
 
 impl VectorSpace {
     pub fn new(dimension: usize) -> VectorSpace {
-        VectorSpace { dimension, ..VectorSpace::default() }
+        VectorSpace { dimension, vectors: Floats::in_memory(dimension, Vec::new()), ..VectorSpace::default() }
     }
 
     /// A space whose slots hold `vectors` (slot-major, adopted rather than copied), all live.
@@ -82,20 +84,18 @@ impl VectorSpace {
         let inv_norms: Vec<f32> = vectors.chunks_exact(dimension.max(1)).map(inverse_norm).collect();
         let n = inv_norms.len();
         debug_assert_eq!(vectors.len(), n * dimension);
+        let vectors = Floats::in_memory(dimension, vectors);
         VectorSpace { dimension, vectors, inv_norms, live: vec![true; n], live_count: n, ..VectorSpace::default() }
     }
 
-    /// A space loaded from a snapshot: `vectors` adopted, and the stored inverse norms and
-    /// codes when the file has them (else the norms are computed; codes come with a graph).
-    pub fn load(dimension: usize, vectors: Vec<f32>, inv_norms: Option<Vec<f32>>, codes: Option<Codes>) -> VectorSpace {
-        let mut space = match inv_norms {
-            Some(inv_norms) => {
-                let n = inv_norms.len();
-                debug_assert_eq!(vectors.len(), n * dimension);
-                VectorSpace { dimension, vectors, inv_norms, live: vec![true; n], live_count: n, ..VectorSpace::default() }
-            }
-            None => VectorSpace::from_vectors(dimension, vectors),
-        };
+    /// A space loaded from a snapshot: `vectors` adopted (read, or in place in a map of the
+    /// file), and the stored inverse norms and codes when the file has them (else the norms
+    /// are computed; codes come with a graph).
+    pub fn load(dimension: usize, vectors: Floats, inv_norms: Option<Vec<f32>>, codes: Option<Codes>) -> VectorSpace {
+        let inv_norms = inv_norms.unwrap_or_else(|| (0..vectors.slots() as u32).map(|s| inverse_norm(vectors.get(s))).collect());
+        let n = inv_norms.len();
+        debug_assert_eq!(vectors.slots(), n);
+        let mut space = VectorSpace { dimension, vectors, inv_norms, live: vec![true; n], live_count: n, ..VectorSpace::default() };
         if let Some(codes) = codes.filter(|c| c.slots() == space.live.len()) {
             space.quantization = codes.kind();
             space.codes = Some(codes);
@@ -179,9 +179,36 @@ impl VectorSpace {
         self.live.iter().enumerate().filter(|(_, live)| **live).map(|(slot, _)| slot as u32)
     }
 
+    #[inline]
     pub fn vector(&self, slot: u32) -> &[f32] {
-        let start = slot as usize * self.dimension;
-        &self.vectors[start..start + self.dimension]
+        self.vectors.get(slot)
+    }
+
+    /// Uses `mapped` instead of the vectors held now, which it must equal slot for slot (a
+    /// file just written from this space); ignored when the space has dead slots or the
+    /// first and last vectors differ.
+    pub fn use_mapped_vectors(&mut self, mapped: super::floats::MappedFloats) {
+        let floats = Floats::mapped(self.dimension, mapped);
+        let n = self.live.len();
+        if n == 0 || self.live_count != n || floats.slots() != n {
+            return;
+        }
+        let (first, last) = (0, n as u32 - 1);
+        if floats.get(first) != self.vector(first) || floats.get(last) != self.vector(last) {
+            return;
+        }
+        self.vectors = floats;
+        self.free.clear();
+    }
+
+    /// Slots whose vectors are in place in a map of the snapshot file.
+    pub fn mapped_slots(&self) -> usize {
+        self.vectors.mapped_slots()
+    }
+
+    /// Bytes of float32 vectors held in memory (mapped ones are the file's pages).
+    pub fn vector_memory_bytes(&self) -> usize {
+        self.vectors.memory_bytes()
     }
 
     pub fn inv_norm(&self, slot: u32) -> f32 {
@@ -215,25 +242,12 @@ impl VectorSpace {
         }
         self.live.reserve(n);
         self.inv_norms.reserve(n);
-        self.grow_vectors(n * self.dimension);
-    }
-
-    /// Makes room for `floats` more vector values, growing by doubling; a new allocation is
-    /// advised for huge pages before anything touches it (the graph's random reads then
-    /// miss the TLB less).
-    fn grow_vectors(&mut self, floats: usize) {
-        let need = self.vectors.len() + floats;
-        if need > self.vectors.capacity() {
-            self.vectors.reserve(need.max(2 * self.vectors.capacity()) - self.vectors.len());
-            let cap = self.vectors.capacity();
-            crate::storage::os::advise_huge_pages(self.vectors.as_ptr() as *const u8, cap * 4);
-        }
+        self.vectors.reserve(n);
     }
 
     /// Appends a dead slot.
     fn push_slot(&mut self) -> u32 {
-        self.grow_vectors(self.dimension);
-        self.vectors.resize(self.vectors.len() + self.dimension, 0.0);
+        self.vectors.push_zeroed();
         self.inv_norms.push(0.0);
         self.live.push(false);
         (self.live.len() - 1) as u32
@@ -244,9 +258,11 @@ impl VectorSpace {
     /// afterwards. The caller has checked the length.
     pub fn put(&mut self, existing: Option<u32>, vector: &[f32]) -> u32 {
         debug_assert_eq!(vector.len(), self.dimension);
+        let unchanged = existing.is_some_and(|slot| self.vector(slot) == vector);
         let slot = match existing {
-            // Same vector, or no graph that depends on it: overwrite in place.
-            Some(slot) if self.graph.is_none() || self.vector(slot) == vector => slot,
+            // Same vector, or no graph that depends on it and not in the file's map:
+            // overwrite in place.
+            Some(slot) if unchanged || (self.graph.is_none() && !self.vectors.is_mapped(slot)) => slot,
             Some(old) => {
                 self.remove(old);
                 self.push_slot()
@@ -257,11 +273,12 @@ impl VectorSpace {
         if existing != Some(slot) && self.graph.is_some() {
             self.unindexed.push(slot);
         }
-        let start = slot as usize * self.dimension;
-        self.vectors[start..start + self.dimension].copy_from_slice(vector);
-        self.inv_norms[slot as usize] = inverse_norm(vector);
-        if let Some(codes) = &mut self.codes {
-            codes.set(slot, vector);
+        if !unchanged {
+            self.vectors.set(slot, vector);
+            self.inv_norms[slot as usize] = inverse_norm(vector);
+            if let Some(codes) = &mut self.codes {
+                codes.set(slot, vector);
+            }
         }
         if !std::mem::replace(&mut self.live[slot as usize], true) {
             self.live_count += 1;
@@ -277,7 +294,8 @@ impl VectorSpace {
         self.live_count -= 1;
         match self.graph.as_mut() {
             Some(graph) => graph.mark_deleted(slot),
-            None => self.free.push(slot),
+            None if !self.vectors.is_mapped(slot) => self.free.push(slot),
+            None => {}
         }
     }
 
@@ -329,7 +347,7 @@ impl VectorSpace {
         let mut remap = vec![None; self.live.len()];
         for &old in order {
             debug_assert!(self.is_live(old));
-            out.vectors.extend_from_slice(self.vector(old));
+            out.vectors.push(self.vector(old));
             out.inv_norms.push(self.inv_norms[old as usize]);
             out.live.push(true);
             remap[old as usize] = Some(out.live_count as u32);
@@ -363,9 +381,10 @@ impl VectorSpace {
     ) -> bool {
         match (method, &self.graph, &self.codes) {
             (Method::Graph { ef, rescore }, Some(graph), Some(codes)) => {
-                let wanted = rescored_count(k, rescore);
+                // The beam bounds the candidates: a small efSearch stays a cheap search.
+                let wanted = rescored_count(k, rescore).min(ef.max(k));
                 let scorer = codes.scorer(metric, query, &self.inv_norms);
-                let mut found: Vec<u32> = graph.search_with(&scorer, wanted, ef.max(wanted), &accept, counters).into_iter().map(|(_, s)| s).collect();
+                let mut found: Vec<u32> = graph.search_with(&scorer, wanted, ef, &accept, counters).into_iter().map(|(_, s)| s).collect();
                 // Outliers not in the graph yet are among the unindexed slots scored below.
                 self.add_outliers(codes, &mut found, |s| graph.contains(s) && accept(s));
                 self.rescore(metric, query, found.into_iter(), sink, counters);
@@ -456,13 +475,12 @@ impl VectorSpace {
     /// when it reaches the sink's threshold.
     fn scan<A: Fn(u32) -> bool, S: Sink>(&self, metric: Metric, query: &[f32], accept: A, sink: &mut S, counters: &mut Counters) {
         let inv_q = inverse_norm(query);
-        let dim = self.dimension;
         for (slot, _) in self.live.iter().enumerate().filter(|(_, live)| **live) {
             if !accept(slot as u32) {
                 counters.filtered += 1;
                 continue;
             }
-            let v = &self.vectors[slot * dim..(slot + 1) * dim];
+            let v = self.vector(slot as u32);
             let score = distance::score(metric, query, inv_q, v, self.inv_norms[slot]);
             counters.visited += 1;
             if sink.threshold().is_some_and(|t| score < t) {

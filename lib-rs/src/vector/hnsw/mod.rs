@@ -88,7 +88,7 @@ pub trait Space: Sync {
 /// `VectorSpace::slices` returns.
 #[derive(Clone, Copy)]
 pub struct SliceSpace<'a> {
-    pub vectors: &'a [f32],
+    pub vectors: &'a crate::vector::floats::Floats,
     pub inv_norms: &'a [f32],
     pub dim: usize,
     pub metric: Metric,
@@ -104,8 +104,7 @@ impl Space for SliceSpace<'_> {
     }
     #[inline]
     fn vector(&self, id: u32) -> &[f32] {
-        let start = id as usize * self.dim;
-        &self.vectors[start..start + self.dim]
+        self.vectors.get(id)
     }
     #[inline]
     fn inv_norm(&self, id: u32) -> f32 {

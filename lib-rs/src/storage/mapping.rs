@@ -1,0 +1,162 @@
+//! Read-only memory maps of a snapshot file, so its float32 vectors are used in place: an
+//! open reads none of them, and only the pages a search touches become resident.
+//!
+//! Maps exist on 64-bit little-endian unix (the file's byte order is the CPU's, so a slice
+//! of the map is the vectors as they are). Elsewhere, and on Windows (where a mapped file
+//! could not be replaced by a compaction's rename while a handle still used it), the
+//! vectors are read into memory as before.
+//!
+//! A map stays valid for as long as a handle holds it: vectlite never changes a snapshot
+//! file in place (a compaction writes a new file and renames it over the old one, whose
+//! pages live on until the last map of them goes). A file truncated in place by another
+//! program while it is mapped is outside what a map can survive (the process then faults
+//! on the missing pages, as SQLite's memory-mapped I/O does); docs/durability.md says so.
+
+use std::fs::File;
+use std::io;
+use std::sync::Arc;
+
+/// A whole file mapped read-only.
+pub struct Mapping {
+    ptr: *const u8,
+    len: usize,
+}
+
+// SAFETY: the map is read-only and never remapped; sharing a pointer to immutable bytes
+// between threads is sound.
+unsafe impl Send for Mapping {}
+// SAFETY: as above.
+unsafe impl Sync for Mapping {}
+
+impl std::fmt::Debug for Mapping {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Mapping").field("len", &self.len).finish()
+    }
+}
+
+impl Mapping {
+    /// Maps all of `file`; Ok(None) where maps are not used (see the module comment) or
+    /// the file is empty.
+    pub fn of_file(file: &File) -> io::Result<Option<Arc<Mapping>>> {
+        let len = usize::try_from(file.metadata()?.len()).map_err(|_| io::Error::other("file too large to map"))?;
+        if len == 0 {
+            return Ok(None);
+        }
+        imp::map(file, len).map(|m| m.map(Arc::new))
+    }
+
+    pub fn bytes(&self) -> &[u8] {
+        // SAFETY: `ptr` maps `len` readable bytes for as long as `self` lives (unmapped in
+        // Drop only).
+        unsafe { std::slice::from_raw_parts(self.ptr, self.len) }
+    }
+
+    /// `count` floats at byte `offset`, if they lie inside the map and are aligned.
+    pub fn floats(&self, offset: usize, count: usize) -> Option<&[f32]> {
+        let end = offset.checked_add(count.checked_mul(4)?)?;
+        if end > self.len || !(self.ptr as usize + offset).is_multiple_of(std::mem::align_of::<f32>()) {
+            return None;
+        }
+        // SAFETY: the range is inside the map (checked) and aligned for f32 (checked); any
+        // bit pattern is a valid f32; the bytes are little-endian like the CPU (maps are
+        // only made on little-endian targets).
+        Some(unsafe { std::slice::from_raw_parts(self.ptr.add(offset).cast::<f32>(), count) })
+    }
+
+    /// Tells the kernel the pages are read at random (a graph walk, a rescore): no
+    /// read-ahead, so a search makes resident only what it reads. Advisory.
+    pub fn advise_random(&self) {
+        imp::advise_random(self.ptr, self.len);
+    }
+}
+
+impl Drop for Mapping {
+    fn drop(&mut self) {
+        imp::unmap(self.ptr, self.len);
+    }
+}
+
+#[cfg(all(unix, target_pointer_width = "64", target_endian = "little"))]
+mod imp {
+    use std::fs::File;
+    use std::io;
+    use std::os::raw::{c_int, c_void};
+    use std::os::unix::io::AsRawFd;
+
+    // The same values on Linux and macOS.
+    const PROT_READ: c_int = 1;
+    const MAP_SHARED: c_int = 1;
+    const MADV_RANDOM: c_int = 1;
+
+    extern "C" {
+        fn mmap(addr: *mut c_void, len: usize, prot: c_int, flags: c_int, fd: c_int, offset: i64) -> *mut c_void;
+        fn munmap(addr: *mut c_void, len: usize) -> c_int;
+        fn madvise(addr: *mut c_void, len: usize, advice: c_int) -> c_int;
+    }
+
+    pub fn map(file: &File, len: usize) -> io::Result<Option<super::Mapping>> {
+        // SAFETY: a fresh read-only shared map of an open descriptor; the kernel picks the
+        // address. The descriptor may be closed afterwards: the map keeps the file.
+        let ptr = unsafe { mmap(std::ptr::null_mut(), len, PROT_READ, MAP_SHARED, file.as_raw_fd(), 0) };
+        if ptr as usize == usize::MAX {
+            return Err(io::Error::last_os_error());
+        }
+        Ok(Some(super::Mapping { ptr: ptr as *const u8, len }))
+    }
+
+    pub fn unmap(ptr: *const u8, len: usize) {
+        // SAFETY: exactly the range `map` returned, unmapped once (Drop).
+        unsafe {
+            munmap(ptr as *mut c_void, len);
+        }
+    }
+
+    pub fn advise_random(ptr: *const u8, len: usize) {
+        // SAFETY: advice on the map's own range; it changes how pages are read, never
+        // their contents, and its result is ignored.
+        unsafe {
+            madvise(ptr as *mut c_void, len, MADV_RANDOM);
+        }
+    }
+}
+
+#[cfg(not(all(unix, target_pointer_width = "64", target_endian = "little")))]
+mod imp {
+    use std::fs::File;
+    use std::io;
+
+    pub fn map(_file: &File, _len: usize) -> io::Result<Option<super::Mapping>> {
+        Ok(None)
+    }
+    pub fn unmap(_ptr: *const u8, _len: usize) {}
+    pub fn advise_random(_ptr: *const u8, _len: usize) {}
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    #[test]
+    fn maps_a_file_and_hands_out_aligned_floats_inside_it_only() {
+        let path = std::env::temp_dir().join(format!("vl-map-{}", std::process::id()));
+        let mut f = File::create(&path).unwrap();
+        let floats: Vec<u8> = [1.5f32, -2.0, 3.25].iter().flat_map(|x| x.to_le_bytes()).collect();
+        f.write_all(&floats).unwrap();
+        drop(f);
+        let file = File::open(&path).unwrap();
+        let Some(map) = Mapping::of_file(&file).unwrap() else {
+            return; // a target without maps
+        };
+        drop(file);
+        // The file goes; the map keeps its pages.
+        std::fs::remove_file(&path).unwrap();
+        assert_eq!(map.floats(0, 3), Some(&[1.5f32, -2.0, 3.25][..]));
+        assert_eq!(map.floats(4, 2), Some(&[-2.0f32, 3.25][..]));
+        assert_eq!(map.floats(4, 3), None, "past the end");
+        assert_eq!(map.floats(2, 1), None, "misaligned");
+        assert_eq!(map.floats(usize::MAX - 2, 1), None);
+        map.advise_random();
+        assert_eq!(map.bytes().len(), 12);
+    }
+}

@@ -1,0 +1,104 @@
+//! A vector section too large to verify at open (more than 64 MiB, used in place from a
+//! map): the open defers its checksum, `check` verifies it, and damage in it is refused
+//! before a compaction or a snapshot could carry it into a new file.
+
+use std::path::{Path, PathBuf};
+use vectlite::db::{Database, OpenOptions};
+use vectlite::error::Code;
+use vectlite::json::Json;
+use vectlite::record::{Record, Upsert};
+use vectlite::storage::format;
+use vectlite::storage::source::{FileSource, Source};
+use vectlite::storage::vector_section::VERIFY_AT_OPEN_BYTES;
+use vectlite::storage::wal::SyncMode;
+
+const DIM: usize = 1_024;
+
+fn temp_path(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("vl-map-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir.join("big.vdb")
+}
+
+fn opts() -> OpenOptions {
+    // No graph: the test is about the vectors' bytes, and a graph of this many would be slow.
+    OpenOptions { dimension: Some(DIM), sync: SyncMode::Normal, ann_threshold: u32::MAX as usize, ..Default::default() }
+}
+
+/// A compacted database whose VECTORS section is just over the limit.
+fn large_database(path: &Path) -> usize {
+    let n = (VERIFY_AT_OPEN_BYTES as usize / (DIM * 4)) + 10;
+    let mut db = Database::open(path, opts()).unwrap();
+    let items: Vec<Upsert> = (0..n)
+        .map(|i| Upsert {
+            namespace: String::new(),
+            record: Record { id: format!("r{i}"), metadata: Json::Object(vec![]), sparse: vec![], vectors: vec![] },
+            vector: (0..DIM).map(|d| ((i * 31 + d) % 97) as f32).collect::<Vec<f32>>().into(),
+        })
+        .collect();
+    db.upsert_many(items, false).unwrap();
+    db.compact().unwrap();
+    n
+}
+
+fn vectors_section(path: &Path) -> (u64, u64) {
+    let mut src = FileSource::new(std::fs::File::open(path).unwrap()).unwrap();
+    format::locate_vectors(&mut src as &mut dyn Source, "f").unwrap()
+}
+
+#[cfg(all(unix, target_pointer_width = "64", target_endian = "little"))]
+#[test]
+fn a_large_mapped_section_is_verified_by_check_and_before_anything_is_written_from_it() {
+    let path = temp_path("defer");
+    let n = large_database(&path);
+    let (offset, len) = vectors_section(&path);
+    assert!(len > VERIFY_AT_OPEN_BYTES);
+    {
+        let db = Database::open(&path, opts()).unwrap();
+        assert_eq!(db.namespaces[""].vectors().mapped_slots(), n);
+        assert_eq!(db.check().unwrap(), len, "check verifies the deferred section");
+        assert_eq!(db.check().unwrap(), 0, "once");
+    }
+    // One flipped byte in the middle of the vectors: the open (which does not read them)
+    // succeeds, and every later use that would trust the bytes refuses.
+    let mut bytes = std::fs::read(&path).unwrap();
+    bytes[(offset + len / 2) as usize] ^= 0x40;
+    std::fs::write(&path, &bytes).unwrap();
+    let mut db = Database::open(&path, opts()).unwrap();
+    let e = db.check().unwrap_err();
+    assert_eq!((e.code, e.context.as_ref().and_then(|c| c.offset)), (Code::Corrupt, Some(offset)), "{}", e.message);
+    let e = db.compact().unwrap_err();
+    assert_eq!(e.code, Code::Corrupt, "a compaction refuses to copy damage: {}", e.message);
+    let copy = path.with_file_name("copy.vdb");
+    let e = db.write_snapshot_file(&copy, format::SnapshotIdentity::new_database()).unwrap_err();
+    assert_eq!(e.code, Code::Corrupt, "{}", e.message);
+    assert!(!copy.exists());
+    drop(db);
+    assert_eq!(std::fs::read(&path).unwrap(), bytes, "the damaged file was left as it was, to recover by hand");
+    let _ = std::fs::remove_dir_all(path.parent().unwrap());
+}
+
+#[test]
+fn a_small_section_is_verified_at_open() {
+    let path = temp_path("small");
+    {
+        let mut db = Database::open(&path, OpenOptions { ann_threshold: 0, ..opts() }).unwrap();
+        let items: Vec<Upsert> = (0..20)
+            .map(|i| Upsert {
+                namespace: String::new(),
+                record: Record { id: format!("r{i}"), metadata: Json::Object(vec![]), sparse: vec![], vectors: vec![] },
+                vector: vec![i as f32; DIM].into(),
+            })
+            .collect();
+        db.upsert_many(items, false).unwrap();
+        db.compact().unwrap();
+    }
+    let (offset, len) = vectors_section(&path);
+    let mut bytes = std::fs::read(&path).unwrap();
+    bytes[(offset + len / 2) as usize] ^= 0x40;
+    std::fs::write(&path, &bytes).unwrap();
+    let Err(e) = Database::open(&path, opts()) else { panic!("a damaged small file opened") };
+    assert_eq!((e.code, e.context.as_ref().and_then(|c| c.offset)), (Code::Corrupt, Some(offset)), "{}", e.message);
+    let _ = std::fs::remove_dir_all(path.parent().unwrap());
+}

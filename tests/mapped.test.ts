@@ -1,0 +1,80 @@
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { platform } from "node:os";
+import * as vectlite from "../mod.ts";
+import { randomVector, rng, tempDb } from "./helpers.ts";
+
+const DIM = 24;
+// Maps are used on 64-bit unix; on Windows the vectors are read into memory.
+const MAPS = platform() !== "win32";
+
+function records(n: number, seed: number, prefix = "r"): vectlite.RecordInput[] {
+  const rand = rng(seed);
+  return Array.from({ length: n }, (_, i) => ({ id: `${prefix}${i}`, vector: randomVector(DIM, rand), metadata: { i } }));
+}
+
+describe("vectors used in place from the file", () => {
+  it("an open maps the vectors, writes go to memory, and a compaction moves the handle onto the new file", async () => {
+    const path = tempDb();
+    {
+      await using db = await vectlite.open(path, { dimension: DIM });
+      await db.upsertMany(records(1_000, 1));
+      const before = (await db.stats()).namespaces[""].vectors;
+      assert.equal(before.mapped, 0, "written, not loaded: in memory");
+      assert.ok(before.memoryBytes >= 1_000 * DIM * 4);
+      await db.compact();
+      const after = (await db.stats()).namespaces[""].vectors;
+      assert.equal(after.mapped, MAPS ? 1_000 : 0);
+      if (MAPS) assert.equal(after.memoryBytes, 0, "the copies in memory were freed");
+      // The same answers from the map as from memory.
+      const q = records(1, 9)[0].vector;
+      assert.deepEqual(await db.search(q, { k: 5, exact: true }), await db.search(q, { k: 5, exact: true, includeVectors: false }));
+    }
+    await using db = await vectlite.open(path);
+    assert.equal((await db.stats()).namespaces[""].vectors.mapped, MAPS ? 1_000 : 0);
+    const rand = rng(5);
+    // Replacing and deleting mapped records: a replaced vector takes a slot in memory.
+    await db.upsertMany([{ id: "r3", vector: randomVector(DIM, rand) }, { id: "new", vector: randomVector(DIM, rand) }]);
+    await db.delete("r4");
+    const got = await db.get("r3", { includeVectors: true });
+    const fresh = await db.get("r5", { includeVectors: true });
+    assert.equal(got!.vector!.length, DIM);
+    assert.equal(fresh!.vector!.length, DIM);
+    assert.equal(await db.count(), 1_000);
+    const stats = (await db.stats()).namespaces[""];
+    assert.equal(stats.vectors.mapped, MAPS ? 1_000 : 0);
+    assert.ok(stats.vectors.memoryBytes >= 2 * DIM * 4);
+    await db.compact();
+    assert.equal((await db.stats()).namespaces[""].vectors.mapped, MAPS ? 1_000 : 0);
+    assert.deepEqual(Array.from((await db.get("r3", { includeVectors: true }))!.vector!), Array.from(got!.vector!));
+    assert.equal(await db.get("r4"), null);
+  });
+
+  it("a reader keeps searching its mapped file while a writer compacts and replaces it, again and again", async () => {
+    const path = tempDb();
+    await using writer = await vectlite.open(path, { dimension: DIM });
+    await writer.upsertMany(records(2_000, 2));
+    await writer.compact();
+    await using reader = await vectlite.open(path, { readOnly: true });
+    const queries = records(20, 3).map((r) => r.vector);
+    const expected = await Promise.all(queries.map((q) => reader.search(q, { k: 10 })));
+    for (let round = 0; round < 5; round++) {
+      // Issued together, none awaited before the next: searches interleave with writes and
+      // compactions that rename new files over the one the reader has mapped.
+      const writes = [
+        writer.upsertMany(records(300, 10 + round, `w${round}-`)),
+        writer.deleteMany(Array.from({ length: 50 }, (_, i) => `r${round * 50 + i}`)),
+        writer.compact(),
+      ];
+      const reads = queries.map((q) => reader.search(q, { k: 10 }));
+      await Promise.all(writes);
+      assert.deepEqual(await Promise.all(reads), expected, `round ${round}`);
+    }
+    assert.equal(await reader.count(), 2_000, "the reader sees the state at its open");
+    assert.equal(await writer.count(), 2_000 - 250 + 1_500);
+    // A reader opened now sees the writer's latest file.
+    await using later = await vectlite.open(path, { readOnly: true });
+    assert.equal(await later.count(), 3_250);
+    assert.deepEqual((await later.check()), { verifiedBytes: 0 }, "a small file is verified at open");
+  });
+});
