@@ -369,8 +369,10 @@ export interface NamespaceStats {
 export interface CodeStats {
   /** The quantization the codes were made with. */
   kind: "int8" | "binary";
-  /** Bytes the codes and their parameters hold. */
+  /** Bytes the codes and their parameters hold in memory. */
   bytes: number;
+  /** Codes used in place from the memory map of the .vdb file (not in `bytes`). */
+  mapped: number;
   /** `"avx512-vnni"`, `"avx2"`, `"neon"`, `"popcnt"` or `"portable"`. */
   kernel: string;
 }

@@ -50,6 +50,31 @@ describe("vectors used in place from the file", () => {
     assert.equal(await db.get("r4"), null);
   });
 
+  it("quantized codes are used in place too, after an open and after a compaction", async () => {
+    const path = tempDb();
+    {
+      await using db = await vectlite.open(path, { dimension: DIM, quantization: "int8" });
+      await db.upsertMany(records(1_000, 4));
+      const codes = (await db.stats()).namespaces[""].codes!;
+      assert.equal(codes.mapped, 0);
+      assert.ok(codes.bytes >= 1_000 * DIM);
+      const q = records(1, 8)[0].vector;
+      const before = await db.search(q, { k: 10 });
+      await db.compact();
+      const after = (await db.stats()).namespaces[""].codes!;
+      assert.equal(after.mapped, MAPS ? 1_000 : 0);
+      if (MAPS) assert.ok(after.bytes < 1_000, `codes left in memory: ${after.bytes} bytes`);
+      assert.deepEqual(await db.search(q, { k: 10 }), before);
+      // A write after the compaction: its code goes to memory beside the mapped ones.
+      await db.upsertMany([{ id: "r0", vector: q }]);
+      assert.equal((await db.search(q, { k: 1 }))[0].id, "r0");
+    }
+    await using db = await vectlite.open(path, { readOnly: true });
+    const codes = (await db.stats()).namespaces[""].codes!;
+    assert.equal(codes.mapped, MAPS ? 1_000 : 0);
+    assert.equal((await db.search(records(1, 8)[0].vector, { k: 1 }))[0].id, "r0");
+  });
+
   it("a reader keeps searching its mapped file while a writer compacts and replaces it, again and again", async () => {
     const path = tempDb();
     await using writer = await vectlite.open(path, { dimension: DIM });

@@ -71,6 +71,10 @@ impl<'a> Reader<'a> {
     pub fn new(buf: &'a [u8], base: u64, file: &'a str) -> Self {
         Reader { buf, pos: 0, base, file }
     }
+    /// The file being read, as errors name it.
+    pub fn file(&self) -> &'a str {
+        self.file
+    }
     pub fn pos(&self) -> usize {
         self.pos
     }

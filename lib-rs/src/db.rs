@@ -92,7 +92,7 @@ pub struct Database {
     pub quantization: Quantizations,
     /// A large section of the file used in place whose checksum the open left to `check`
     /// (verified, at the latest, before anything is written from it).
-    unverified: std::sync::Mutex<Option<Unverified>>,
+    unverified: std::sync::Mutex<Vec<Unverified>>,
     wal: Option<Wal>,
     /// Where the .vdb, WAL and temp file live: the OS, or a simulated disk in tests.
     fs: Arc<dyn Vfs>,
@@ -323,19 +323,34 @@ impl Database {
         let Ok(Some(mut source)) = self.fs.open_source(&self.paths.main) else { return };
         let Some(map) = source.map() else { return };
         let Ok((mut offset, len)) = format::locate_vectors(&mut *source, &shown) else { return };
+        let (mut code_offset, code_end) = match format::locate_code_bytes(&mut *source, &shown) {
+            Ok(Some((at, len))) => (at, at + len),
+            _ => (0, 0),
+        };
         let end = offset + len;
         let dim = self.dimension;
-        // The writer stores the namespaces that hold records, in name order, densely.
+        // The writer stores the namespaces that hold records, in name order, densely; the
+        // codes of those that have them, in the same order.
         for ns in self.namespaces.values_mut().filter(|ns| !ns.is_empty()) {
             let count = ns.len();
             let bytes = (count * dim * 4) as u64;
             if offset + bytes > end || ns.slot_count() != count {
                 return;
             }
-            if let Some(mapped) = crate::vector::floats::MappedFloats::new(map.clone(), offset as usize, count * dim) {
+            if let Some(mapped) = crate::storage::mapping::MappedSlice::new(map.clone(), offset as usize, count * dim) {
                 ns.use_mapped_vectors(mapped);
             }
             offset += bytes;
+            if let Some(stride) = ns.vectors().codes().map(|c| c.stride()) {
+                let bytes = (count * stride) as u64;
+                if code_offset + bytes > code_end {
+                    return;
+                }
+                if let Some(mapped) = crate::storage::mapping::MappedSlice::new(map.clone(), code_offset as usize, count * stride) {
+                    ns.use_mapped_codes(mapped);
+                }
+                code_offset += bytes;
+            }
         }
         crate::storage::os::release_free_memory();
     }
@@ -344,10 +359,12 @@ impl Database {
     /// place); returns the bytes verified (0 when everything was verified at open).
     pub fn check(&self) -> Result<u64> {
         let mut pending = self.unverified.lock().unwrap_or_else(|e| e.into_inner());
-        let Some(section) = pending.as_ref() else { return Ok(0) };
-        section.verify(&show(&self.paths.main))?;
-        let verified = section.len;
-        *pending = None;
+        let mut verified = 0;
+        while let Some(section) = pending.last() {
+            section.verify(&show(&self.paths.main))?;
+            verified += section.len;
+            pending.pop();
+        }
         Ok(verified)
     }
 

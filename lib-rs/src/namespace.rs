@@ -260,6 +260,12 @@ impl Namespace {
         self.main.use_mapped_vectors(mapped);
     }
 
+    /// Uses `mapped` (the same codes, in the order of the slots) instead of the main
+    /// vectors' codes held in memory.
+    pub fn use_mapped_codes(&mut self, mapped: crate::storage::mapping::MappedSlice<u8>) {
+        self.main.use_mapped_codes(mapped);
+    }
+
     /// Learns the codes of every quantized space again from the vectors it holds now.
     pub fn refresh_codes(&mut self) {
         self.main.refresh_codes();

@@ -9,7 +9,7 @@ use vectlite::json::Json;
 use vectlite::record::{Record, Upsert};
 use vectlite::storage::format;
 use vectlite::storage::source::{FileSource, Source};
-use vectlite::storage::vector_section::VERIFY_AT_OPEN_BYTES;
+use vectlite::storage::bulk_section::VERIFY_AT_OPEN_BYTES;
 use vectlite::storage::wal::SyncMode;
 
 const DIM: usize = 1_024;

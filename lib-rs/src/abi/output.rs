@@ -144,15 +144,16 @@ fn write_explain(e: &Explain, out: &mut String) {
     out.push('}');
 }
 
-/// A space's quantized codes: their kind, the bytes they hold and the kernel that scores
-/// them on this CPU; null when the space keeps none (yet).
+/// A space's quantized codes: their kind, the bytes they hold in memory, how many are in
+/// place in the file's map, and the kernel that scores them on this CPU; null when the
+/// space keeps none (yet).
 fn codes_json(codes: Option<&crate::vector::quantize::Codes>) -> String {
     use crate::vector::quantize::{kernels, Quantization};
     match codes {
         None => "null".to_string(),
         Some(c) => {
             let kernel = if c.kind() == Quantization::Binary { kernels::hamming_kernel().1 } else { kernels::dot_u8_i16_kernel().1 };
-            format!("{{\"kind\":\"{}\",\"bytes\":{},\"kernel\":\"{}\"}}", c.kind().name(), c.memory_bytes(), kernel)
+            format!("{{\"kind\":\"{}\",\"bytes\":{},\"mapped\":{},\"kernel\":\"{}\"}}", c.kind().name(), c.memory_bytes(), c.mapped_slots(), kernel)
         }
     }
 }

@@ -35,9 +35,11 @@
 //!              know it skips it (after its checksum) and searches the float32 vectors
 //!   8 CODES    optional: varint count, then per namespace: name, varint record count, the
 //!              main vectors' inverse norms (f32 each, RECORDS order), then u8 0, or u8 1
-//!              and the main vectors' quantized codes: their parameters (vector/quantize),
-//!              varint outlier count and the outliers' RECORDS positions (varints), and the
-//!              codes in RECORDS order. Without it, norms and codes are computed at open
+//!              and the parameters of the main vectors' quantized codes (vector/quantize),
+//!              varint outlier count and the outliers' RECORDS positions (varints).
+//!              Without it, norms and codes are computed at open
+//!   9 CODE_BYTES with CODES: the codes of each namespace CODES gives parameters for, in
+//!              that order, each in RECORDS order; like VECTORS, used in place from a map
 //!   5 NAMED_INDEXES optional: varint count, then per graph: namespace name, space name and
 //!              the HNSW graph of that named vector space, whose node ids number the records
 //!              that have a vector in the space, in RECORDS order
@@ -58,8 +60,8 @@ use super::source::{FileSource, SliceSource, Source};
 use crate::vector::hnsw::HnswGraph;
 use crate::vector::floats::Floats;
 use crate::vector::quantize::Codes;
-use super::vector_section::VectorStream;
-pub use super::vector_section::Unverified;
+use super::bulk_section::BulkStream;
+pub use super::bulk_section::Unverified;
 use crate::vector::Metric;
 use std::collections::BTreeMap;
 
@@ -81,6 +83,7 @@ pub(super) const SECTION_NAMED_INDEXES: u32 = 5;
 pub(super) const SECTION_SPARSE: u32 = 6;
 pub(super) const SECTION_QUANTIZATION: u32 = 7;
 pub(super) const SECTION_CODES: u32 = 8;
+pub(super) const SECTION_CODE_BYTES: u32 = 9;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct SnapshotHeader {
@@ -147,9 +150,9 @@ pub struct Snapshot {
     pub header: SnapshotHeader,
     pub named_dims: BTreeMap<String, usize>,
     pub namespaces: Vec<LoadedNamespace>,
-    /// A large section used in place whose checksum was not verified at open (`check`
-    /// verifies it).
-    pub unverified: Option<Unverified>,
+    /// Large sections used in place whose checksums were not verified at open (`check`
+    /// verifies them).
+    pub unverified: Vec<Unverified>,
 }
 
 /// Reads and verifies the header alone (enough to learn dimension and metric).
@@ -160,11 +163,19 @@ pub fn decode_header(bytes: &[u8], file: &str) -> Result<(SnapshotHeader, u32, u
 /// Where the VECTORS section of a file lies: (offset, length). Reads the header and the
 /// section table only.
 pub fn locate_vectors(src: &mut dyn Source, file: &str) -> Result<(u64, u64)> {
+    locate(src, file, SECTION_VECTORS)?.ok_or_else(|| Error::corrupt(file, 0, "no VECTORS section"))
+}
+
+/// Where the CODE_BYTES section of a file lies, if it has one.
+pub fn locate_code_bytes(src: &mut dyn Source, file: &str) -> Result<Option<(u64, u64)>> {
+    locate(src, file, SECTION_CODE_BYTES)
+}
+
+fn locate(src: &mut dyn Source, file: &str, kind: u32) -> Result<Option<(u64, u64)>> {
     let head = src.read_vec(0, (src.len() as usize).min(HEADER_LEN)).map_err(|e| Error::io("cannot read", file, e))?;
     let (_, count, footer_offset, header_len) = check_header(&head, src.len(), file)?;
     let sections = read_section_table(src, file, count, footer_offset, header_len)?;
-    let at = sections.iter().find(|e| e.kind == SECTION_VECTORS).ok_or_else(|| Error::corrupt(file, footer_offset, "no VECTORS section"))?;
-    Ok((at.offset, at.len))
+    Ok(sections.iter().find(|e| e.kind == kind).map(|at| (at.offset, at.len)))
 }
 
 /// The header length of a format version (None for a version this library does not know).
@@ -265,6 +276,7 @@ pub fn read(src: &mut dyn Source, file: &str) -> Result<Snapshot> {
         SECTION_SPARSE,
         SECTION_QUANTIZATION,
         SECTION_CODES,
+        SECTION_CODE_BYTES,
     ];
     for (i, e) in sections.iter().enumerate() {
         if !known.contains(&e.kind) || sections[..i].iter().any(|p| p.kind == e.kind) {
@@ -305,7 +317,8 @@ pub fn read(src: &mut dyn Source, file: &str) -> Result<Snapshot> {
     let dim = header.dimension as usize;
     let records = records_at.read(src, file)?;
     let mut r = Reader::new(&records, records_at.offset, file);
-    let mut vectors = VectorStream::new(vectors_at, src.map(), dim);
+    let map = src.map();
+    let mut vectors = BulkStream::new(vectors_at, map.clone(), "VECTORS");
     let mut namespaces = Vec::new();
     for _ in 0..r.len(2)? {
         let at = records_at.offset + r.pos() as u64;
@@ -320,7 +333,7 @@ pub fn read(src: &mut dyn Source, file: &str) -> Result<Snapshot> {
         for _ in 0..count {
             recs.push(Record::decode(&mut r)?);
         }
-        let vecs = vectors.next(src, file, count.checked_mul(dim).ok_or_else(|| r.corrupt("record count too large"))?)?;
+        let vecs = vectors.floats(src, file, count.checked_mul(dim).ok_or_else(|| r.corrupt("record count too large"))?, dim)?;
         namespaces.push(LoadedNamespace {
             name,
             records: recs,
@@ -335,11 +348,19 @@ pub fn read(src: &mut dyn Source, file: &str) -> Result<Snapshot> {
     if !r.at_end() {
         return Err(Error::corrupt(file, records_at.offset, "RECORDS section holds more data than its count says"));
     }
-    let unverified = vectors.finish(src, file)?;
+    let mut unverified: Vec<Unverified> = vectors.finish(src, file)?.into_iter().collect();
     drop(records);
-    if let Some(at) = find(SECTION_CODES) {
-        let (off, bytes) = (at.offset, at.read(src, file)?);
-        read_codes(&mut Reader::new(&bytes, off, file), &mut namespaces, dim)?;
+    let mut code_bytes = find(SECTION_CODE_BYTES).map(|e| BulkStream::new(e, map.clone(), "CODE_BYTES"));
+    match find(SECTION_CODES) {
+        Some(at) => {
+            let (off, bytes) = (at.offset, at.read(src, file)?);
+            super::codes_section::read(&mut Reader::new(&bytes, off, file), &mut namespaces, dim, src, &mut code_bytes)?;
+            if let Some(stream) = code_bytes {
+                unverified.extend(stream.finish(src, file)?);
+            }
+        }
+        None if code_bytes.is_some() => return Err(Error::corrupt(file, footer_offset, "CODE_BYTES section without CODES")),
+        None => {}
     }
     if let Some(at) = find(SECTION_INDEXES) {
         let (off, bytes) = (at.offset, at.read(src, file)?);
@@ -401,50 +422,8 @@ pub fn read(src: &mut dyn Source, file: &str) -> Result<Snapshot> {
     Ok(Snapshot { header, named_dims, namespaces, unverified })
 }
 
-/// The CODES section: each namespace's inverse norms and codes, checked against its records.
-fn read_codes(r: &mut Reader, namespaces: &mut [LoadedNamespace], dim: usize) -> Result<()> {
-    for _ in 0..r.len(2)? {
-        let name = r.str()?;
-        let ns = find_namespace(namespaces, name).ok_or_else(|| r.corrupt(&format!("codes for unknown namespace {name:?}")))?;
-        if ns.inv_norms.is_some() {
-            return Err(r.corrupt(&format!("two sets of codes for namespace {name:?}")));
-        }
-        let count = ns.records.len();
-        if r.varint()? != count as u64 {
-            return Err(r.corrupt(&format!("codes of namespace {name:?} do not match its record count")));
-        }
-        let mut norms = Vec::new();
-        r.f32s_into(count, &mut norms)?;
-        if norms.iter().any(|x| !x.is_finite() || *x < 0.0) {
-            return Err(r.corrupt("an inverse norm out of range"));
-        }
-        ns.inv_norms = Some(norms);
-        match r.u8()? {
-            0 => {}
-            1 => {
-                let mut codes = Codes::decode_params(r, dim)?;
-                for _ in 0..r.len(1)? {
-                    let at = r.varint()?;
-                    if at >= count as u64 {
-                        return Err(r.corrupt("an outlier beyond the records"));
-                    }
-                    codes.push_outlier(at as u32);
-                }
-                let len = count.checked_mul(codes.stride()).ok_or_else(|| r.corrupt("codes too large"))?;
-                codes.extend_stored(r.take(len)?);
-                ns.codes = Some(codes);
-            }
-            _ => return Err(r.corrupt("unknown codes flag")),
-        }
-    }
-    if !r.at_end() {
-        return Err(r.corrupt("CODES section holds more data than its count says"));
-    }
-    Ok(())
-}
-
 /// The namespace called `name` (RECORDS lists them in name order).
-fn find_namespace<'a>(namespaces: &'a mut [LoadedNamespace], name: &str) -> Option<&'a mut LoadedNamespace> {
+pub(super) fn find_namespace<'a>(namespaces: &'a mut [LoadedNamespace], name: &str) -> Option<&'a mut LoadedNamespace> {
     let i = namespaces.binary_search_by(|n| n.name.as_str().cmp(name)).ok()?;
     Some(&mut namespaces[i])
 }

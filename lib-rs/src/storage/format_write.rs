@@ -4,7 +4,7 @@
 
 use super::format::{
     SnapshotHeader, FORMAT_VERSION, HEADER_LEN, MAGIC, SECTION_ALIGN, SECTION_INDEXES, SECTION_NAMED_INDEXES,
-    SECTION_CODES, SECTION_QUANTIZATION, SECTION_RECORDS, SECTION_SCHEMA, SECTION_SPARSE, SECTION_VECTORS,
+    SECTION_CODES, SECTION_CODE_BYTES, SECTION_QUANTIZATION, SECTION_RECORDS, SECTION_SCHEMA, SECTION_SPARSE, SECTION_VECTORS,
 };
 use crate::checksum::{crc32c, crc32c_append};
 use crate::codec::Writer;
@@ -76,6 +76,7 @@ pub fn write_snapshot(
         Ok(())
     }));
     let codes = codes_section(live.clone());
+    let code_bytes = code_bytes_section(live.clone());
     let vectors: Vec<&[f32]> = live.iter().flat_map(|(_, ns)| ns.iter().map(|(slot, _)| ns.vector(slot))).collect();
     // A graph is stored only when its node ids equal the RECORDS order (no tombstones, no
     // pending inserts); otherwise it is rebuilt at open. `compact` makes sure it is.
@@ -119,6 +120,9 @@ pub fn write_snapshot(
         (SECTION_SPARSE, Body::Bytes(sparse.buf)),
         (SECTION_CODES, codes),
     ];
+    if live.iter().any(|(_, ns)| ns.vectors().codes().is_some()) {
+        sections.push((SECTION_CODE_BYTES, code_bytes));
+    }
     // Written only when a space is quantized: other files stay readable, byte for byte, by
     // readers that predate quantization.
     if !header.quantization.is_none() {
@@ -156,9 +160,21 @@ fn codes_section<'a>(live: Vec<(&'a String, &'a Namespace)>) -> Body<'a> {
             for p in positions {
                 w.varint(p);
             }
-            for (slot, _) in ns.iter() {
-                w.buf.extend_from_slice(codes.code(slot));
-                flush(w)?;
+        }
+        Ok(())
+    }))
+}
+
+/// The CODE_BYTES section: the codes of every namespace that has them, in namespace order,
+/// each in RECORDS order.
+fn code_bytes_section<'a>(live: Vec<(&'a String, &'a Namespace)>) -> Body<'a> {
+    Body::Pieces(Box::new(move |w, flush| {
+        for (_, ns) in &live {
+            if let Some(codes) = ns.vectors().codes() {
+                for (slot, _) in ns.iter() {
+                    w.buf.extend_from_slice(codes.code(slot));
+                    flush(w)?;
+                }
             }
         }
         Ok(())

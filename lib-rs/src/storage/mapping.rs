@@ -53,20 +53,76 @@ impl Mapping {
 
     /// `count` floats at byte `offset`, if they lie inside the map and are aligned.
     pub fn floats(&self, offset: usize, count: usize) -> Option<&[f32]> {
-        let end = offset.checked_add(count.checked_mul(4)?)?;
-        if end > self.len || !(self.ptr as usize + offset).is_multiple_of(std::mem::align_of::<f32>()) {
+        self.slice::<f32>(offset, count)
+    }
+
+    /// `count` values of `T` at byte `offset`, if they lie inside the map and are aligned.
+    fn slice<T: Plain>(&self, offset: usize, count: usize) -> Option<&[T]> {
+        let end = offset.checked_add(count.checked_mul(std::mem::size_of::<T>())?)?;
+        if end > self.len || !(self.ptr as usize + offset).is_multiple_of(std::mem::align_of::<T>()) {
             return None;
         }
-        // SAFETY: the range is inside the map (checked) and aligned for f32 (checked); any
-        // bit pattern is a valid f32; the bytes are little-endian like the CPU (maps are
+        // SAFETY: the range is inside the map (checked) and aligned for T (checked); `Plain`
+        // types accept any bit pattern; the bytes are little-endian like the CPU (maps are
         // only made on little-endian targets).
-        Some(unsafe { std::slice::from_raw_parts(self.ptr.add(offset).cast::<f32>(), count) })
+        Some(unsafe { std::slice::from_raw_parts(self.ptr.add(offset).cast::<T>(), count) })
     }
 
     /// Tells the kernel the pages are read at random (a graph walk, a rescore): no
     /// read-ahead, so a search makes resident only what it reads. Advisory.
     pub fn advise_random(&self) {
         imp::advise_random(self.ptr, self.len);
+    }
+}
+
+/// Types any bytes are a valid value of (read in place from a little-endian file).
+pub trait Plain: Copy + 'static {}
+impl Plain for u8 {}
+impl Plain for f32 {}
+
+/// Values in place in a map, kept alive by it.
+pub struct MappedSlice<T: Plain> {
+    _map: Arc<Mapping>,
+    ptr: *const T,
+    len: usize,
+}
+
+// SAFETY: the values are read-only for the map's whole life, which `_map` extends to ours.
+unsafe impl<T: Plain> Send for MappedSlice<T> {}
+// SAFETY: as above.
+unsafe impl<T: Plain> Sync for MappedSlice<T> {}
+
+impl<T: Plain> MappedSlice<T> {
+    /// `count` values at byte `offset` of `map`; None if they are not inside it, aligned.
+    pub fn new(map: Arc<Mapping>, offset: usize, count: usize) -> Option<MappedSlice<T>> {
+        let ptr = map.slice::<T>(offset, count)?.as_ptr();
+        Some(MappedSlice { _map: map, ptr, len: count })
+    }
+
+    #[inline]
+    pub fn as_slice(&self) -> &[T] {
+        // SAFETY: checked inside the map and aligned by `new`; the map lives as long as we do.
+        unsafe { std::slice::from_raw_parts(self.ptr, self.len) }
+    }
+
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+}
+
+impl<T: Plain> std::fmt::Debug for MappedSlice<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MappedSlice").field("len", &self.len).finish()
+    }
+}
+
+impl<T: Plain> Clone for MappedSlice<T> {
+    fn clone(&self) -> Self {
+        MappedSlice { _map: self._map.clone(), ptr: self.ptr, len: self.len }
     }
 }
 

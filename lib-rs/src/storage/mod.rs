@@ -15,7 +15,8 @@ pub mod recovery;
 #[doc(hidden)]
 pub mod sim;
 pub mod source;
-pub mod vector_section;
+pub mod bulk_section;
+mod codes_section;
 pub mod vfs;
 pub mod wal;
 

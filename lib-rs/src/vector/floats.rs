@@ -4,40 +4,10 @@
 //! slot is never written: the space gives a changed vector a fresh slot instead (the slot
 //! rule of `space.rs`).
 
-use crate::storage::mapping::Mapping;
-use std::sync::Arc;
+use crate::storage::mapping::MappedSlice;
 
 /// Floats in place in a map, kept alive by it.
-pub struct MappedFloats {
-    _map: Arc<Mapping>,
-    ptr: *const f32,
-    len: usize,
-}
-
-// SAFETY: the floats are read-only for the map's whole life, which `_map` extends to ours.
-unsafe impl Send for MappedFloats {}
-// SAFETY: as above.
-unsafe impl Sync for MappedFloats {}
-
-impl MappedFloats {
-    /// `count` floats at byte `offset` of `map`; None if they are not inside it, aligned.
-    pub fn new(map: Arc<Mapping>, offset: usize, count: usize) -> Option<MappedFloats> {
-        let ptr = map.floats(offset, count)?.as_ptr();
-        Some(MappedFloats { _map: map, ptr, len: count })
-    }
-
-    #[inline]
-    pub fn as_slice(&self) -> &[f32] {
-        // SAFETY: checked inside the map and aligned by `new`; the map lives as long as we do.
-        unsafe { std::slice::from_raw_parts(self.ptr, self.len) }
-    }
-}
-
-impl std::fmt::Debug for MappedFloats {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("MappedFloats").field("len", &self.len).finish()
-    }
-}
+pub type MappedFloats = MappedSlice<f32>;
 
 /// The vectors of one space.
 #[derive(Debug, Default)]
@@ -57,7 +27,7 @@ impl Floats {
 
     /// Slots in place in a map.
     pub fn mapped(dim: usize, base: MappedFloats) -> Floats {
-        let base_slots = base.len.checked_div(dim).unwrap_or(0);
+        let base_slots = base.len().checked_div(dim).unwrap_or(0);
         Floats { dim, base: Some(base), base_slots, tail: Vec::new() }
     }
 
@@ -139,7 +109,7 @@ mod tests {
         let path = std::env::temp_dir().join(format!("vl-floats-{}", std::process::id()));
         let bytes: Vec<u8> = [1.0f32, 2.0, 3.0, 4.0].iter().flat_map(|x| x.to_le_bytes()).collect();
         std::fs::File::create(&path).unwrap().write_all(&bytes).unwrap();
-        let map = Mapping::of_file(&std::fs::File::open(&path).unwrap()).unwrap();
+        let map = crate::storage::mapping::Mapping::of_file(&std::fs::File::open(&path).unwrap()).unwrap();
         std::fs::remove_file(&path).unwrap();
         let Some(map) = map else { return };
         let mut f = Floats::mapped(2, MappedFloats::new(map, 0, 4).unwrap());

@@ -201,6 +201,22 @@ impl VectorSpace {
         self.free.clear();
     }
 
+    /// Uses `mapped` instead of the codes held now, which it must equal slot for slot;
+    /// ignored otherwise (checked on the first and last code).
+    pub fn use_mapped_codes(&mut self, mapped: crate::storage::mapping::MappedSlice<u8>) {
+        let n = self.live.len();
+        let Some(codes) = &mut self.codes else { return };
+        if n == 0 || self.live_count != n || codes.mapped_slots() != 0 || mapped.len() != n * codes.stride() {
+            return;
+        }
+        let stride = codes.stride();
+        let bytes = mapped.as_slice();
+        if bytes[..stride] != *codes.code(0) || bytes[(n - 1) * stride..] != *codes.code(n as u32 - 1) {
+            return;
+        }
+        codes.replace_with_mapped(mapped);
+    }
+
     /// Slots whose vectors are in place in a map of the snapshot file.
     pub fn mapped_slots(&self) -> usize {
         self.vectors.mapped_slots()

@@ -21,6 +21,7 @@ pub use settings::Quantizations;
 use super::distance::Metric;
 use crate::codec::{Reader, Writer};
 use crate::error::{Error, Result};
+use crate::storage::mapping::MappedSlice;
 use kernels::{DotU8I16, Hamming};
 
 /// How a vector space keeps the codes its searches walk.
@@ -93,6 +94,11 @@ pub struct Codes {
     kind: Quantization,
     dim: usize,
     stride: usize,
+    /// The codes of slots `0..base_slots` in place in a map of the snapshot, when loaded
+    /// from one; never written (as the slots' vectors are not).
+    base: Option<MappedSlice<u8>>,
+    base_slots: usize,
+    /// The codes of the slots after those, in memory.
     bytes: Vec<u8>,
     /// int8: the value of code 0 per dimension; binary: the threshold per dimension.
     low: Vec<f32>,
@@ -136,7 +142,7 @@ impl Codes {
             Quantization::Binary => dim.div_ceil(64) * 8,
             _ => dim,
         };
-        Codes { kind, dim, stride, bytes: Vec::new(), low, step, trained_on: vectors.len(), outliers: Vec::new() }
+        Codes { kind, dim, stride, base: None, base_slots: 0, bytes: Vec::new(), low, step, trained_on: vectors.len(), outliers: Vec::new() }
     }
 
     pub fn kind(&self) -> Quantization {
@@ -153,19 +159,27 @@ impl Codes {
         &self.outliers
     }
 
-    /// Bytes held: the codes and the parameters.
+    /// Bytes held in memory: the codes not in a map, and the parameters.
     pub fn memory_bytes(&self) -> usize {
         self.bytes.capacity() + 8 * self.dim
     }
 
-    /// Makes room for `slots` slots in all.
-    pub fn reserve_slots(&mut self, slots: usize) {
-        self.bytes.reserve((slots * self.stride).saturating_sub(self.bytes.len()));
+    /// Codes in place in a map of the snapshot file.
+    pub fn mapped_slots(&self) -> usize {
+        self.base_slots
     }
 
-    /// Stores the code of `v` at `slot`, growing the array when the slot is new.
+    /// Makes room for `slots` slots in all.
+    pub fn reserve_slots(&mut self, slots: usize) {
+        let in_memory = slots.saturating_sub(self.base_slots) * self.stride;
+        self.bytes.reserve(in_memory.saturating_sub(self.bytes.len()));
+    }
+
+    /// Stores the code of `v` at `slot` (never a mapped one), growing the array when the
+    /// slot is new.
     pub fn set(&mut self, slot: u32, v: &[f32]) {
-        let start = slot as usize * self.stride;
+        debug_assert!(slot as usize >= self.base_slots, "a mapped code is never written");
+        let start = (slot as usize - self.base_slots) * self.stride;
         if self.bytes.len() < start + self.stride {
             self.bytes.resize(start + self.stride, 0);
         }
@@ -203,7 +217,7 @@ impl Codes {
             Quantization::Binary => dim.div_ceil(64) * 8,
             _ => dim,
         };
-        Ok(Codes { kind, dim, stride, bytes: Vec::new(), low, step, trained_on, outliers: Vec::new() })
+        Ok(Codes { kind, dim, stride, base: None, base_slots: 0, bytes: Vec::new(), low, step, trained_on, outliers: Vec::new() })
     }
 
     /// Bytes of one code.
@@ -211,10 +225,23 @@ impl Codes {
         self.stride
     }
 
-    /// Appends stored codes (whole codes, slot after slot) and marks `slot` an outlier.
+    /// Appends stored codes (whole codes, slot after slot), read into memory.
     pub fn extend_stored(&mut self, bytes: &[u8]) {
         debug_assert_eq!(bytes.len() % self.stride, 0);
         self.bytes.extend_from_slice(bytes);
+    }
+
+    /// Uses `mapped`, equal to every code held in memory now, instead of them.
+    pub fn replace_with_mapped(&mut self, mapped: MappedSlice<u8>) {
+        self.bytes = Vec::new();
+        self.use_mapped(mapped);
+    }
+
+    /// Uses stored codes in place in a map: the first slots' (before any in memory).
+    pub fn use_mapped(&mut self, base: MappedSlice<u8>) {
+        debug_assert!(self.bytes.is_empty() && base.len().is_multiple_of(self.stride.max(1)));
+        self.base_slots = base.len() / self.stride.max(1);
+        self.base = Some(base);
     }
 
     pub fn push_outlier(&mut self, slot: u32) {
@@ -223,14 +250,20 @@ impl Codes {
 
     /// Slots that hold a code.
     pub fn slots(&self) -> usize {
-        self.bytes.len() / self.stride.max(1)
+        self.base_slots + self.bytes.len() / self.stride.max(1)
     }
 
     /// The code at `slot`.
     #[inline]
     pub fn code(&self, slot: u32) -> &[u8] {
-        let start = slot as usize * self.stride;
-        &self.bytes[start..start + self.stride]
+        let (s, stride) = (slot as usize, self.stride);
+        match &self.base {
+            Some(base) if s < self.base_slots => &base.as_slice()[s * stride..(s + 1) * stride],
+            _ => {
+                let start = (s - self.base_slots) * stride;
+                &self.bytes[start..start + stride]
+            }
+        }
     }
 
     /// The query prepared for scoring against these codes; `inv_norms` are the space's
