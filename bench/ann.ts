@@ -32,20 +32,27 @@
  *
  * Then it prints the curves, queries/s at recall@10 = 0.95 and 0.99 (linear interpolation
  * between the two efSearch values around the target) and the ratios of every library to the
- * best peer (hnswlib-node, usearch, usearch i8) at each target.
+ * best peer (hnswlib-node, usearch, usearch i8, or those of `--peers`) at each target; and for
+ * each vectlite variant, its open: time, RSS right after it, and that RSS / the file size.
  *
- * Options: `--n 100000 --sizes LIST --quantization none,int8 --queries 1000
- * --ef 16,24,32,48,64,96,128 --filter-ef 32,64,128 --passes 3 --rounds 2 --batch 10000
- * --deno-build --hnswlib-native DIR --data DIR --keep --json FILE`.
+ * Options: `--n 100000 --sizes LIST --quantization none,int8
+ * --peers hnswlib-node,usearch,usearch-i8 --queries 1000 --ef 16,24,32,48,64,96,128
+ * --filter-ef 32,64,128 --passes 3 --rounds 2 --batch 10000 --deno-build
+ * --hnswlib-native DIR --data DIR --keep --json FILE`.
  * `--sizes 10000,100000` runs the whole comparison at each n in turn (data and indexes in
  * DIR/n10000, ...), prints each size's tables when it is done, then one table of how build
  * time, file, serving RSS and queries/s grow with n; without it, one size, `--n`.
- * `--quantization` picks the vectlite variants (`none`, `int8`, `binary`; the peers always
- * run). `--hnswlib-native DIR` adds a copy of hnswlib-node compiled with -march=native (DIR
- * is the package directory of that copy; see bench/README.md) as an out-of-competition
- * column. `--data DIR` generates into DIR, or reuses the data set already there; `--keep`
- * keeps the temp directory (data and indexes). `--json FILE` writes every figure:
- * `{ machine, meta, builds, serve, load }`, or with `--sizes` `{ machine, runs: [...] }`.
+ * `--quantization` picks the vectlite variants (`none`, `int8`, `binary`). `--peers` picks
+ * the peers that build and serve (`hnswlib-node`, `usearch`, `usearch-i8`, default all three;
+ * `--peers none`: vectlite alone, e.g. at a million vectors, where the peers' builds would
+ * take an hour): a peer left out has no process, no row and no column, the ratios are to the
+ * best of those that ran, with none the "/ best peer" columns are left out, and without
+ * hnswlib-node so are the notes that compare with it. `--hnswlib-native DIR` adds a copy of
+ * hnswlib-node compiled with -march=native (DIR is the package directory of that copy; see
+ * bench/README.md) as an out-of-competition column. `--data DIR` generates into DIR, or
+ * reuses the data set already there; `--keep` keeps the temp directory (data and indexes).
+ * `--json FILE` writes every figure: `{ machine, meta, builds, serve, load }`, or with
+ * `--sizes` `{ machine, runs: [...] }`.
  *
  * @module
  */
@@ -79,8 +86,15 @@ const TARGETS = [0.95, 0.99];
 const SIZES = list("sizes", [arg("n", 100_000)]);
 /** The vectlite variants: the `quantization` each one's file is created with. */
 const QUANTIZATIONS = (str("quantization") ?? "none,int8").split(",");
-/** The peers the ratios compare with; "hnswlib-node native" is out of competition. */
-const PEERS = ["hnswlib-node", "usearch", "usearch i8"];
+/** `--peers` names and the label each peer's rows, serve key and ratios go by. */
+const PEER_LABELS: Record<string, string> = { "hnswlib-node": "hnswlib-node", usearch: "usearch", "usearch-i8": "usearch i8" };
+const PEERS_ARG = (str("peers") ?? Object.keys(PEER_LABELS).join(",")).split(",");
+/**
+ * The peers that run (`--peers`, in this order whatever the order given; none with
+ * `--peers none`) and that the ratios compare with; "hnswlib-node native" is out of competition.
+ */
+const PEERS = Object.keys(PEER_LABELS).filter((p) => PEERS_ARG.includes(p)).map((p) => PEER_LABELS[p]);
+const peerRuns = (peer: string) => PEERS.includes(peer);
 
 /** One efSearch point of a curve. */
 export interface CurvePoint {
@@ -236,8 +250,9 @@ function runSize(n: number, dir: string): Run {
     if (flag("deno-build")) builds[`${name} deno 2`] = scratchBuild(`build ${name} deno`, vl("deno", q, "--child", "build", "--db", scratch, ...batch));
   }
   const peer = (lib: string, ...rest: string[]) => ["node", "--expose-gc", peers, "--lib", lib, ...rest, ...common];
-  builds["hnswlib node 1"] = runChild("build hnswlib-node", peer("hnswlib", "--child", "build"));
+  if (peerRuns("hnswlib-node")) builds["hnswlib node 1"] = runChild("build hnswlib-node", peer("hnswlib", "--child", "build"));
   for (const [name, q] of [["usearch", "f32"], ["usearch i8", "i8"]]) {
+    if (!peerRuns(name)) continue;
     const quant = ["--quantization", q];
     builds[`${name} node 2`] = runChild(`build ${name}, 2 threads`, peer("usearch", ...quant, "--child", "build", "--threads", "2"));
     const out1 = join(dir, "usearch-1.bin");
@@ -255,9 +270,11 @@ function runSize(n: number, dir: string): Run {
       [`${variant(q)} bun`, vl("bun", q, "--child", "serve", "--db", vdb(q))],
       [`${variant(q)} deno`, vl("deno", q, "--child", "serve", "--db", vdb(q))],
     ]),
-    ["hnswlib-node", peer("hnswlib", "--child", "serve")],
-    ["usearch", peer("usearch", "--child", "serve")],
-    ["usearch i8", peer("usearch", "--quantization", "i8", "--child", "serve")],
+    ...([
+      ["hnswlib-node", peer("hnswlib", "--child", "serve")],
+      ["usearch", peer("usearch", "--child", "serve")],
+      ["usearch i8", peer("usearch", "--quantization", "i8", "--child", "serve")],
+    ] as [string, string[]][]).filter(([name]) => peerRuns(name)),
   ];
   if (native) serveCommands.push(["hnswlib-node native", peer("hnswlib", ...nativeArgs, "--child", "serve")]);
   const served: Record<string, ServeResult[]> = {};
@@ -277,14 +294,17 @@ function runSize(n: number, dir: string): Run {
 async function driver(): Promise<void> {
   for (const q of QUANTIZATIONS) if (!["none", "int8", "binary"].includes(q)) throw new Error(`--quantization: none, int8 or binary, found ${q}`);
   if (SIZES.some((n) => !Number.isInteger(n) || n < 1)) throw new Error(`--sizes: positive integers, found ${str("sizes")}`);
+  const peersOk = PEERS_ARG.join(",") === "none" || PEERS_ARG.every((p) => p in PEER_LABELS);
+  if (!peersOk) throw new Error(`--peers: none, or a list of ${Object.keys(PEER_LABELS).join(", ")}; found ${str("peers")}`);
   const keep = flag("keep");
   const dataArg = str("data");
   const root = dataArg ?? tempDir("vectlite-ann-");
   const started = performance.now();
-  console.log(`vectlite approximate search vs usearch and hnswlib-node: driver ${runtimeName()}, node ${nodeVersion()}`);
+  const vs = [peerRuns("usearch") ? "usearch" : peerRuns("usearch i8") ? "usearch i8" : "", peerRuns("hnswlib-node") ? "hnswlib-node" : ""].filter(Boolean);
+  console.log(`vectlite approximate search ${vs.length ? `vs ${vs.join(" and ")}` : "alone (--peers none)"}: driver ${runtimeName()}, node ${nodeVersion()}`);
   console.log(`machine: ${machine()}; data dir ${root}`);
   console.log(`M=${M}, efConstruction=${EF_CONSTRUCTION}, k=${K}, efSearch ${EFS.join(",")}, ${PASSES} passes, ${arg("rounds", 2)} serve rounds`);
-  console.log(`vectlite quantization ${QUANTIZATIONS.join(", ")}; peers ${PEERS.join(", ")}; n ${SIZES.join(", ")}`);
+  console.log(`vectlite quantization ${QUANTIZATIONS.join(", ")}; peers ${PEERS.join(", ") || "none"}; n ${SIZES.join(", ")}`);
   const runs: Run[] = [];
   for (const n of SIZES) {
     // With --sizes each size has a directory of its own, so that each one's data is kept.
@@ -307,7 +327,9 @@ function nodeVersion(): string {
 const cell = (x: number | undefined, f = fmt) => (x === undefined || !Number.isFinite(x) ? "-" : f(x));
 const secs = (x?: number) => cell(x, (v) => `${fmt(v)} s`);
 const mbs = (x?: number) => cell(x, mb);
-const times = (a?: number, b?: number) => (a === undefined || b === undefined || !(b > 0) ? "-" : `${(a / b).toFixed(2)}x`);
+const times = (a?: number, b?: number) => (a === undefined || b === undefined || !Number.isFinite(a) || !(b > 0) ? "-" : `${(a / b).toFixed(2)}x`);
+/** `a` as a percentage of `b`. */
+const pct = (a?: number, b?: number) => (a === undefined || b === undefined || !Number.isFinite(a) || !(b > 0) ? "-" : `${(100 * a / b).toFixed(1)}%`);
 const md = (cells: string[]) => console.log(`| ${cells.join(" | ")} |`);
 
 /**
@@ -380,23 +402,25 @@ function report({ meta, builds, serve, load }: Run): void {
 
   const targets = atTargets(serve);
   const nat = serve["hnswlib-node native"] ? "hnswlib-node native" : "";
-  console.log(`\nqueries/s at a recall@${K} target, and each / the best peer (${PEERS.join(", ")}) at that target:\n`);
+  // With --peers none there is no best peer: no ratio columns and no "best peer" line.
+  const ratios = PEERS.length > 0;
+  console.log(ratios ? `\nqueries/s at a recall@${K} target, and each / the best peer (${PEERS.join(", ")}) at that target:\n` : `\nqueries/s at a recall@${K} target (no peers run):\n`);
   md([
     "",
     ...TARGETS.map((t) => `q/s at ${t}`),
-    ...TARGETS.map((t) => `/ best peer at ${t}`),
+    ...(ratios ? TARGETS.map((t) => `/ best peer at ${t}`) : []),
     ...(nat ? TARGETS.map((t) => `/ hnswlib native at ${t}`) : []),
   ]);
-  md(Array(1 + TARGETS.length * (nat ? 3 : 2)).fill("---"));
+  md(Array(1 + TARGETS.length * (1 + (ratios ? 1 : 0) + (nat ? 1 : 0))).fill("---"));
   for (const n of names) {
     md([
       label(n),
       ...targets.map((t) => (t.at[n] ? `${fmt(t.at[n]!.qps)} (${t.at[n]!.note})` : "not reached")),
-      ...targets.map((t) => (t.at[n] && t.best ? times(t.at[n]!.qps, t.best.qps) : "-")),
+      ...(ratios ? targets.map((t) => (t.at[n] && t.best ? times(t.at[n]!.qps, t.best.qps) : "-")) : []),
       ...(nat ? targets.map((t) => (t.at[n] ? times(t.at[n]!.qps, t.at[nat]?.qps) : "-")) : []),
     ]);
   }
-  console.log(`best peer: ${targets.map((t) => `at ${t.target} ${t.best ? `${t.best.name} (${fmt(t.best.qps)} q/s)` : "none reached it"}`).join("; ")}`);
+  if (ratios) console.log(`best peer: ${targets.map((t) => `at ${t.target} ${t.best ? `${t.best.name} (${fmt(t.best.qps)} q/s)` : "none reached it"}`).join("; ")}`);
 
   const withFilter = names.filter((n) => serve[n].filtered.length > 0);
   const without = names.filter((n) => !withFilter.includes(n)).map(label);
@@ -414,6 +438,7 @@ function report({ meta, builds, serve, load }: Run): void {
     }
   }
 
+  // Undefined unless hnswlib-node ran (--peers): then its comparisons below are left out.
   const h = builds["hnswlib node 1"];
   const hs = serve["hnswlib-node"];
   const of = (build: string, served: string): Costs => ({ build: builds[build], serve: serve[served] });
@@ -427,21 +452,22 @@ function report({ meta, builds, serve, load }: Run): void {
       }
     }
     const v = serve[`${name} bun`];
+    const vd = serve[`${name} deno`];
+    const file = builds[`${name} bun 2`]?.fileBytes;
     if (v) {
       const codes = v.extra.codes as { kind: string; bytes: number; kernel: string } | null | undefined;
-      if (codes) console.log(`codes: ${codes.kind}, ${mb(codes.bytes)}, kernel ${codes.kernel}; rescored with float32 per query by efSearch: ${v.curve.map((p) => `${p.ef}: ${fmt(p.rescored ?? NaN)}`).join(", ")}`);
+      if (codes) console.log(`codes: ${codes.kind}, ${mb(codes.bytes)}, kernel ${codes.kernel}; rescored with float32 per query by efSearch: ${v.curve.map((p) => `${p.ef}: ${cell(p.rescored)}`).join(", ")}`);
       console.log(`plans for the same selectivities on other buckets: ${JSON.stringify(v.extra.plans)}`);
-      console.log(`vectors scored per query by efSearch: ${v.curve.map((p) => `${p.ef}: ${fmt(p.visited ?? NaN)}`).join(", ")}; filtered: ${v.filtered.map((p) => `${p.selectivity}%/${p.ef}: ${fmt(p.visited ?? NaN)}`).join(", ")}`);
-      console.log(`indexBuilds at open ${v.extra.indexBuilds}, indexesLoaded ${v.extra.indexesLoaded}; exact search vs brute force ${v.extra.exactRecall}; exact scan ${fmt(v.extra.exactQps as number)} q/s`);
-      console.log(`open (Bun): RSS after open ${mbs(v.extra.rssAfterOpenBytes as number)}, peak during open ${mbs(v.extra.peakRssOpenBytes as number)}`);
+      console.log(`vectors scored per query by efSearch: ${v.curve.map((p) => `${p.ef}: ${cell(p.visited)}`).join(", ")}; filtered: ${v.filtered.map((p) => `${p.selectivity}%/${p.ef}: ${cell(p.visited)}`).join(", ")}`);
+      console.log(`indexBuilds at open ${v.extra.indexBuilds}, indexesLoaded ${v.extra.indexesLoaded}; exact search vs brute force ${v.extra.exactRecall}; exact scan ${cell(v.extra.exactQps as number)} q/s`);
     }
+    for (const [runtime, s] of [["Bun", v], ["Deno", vd]] as const) if (s) console.log(openNote(runtime, s, file));
     const b = builds[`${name} bun 2`];
     if (b) {
       console.log(`build: longest batch ${fmt(b.extra.maxBatchSeconds as number)} s, graph ${mbs(b.extra.graphBytes as number)}`);
       console.log(`build memory: RSS at start ${mbs(b.rssStartBytes)}, after ingest ${mbs(b.extra.rssAfterIngestBytes as number)} (peak so far ${mbs(b.extra.peakRssIngestBytes as number)}), after compact ${mbs(b.extra.rssAfterCompactBytes as number)}, peak ${mbs(b.peakRssBytes)}`);
     }
     if (b && h) console.log(`build / hnswlib-node: ${times(b.buildSeconds, h.buildSeconds)} the time (2 cores), 1 core ${times(builds[`${name} bun 1`]?.buildSeconds, h.buildSeconds)}; peak RSS ${times(b.peakRssBytes, h.peakRssBytes)}`);
-    const vd = serve[`${name} deno`];
     if (v && hs) {
       console.log(`serve RSS / hnswlib-node: Bun ${times(v.rssServeBytes, hs.rssServeBytes)} (above each runtime's start ${times(v.rssServeBytes - v.rssStartBytes, hs.rssServeBytes - hs.rssStartBytes)}), Deno ${times(vd?.rssServeBytes, hs.rssServeBytes)}`);
     }
@@ -453,6 +479,19 @@ function report({ meta, builds, serve, load }: Run): void {
     console.log(`\nusearch i8 / usearch: ${against(of("usearch i8 node 2", "usearch i8"), of("usearch node 2", "usearch"))}`);
   }
   console.log(`\nload before ${load[0].map((x) => x.toFixed(2)).join(" ")}, after ${load[1].map((x) => x.toFixed(2)).join(" ")}`);
+}
+
+/**
+ * "open (Bun): 0.05 s, RSS after open 60 MB (12 MB above the process's start), peak during open
+ * 61 MB; file 170 MB: RSS after open / file size 35.3% (above start 7.1%)": a vectlite serve
+ * process's open (the best round's time, the first round's memory), against the file it opened.
+ */
+function openNote(runtime: string, s: ServeResult, fileBytes?: number): string {
+  const after = s.extra.rssAfterOpenBytes as number | undefined;
+  const above = after === undefined ? undefined : after - s.rssStartBytes;
+  return `open (${runtime}): ${secs(s.openSeconds)}, RSS after open ${mbs(after)} (${mbs(above)} above the process's start), ` +
+    `peak during open ${mbs(s.extra.peakRssOpenBytes as number)}; file ${mbs(fileBytes)}: ` +
+    `RSS after open / file size ${pct(after, fileBytes)} (above start ${pct(above, fileBytes)})`;
 }
 
 /** One library's build (2 threads) and serve figures. */
@@ -474,8 +513,10 @@ function against(a: Costs, b: Costs): string {
 /** With --sizes: how each library's costs grow with n, one row per library and size. */
 function growth(runs: Run[]): void {
   console.log(`\n## How cost grows with n (${runs.map((r) => r.meta.n).join(", ")} x ${runs[0].meta.dim})\n`);
-  md(["", "n", "build (2 threads, hnswlib 1)", "file", "serve RSS", ...TARGETS.map((t) => `q/s at ${t}`), ...TARGETS.map((t) => `/ best peer at ${t}`)]);
-  md(Array(5 + 2 * TARGETS.length).fill("---"));
+  const ratios = PEERS.length > 0;
+  const hnswlib = peerRuns("hnswlib-node") || str("hnswlib-native") ? ", hnswlib 1" : "";
+  md(["", "n", `build (2 threads${hnswlib})`, "file", "serve RSS", ...TARGETS.map((t) => `q/s at ${t}`), ...(ratios ? TARGETS.map((t) => `/ best peer at ${t}`) : [])]);
+  md(Array(5 + (ratios ? 2 : 1) * TARGETS.length).fill("---"));
   const targets = runs.map((r) => atTargets(r.serve));
   for (const e of entries()) {
     runs.forEach((r, i) => {
@@ -489,7 +530,7 @@ function growth(runs: Run[]): void {
         e.file ? mbs(r.builds[e.file]?.fileBytes) : "(Bun's file)",
         mbs(sv?.rssServeBytes),
         ...targets[i].map((t) => (t.at[e.key] ? fmt(t.at[e.key]!.qps) : "not reached")),
-        ...targets[i].map((t) => (t.at[e.key] && t.best ? times(t.at[e.key]!.qps, t.best.qps) : "-")),
+        ...(ratios ? targets[i].map((t) => (t.at[e.key] && t.best ? times(t.at[e.key]!.qps, t.best.qps) : "-")) : []),
       ]);
     });
   }

@@ -15,7 +15,7 @@ commands:
   import <db> <file.jsonl>       load JSONL records (creates the database if missing)
   export <db> [file.jsonl]       write every record, vectors included, as JSONL
   search <db> --vector | --text  nearest records to a vector, or keyword (BM25) search
-  compact <db>                   fold the WAL into the .vdb file
+  compact <db>                   fold the WAL into the .vdb file (--quantization converts)
   help [command]                 this text, or a command's details
 
 options: --help (any command), --version
@@ -28,13 +28,14 @@ export const COMMAND_HELP: Record<string, string> = {
   info: `usage: vectlite info <db> [--json]
 
 Opens the database read-only and prints its dimension, metric, record count per namespace, the
-sizes of <db> and <db>-wal, and the index state (HNSW graph per namespace: nodes, live nodes,
-bytes; graphs loaded from the file and built at open).
+sizes of <db> and <db>-wal, the quantization, and the index state (HNSW graph per namespace:
+nodes, live nodes, bytes; quantized codes; graphs loaded from the file and built at open).
   --json   print the same as one JSON object`,
   check: `usage: vectlite check <db>
 
 Opens the database read-only, which verifies the checksum of every section of the .vdb file and of
-every WAL frame and replays the WAL, then walks every record of every namespace (each id once, each
+every WAL frame and replays the WAL (and verifies, with check(), a vector section over 64 MiB
+whose checksum the open leaves for later), then walks every record of every namespace (each id once, each
 vector of the database's dimension with finite values, counts matching the index). The HNSW graph
 is loaded from the file (its own checksum verified); its structure has no check of its own yet, so
 "graph: loaded, N nodes" reports what was loaded. Exit code 0 when everything is sound, 1 with the
@@ -72,11 +73,13 @@ Prints the best k records, best first, one JSON object per line: {"id", "score",
   --k N             how many results (default 10)
   --filter '{..}'   a MongoDB-style filter as JSON, e.g. '{"year": {"$gte": 2024}}'
   --namespace ns    the namespace to search (default ""; "*" for all)`,
-  compact: `usage: vectlite compact <db>
+  compact: `usage: vectlite compact <db> [--quantization none|int8|binary]
 
 Folds the WAL into the .vdb file (write a new file, fsync, rename, empty the WAL) and drops deleted
 records' slots and graph tombstones. Prints the file sizes before and after. Needs the write lock:
-LOCKED if another process has the database open for writing.`,
+LOCKED if another process has the database open for writing.
+  --quantization q  convert every vector space to q: "int8" or "binary" codes for the graph walk
+                    and the scan (rescored with float32), or "none"`,
   help: `usage: vectlite help [command]`,
 };
 

@@ -180,8 +180,21 @@ describe("vectlite CLI", () => {
     assert.match(out.stdout, /compacted .*compact-me\.vdb/);
     assert.equal(statSync(`${db}-wal`).size, 48, "only the WAL header (48 bytes) is left");
     assert.equal(lines(cli("export", db).stdout).length, N + 6);
-    await using again = await vectlite.open(db);
-    assert.ok(await again.get("late-2"));
+    {
+      await using again = await vectlite.open(db);
+      assert.ok(await again.get("late-2"));
+    }
+    // Converting: every space gets int8 codes, shown by info; a bad value is a usage error.
+    const converted = cli("compact", db, "--quantization", "int8");
+    assert.equal(converted.status, 0, converted.stderr);
+    assert.match(converted.stdout, /quantization int8/);
+    const info = cli("info", db);
+    assert.match(info.stdout, /quantized\s+int8/);
+    assert.match(info.stdout, /int8 codes \((avx512-vnni|avx2|neon|portable)\)/);
+    const wrong = cli("compact", db, "--quantization", "int4");
+    assert.equal(wrong.status, 2);
+    assert.match(wrong.stderr, /--quantization must be none, int8 or binary, found "int4"/);
+    assert.equal(lines(cli("export", db).stdout).length, N + 6, "nothing lost by the conversion");
   });
 
   it("check passes on a sound database and reports the graph", () => {

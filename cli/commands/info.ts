@@ -23,6 +23,7 @@ export async function run(parsed: Parsed): Promise<number> {
   println(`files      ${bytes(files.vdb.bytes ?? 0)} (.vdb), ${files.wal.bytes === null ? "no WAL" : `${bytes(files.wal.bytes)} (${files.wal.path})`}`);
   println(`dimension  ${stats.dimension}`);
   println(`metric     ${stats.metric}`);
+  println(`quantized  ${typeof stats.quantization === "string" ? stats.quantization : JSON.stringify(stats.quantization)}`);
   println(`records    ${count(stats.records)} in ${plural(names.length, "namespace")}`);
   println(`indexes    ${stats.indexesLoaded} graph${stats.indexesLoaded === 1 ? "" : "s"} loaded from the file, ${stats.indexBuilds} built at open`);
   for (const name of names) {
@@ -31,7 +32,8 @@ export async function run(parsed: Parsed): Promise<number> {
       ? `HNSW graph: ${plural(ns.index.nodes, "node")} (${count(ns.index.live)} live), ${bytes(ns.index.bytes)}`
       : "no graph (exact scan)";
     const dead = ns.deadSlots ? `, ${plural(ns.deadSlots, "deleted slot")} (compact drops them)` : "";
-    println(`namespace  ${JSON.stringify(name)}: ${plural(ns.records, "record")}${dead}; ${graph}`);
+    const codes = ns.codes ? `; ${ns.codes.kind} codes (${ns.codes.kernel})` : "";
+    println(`namespace  ${JSON.stringify(name)}: ${plural(ns.records, "record")}${dead}; ${graph}${codes}`);
   }
   return 0;
 }
