@@ -16,10 +16,12 @@ use std::fs::File;
 use std::io;
 use std::sync::Arc;
 
-/// A whole file mapped read-only.
+/// A whole file mapped read-only, and the file, for reads that should not make the map's
+/// pages resident (`read_at`).
 pub struct Mapping {
     ptr: *const u8,
     len: usize,
+    file: File,
 }
 
 // SAFETY: the map is read-only and never remapped; sharing a pointer to immutable bytes
@@ -42,7 +44,20 @@ impl Mapping {
         if len == 0 {
             return Ok(None);
         }
-        imp::map(file, len).map(|m| m.map(Arc::new))
+        let Some((ptr, len)) = imp::map(file, len)? else { return Ok(None) };
+        match file.try_clone() {
+            Ok(file) => Ok(Some(Arc::new(Mapping { ptr, len, file }))),
+            Err(e) => {
+                imp::unmap(ptr, len);
+                Err(e)
+            }
+        }
+    }
+
+    /// Reads `buf.len()` bytes at `offset` through the file instead of the map: the bytes
+    /// come from the OS page cache and the map's pages stay out of the process's resident set.
+    pub fn read_at(&self, offset: usize, buf: &mut [u8]) -> io::Result<()> {
+        imp::read_at(&self.file, offset as u64, buf)
     }
 
     pub fn bytes(&self) -> &[u8] {
@@ -105,6 +120,19 @@ impl<T: Plain> MappedSlice<T> {
         unsafe { std::slice::from_raw_parts(self.ptr, self.len) }
     }
 
+    /// Reads values `at..at + out.len()` through the file (see `Mapping::read_at`).
+    pub fn read_through_file(&self, at: usize, out: &mut [T]) -> io::Result<()> {
+        if at + out.len() > self.len {
+            return Err(io::Error::other("read past the mapped values"));
+        }
+        let size = std::mem::size_of::<T>();
+        let offset = self.ptr as usize - self._map.ptr as usize + at * size;
+        // SAFETY: `out` is `out.len() * size` initialised bytes that any bytes may overwrite
+        // (`Plain`); the file's byte order is the CPU's (maps exist on little-endian only).
+        let bytes = unsafe { std::slice::from_raw_parts_mut(out.as_mut_ptr().cast::<u8>(), std::mem::size_of_val(out)) };
+        self._map.read_at(offset, bytes)
+    }
+
     pub fn len(&self) -> usize {
         self.len
     }
@@ -150,14 +178,19 @@ mod imp {
         fn madvise(addr: *mut c_void, len: usize, advice: c_int) -> c_int;
     }
 
-    pub fn map(file: &File, len: usize) -> io::Result<Option<super::Mapping>> {
+    pub fn map(file: &File, len: usize) -> io::Result<Option<(*const u8, usize)>> {
         // SAFETY: a fresh read-only shared map of an open descriptor; the kernel picks the
         // address. The descriptor may be closed afterwards: the map keeps the file.
         let ptr = unsafe { mmap(std::ptr::null_mut(), len, PROT_READ, MAP_SHARED, file.as_raw_fd(), 0) };
         if ptr as usize == usize::MAX {
             return Err(io::Error::last_os_error());
         }
-        Ok(Some(super::Mapping { ptr: ptr as *const u8, len }))
+        Ok(Some((ptr as *const u8, len)))
+    }
+
+    pub fn read_at(file: &File, offset: u64, buf: &mut [u8]) -> io::Result<()> {
+        use std::os::unix::fs::FileExt;
+        file.read_exact_at(buf, offset)
     }
 
     pub fn unmap(ptr: *const u8, len: usize) {
@@ -181,8 +214,11 @@ mod imp {
     use std::fs::File;
     use std::io;
 
-    pub fn map(_file: &File, _len: usize) -> io::Result<Option<super::Mapping>> {
+    pub fn map(_file: &File, _len: usize) -> io::Result<Option<(*const u8, usize)>> {
         Ok(None)
+    }
+    pub fn read_at(_file: &File, _offset: u64, _buf: &mut [u8]) -> io::Result<()> {
+        Err(io::Error::other("no maps on this target"))
     }
     pub fn unmap(_ptr: *const u8, _len: usize) {}
     pub fn advise_random(_ptr: *const u8, _len: usize) {}

@@ -58,6 +58,20 @@ impl Floats {
         }
     }
 
+    /// Copies the vector of `slot` into `out`, reading a mapped one through the file so its
+    /// page does not become resident (a rescoring read of a quantized space).
+    pub fn read_into(&self, slot: u32, out: &mut [f32]) {
+        let (s, dim) = (slot as usize, self.dim);
+        match &self.base {
+            Some(base) if s < self.base_slots => {
+                if base.read_through_file(s * dim, out).is_err() {
+                    out.copy_from_slice(&base.as_slice()[s * dim..(s + 1) * dim]);
+                }
+            }
+            _ => out.copy_from_slice(self.get(slot)),
+        }
+    }
+
     /// Writes the vector of an in-memory slot.
     pub fn set(&mut self, slot: u32, v: &[f32]) {
         debug_assert!(!self.is_mapped(slot), "a mapped slot is never written");

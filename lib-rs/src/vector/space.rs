@@ -453,12 +453,21 @@ impl VectorSpace {
         }
     }
 
-    /// Scores `slots` with their float32 vectors and offers them to `sink`.
+    /// Scores `slots` with their float32 vectors and offers them to `sink`. A vector in the
+    /// file's map is read through the file: the codes are what a quantized space keeps
+    /// resident, and rescoring would otherwise make every vector's page resident in time.
     fn rescore<S: Sink>(&self, metric: Metric, query: &[f32], slots: impl Iterator<Item = u32>, sink: &mut S, counters: &mut Counters) {
         let inv_q = inverse_norm(query);
+        let mut buf = vec![0.0f32; self.dimension];
         for slot in slots {
             counters.rescored += 1;
-            sink.offer(distance::score(metric, query, inv_q, self.vector(slot), self.inv_norms[slot as usize]), slot);
+            let v = if self.vectors.is_mapped(slot) {
+                self.vectors.read_into(slot, &mut buf);
+                &buf[..]
+            } else {
+                self.vector(slot)
+            };
+            sink.offer(distance::score(metric, query, inv_q, v, self.inv_norms[slot as usize]), slot);
         }
     }
 

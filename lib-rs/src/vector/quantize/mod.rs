@@ -4,7 +4,8 @@
 //! float32 vectors (`VectorSpace::search`), so the scores a search returns are exact.
 //!
 //! - int8: per dimension, `x ≈ low + step * code` with `low`, `step` learned from the data
-//!   (the range of a sample, widened by a margin for vectors written later). A vector that
+//!   (the range of the vectors it is learned from, widened by a margin for vectors written
+//!   later). A vector that
 //!   falls well outside the learned ranges clamps; it is an outlier, which every search
 //!   scores exactly, until the codes are learned again. A query is scaled by `step` and rounded to 16 bits, so a dot
 //!   product is one integer kernel (`kernels.rs`) plus a constant: `q·x ≈ Σ q_d low_d +
@@ -80,9 +81,7 @@ impl Quantization {
 /// The largest `rescore` multiple a search accepts.
 pub const MAX_RESCORE: usize = 1024;
 
-/// Vectors sampled to learn the int8 ranges and the binary thresholds.
-const TRAIN_SAMPLE: usize = 16_384;
-/// How much wider than the sample's range an int8 range is, on each side.
+/// How much wider than the data's range an int8 range is, on each side.
 const RANGE_MARGIN: f32 = 0.05;
 /// A vector clamped by more than this many code steps in a dimension is an outlier.
 const OUTLIER_STEPS: f32 = 2.0;
@@ -112,29 +111,32 @@ pub struct Codes {
 }
 
 impl Codes {
-    /// Learns the parameters from `vectors` (a sample is taken when there are many) and
-    /// encodes nothing yet. `kind` is Int8 or Binary.
+    /// Learns the parameters from all of `vectors` (one pass, dimension-wise minimum,
+    /// maximum and sum: the data it learns from never lands outside a range) and encodes
+    /// nothing yet. `kind` is Int8 or Binary.
     pub fn train(kind: Quantization, dim: usize, vectors: &[&[f32]]) -> Codes {
         debug_assert!(kind != Quantization::None);
-        let take = vectors.len().clamp(1, TRAIN_SAMPLE);
-        let every = vectors.len().div_ceil(take).max(1);
-        let sample: Vec<&[f32]> = vectors.iter().step_by(every).copied().collect();
+        let mut min = vec![f32::INFINITY; dim];
+        let mut max = vec![f32::NEG_INFINITY; dim];
+        let mut sum = vec![0.0f64; dim];
+        for v in vectors {
+            for (d, &x) in v.iter().enumerate() {
+                min[d] = min[d].min(x);
+                max[d] = max[d].max(x);
+                sum[d] += x as f64;
+            }
+        }
         let mut low = vec![0.0f32; dim];
         let mut step = vec![0.0f32; dim];
-        let mut column = Vec::with_capacity(sample.len());
-        for d in 0..dim {
-            column.clear();
-            column.extend(sample.iter().map(|v| v[d]));
-            if column.is_empty() {
-                continue;
-            }
-            match kind {
-                Quantization::Binary => low[d] = (column.iter().map(|&x| x as f64).sum::<f64>() / column.len() as f64) as f32,
-                _ => {
-                    let (min, max) = column.iter().fold((f32::INFINITY, f32::NEG_INFINITY), |(a, b), &x| (a.min(x), b.max(x)));
-                    let margin = (max - min) * RANGE_MARGIN;
-                    low[d] = min - margin;
-                    step[d] = if max > min { (max - min + 2.0 * margin) / 255.0 } else { 0.0 };
+        if !vectors.is_empty() {
+            for d in 0..dim {
+                match kind {
+                    Quantization::Binary => low[d] = (sum[d] / vectors.len() as f64) as f32,
+                    _ => {
+                        let margin = (max[d] - min[d]) * RANGE_MARGIN;
+                        low[d] = min[d] - margin;
+                        step[d] = if max[d] > min[d] { (max[d] - min[d] + 2.0 * margin) / 255.0 } else { 0.0 };
+                    }
                 }
             }
         }
