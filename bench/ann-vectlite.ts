@@ -50,11 +50,11 @@ const PASSES = Number(str("passes") ?? 3);
 const BATCH = Number(str("batch") ?? 10_000);
 const QUANTIZATION = (str("quantization") ?? "none") as vectlite.Quantization;
 
-/** VmRSS and VmHWM (peak) of this process, in bytes. */
-function memory(): { rss: number; hwm: number } {
+/** VmRSS, VmHWM (peak), and of the RSS the anonymous (heap) and file-backed (mapped) pages, in bytes. */
+function memory(): { rss: number; hwm: number; anon: number; file: number } {
   const status = readFileSync("/proc/self/status", "utf8");
   const kb = (key: string) => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, "m").exec(status)?.[1] ?? NaN) * 1024;
-  return { rss: kb("VmRSS"), hwm: kb("VmHWM") };
+  return { rss: kb("VmRSS"), hwm: kb("VmHWM"), anon: kb("RssAnon"), file: kb("RssFile") };
 }
 
 const seconds = (t0: number) => (performance.now() - t0) / 1000;
@@ -197,23 +197,29 @@ async function childServe(dir: string, dbPath: string): Promise<ServeResult> {
   }
   const ids = (rs: vectlite.SearchResult[]) => rs.map((r) => Number(r.id));
 
-  // Cross-check: vectlite's exact scan against the brute-force truth, and warm-up.
+  // Warm-up. The exact cross-check comes after the curve: an exact scan reads every vector,
+  // and the serving RSS is measured before anything but approximate searches ran.
+  for (let i = 0; i < 200; i++) await db.search(q(i % meta.queries), { k: K, efSearch: 64 });
+
+  const curve: CurvePoint[] = [];
+  let serving: ReturnType<typeof memory> | undefined;
+  for (const ef of EFS) {
+    const r = await timedPasses(meta.queries, PASSES, truth, async (i) => ids(await db.search(q(i), { k: K, efSearch: ef })));
+    const { visited, rescored } = await planOf(db, q, meta.queries, { k: K, efSearch: ef });
+    curve.push({ ef, ...r, visited, rescored });
+    log(`  ef ${ef}: recall ${r.recall.toFixed(4)}, ${fmt(r.qps)} q/s`);
+  }
+  // After every efSearch of the curve (thousands of queries): what serving keeps resident.
+  serving = memory();
+  const rssServe = serving.rss;
+  log(`  serving RSS ${(serving.rss / 1048576).toFixed(1)} MB: heap ${(serving.anon / 1048576).toFixed(1)} MB, file pages ${(serving.file / 1048576).toFixed(1)} MB`);
+
+  // Cross-check: vectlite's exact scan against the brute-force truth.
   const checked = Math.min(20, meta.queries);
   const exact: number[][] = [];
   for (let i = 0; i < checked; i++) exact.push(ids(await db.search(q(i), { k: K, exact: true })));
   const exactRecall = recallOf(exact, truth);
   if (exactRecall < 0.999) log(`WARNING: exact search agrees with the brute-force truth on only ${exactRecall}`);
-  for (let i = 0; i < 200; i++) await db.search(q(i % meta.queries), { k: K, efSearch: 64 });
-
-  const curve: CurvePoint[] = [];
-  let rssServe = 0;
-  for (const ef of EFS) {
-    const r = await timedPasses(meta.queries, PASSES, truth, async (i) => ids(await db.search(q(i), { k: K, efSearch: ef })));
-    const { visited, rescored } = await planOf(db, q, meta.queries, { k: K, efSearch: ef });
-    curve.push({ ef, ...r, visited, rescored });
-    if (!rssServe) rssServe = memory().rss;
-    log(`  ef ${ef}: recall ${r.recall.toFixed(4)}, ${fmt(r.qps)} q/s`);
-  }
   const filtered: FilteredPoint[] = [];
   const filteredExact: FilteredPoint[] = [];
   const otherPlans: Record<string, string> = {};

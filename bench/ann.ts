@@ -37,7 +37,7 @@
  *
  * Options: `--n 100000 --sizes LIST --quantization none,int8
  * --peers hnswlib-node,usearch,usearch-i8 --queries 1000 --ef 16,24,32,48,64,96,128
- * --filter-ef 32,64,128 --passes 3 --rounds 2 --batch 10000 --deno-build
+ * --filter-ef 32,64,128 --passes 3 --rounds 2 --batch 10000 --deno-build --no-one-core
  * --hnswlib-native DIR --data DIR --keep --json FILE`.
  * `--sizes 10000,100000` runs the whole comparison at each n in turn (data and indexes in
  * DIR/n10000, ...), prints each size's tables when it is done, then one table of how build
@@ -227,7 +227,8 @@ function runSize(n: number, dir: string): Run {
     const args = [self, "--quantization", q, ...rest, ...common];
     return runtime === "bun" ? [BUN, ...args] : [DENO, "run", "-A", ...args];
   };
-  const one = (cmd: string[]) => (hasTaskset ? ["taskset", "-c", "0", ...cmd] : null);
+  // `--no-one-core` skips the builds on one core (at a million vectors they take long).
+  const one = (cmd: string[]) => (hasTaskset && !flag("no-one-core") ? ["taskset", "-c", "0", ...cmd] : null);
   const vdb = (q: string) => join(dir, q === "none" ? "vectlite.vdb" : `vectlite-${q}.vdb`);
 
   // Builds. Each starts from nothing; the extra ones delete what they built.

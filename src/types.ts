@@ -57,8 +57,9 @@ export interface OpenOptions {
   analyzer?: Analyzer | AnalyzerConfig;
   /**
    * Quantized codes for the graph walk and the scan, stored in the file at creation:
-   * `"none"` (default), `"int8"` (4x smaller than float32; a good default for most
-   * embeddings) or `"binary"` (32x smaller; for 1,024 dimensions and more). Either one name
+   * `"int8"` (the default for a new database: 4x smaller than float32, faster at the same
+   * recall), `"none"` (float32 only; files made before quantization existed are read as
+   * this) or `"binary"` (32x smaller; for 1,024 dimensions and more). Either one name
    * for every vector space, or an object by space name: `""` the main vectors, `"*"` every
    * named space not listed. Codes rank candidates; the best `k x rescore` are scored again
    * with the float32 vectors, so returned scores are exact. On an existing file it must

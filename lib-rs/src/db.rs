@@ -170,7 +170,7 @@ impl Database {
             let metric = opts.metric.unwrap_or(Metric::Cosine);
             let dimension = opts.dimension.unwrap_or(1) as u32;
             let identity = SnapshotIdentity::new_database();
-            let quantization = opts.quantization.clone().unwrap_or_default();
+            let quantization = opts.quantization.clone().unwrap_or_else(Quantizations::for_new_database);
             let header = SnapshotHeader { dimension, metric, last_seq: 0, analyzer: opts.analyzer.clone(), quantization, identity };
             let bytes = format::encode(&header, &BTreeMap::new(), &BTreeMap::new());
             // A WAL left behind by an earlier database of the same name must not replay

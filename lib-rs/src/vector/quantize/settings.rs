@@ -29,6 +29,14 @@ impl Quantizations {
         self.named.get(name).copied().unwrap_or(self.other_named)
     }
 
+    /// What a database created without the option keeps: int8 codes in every space.
+    /// Measured with bench/ann.ts (100,000 x 384): at each efSearch int8 had the recall of
+    /// float32 within 0.004 and 1.2-1.4x its queries per second, and only the codes stay
+    /// resident. A file without a QUANTIZATION section (older ones) is unquantized.
+    pub fn for_new_database() -> Quantizations {
+        Quantizations { main: Quantization::Int8, named: BTreeMap::new(), other_named: Quantization::Int8 }
+    }
+
     /// Whether every space is unquantized (the snapshot then has no QUANTIZATION section).
     pub fn is_none(&self) -> bool {
         self.main == Quantization::None && self.other_named == Quantization::None && self.named.values().all(|q| *q == Quantization::None)
