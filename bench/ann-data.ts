@@ -33,6 +33,20 @@ export interface AnnMeta {
 /** Records with `i % 100 < bucket` match a filter of that selectivity (in percent). */
 export const SELECTIVITIES = [10, 1] as const;
 
+/** The graph and search parameters every library of the ANN benchmark runs with. */
+export const K = 10;
+export const M = 16;
+export const EF_CONSTRUCTION = 200;
+
+/** The efSearch points of `--ef` and `--filter-ef` (comma lists) in `argv`, or the defaults. */
+export function efLists(argv: string[]): { efs: number[]; filterEfs: number[] } {
+  const list = (name: string, fallback: number[]) => {
+    const i = argv.indexOf(`--${name}`);
+    return i >= 0 ? argv[i + 1].split(",").map(Number) : fallback;
+  };
+  return { efs: list("ef", [16, 24, 32, 48, 64, 96, 128]), filterEfs: list("filter-ef", [32, 64, 128]) };
+}
+
 /** xorshift64* (as in hnsw_recall.rs) on two uint32 halves, with Box-Muller normals. */
 class Rng {
   hi: number;

@@ -29,7 +29,7 @@ import { readFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { join } from "node:path";
 import * as vectlite from "../mod.ts";
-import { readF32, readMeta, readU32, SELECTIVITIES } from "./ann-data.ts";
+import { EF_CONSTRUCTION, efLists, K, M, readF32, readMeta, readU32, SELECTIVITIES } from "./ann-data.ts";
 import type { BuildResult, CurvePoint, FilteredPoint, ServeResult } from "./ann.ts";
 import { fileSize, fmt, row, runtimeName } from "./common.ts";
 
@@ -38,14 +38,7 @@ function str(name: string): string | undefined {
   const i = argv.indexOf(`--${name}`);
   return i >= 0 ? argv[i + 1] : undefined;
 }
-const list = (name: string, fallback: number[]) => str(name)?.split(",").map(Number) ?? fallback;
-
-// As in ann.ts.
-const K = 10;
-const M = 16;
-const EF_CONSTRUCTION = 200;
-const EFS = list("ef", [16, 24, 32, 48, 64, 96, 128]);
-const FILTER_EFS = list("filter-ef", [32, 64, 128]);
+const { efs: EFS, filterEfs: FILTER_EFS } = efLists(argv);
 const PASSES = Number(str("passes") ?? 3);
 const BATCH = Number(str("batch") ?? 10_000);
 const QUANTIZATION = (str("quantization") ?? "none") as vectlite.Quantization;

@@ -60,7 +60,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { join } from "node:path";
-import { type AnnMeta, ensureData, SELECTIVITIES } from "./ann-data.ts";
+import { type AnnMeta, EF_CONSTRUCTION, efLists, ensureData, K, M, SELECTIVITIES } from "./ann-data.ts";
 import { fmt, machine, mb, removeDir, repoRoot, runtimeName, tempDir } from "./common.ts";
 
 const argv = process.argv.slice(2);
@@ -74,12 +74,7 @@ function str(name: string): string | undefined {
 }
 const flag = (name: string) => argv.includes(`--${name}`);
 const list = (name: string, fallback: number[]) => str(name)?.split(",").map(Number) ?? fallback;
-
-const K = 10;
-const M = 16;
-const EF_CONSTRUCTION = 200;
-const EFS = list("ef", [16, 24, 32, 48, 64, 96, 128]);
-const FILTER_EFS = list("filter-ef", [32, 64, 128]);
+const { efs: EFS, filterEfs: FILTER_EFS } = efLists(argv);
 const PASSES = arg("passes", 3);
 const BATCH = arg("batch", 10_000);
 const TARGETS = [0.95, 0.99];

@@ -142,9 +142,12 @@ impl VectorSpace {
             self.codes = None;
             return;
         }
+        // The old codes go first: two sets at once were the peak of a compaction.
+        self.codes = None;
         let live: Vec<&[f32]> = self.live_slots().map(|s| self.vector(s)).collect();
         let mut codes = Codes::train(self.quantization, self.dimension, &live);
-        codes.reserve_slots(self.live.capacity());
+        drop(live);
+        codes.reserve_slots(self.live.len());
         for slot in 0..self.live.len() as u32 {
             codes.set(slot, self.vector(slot));
         }
