@@ -195,7 +195,6 @@ async function childServe(dir: string, dbPath: string): Promise<ServeResult> {
   for (let i = 0; i < 200; i++) await db.search(q(i % meta.queries), { k: K, efSearch: 64 });
 
   const curve: CurvePoint[] = [];
-  let serving: ReturnType<typeof memory> | undefined;
   for (const ef of EFS) {
     const r = await timedPasses(meta.queries, PASSES, truth, async (i) => ids(await db.search(q(i), { k: K, efSearch: ef })));
     const { visited, rescored } = await planOf(db, q, meta.queries, { k: K, efSearch: ef });
@@ -203,7 +202,7 @@ async function childServe(dir: string, dbPath: string): Promise<ServeResult> {
     log(`  ef ${ef}: recall ${r.recall.toFixed(4)}, ${fmt(r.qps)} q/s`);
   }
   // After every efSearch of the curve (thousands of queries): what serving keeps resident.
-  serving = memory();
+  const serving = memory();
   const rssServe = serving.rss;
   log(`  serving RSS ${(serving.rss / 1048576).toFixed(1)} MB: heap ${(serving.anon / 1048576).toFixed(1)} MB, file pages ${(serving.file / 1048576).toFixed(1)} MB`);
 
