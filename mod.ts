@@ -26,6 +26,7 @@ export { searchText, upsertText, type Embed, type TextOptions } from "./src/text
 export type { RerankContext, Reranker } from "./src/rerankers.ts";
 export { VectLiteError, type ErrorCode, type VectLiteErrorDetails } from "./src/errors.ts";
 export { version } from "./src/version.ts";
+export { setReadThreads } from "./src/threads.ts";
 export { sparseTerms } from "./src/analyzers.ts";
 export * as analyzers from "./src/analyzers.ts";
 export { Analyzer, type AnalyzerConfig, type AnalyzerStep } from "./src/analyzers.ts";

@@ -8,7 +8,7 @@
  *
  *   POST /upsert  {"id": "a", "vector": [...], "metadata": {...}?, "text": "..."?}
  *                 text, when given, is indexed for keyword search (analyzed by the write) and kept as metadata.text
- *   POST /search  {"vector": [...]?, "text": "..."?, "k": 10?, "filter": {...}?}
+ *   POST /search  {"vector": [...]?, "text": "..."?, "k": 10?, "filter": {...}?, "efSearch": 64?}
  *                 vector: nearest neighbours; text: keyword (BM25); both: hybrid (linear fusion)
  *
  * Bad input is a 400 with {"error": {"code", "message"}}, the code a VectLiteError code
@@ -57,11 +57,15 @@ async function upsert(req: Request): Promise<Response> {
 }
 
 async function search(req: Request): Promise<Response> {
-  const { vector, text, k, filter } = await body(req);
+  const { vector, text, k, filter, efSearch } = await body(req);
   if (vector === undefined && text === undefined) throw bad("give a vector, a text, or both");
   if (vector !== undefined && !Array.isArray(vector)) throw bad("vector must be an array of numbers");
   if (text !== undefined && typeof text !== "string") throw bad("text must be a string");
-  const options: SearchOptions = { k: (k as number | undefined) ?? 10, filter: filter as Filter | undefined };
+  const options: SearchOptions = {
+    k: (k as number | undefined) ?? 10,
+    filter: filter as Filter | undefined,
+    efSearch: efSearch as number | undefined,
+  };
   if (text !== undefined) options.sparse = sparseTerms(text);
   const results = await db.search((vector as number[] | undefined) ?? null, options);
   return Response.json({ results: results.map(({ id, score, namespace, metadata }) => ({ id, score, namespace, metadata })) });

@@ -3,7 +3,8 @@
  *
  * @module
  */
-import { dlopen, toArrayBuffer, type FFIFunction } from "bun:ffi";
+import { dlopen, JSCallback, toArrayBuffer, type FFIFunction } from "bun:ffi";
+import { type Completions, openChannel } from "./completions.ts";
 import { symbols, type NativeType } from "./symbols.ts";
 import type { NativeLib, RuntimeEnv } from "./native.ts";
 import { nodeRuntimeEnv } from "./node-env.ts";
@@ -29,21 +30,19 @@ export function load(locate: Locate): NativeLib {
     } as FFIFunction;
   }
   const lib = dlopen(path, defs);
+  const copy = (ptr: bigint, len: number): Uint8Array =>
+    // toArrayBuffer views Rust's memory; slice() copies it before the buffer is freed.
+    new Uint8Array(toArrayBuffer(Number(ptr) as never, 0, len)).slice();
+  const fns = lib.symbols as unknown as NativeLib["fns"];
+  // Bun has no calls off the JavaScript thread: the library calls back, from its threads,
+  // when jobs finished. The callback lives as long as the process (the library keeps it).
+  // The callback runs only once jobs are watched on the channel, after `completions` is set.
+  const arrived = new JSCallback(() => completions.arrived(), { args: ["u64"], returns: "void", threadsafe: true });
+  const completions: Completions = openChannel({ fns, copy }, BigInt(arrived.ptr as unknown as number));
   return {
     runtime: "bun",
-    fns: lib.symbols as unknown as NativeLib["fns"],
-    copy(ptr: bigint, len: number): Uint8Array {
-      // toArrayBuffer views Rust's memory; slice() copies it before the buffer is freed.
-      return new Uint8Array(toArrayBuffer(Number(ptr) as never, 0, len)).slice();
-    },
-    async waitJob(job: bigint, out: BigUint64Array): Promise<number> {
-      // Bun has no nonblocking FFI calls: poll from timers, backing off to 4 ms.
-      const poll = lib.symbols.vl_job_poll as unknown as (job: bigint, out: BigUint64Array) => number;
-      for (let delay = 0; ; delay = Math.min(4, delay + 1)) {
-        const status = poll(job, out);
-        if (status !== -1) return status;
-        await new Promise((resolve) => setTimeout(resolve, delay));
-      }
-    },
+    fns,
+    copy,
+    waitJob: (job, out) => completions.wait(job, out),
   };
 }

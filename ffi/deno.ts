@@ -6,6 +6,7 @@
 import { symbols, type NativeType, type SymbolSpec } from "./symbols.ts";
 import type { NativeLib, RuntimeEnv } from "./native.ts";
 import { extractLibrary, type ExtractIO } from "./extract.ts";
+import { openChannel } from "./completions.ts";
 
 const TYPES: Record<NativeType, Deno.NativeType | "void"> = {
   u32: "u32",
@@ -75,19 +76,21 @@ function open(path: string): NativeLib {
     };
   }
   const lib = Deno.dlopen(path, defs);
+  const fns = lib.symbols as unknown as NativeLib["fns"];
+  const copy = (ptr: bigint, len: number): Uint8Array => {
+    const out = new Uint8Array(len);
+    const p = Deno.UnsafePointer.create(ptr);
+    if (p === null) return out;
+    Deno.UnsafePointerView.copyInto(p, out);
+    return out;
+  };
+  // vl_channel_wait is a nonblocking symbol: the wait runs on Deno's thread pool.
+  const waitAsync = fns.vl_channel_wait as (channel: bigint, out: BigUint64Array) => Promise<number>;
+  const completions = openChannel({ fns, copy }, 0n, waitAsync);
   return {
     runtime: "deno",
-    fns: lib.symbols as unknown as NativeLib["fns"],
-    copy(ptr: bigint, len: number): Uint8Array {
-      const out = new Uint8Array(len);
-      const p = Deno.UnsafePointer.create(ptr);
-      if (p === null) return out;
-      Deno.UnsafePointerView.copyInto(p, out);
-      return out;
-    },
-    waitJob(job: bigint, out: BigUint64Array): Promise<number> {
-      // A nonblocking symbol: the wait runs on Deno's thread pool and resolves a Promise.
-      return (lib.symbols.vl_job_wait as unknown as (job: bigint, out: BigUint64Array) => Promise<number>)(job, out);
-    },
+    fns,
+    copy,
+    waitJob: (job, out) => completions.wait(job, out),
   };
 }

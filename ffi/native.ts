@@ -304,6 +304,31 @@ export function call<N extends SymbolName>(lib: NativeLib, name: N, ...args: Cal
  */
 export async function callAsync<N extends SymbolName>(lib: NativeLib, name: N, ...args: CallArgs<N>): Promise<CallResult> {
   const job = call(lib, name, ...args).scalar;
+  return await collect(lib, name, job, args);
+}
+
+/** The arguments of the jobs in flight, whose buffers native code is still reading. */
+const lent = new Set<unknown[]>();
+
+/** Bit 63 of a read job's id: the read ran inline (cheap, pool quiet) and is finished already. */
+const FINISHED_INLINE = 1n << 63n;
+
+/**
+ * Calls a read's `_async` symbol (lib-rs/src/abi/reads.rs): the read runs on the native
+ * read pool and the returned promise settles when it finished; a cheap read that ran inline
+ * is collected at once and returned as a value, without a promise. Arguments are kept
+ * reachable until the job is collected, as for `callAsync`.
+ */
+export function callRead<N extends SymbolName>(lib: NativeLib, name: N, ...args: CallArgs<N>): CallResult | Promise<CallResult> {
+  const job = call(lib, name, ...args).scalar;
+  if (job & FINISHED_INLINE) {
+    const id = job & ~FINISHED_INLINE;
+    return finish(lib, name, lib.fns.vl_job_poll(id, OUT) as number, OUT);
+  }
+  return collect(lib, name, job, args);
+}
+
+async function collect(lib: NativeLib, name: string, job: bigint, args: unknown[]): Promise<CallResult> {
   // The job reads the large buffers in place (no copy): keep them reachable until it is
   // collected. Should waiting itself fail, they stay here: a leak, never a freed buffer read.
   lent.add(args);
@@ -312,6 +337,3 @@ export async function callAsync<N extends SymbolName>(lib: NativeLib, name: N, .
   lent.delete(args);
   return finish(lib, name, status, out);
 }
-
-/** The arguments of the jobs in flight, whose buffers native code is still reading. */
-const lent = new Set<unknown[]>();

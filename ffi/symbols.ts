@@ -10,7 +10,7 @@
  */
 
 /** The ABI version this TypeScript expects from the native library. */
-export const ABI_VERSION = 5;
+export const ABI_VERSION = 6;
 
 export type NativeType = "u32" | "i32" | "u64" | "usize" | "buffer" | "void";
 
@@ -55,6 +55,18 @@ export const symbols = {
   vl_snapshot_async: { parameters: ["u64", "buffer", "usize", "u32", "buffer"], names: ["handle", "dest", "dest_len", "flags", "out"], result: "i32" },
   vl_backup_async: { parameters: ["u64", "buffer", "usize", "u32", "buffer"], names: ["handle", "dir", "dir_len", "flags", "out"], result: "i32" },
   vl_restore_async: { parameters: ["buffer", "usize", "buffer", "usize", "u32", "buffer"], names: ["dir", "dir_len", "dest", "dest_len", "flags", "out"], result: "i32" },
+  // Reads as jobs on the read pool (lib-rs/src/abi/reads.rs); bit 63 of the job id: finished inline.
+  vl_search_async: { parameters: ["u64", "buffer", "usize", "buffer", "usize", "buffer"], names: ["handle", "query", "query_len", "opts", "opts_len", "out"], result: "i32" },
+  vl_search_batch_async: { parameters: ["u64", "buffer", "usize", "u32", "buffer", "usize", "buffer"], names: ["handle", "queries", "n_values", "n_queries", "opts", "opts_len", "out"], result: "i32" },
+  vl_count_async: { parameters: ["u64", "buffer", "usize", "buffer"], names: ["handle", "opts", "opts_len", "out"], result: "i32" },
+  vl_list_async: { parameters: ["u64", "buffer", "usize", "buffer"], names: ["handle", "opts", "opts_len", "out"], result: "i32" },
+  vl_pool_inline_work: { parameters: ["u64", "buffer"], names: ["work", "out"], result: "i32" },
+  vl_pool_size: { parameters: ["u32", "buffer"], names: ["threads", "out"], result: "i32" },
+  // Completion channels (lib-rs/src/abi/jobs.rs): how TypeScript learns that jobs finished.
+  vl_channel_open: { parameters: ["u64", "buffer"], names: ["callback", "out"], result: "i32" },
+  vl_job_watch: { parameters: ["u64", "u64", "buffer"], names: ["job", "channel", "out"], result: "i32" },
+  vl_channel_take: { parameters: ["u64", "buffer"], names: ["channel", "out"], result: "i32" },
+  vl_channel_wait: { parameters: ["u64", "buffer"], names: ["channel", "out"], result: "i32", nonblocking: true },
   vl_job_poll: { parameters: ["u64", "buffer"], names: ["job", "out"], result: "i32" },
   vl_job_wait: { parameters: ["u64", "buffer"], names: ["job", "out"], result: "i32", nonblocking: true },
 } as const satisfies Record<string, SymbolSpec>;

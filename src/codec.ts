@@ -331,3 +331,19 @@ export function decodeRows(bytes: Uint8Array): { rows: DecodedRow[]; stats?: Rec
 export function decodeJson<T>(bytes: Uint8Array | null): T {
   return JSON.parse(bytes ? decoder.decode(bytes) : "null") as T;
 }
+
+/**
+ * The parts of a framed result (`framed` in lib-rs/src/abi/reads.rs): `[u32 count]`, then
+ * per part `[u32 length]` and its bytes. Views into `bytes`, no copy; each part starts
+ * four-byte aligned within it.
+ */
+export function framedParts(bytes: Uint8Array): Uint8Array[] {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const parts: Uint8Array[] = new Array(view.getUint32(0, true));
+  for (let i = 0, offset = 4; i < parts.length; i++) {
+    const len = view.getUint32(offset, true);
+    parts[i] = bytes.subarray(offset + 4, offset + 4 + len);
+    offset += 4 + len;
+  }
+  return parts;
+}

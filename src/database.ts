@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { call, callAsync, native, type NativeLib } from "../ffi/native.ts";
+import { call, callAsync, callRead, native, type NativeLib } from "../ffi/native.ts";
 import {
   checkId,
   checkJson,
@@ -11,6 +11,7 @@ import {
   checkPath,
   decodeJson,
   decodeRows,
+  framedParts,
   namedVectorsJson,
   toF32,
   utf8,
@@ -18,6 +19,7 @@ import {
 } from "./codec.ts";
 import { NativeHandle } from "./handle.ts";
 import { PACK_SLICE, Writer } from "./writer.ts";
+import { Slices } from "./slices.ts";
 import { Transaction, type TxAccess } from "./transaction.ts";
 import { VectLiteError } from "./errors.ts";
 import { Analyzer, type AnalyzerConfig } from "./analyzers.ts";
@@ -351,7 +353,7 @@ export class Database {
     native.check();
     checkId(id);
     const args = utf8(JSON.stringify({ id, namespace: checkNamespace(options.namespace, false), includeVectors: options.includeVectors }));
-    return await native.run((h) => this.#getNow(h, args));
+    return await native.read((h) => this.#getNow(h, args));
   }
 
   /** vl_get at the caller's place in the order. */
@@ -378,6 +380,57 @@ export class Database {
     if (query !== null && q.length === 0) {
       throw new VectLiteError("DIMENSION_MISMATCH", `query has 0 values, the database has dimension ${this.#info.dimension}`);
     }
+    const prepared = this.#prepareSearch(options);
+    const opts = prepared.opts;
+    // The library copies the query when the search starts; a search that has to wait for
+    // its turn keeps a copy of the caller's own array, which may change meanwhile.
+    if (q === query && !native.readsNow) q = q.slice();
+    const { bytes } = await native.read((h) => callRead(native.lib, "vl_search_async", h, q, q.length, opts, opts.length));
+    return await prepared.finish(bytes!, query);
+  }
+
+  /**
+   * Many searches with the same options, spread over the native read pool: resolves with
+   * one result list per query, in query order (each as `search` would return it). Queries
+   * must be vectors of the database's dimension (`DIMENSION_MISMATCH` names the first that
+   * is not); a reranker, when given, runs on each query's candidates in turn.
+   */
+  async searchBatch(queries: Vector[], options: SearchOptions = {}): Promise<SearchResult[][]> {
+    const native = this.#native;
+    native.check();
+    if (!Array.isArray(queries)) throw new VectLiteError("INVALID_ARGUMENT", "queries must be an array of vectors");
+    const dim = this.#info.dimension;
+    const packed = new Float32Array(queries.length * dim);
+    queries.forEach((query, i) => {
+      const q = toF32(query, `queries[${i}]`);
+      if (q.length !== dim) {
+        throw new VectLiteError("DIMENSION_MISMATCH", `queries[${i}] has ${q.length} values, the database has dimension ${dim}`);
+      }
+      packed.set(q, i * dim);
+    });
+    const prepared = this.#prepareSearch(options);
+    const opts = prepared.opts;
+    const { bytes } = await native.read((h) =>
+      callRead(native.lib, "vl_search_batch_async", h, packed, packed.length, queries.length, opts, opts.length)
+    );
+    const parts = framedParts(bytes!);
+    const out: SearchResult[][] = new Array(parts.length);
+    const slices = new Slices();
+    for (let i = 0; i < parts.length; i++) {
+      out[i] = (await prepared.finish(parts[i], queries[i])).results;
+      await slices.pause();
+    }
+    return out;
+  }
+
+  /**
+   * Checks and serialises a search's options, and returns them with what turns the rows
+   * of one query into its results (and runs the reranker).
+   */
+  #prepareSearch(options: SearchOptions): {
+    opts: Uint8Array;
+    finish(bytes: Uint8Array, query: Vector | null): Promise<{ results: SearchResult[]; stats: SearchStats }>;
+  } {
     if (typeof options !== "object" || options === null) throw new VectLiteError("INVALID_ARGUMENT", "search options must be an object");
     // rerank and queryText stay in TypeScript; named query vectors cross as JSON arrays.
     const { rerank, queryText, vectors, ...nativeOptions } = options;
@@ -407,11 +460,16 @@ export class Database {
       if (options.mmrLambda !== undefined) sent.fetchK = sent.k;
     }
     checkOptions(sent, "search");
-    const opts = utf8(JSON.stringify(sent));
-    // The caller's own Float32Array is read in place when the search runs now; a search
-    // that has to wait keeps a copy (the caller may change the array meanwhile).
-    if (q === query && !native.idle) q = q.slice();
-    const bytes = await native.run((h) => call(native.lib, "vl_search", h, q, q.length, opts, opts.length).bytes!);
+    return { opts: utf8(JSON.stringify(sent)), finish: (bytes, query) => this.#finishSearch(bytes, query, options, k) };
+  }
+
+  async #finishSearch(
+    bytes: Uint8Array,
+    query: Vector | null,
+    options: SearchOptions,
+    k: number,
+  ): Promise<{ results: SearchResult[]; stats: SearchStats }> {
+    const { rerank, queryText } = options;
     const { rows, stats } = decodeRows(bytes);
     const fusion = options.sparse && query !== null ? (options.fusion ?? "linear") : "linear";
     const results: SearchResult[] = rows.map((r) => {
@@ -464,7 +522,8 @@ export class Database {
     native.check();
     checkOptions(options, "count");
     const opts = utf8(JSON.stringify(options));
-    return await native.run((h) => Number(call(native.lib, "vl_count", h, opts, opts.length).scalar));
+    const { scalar } = await native.read((h) => callRead(native.lib, "vl_count_async", h, opts, opts.length));
+    return Number(scalar);
   }
 
   /** Records in storage order, after `offset`, at most `limit` (0 = all). */
@@ -473,8 +532,15 @@ export class Database {
     native.check();
     checkOptions(options, "list");
     const opts = utf8(JSON.stringify(options));
-    const bytes = await native.run((h) => call(native.lib, "vl_list", h, opts, opts.length).bytes!);
-    return decodeRows(bytes).rows.map(toStored);
+    const { bytes } = await native.read((h) => callRead(native.lib, "vl_list_async", h, opts, opts.length));
+    // Decoded part by part (1,024 rows each), letting the event loop run between slices.
+    const out: StoredRecord[] = [];
+    const slices = new Slices();
+    for (const part of framedParts(bytes!)) {
+      for (const row of decodeRows(part).rows) out.push(toStored(row));
+      await slices.pause();
+    }
+    return out;
   }
 
   /**
@@ -484,13 +550,13 @@ export class Database {
    */
   async stats(): Promise<DatabaseStats> {
     const native = this.#native;
-    return decodeJson<DatabaseStats>(await native.run((h) => call(native.lib, "vl_info", h).bytes));
+    return decodeJson<DatabaseStats>(await native.read((h) => call(native.lib, "vl_info", h).bytes));
   }
 
   /** Names of the namespaces that hold records, sorted. */
   async namespaces(): Promise<string[]> {
     const native = this.#native;
-    return decodeJson<string[]>(await native.run((h) => call(native.lib, "vl_namespaces", h).bytes));
+    return decodeJson<string[]>(await native.read((h) => call(native.lib, "vl_namespaces", h).bytes));
   }
 
   /**

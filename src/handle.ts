@@ -2,11 +2,14 @@
  * The native handle of one open database, and the one queue every call on it goes through.
  *
  * Calls run in the order they were issued, whether or not the caller awaited the earlier
- * ones: a read sees every write issued before it, and writes apply in issue order. A call
- * issued while nothing is queued runs at once, synchronously inside the call (a small read
- * or write is one FFI call of a few microseconds: no timer, no extra turn of the event
- * loop). A call whose native part is a background job (a large write, compact, snapshot,
- * ...) holds the queue until the job finishes; calls issued meanwhile wait in the queue,
+ * ones: a read sees every write issued before it, and writes apply in issue order. Reads
+ * issued one after another run together (on the native read pool, in parallel), but never
+ * beside a write: a write waits for the reads issued before it, and the reads issued after
+ * it wait for the write. A call that can start when it is issued starts at once,
+ * synchronously inside the call (a small read or write is one FFI call of a few
+ * microseconds: no timer, no extra turn of the event loop). A call whose native part is a
+ * background job (a search on the read pool, a large write, compact, snapshot, ...) holds
+ * its place until the job finishes; calls that must wait for it wait in the queue,
  * asynchronously, rather than block the event loop on the database's lock.
  *
  * @module
@@ -40,10 +43,12 @@ export class NativeHandle {
   #handle: bigint | null;
   /** Set by the first close(): later calls reject with CLOSED at once. */
   #closing: Promise<void> | null = null;
-  /** Whether a call is running: a job in flight, an async step, or a step running right now. */
-  #busy = false;
-  /** Calls waiting for the running one, oldest first, from index #next on. */
-  #waiting: (() => void)[] = [];
+  /** Whether a write (or any other exclusive call) is running. */
+  #writing = false;
+  /** Reads running. */
+  #reads = 0;
+  /** Calls waiting for their turn, oldest first, from index #next on. */
+  #waiting: { read: boolean; start: () => void }[] = [];
   #next = 0;
   #pumping = false;
 
@@ -59,9 +64,9 @@ export class NativeHandle {
     return this.#closing !== null;
   }
 
-  /** Whether a call issued now would run at once (nothing running or queued). */
-  get idle(): boolean {
-    return !this.#busy;
+  /** Whether a read issued now would start at once (no write running or queued). */
+  get readsNow(): boolean {
+    return !this.#writing && this.#next === this.#waiting.length;
   }
 
   /**
@@ -70,7 +75,7 @@ export class NativeHandle {
    * `console.log(db)`, which cannot wait its turn.
    */
   peek<T>(read: (handle: bigint) => T): T | undefined {
-    if (this.#busy || this.#closing !== null || this.#handle === null) return undefined;
+    if (this.#writing || this.#reads > 0 || this.#closing !== null || this.#handle === null) return undefined;
     return read(this.#handle);
   }
 
@@ -90,45 +95,72 @@ export class NativeHandle {
    */
   run<T>(step: Step<T>): Promise<T> {
     this.check();
-    return this.#enqueue(step);
+    return this.#enqueue(false, step);
   }
 
-  #enqueue<T>(step: Step<T>): Promise<T> {
-    if (!this.#busy) return this.#start(step);
+  /**
+   * Runs a read: after every write issued before it and before every write issued after
+   * it, beside other reads. Throws CLOSED (synchronously) once `close()` was called.
+   */
+  read<T>(step: Step<T>): Promise<T> {
+    this.check();
+    return this.#enqueue(true, step);
+  }
+
+  #canStart(read: boolean): boolean {
+    return !this.#writing && (read || this.#reads === 0);
+  }
+
+  #enqueue<T>(read: boolean, step: Step<T>): Promise<T> {
+    if (this.#next === this.#waiting.length && this.#canStart(read)) return this.#start(read, step);
     return new Promise<T>((resolve, reject) => {
-      this.#waiting.push(() => void this.#start(step).then(resolve, reject));
+      this.#waiting.push({ read, start: () => void this.#start(read, step).then(resolve, reject) });
     });
   }
 
-  /** Runs a step now. The queue counts as busy meanwhile, so a call issued from inside it (user code in bulkIngest) waits its turn. */
-  #start<T>(step: Step<T>): Promise<T> {
+  /**
+   * Runs a step now. It counts as running meanwhile, so a call issued from inside it (user
+   * code in bulkIngest) waits its turn.
+   */
+  #start<T>(read: boolean, step: Step<T>): Promise<T> {
     const h = this.#handle;
     if (h === null) return Promise.reject(this.#closedError());
-    this.#busy = true;
+    if (read) this.#reads++;
+    else this.#writing = true;
+    const done = read ? this.#readDone : this.#writeDone;
     let result: T | Promise<T>;
     try {
       result = step(h);
     } catch (e) {
-      this.#done();
+      done();
       return Promise.reject(e);
     }
     if (result instanceof Promise) {
       // Attached before the caller's own reaction: the next calls start before the caller resumes.
-      result.then(this.#done, this.#done);
+      result.then(done, done);
       return result;
     }
-    this.#done();
+    done();
     return Promise.resolve(result);
   }
 
-  /** The running call finished: start the waiting ones, in order, until one holds the queue. */
-  #done = (): void => {
-    this.#busy = false;
+  #readDone = (): void => {
+    this.#reads--;
+    this.#pump();
+  };
+
+  #writeDone = (): void => {
+    this.#writing = false;
+    this.#pump();
+  };
+
+  /** A call finished: start the waiting ones, in order, while they can start. */
+  #pump(): void {
     if (this.#pumping) return; // a step finished inside the loop below, which goes on
     this.#pumping = true;
     try {
-      while (!this.#busy && this.#next < this.#waiting.length) {
-        const start = this.#waiting[this.#next];
+      while (this.#next < this.#waiting.length && this.#canStart(this.#waiting[this.#next].read)) {
+        const { start } = this.#waiting[this.#next];
         this.#waiting[this.#next++] = undefined!;
         start();
       }
@@ -142,14 +174,14 @@ export class NativeHandle {
     } finally {
       this.#pumping = false;
     }
-  };
+  }
 
   /**
    * Closes the handle after every call issued before; calls issued after reject with CLOSED.
    * Idempotent: every call resolves (or rejects, if closing failed) with the first one.
    */
   close(): Promise<void> {
-    this.#closing ??= this.#enqueue(async (h) => {
+    this.#closing ??= this.#enqueue(false, async (h) => {
       this.#handle = null;
       finalizer.unregister(this);
       // On a Rust thread: closing may compact first (when reopening would otherwise spend

@@ -10,6 +10,7 @@ import { call, callAsync, type NativeLib } from "../ffi/native.ts";
 import { utf8 } from "./codec.ts";
 import { VectLiteError } from "./errors.ts";
 import { packRecords } from "./records.ts";
+import { yieldToEventLoop } from "./slices.ts";
 import type { RecordInput } from "./types.ts";
 
 /** Writes of at least this many records run on a Rust thread instead of the event loop's. */
@@ -34,7 +35,6 @@ export interface Packed {
   count: number;
 }
 
-const yieldToEventLoop = () => new Promise((resolve) => setTimeout(resolve, 0));
 
 export class Writer {
   readonly #lib: NativeLib;

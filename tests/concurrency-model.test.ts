@@ -18,6 +18,7 @@ import fc from "fast-check";
 import * as vectlite from "../mod.ts";
 import type { Database, Filter, RecordInput, StoredRecord, Transaction } from "../mod.ts";
 import { tempDir } from "./helpers.ts";
+import { setInlineReadWork } from "../src/threads.ts";
 
 const DIM = 4;
 const IDS = ["a", "b", "c", "d", "e"];
@@ -492,41 +493,59 @@ async function allRecords(db: Database): Promise<unknown[]> {
 
 const OPEN = { dimension: DIM, metric: "dot", annThreshold: 1_000_000, sync: "normal" } as const;
 
+/** Runs `fn` with every read sent to the native read pool, even the cheapest. */
+async function withReadsOnThePool(fn: () => Promise<void>): Promise<void> {
+  const before = setInlineReadWork(0n);
+  try {
+    await fn();
+  } finally {
+    setInlineReadWork(before);
+  }
+}
+
 describe("calls issued without awaiting", () => {
   it("apply in issue order: reads, final state, reopened file and snapshots match a model", async () => {
-    await fc.assert(
-      fc.asyncProperty(fc.commands(COMMANDS, { maxCommands: 60, size: "max" }), async (cmds) => {
-        const dir = tempDir();
-        const path = join(dir, "model.vdb");
-        const real: Real = { db: await vectlite.open(path, OPEN), dir, tx: null, pending: [], failures: [], snapshots: [] };
-        const model: Model = { state: new Map(), tx: null };
-        try {
-          await fc.asyncModelRun(() => ({ model, real }), cmds);
-          await settle(real);
-          const expected = sorted([...model.state.values()]);
-          assert.deepStrictEqual(await allRecords(real.db), expected, "final state");
-          await real.db.close();
-          const reopened = await vectlite.open(path, OPEN);
-          try {
-            assert.deepStrictEqual(await allRecords(reopened), expected, "after reopening");
-          } finally {
-            await reopened.close();
-          }
-          for (const snap of real.snapshots) {
-            const copy = await vectlite.open(snap.path, { readOnly: true });
-            try {
-              assert.deepStrictEqual(await allRecords(copy), sorted([...snap.state.values()]), snap.label);
-            } finally {
-              await copy.close();
-            }
-          }
-        } finally {
-          await Promise.allSettled(real.pending);
-          if (!real.db.closed) await real.db.close().catch(() => {});
-          rmSync(dir, { recursive: true, force: true });
-        }
-      }),
-      { numRuns: 40 },
-    );
+    await checkModel(40);
+  });
+
+  it("keep their order with every read on the read pool, beside writes as jobs and inline", async () => {
+    await withReadsOnThePool(() => checkModel(30));
   });
 });
+
+async function checkModel(numRuns: number): Promise<void> {
+  await fc.assert(
+    fc.asyncProperty(fc.commands(COMMANDS, { maxCommands: 60, size: "max" }), async (cmds) => {
+      const dir = tempDir();
+      const path = join(dir, "model.vdb");
+      const real: Real = { db: await vectlite.open(path, OPEN), dir, tx: null, pending: [], failures: [], snapshots: [] };
+      const model: Model = { state: new Map(), tx: null };
+      try {
+        await fc.asyncModelRun(() => ({ model, real }), cmds);
+        await settle(real);
+        const expected = sorted([...model.state.values()]);
+        assert.deepStrictEqual(await allRecords(real.db), expected, "final state");
+        await real.db.close();
+        const reopened = await vectlite.open(path, OPEN);
+        try {
+          assert.deepStrictEqual(await allRecords(reopened), expected, "after reopening");
+        } finally {
+          await reopened.close();
+        }
+        for (const snap of real.snapshots) {
+          const copy = await vectlite.open(snap.path, { readOnly: true });
+          try {
+            assert.deepStrictEqual(await allRecords(copy), sorted([...snap.state.values()]), snap.label);
+          } finally {
+            await copy.close();
+          }
+        }
+      } finally {
+        await Promise.allSettled(real.pending);
+        if (!real.db.closed) await real.db.close().catch(() => {});
+        rmSync(dir, { recursive: true, force: true });
+      }
+    }),
+    { numRuns },
+  );
+}

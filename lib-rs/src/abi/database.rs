@@ -286,16 +286,8 @@ pub unsafe extern "C" fn vl_search(
 ) -> i32 {
     run(out, || {
         // SAFETY: forwarded caller contract.
-        let query = unsafe { f32_arg(query, query_len, "query")? };
-        // SAFETY: forwarded caller contract.
-        let j = parse_args(unsafe { bytes_arg(opts, opts_len, "options")? }, "search options")?;
-        let opts = decode::search_options(&j)?;
-        with_db(handle, |db| {
-            // An empty query vector means a keyword-only search (`search(null, { sparse })`).
-            let query = if query.is_empty() { None } else { Some(query) };
-            let (hits, stats) = search::search(db, query, &opts)?;
-            Ok(Output::Bytes(encode_rows(&hits, opts.include_vectors, db.dimension, Some(&stats))))
-        })
+        let (query, opts) = unsafe { super::reads::search_args(query, query_len, opts, opts_len)? };
+        with_db(handle, |db| Ok(Output::Bytes(super::reads::search_one(db, query, &opts)?)))
     })
 }
 

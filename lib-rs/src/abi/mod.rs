@@ -26,6 +26,8 @@ pub mod input;
 pub mod jobs;
 pub mod maintenance;
 pub mod output;
+pub mod pool;
+pub mod reads;
 pub mod text;
 
 use crate::error::{Code, Error, Result};
@@ -34,7 +36,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::{Mutex, OnceLock};
 
 /// Bumped whenever a symbol's signature or a buffer layout changes.
-pub const ABI_VERSION: u32 = 5;
+pub const ABI_VERSION: u32 = 6;
 
 /// What a successful call hands back.
 pub enum Output {
@@ -191,6 +193,8 @@ pub struct Lent<T> {
 // SAFETY: a Lent is only read, and only while the lender keeps the memory alive (above);
 // T: Sync makes reading it from another thread sound.
 unsafe impl<T: Sync> Send for Lent<T> {}
+// SAFETY: as above: shared only for reading, e.g. by the parts of a batch.
+unsafe impl<T: Sync> Sync for Lent<T> {}
 
 impl<T> Lent<T> {
     /// Borrows an argument already checked by `bytes_arg` / `f32_arg`.

@@ -1,5 +1,6 @@
 //! The read path: search (exact scan or HNSW graph, dense, keyword or hybrid), get, count and list.
 
+pub mod cost;
 pub mod dense;
 pub mod hybrid;
 pub mod mmr;
