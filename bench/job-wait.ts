@@ -1,9 +1,9 @@
 /**
  * How long awaiting a background job takes beyond the job itself: a tiny job (`vl_open_async`
  * of a one-record file, about 0.1 ms of work on a new Rust thread) awaited one at a time and
- * eight at once, through the runtime's `NativeLib.waitJob`. On Node it also compares the
- * two ways the koffi backend can wait: polling `vl_job_poll` from timers (as on Bun) and
- * blocking a libuv worker in `vl_job_wait` (koffi's async call).
+ * eight at once, through the runtime's `NativeLib.waitJob` (the completion channel of
+ * ffi/completions.ts). On Node it also compares two other ways to wait: polling
+ * `vl_job_poll` from timers and blocking a libuv worker in `vl_job_wait` (koffi's async call).
  *
  *   bun bench/job-wait.ts
  *   deno run -A bench/job-wait.ts

@@ -1,17 +1,17 @@
 /**
- * Where a read should stop running inline: the latency of one exact search, awaited alone,
+ * What a read costs inline and on the pool: the latency of one exact search, awaited alone,
  * run on the calling thread and run on the native read pool, for growing databases. The
  * pool adds a round trip (hand the read to a thread, wake the JavaScript thread when it is
- * done); inline, the read holds the event loop for its whole duration. The crossover, where
- * the inline search takes as long as the pool's round trip costs, is the measured constant
- * `INLINE_WORK` of lib-rs/src/search/cost.rs (work = records x (dimension + 16)).
+ * done); inline, the read holds the event loop for its whole duration. The figures set
+ * `INLINE_WORK` of lib-rs/src/search/cost.rs (work = records x (dimension + 16)): the
+ * scoring rate in work per µs, and the round trip that inline reads save.
  *
  *   bun bench/read-inline.ts      deno run -A bench/read-inline.ts      node --import tsx bench/read-inline.ts
  *
  * @module
  */
 import * as vectlite from "../mod.ts";
-import { setInlineReadWork } from "../src/threads.ts";
+import { useReadPolicy } from "../src/threads.ts";
 import { machine, median, randomVectors, removeDir, row, runtimeName, tempDir } from "./common.ts";
 
 const DIM = 128;
@@ -36,15 +36,14 @@ async function latency(db: vectlite.Database): Promise<number> {
 console.log(`one exact search (k 10, dimension ${DIM}), awaited alone; median of ${RUNS}; ${runtimeName()}`);
 console.log(`machine: ${machine()}`);
 console.log("records    work      inline µs   pool µs   pool - inline µs");
-const previous = setInlineReadWork(0n);
 try {
   for (const n of SIZES) {
     const db = await vectlite.open(`${dir}/n${n}.vdb`, { dimension: DIM, annThreshold: 1_000_000 });
     await db.upsertMany(Array.from({ length: n }, (_, i) => ({ id: `r${i}`, vector: row(all, DIM, i) })));
-    setInlineReadWork(1n << 62n);
+    useReadPolicy("inline");
     await latency(db); // warm
     const inline = await latency(db);
-    setInlineReadWork(0n);
+    useReadPolicy("pool");
     await latency(db);
     const pool = await latency(db);
     const work = n * (DIM + 16);
@@ -54,6 +53,6 @@ try {
     await db.close();
   }
 } finally {
-  setInlineReadWork(previous);
+  useReadPolicy("auto");
   removeDir(dir);
 }

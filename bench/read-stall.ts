@@ -10,7 +10,7 @@
  * @module
  */
 import * as vectlite from "../mod.ts";
-import { setInlineReadWork } from "../src/threads.ts";
+import { useReadPolicy } from "../src/threads.ts";
 import { machine, randomVectors, removeDir, row, runtimeName, tempDir } from "./common.ts";
 
 const DIM = 384, N = 100_000, SEARCHES = 64, ROUNDS = 3;
@@ -48,14 +48,12 @@ async function round(): Promise<{ longestMs: number; ms: number }> {
   return { longestMs: longest, ms };
 }
 
-const modes: [string, bigint][] = [["read pool", -1n], ["inline", 1n << 62n]];
-const previous = setInlineReadWork(0n);
-setInlineReadWork(previous);
+const modes: ["auto" | "inline", string][] = [["auto", "default"], ["inline", "inline"]];
 console.log(`event-loop stall: ${SEARCHES} exact searches of ${N} x ${DIM} + a list of ${N}, issued together; ${runtimeName()}`);
 console.log(`machine: ${machine()}`);
 try {
-  for (const [label, limit] of modes) {
-    setInlineReadWork(limit < 0n ? previous : limit);
+  for (const [policy, label] of modes) {
+    useReadPolicy(policy);
     await round(); // warm
     const rounds = [];
     for (let r = 0; r < ROUNDS; r++) rounds.push(await round());
@@ -64,7 +62,7 @@ try {
     );
   }
 } finally {
-  setInlineReadWork(previous);
+  useReadPolicy("auto");
   await db.close();
   removeDir(dir);
 }

@@ -3,12 +3,13 @@
  * reaches the wanted recall@10 on the data set's queries, starts serving, and prints one JSON
  * line `{ url, ef, recall }` on stdout.
  *
- *   bun bench/server-child.ts --engine vectlite|inline|hnswlib|usearch --data DIR [--recall 0.95]
+ *   bun bench/server-child.ts --engine vectlite|inline|pool|hnswlib|usearch --data DIR [--recall 0.95]
  *
  * - `vectlite`: `examples/bun-server.ts` itself, on a copy of `DIR/vectlite-int8.vdb`;
  *   searches run on the native read pool (the default).
  * - `inline`: the same server with every search run on the JavaScript thread, as one
- *   synchronous FFI call (the inline limit raised so that no read goes to the pool).
+ *   synchronous FFI call: the path reads took before the pool.
+ * - `pool`: the same server with every search on the pool, however cheap.
  * - `hnswlib` / `usearch`: `DIR/hnswlib.bin` / `DIR/usearch.bin` (as `bench/ann.ts` saved
  *   them) behind the same request handling: POST /search with `{ vector, k, efSearch }`
  *   answers `{ results: [{ id, score }] }`. Their searches are synchronous calls on the
@@ -21,7 +22,7 @@ import { createRequire } from "node:module";
 import { join } from "node:path";
 import process from "node:process";
 import * as vectlite from "../mod.ts";
-import { setInlineReadWork } from "../src/threads.ts";
+import { useReadPolicy } from "../src/threads.ts";
 import { K, readF32, readMeta, readU32 } from "./ann-data.ts";
 import { tempDir } from "./common.ts";
 
@@ -65,10 +66,11 @@ function report(url: string, found: { ef: number; recall: number }): void {
   console.log(JSON.stringify({ url, ...found }));
 }
 
-if (engine === "vectlite" || engine === "inline") {
+if (engine === "vectlite" || engine === "inline" || engine === "pool") {
   const path = join(tempDir("vectlite-server-bench-"), "server.vdb");
   copyFileSync(join(dir, "vectlite-int8.vdb"), path);
-  if (engine === "inline") setInlineReadWork(1n << 62n);
+  if (engine === "inline") useReadPolicy("inline");
+  if (engine === "pool") useReadPolicy("pool");
   const db = await vectlite.open(path);
   const found = await calibrate((ef) => async (q) => (await db.search(q, { k: K, efSearch: ef })).map((r) => Number(r.id)));
   await db.close();
@@ -114,7 +116,7 @@ if (engine === "vectlite" || engine === "inline") {
       return { ids: Array.from(keys, Number), scores: Array.from(distances, (d) => 1 - d) };
     };
   } else {
-    throw new Error(`--engine vectlite|inline|hnswlib|usearch, found ${engine}`);
+    throw new Error(`--engine vectlite|inline|pool|hnswlib|usearch, found ${engine}`);
   }
   const found = await calibrate((ef) => (q) => scored(q, K, ef).ids);
   const server = Bun.serve({

@@ -1,12 +1,13 @@
 /**
  * A load test of `examples/bun-server.ts`: 100,000 x 384 (int8, HNSW), k = 10, POST /search
  * over HTTP from autocannon at 1, 8 and 64 connections, against the same server with every
- * search inline on the JavaScript thread and against hnswlib-node and USearch behind the same
+ * search inline on the JavaScript thread (the path reads took before the pool), with every
+ * search on the pool, and against hnswlib-node and USearch behind the same
  * request handling, all in one run. Each server first finds the efSearch at which it reaches
  * recall@10 0.95 on the data set's queries (`--recall`), and is then loaded at that point.
  * Servers run on Bun, the load generator on Node, all on this machine's cores.
  *
- *   bun bench/server.ts --data DIR [--engines vectlite,inline,hnswlib,usearch]
+ *   bun bench/server.ts --data DIR [--engines vectlite,inline,pool,hnswlib,usearch]
  *                       [--connections 1,8,64] [--seconds 10] [--recall 0.95]
  *
  * DIR is a data directory of `bench/ann.ts` after a run with `--quantization int8` (it holds
@@ -27,7 +28,7 @@ const arg = (name: string, fallback?: string) => {
 };
 const dir = arg("data");
 if (!dir) throw new Error("--data DIR is required (see the header of bench/server.ts)");
-const engines = arg("engines", "vectlite,inline,hnswlib,usearch")!.split(",");
+const engines = arg("engines", "vectlite,inline,pool,hnswlib,usearch")!.split(",");
 const connections = arg("connections", "1,8,64")!.split(",").map(Number);
 const seconds = arg("seconds", "10")!;
 const recall = arg("recall", "0.95")!;
@@ -92,6 +93,7 @@ for (const engine of engines) results.push(await measure(engine));
 const LABELS: Record<string, string> = {
   vectlite: "vectlite (read pool)",
   inline: "vectlite, searches inline",
+  pool: "vectlite, every search on the pool",
   hnswlib: "hnswlib-node",
   usearch: "usearch",
 };

@@ -313,6 +313,89 @@ const lent = new Set<unknown[]>();
 /** Bit 63 of a read job's id: the read ran inline (cheap, pool quiet) and is finished already. */
 const FINISHED_INLINE = 1n << 63n;
 
+/** The `flags` bit of a read symbol that lets it run inline (lib-rs/src/abi/reads.rs). */
+const READ_MAY_RUN_INLINE = 1;
+
+/**
+ * Reads of this process issued and not yet handed back to their callers. A read may run
+ * inline only when it is the only one: reads issued together (a server's requests, handled
+ * in the same turn of the event loop) go to the pool, so the JavaScript thread goes on with
+ * the rest of the requests' work while the pool's threads search.
+ */
+let readsInFlight = 0;
+
+/**
+ * How late the event loop may come back to a probe before it counts as busy. Two causes, told
+ * apart by what held the loop:
+ * - a chain of inline reads awaited one after another (each continues in a microtask, so the
+ *   loop never runs between them): once the probe is `2 x BUSY_LAG_MS` late, the next read
+ *   goes to the pool, which lets the loop run, and reads go on inline;
+ * - other work (a server's requests queued behind each other; inline reads took less than
+ *   half of the wait): reads go to the pool for `BUSY_HOLD_MS`, freeing the thread for that
+ *   work while the pool's threads search.
+ * Measured (bench/server.ts, bench/RESULTS.md): under 8 and 64 connections the server gains
+ * 1.5-1.8x over inline searches; awaited one after another, searches run inline but for one
+ * every 2 ms, 8-12% below all-inline, and the loop is never held longer than about 3 ms.
+ */
+const BUSY_LAG_MS = 1;
+/** How long reads stay on the pool after the loop was seen busy with other work. */
+const BUSY_HOLD_MS = 50;
+/** When the pending probe was queued, or -1 when none is pending. */
+let probeSince = -1;
+/** Time spent in inline reads since the pending probe was set. */
+let inlineSinceProbe = 0;
+/** Until when reads go to the pool (`performance.now()` time). */
+let busyUntil = 0;
+
+/**
+ * Measures how long the event loop takes to come back to a probe queued with setImmediate
+ * (it runs once the I/O callbacks already due have run; one probe at a time).
+ */
+function probeLoop(): void {
+  if (probeSince >= 0) return;
+  probeSince = performance.now();
+  inlineSinceProbe = 0;
+  const fired = () => {
+    const now = performance.now(), lag = now - probeSince;
+    // Held mostly by inline reads: a chain of them (broken already). Otherwise other work.
+    if (lag > BUSY_LAG_MS && inlineSinceProbe < lag / 2) busyUntil = now + BUSY_HOLD_MS;
+    probeSince = -1;
+  };
+  if (typeof setImmediate === "function") {
+    (setImmediate(fired) as { unref?: () => void }).unref?.();
+  } else {
+    (setTimeout(fired, 0) as { unref?: () => void }).unref?.();
+  }
+}
+
+/** Whether reads should go to the pool: the loop was busy with other work, or the pending probe is late already. */
+function loopBusy(): boolean {
+  const now = performance.now();
+  return now < busyUntil || (probeSince >= 0 && now - probeSince > 2 * BUSY_LAG_MS);
+}
+
+/**
+ * The flags of a read issued now: whether it may run inline. Only when it is the only read
+ * in flight and the event loop is not busy (see `BUSY_LAG_MS`).
+ */
+export function readFlags(): number {
+  if (readPolicy !== "auto") return readPolicy === "inline" ? READ_MAY_RUN_INLINE : 0;
+  const busy = loopBusy();
+  probeLoop();
+  return readsInFlight === 0 && !busy ? READ_MAY_RUN_INLINE : 0;
+}
+
+/** Where reads run: "auto" (the rules above), or always "inline" or always on the "pool". */
+export type ReadPolicy = "auto" | "inline" | "pool";
+let readPolicy: ReadPolicy = "auto";
+
+/** @internal Sets where reads run (tests and benchmarks compare the paths); returns the previous policy. */
+export function setReadPolicy(policy: ReadPolicy): ReadPolicy {
+  const previous = readPolicy;
+  readPolicy = policy;
+  return previous;
+}
+
 /**
  * Calls a read's `_async` symbol (lib-rs/src/abi/reads.rs): the read runs on the native
  * read pool and the returned promise settles when it finished; a cheap read that ran inline
@@ -320,12 +403,23 @@ const FINISHED_INLINE = 1n << 63n;
  * reachable until the job is collected, as for `callAsync`.
  */
 export function callRead<N extends SymbolName>(lib: NativeLib, name: N, ...args: CallArgs<N>): CallResult | Promise<CallResult> {
-  const job = call(lib, name, ...args).scalar;
-  if (job & FINISHED_INLINE) {
-    const id = job & ~FINISHED_INLINE;
-    return finish(lib, name, lib.fns.vl_job_poll(id, OUT) as number, OUT);
+  readsInFlight++;
+  const started = performance.now();
+  let job: bigint;
+  try {
+    job = call(lib, name, ...args).scalar;
+  } catch (e) {
+    readsInFlight--;
+    throw e;
   }
-  return collect(lib, name, job, args);
+  if (job & FINISHED_INLINE) {
+    if (probeSince >= 0) inlineSinceProbe += performance.now() - started;
+    // Counted until the caller's continuation is queued: a read issued by another caller
+    // in this same turn (before this microtask) sees this one still in flight.
+    queueMicrotask(() => readsInFlight--);
+    return finish(lib, name, lib.fns.vl_job_poll(job & ~FINISHED_INLINE, OUT) as number, OUT);
+  }
+  return collect(lib, name, job, args).finally(() => readsInFlight--);
 }
 
 async function collect(lib: NativeLib, name: string, job: bigint, args: unknown[]): Promise<CallResult> {

@@ -55,11 +55,12 @@ export const symbols = {
   vl_snapshot_async: { parameters: ["u64", "buffer", "usize", "u32", "buffer"], names: ["handle", "dest", "dest_len", "flags", "out"], result: "i32" },
   vl_backup_async: { parameters: ["u64", "buffer", "usize", "u32", "buffer"], names: ["handle", "dir", "dir_len", "flags", "out"], result: "i32" },
   vl_restore_async: { parameters: ["buffer", "usize", "buffer", "usize", "u32", "buffer"], names: ["dir", "dir_len", "dest", "dest_len", "flags", "out"], result: "i32" },
-  // Reads as jobs on the read pool (lib-rs/src/abi/reads.rs); bit 63 of the job id: finished inline.
-  vl_search_async: { parameters: ["u64", "buffer", "usize", "buffer", "usize", "buffer"], names: ["handle", "query", "query_len", "opts", "opts_len", "out"], result: "i32" },
+  // Reads as jobs on the read pool (lib-rs/src/abi/reads.rs); flags bit 0: may run inline,
+  // and then bit 63 of the job id says it did (the job is finished).
+  vl_search_async: { parameters: ["u64", "buffer", "usize", "buffer", "usize", "u32", "buffer"], names: ["handle", "query", "query_len", "opts", "opts_len", "flags", "out"], result: "i32" },
   vl_search_batch_async: { parameters: ["u64", "buffer", "usize", "u32", "buffer", "usize", "buffer"], names: ["handle", "queries", "n_values", "n_queries", "opts", "opts_len", "out"], result: "i32" },
-  vl_count_async: { parameters: ["u64", "buffer", "usize", "buffer"], names: ["handle", "opts", "opts_len", "out"], result: "i32" },
-  vl_list_async: { parameters: ["u64", "buffer", "usize", "buffer"], names: ["handle", "opts", "opts_len", "out"], result: "i32" },
+  vl_count_async: { parameters: ["u64", "buffer", "usize", "u32", "buffer"], names: ["handle", "opts", "opts_len", "flags", "out"], result: "i32" },
+  vl_list_async: { parameters: ["u64", "buffer", "usize", "u32", "buffer"], names: ["handle", "opts", "opts_len", "flags", "out"], result: "i32" },
   vl_pool_inline_work: { parameters: ["u64", "buffer"], names: ["work", "out"], result: "i32" },
   vl_pool_size: { parameters: ["u32", "buffer"], names: ["threads", "out"], result: "i32" },
   // Completion channels (lib-rs/src/abi/jobs.rs): how TypeScript learns that jobs finished.

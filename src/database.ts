@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { call, callAsync, callRead, native, type NativeLib } from "../ffi/native.ts";
+import { call, callAsync, callRead, native, type NativeLib, readFlags } from "../ffi/native.ts";
 import {
   checkId,
   checkJson,
@@ -385,7 +385,7 @@ export class Database {
     // The library copies the query when the search starts; a search that has to wait for
     // its turn keeps a copy of the caller's own array, which may change meanwhile.
     if (q === query && !native.readsNow) q = q.slice();
-    const { bytes } = await native.read((h) => callRead(native.lib, "vl_search_async", h, q, q.length, opts, opts.length));
+    const { bytes } = await native.read((h) => callRead(native.lib, "vl_search_async", h, q, q.length, opts, opts.length, readFlags()));
     return await prepared.finish(bytes!, query);
   }
 
@@ -522,7 +522,7 @@ export class Database {
     native.check();
     checkOptions(options, "count");
     const opts = utf8(JSON.stringify(options));
-    const { scalar } = await native.read((h) => callRead(native.lib, "vl_count_async", h, opts, opts.length));
+    const { scalar } = await native.read((h) => callRead(native.lib, "vl_count_async", h, opts, opts.length, readFlags()));
     return Number(scalar);
   }
 
@@ -532,7 +532,7 @@ export class Database {
     native.check();
     checkOptions(options, "list");
     const opts = utf8(JSON.stringify(options));
-    const { bytes } = await native.read((h) => callRead(native.lib, "vl_list_async", h, opts, opts.length));
+    const { bytes } = await native.read((h) => callRead(native.lib, "vl_list_async", h, opts, opts.length, readFlags()));
     // Decoded part by part (1,024 rows each), letting the event loop run between slices.
     const out: StoredRecord[] = [];
     const slices = new Slices();

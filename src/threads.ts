@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { call, loadNativeSync } from "../ffi/native.ts";
+import { call, loadNativeSync, type ReadPolicy, setReadPolicy } from "../ffi/native.ts";
 import { VectLiteError } from "./errors.ts";
 
 /** The largest size accepted (lib-rs/src/abi/pool.rs). */
@@ -26,10 +26,20 @@ export function setReadThreads(threads: number): number {
 }
 
 /**
- * @internal Sets the largest estimated work of a read run on the calling thread when the
- * pool is quiet (lib-rs/src/search/cost.rs; 0 sends every read to the pool); returns the
- * previous limit. For tests and for measuring the limit, not part of the API.
+ * @internal Where reads run, for tests and benchmarks that compare the paths (not part of
+ * the API): "auto" (the default: cheap reads inline when the event loop is not busy, see
+ * `readFlags` in ffi/native.ts and lib-rs/src/search/cost.rs), "inline" (every read on the
+ * calling thread, however large: the path reads took before the pool) or "pool" (every read
+ * on the pool, however small). Returns the previous policy.
  */
-export function setInlineReadWork(work: bigint): bigint {
-  return call(loadNativeSync(), "vl_pool_inline_work", work).scalar;
+export function useReadPolicy(policy: ReadPolicy): ReadPolicy {
+  const lib = loadNativeSync();
+  // The library's own limit, read (by setting another) the first time.
+  defaultLimit ??= call(lib, "vl_pool_inline_work", 0n).scalar;
+  const limit = policy === "inline" ? 1n << 62n : policy === "pool" ? 0n : defaultLimit;
+  call(lib, "vl_pool_inline_work", limit);
+  return setReadPolicy(policy);
 }
+
+/** `INLINE_WORK` of lib-rs/src/search/cost.rs, as the library reported it. */
+let defaultLimit: bigint | undefined;

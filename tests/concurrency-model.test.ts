@@ -18,7 +18,7 @@ import fc from "fast-check";
 import * as vectlite from "../mod.ts";
 import type { Database, Filter, RecordInput, StoredRecord, Transaction } from "../mod.ts";
 import { tempDir } from "./helpers.ts";
-import { setInlineReadWork } from "../src/threads.ts";
+import { useReadPolicy } from "../src/threads.ts";
 
 const DIM = 4;
 const IDS = ["a", "b", "c", "d", "e"];
@@ -495,11 +495,11 @@ const OPEN = { dimension: DIM, metric: "dot", annThreshold: 1_000_000, sync: "no
 
 /** Runs `fn` with every read sent to the native read pool, even the cheapest. */
 async function withReadsOnThePool(fn: () => Promise<void>): Promise<void> {
-  const before = setInlineReadWork(0n);
+  const before = useReadPolicy("pool");
   try {
     await fn();
   } finally {
-    setInlineReadWork(before);
+    useReadPolicy(before);
   }
 }
 

@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import fc from "fast-check";
 import * as vectlite from "../mod.ts";
 import type { Database, SearchOptions } from "../mod.ts";
-import { setInlineReadWork } from "../src/threads.ts";
+import { useReadPolicy } from "../src/threads.ts";
 import { randomVector, rejectsWith, rng, tempDb } from "./helpers.ts";
 
 const DIM = 32;
@@ -40,7 +40,7 @@ describe("reads on the read pool", () => {
   });
 
   it("match a model when reads and writes of several handles are issued together without awaiting", async () => {
-    const before = setInlineReadWork(0n);
+    const before = useReadPolicy("pool");
     try {
       await fc.assert(
         fc.asyncProperty(
@@ -93,7 +93,7 @@ describe("reads on the read pool", () => {
         { numRuns: 30 },
       );
     } finally {
-      setInlineReadWork(before);
+      useReadPolicy(before);
     }
   });
 });

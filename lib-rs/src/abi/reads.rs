@@ -13,10 +13,22 @@ use crate::error::{Error, Result};
 use crate::search::{self, cost, options::SearchOptions};
 use std::sync::Arc;
 
+/// `flags` bit of a read: the caller allows it to run inline (TypeScript allows it only when
+/// no other read of the process is in flight: under a server's load, reads issued together
+/// go to the pool, leaving the JavaScript thread to the rest of the requests' work).
+pub const READ_MAY_RUN_INLINE: u32 = 1;
+
 /// Whether a read of `work` (per `cost.rs`) on `handle` may run inline.
-fn cheap(handle: u64, work: impl FnOnce(&crate::db::Database) -> u64) -> bool {
+fn cheap(flags: u32, handle: u64, work: impl FnOnce(&crate::db::Database) -> u64) -> bool {
     let limit = cost::inline_limit();
-    limit > 0 && with_db(handle, |db| Ok(work(db) <= limit)).unwrap_or(true)
+    flags & READ_MAY_RUN_INLINE != 0 && limit > 0 && with_db(handle, |db| Ok(work(db) <= limit)).unwrap_or(true)
+}
+
+fn check_flags(flags: u32) -> Result<()> {
+    if flags & !READ_MAY_RUN_INLINE != 0 {
+        return Err(Error::invalid(format!("read flags {flags:#x}: unknown bits")));
+    }
+    Ok(())
 }
 
 /// Sets the largest estimated work a read may run inline (0: none; see `search/cost.rs`);
@@ -50,7 +62,7 @@ pub(crate) fn search_one(db: &crate::db::Database, query: &[f32], opts: &SearchO
     Ok(encode_rows(&hits, opts.include_vectors, db.dimension, Some(&stats)))
 }
 
-/// `vl_search` as a read job.
+/// `vl_search` as a read job (`flags`: `READ_MAY_RUN_INLINE`).
 ///
 /// # Safety
 /// Pointer/length pairs must describe readable memory (`query`: `query_len` f32).
@@ -61,13 +73,15 @@ pub unsafe extern "C" fn vl_search_async(
     query_len: usize,
     opts: *const u8,
     opts_len: usize,
+    flags: u32,
     out: *mut u64,
 ) -> i32 {
     run(out, || {
+        check_flags(flags)?;
         // SAFETY: forwarded caller contract.
         let (query, opts) = unsafe { search_args(query, query_len, opts, opts_len)? };
         let query = query.to_vec();
-        let cheap = cheap(handle, |db| cost::search(db, &opts));
+        let cheap = cheap(flags, handle, |db| cost::search(db, &opts));
         jobs::read(cheap, move || with_db(handle, |db| Ok(Output::Bytes(search_one(db, &query, &opts)?))))
     })
 }
@@ -77,12 +91,13 @@ pub unsafe extern "C" fn vl_search_async(
 /// # Safety
 /// Pointer/length pairs must describe readable memory; `out` three writable u64.
 #[no_mangle]
-pub unsafe extern "C" fn vl_count_async(handle: u64, opts: *const u8, opts_len: usize, out: *mut u64) -> i32 {
+pub unsafe extern "C" fn vl_count_async(handle: u64, opts: *const u8, opts_len: usize, flags: u32, out: *mut u64) -> i32 {
     run(out, || {
+        check_flags(flags)?;
         // SAFETY: forwarded caller contract.
         let j = parse_args(unsafe { bytes_arg(opts, opts_len, "options")? }, "count options")?;
         let (sel, plan) = decode::count_options(&j)?;
-        let cheap = cheap(handle, |db| cost::count(db, &sel, plan.is_some()));
+        let cheap = cheap(flags, handle, |db| cost::count(db, &sel, plan.is_some()));
         jobs::read(cheap, move || with_db(handle, |db| Ok(Output::Scalar(search::count(db, &sel, plan.as_ref()) as u64))))
     })
 }
@@ -111,12 +126,13 @@ fn framed(count: usize, parts: impl Iterator<Item = Vec<u8>>) -> Vec<u8> {
 /// # Safety
 /// Pointer/length pairs must describe readable memory; `out` three writable u64.
 #[no_mangle]
-pub unsafe extern "C" fn vl_list_async(handle: u64, opts: *const u8, opts_len: usize, out: *mut u64) -> i32 {
+pub unsafe extern "C" fn vl_list_async(handle: u64, opts: *const u8, opts_len: usize, flags: u32, out: *mut u64) -> i32 {
     run(out, || {
+        check_flags(flags)?;
         // SAFETY: forwarded caller contract.
         let j = parse_args(unsafe { bytes_arg(opts, opts_len, "options")? }, "list options")?;
         let opts = decode::list_options(&j)?;
-        let cheap = cheap(handle, |db| cost::list(db, &opts));
+        let cheap = cheap(flags, handle, |db| cost::list(db, &opts));
         jobs::read(cheap, move || {
             with_db(handle, |db| {
                 let hits = search::list(db, &opts);

@@ -1,17 +1,25 @@
-//! How much work a read is, roughly, before it runs: the bound its exact form would reach
-//! (records it may visit, times the values it reads of each). A read at most `INLINE_WORK`
-//! runs on the caller's thread when the read pool is quiet, because handing it to a pool
-//! thread and waking the JavaScript thread afterwards costs more than the read itself.
+//! How much work a read is, roughly, before it runs: the records it scores times the values
+//! it reads of each. A read of at most `inline_limit()` may run on the calling thread when
+//! nothing else is running (TypeScript's rules: no other read in flight, the event loop not
+//! busy; and the read pool quiet): for one read alone that is faster than the pool's round
+//! trip, which costs two thread wake-ups.
 
 use super::options::{ListOptions, NamespaceSelection, SearchOptions};
 use super::selected;
 use crate::db::Database;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-/// The largest estimated work run inline: about 40 µs of scoring on one core. Measured with
-/// `bench/read-inline.ts` (docs/architecture.md, "Reads off the event loop"): at this size
-/// an inline exact search and one through the pool took the same wall time.
-pub const INLINE_WORK: u64 = 1 << 17;
+/// The largest estimated work run inline: about 0.6 ms of scoring on one core, the longest a
+/// read may hold an idle event loop. Measured with `bench/read-inline.ts`: an exact search
+/// scores about 6,800 work units per µs (8,000 x 128 in 176-191 µs), and the pool's round
+/// trip adds 65-115 µs on Bun, Deno and Node, which inline reads save; with TypeScript's
+/// chain rule (a chain of inline reads holding the loop for 2 ms sends the next read to the
+/// pool), the loop waits at most about 3 ms.
+pub const INLINE_WORK: u64 = 1 << 22;
+
+/// Records a graph search visits per unit of efSearch, about (`stats.visited` on the ANN
+/// benchmark's 100,000 x 384: 470 at efSearch 16, 890 at 64, 1,310 at 256).
+const GRAPH_VISITS_PER_EF: u64 = 16;
 
 static INLINE_LIMIT: AtomicU64 = AtomicU64::new(INLINE_WORK);
 
@@ -30,11 +38,21 @@ fn records(db: &Database, sel: &NamespaceSelection) -> u64 {
     selected(db, sel).iter().map(|(_, ns)| ns.len() as u64).sum()
 }
 
-/// A search's work: every record of the searched namespaces at the dimension (the graph
-/// walk of a large space visits fewer, but such a space is never cheap anyway).
+/// A search's work: the records it scores, at the dimension. A graph search without a
+/// filter scores about `GRAPH_VISITS_PER_EF x efSearch`; any other, every record of the
+/// searched namespaces (a bound: a filtered search may score fewer).
 pub fn search(db: &Database, opts: &SearchOptions) -> u64 {
     let per_record = db.dimension as u64 * (1 + opts.vectors.len() as u64) + 16;
-    records(db, &opts.namespaces).saturating_mul(per_record)
+    let by_graph = !opts.exact && opts.filter.is_none() && opts.vectors.is_empty() && opts.vector_name.is_none();
+    let ef = opts.ef_search.or(db.ef_search).unwrap_or_else(|| super::plan::default_ef(opts.k)) as u64;
+    let scored: u64 = selected(db, &opts.namespaces)
+        .iter()
+        .map(|(_, ns)| {
+            let n = ns.len() as u64;
+            if by_graph && ns.vectors().graph().is_some() { n.min(GRAPH_VISITS_PER_EF.saturating_mul(ef)) } else { n }
+        })
+        .sum();
+    scored.saturating_mul(per_record)
 }
 
 /// A count's work: one step per record with a filter, none without.
