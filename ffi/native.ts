@@ -339,7 +339,7 @@ let readsInFlight = 0;
  */
 const BUSY_LAG_MS = 1;
 /** How long reads stay on the pool after the loop was seen busy with other work. */
-const BUSY_HOLD_MS = 50;
+const BUSY_HOLD_MS = 500;
 /** When the pending probe was queued, or -1 when none is pending. */
 let probeSince = -1;
 /** Time spent in inline reads since the pending probe was set. */

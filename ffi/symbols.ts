@@ -100,4 +100,5 @@ export const STATUS_CODES = [
   "ABI_MISMATCH",
   "TRANSACTION",
   "INTERNAL",
+  "ABORTED",
 ] as const;

@@ -347,3 +347,33 @@ export function framedParts(bytes: Uint8Array): Uint8Array[] {
   }
   return parts;
 }
+
+/**
+ * The opaque text of a list cursor: the library's JSON (`[namespace, layout, slot, id]`, see
+ * lib-rs/src/abi/reads.rs) as base64url of its UTF-8, so it fits in a URL; null for `null`.
+ */
+export function encodeCursor(framedJson: Uint8Array): string | null {
+  // The framing pads its parts with zero bytes, which JSON text never holds.
+  let end = framedJson.length;
+  while (end > 0 && framedJson[end - 1] === 0) end--;
+  const json = framedJson.subarray(0, end);
+  const text = decoder.decode(json);
+  if (text === "null") return null;
+  let binary = "";
+  for (const b of json) binary += String.fromCharCode(b);
+  return btoa(binary).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+}
+
+/** A cursor's JSON for the library, or `INVALID_ARGUMENT` for text that is not a cursor. */
+export function decodeCursor(cursor: unknown): unknown {
+  const bad = () => new VectLiteError("INVALID_ARGUMENT", `after must be a cursor from listPage, found ${describe(cursor)}`);
+  if (typeof cursor !== "string" || !/^[A-Za-z0-9_-]{1,100000}$/.test(cursor)) throw bad();
+  try {
+    const binary = atob(cursor.replace(/-/g, "+").replace(/_/g, "/"));
+    const parsed = JSON.parse(decoder.decode(Uint8Array.from(binary, (c) => c.charCodeAt(0))));
+    if (!Array.isArray(parsed) || parsed.length !== 4) throw bad();
+    return parsed;
+  } catch {
+    throw bad();
+  }
+}

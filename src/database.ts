@@ -10,7 +10,9 @@ import {
   checkNamespace,
   checkPath,
   decodeJson,
+  decodeCursor,
   decodeRows,
+  encodeCursor,
   framedParts,
   namedVectorsJson,
   toF32,
@@ -21,7 +23,7 @@ import { NativeHandle } from "./handle.ts";
 import { PACK_SLICE, Writer } from "./writer.ts";
 import { Slices } from "./slices.ts";
 import { Transaction, type TxAccess } from "./transaction.ts";
-import { VectLiteError } from "./errors.ts";
+import { checkSignal, VectLiteError } from "./errors.ts";
 import { Analyzer, type AnalyzerConfig } from "./analyzers.ts";
 import type {
   BulkIngestOptions,
@@ -31,7 +33,9 @@ import type {
   Explain,
   Filter,
   GetOptions,
+  IterateOptions,
   ListOptions,
+  ListPage,
   Metadata,
   Metric,
   OpenOptions,
@@ -50,6 +54,9 @@ const EMPTY_QUERY = new Float32Array(0);
 
 /** The largest k, fetchK, limit and offset the native side accepts (lib-rs/src/search/options.rs). */
 const MAX_COUNT_OPTION = 4_294_967_295;
+
+/** Records per page of `listPage` and `iterate` unless the options say. */
+const PAGE_SIZE = 1_000;
 
 const OPEN_KEYS = new Set(["dimension", "metric", "readOnly", "lockTimeoutMs", "sync", "hnsw", "annThreshold", "analyzer", "quantization"]);
 
@@ -526,21 +533,72 @@ export class Database {
     return Number(scalar);
   }
 
-  /** Records in storage order, after `offset`, at most `limit` (0 = all). */
+  /**
+   * Records in storage order (namespace by namespace), after `offset` or after the cursor
+   * `after`, at most `limit` (0 = all).
+   */
   async list(options: ListOptions = {}): Promise<StoredRecord[]> {
+    return (await this.#listPage(options, "list")).records;
+  }
+
+  /**
+   * One page of `list` (`limit` defaults to 1,000 here) and the cursor of the next one: pass
+   * it as `after` to go on where the page ended, or null after the last page. A cursor stays
+   * valid across writes and a compaction: a record that exists for the whole walk and is not
+   * rewritten is returned exactly once; records written or deleted meanwhile may or may not
+   * be. (After 16 compactions, or from another handle, the walk goes on after the cursor's
+   * record found by its id; should that record be gone, the page is `INVALID_ARGUMENT`.)
+   */
+  async listPage(options: ListOptions = {}): Promise<ListPage> {
+    return await this.#listPage({ limit: PAGE_SIZE, ...options }, "listPage");
+  }
+
+  /**
+   * Every record matching the options, page by page (`batchSize` records each): memory stays
+   * that of one page, whatever the size of the database. Calls issued between pages run
+   * between them, in order; what a record written meanwhile does is as for `listPage`.
+   *
+   * ```ts
+   * for await (const record of db.iterate({ namespace: "docs", filter: { lang: "en" } })) { ... }
+   * ```
+   */
+  async *iterate(options: IterateOptions = {}): AsyncGenerator<StoredRecord, void, undefined> {
+    if (typeof options !== "object" || options === null) throw new VectLiteError("INVALID_ARGUMENT", "iterate options must be an object");
+    const { batchSize = PAGE_SIZE, signal, ...rest } = options;
+    if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > MAX_COUNT_OPTION) {
+      throw new VectLiteError("INVALID_ARGUMENT", `batchSize must be an integer from 1 to ${MAX_COUNT_OPTION}, found ${String(batchSize)}`);
+    }
+    let after: string | undefined;
+    for (;;) {
+      checkSignal(signal, "iterate");
+      const page = await this.#listPage({ ...rest, limit: batchSize, after }, "iterate");
+      for (const record of page.records) {
+        checkSignal(signal, "iterate");
+        yield record;
+      }
+      if (page.cursor === null) return;
+      after = page.cursor;
+    }
+  }
+
+  async #listPage(options: ListOptions, what: string): Promise<ListPage> {
     const native = this.#native;
     native.check();
-    checkOptions(options, "list");
-    const opts = utf8(JSON.stringify(options));
+    checkOptions(options, what);
+    const { after, ...rest } = options;
+    const sent: Record<string, unknown> = { ...rest };
+    if (after !== undefined) sent.after = decodeCursor(after);
+    const opts = utf8(JSON.stringify(sent));
     const { bytes } = await native.read((h) => callRead(native.lib, "vl_list_async", h, opts, opts.length, readFlags()));
     // Decoded part by part (1,024 rows each), letting the event loop run between slices.
-    const out: StoredRecord[] = [];
+    const [next, ...parts] = framedParts(bytes!);
+    const records: StoredRecord[] = [];
     const slices = new Slices();
-    for (const part of framedParts(bytes!)) {
-      for (const row of decodeRows(part).rows) out.push(toStored(row));
+    for (const part of parts) {
+      for (const row of decodeRows(part).rows) records.push(toStored(row));
       await slices.pause();
     }
-    return out;
+    return { records, cursor: encodeCursor(next) };
   }
 
   /**

@@ -4,7 +4,10 @@
  * @module
  */
 
-/** Every code a VectLiteError can carry. `INTERNAL` marks a bug in vectlite itself. */
+/**
+ * Every code a VectLiteError can carry. `INTERNAL` marks a bug in vectlite itself; `ABORTED`
+ * a call cancelled through its `signal`, which left the database as if it was never made.
+ */
 export type ErrorCode =
   | "INVALID_ARGUMENT"
   | "DIMENSION_MISMATCH"
@@ -18,7 +21,8 @@ export type ErrorCode =
   | "IO"
   | "ABI_MISMATCH"
   | "TRANSACTION"
-  | "INTERNAL";
+  | "INTERNAL"
+  | "ABORTED";
 
 /**
  * Thrown (as a rejected Promise) by every vectlite call that fails. `code` says what kind
@@ -65,4 +69,20 @@ export interface VectLiteErrorDetails {
   id?: string;
   /** The error this one wraps (a file system error, for example). */
   cause?: unknown;
+}
+
+/** The error of a call cancelled through `signal` (its reason, when it gives one, as `cause`). */
+export function abortedError(what: string, signal: { readonly reason?: unknown }): VectLiteError {
+  const reason = signal.reason;
+  const why = reason instanceof Error ? `: ${reason.message}` : reason !== undefined ? `: ${String(reason)}` : "";
+  return new VectLiteError("ABORTED", `${what} was aborted${why}`, reason === undefined ? {} : { cause: reason });
+}
+
+/** Throws `ABORTED` when `signal` is aborted; checks that a given signal is an AbortSignal. */
+export function checkSignal(signal: { readonly aborted: boolean; readonly reason?: unknown } | undefined, what: string): void {
+  if (signal === undefined) return;
+  if (typeof signal !== "object" || signal === null || typeof signal.aborted !== "boolean") {
+    throw new VectLiteError("INVALID_ARGUMENT", `${what}: signal must be an AbortSignal`);
+  }
+  if (signal.aborted) throw abortedError(what, signal);
 }

@@ -284,10 +284,41 @@ export interface CountOptions {
 export interface ListOptions extends CountOptions {
   /** At most this many records (0, the default, = all; at most 4,294,967,295). */
   limit?: number;
-  /** Records to skip first (0 to 4,294,967,295). */
+  /** Records to skip first (0 to 4,294,967,295). Not with `after`. */
   offset?: number;
   /** Return the vectors too. */
   includeVectors?: boolean;
+  /** Go on after the record this cursor (`listPage`'s `cursor`) points at. */
+  after?: string;
+}
+
+/** A page of `listPage`: its records, and the cursor of the next page (null after the last). */
+export interface ListPage {
+  /** The page's records, in list order. */
+  records: StoredRecord[];
+  /** Pass as `after` for the next page; null when no record follows. */
+  cursor: string | null;
+}
+
+/**
+ * What vectlite reads of an `AbortSignal` (structurally, so that these types need no DOM or
+ * Node typings): pass `controller.signal`.
+ */
+export interface AbortSignalLike {
+  /** Whether the call should stop. */
+  readonly aborted: boolean;
+  /** Why (`controller.abort(reason)`): the `cause` of the `ABORTED` error. */
+  readonly reason?: unknown;
+}
+
+/** Options of `iterate`. */
+export interface IterateOptions extends CountOptions {
+  /** Records read per page (default 1,000; 1 to 4,294,967,295). */
+  batchSize?: number;
+  /** Return the vectors too. */
+  includeVectors?: boolean;
+  /** Stops the iteration: the iterator throws `ABORTED` instead of its next record. */
+  signal?: AbortSignalLike;
 }
 
 /** Options of `get`. */

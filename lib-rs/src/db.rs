@@ -107,6 +107,8 @@ pub struct Database {
     pub ann_threshold: usize,
     /// Graphs built from scratch since open (a graph loaded from the file is not counted).
     pub index_builds: usize,
+    /// Vectors wait for the background catch-up (catch_up.rs): commits leave the graphs to it.
+    pub catching_up: bool,
     /// Upserts in the WAL (not in the snapshot): what the next open must insert into graphs.
     upserts_since_snapshot: usize,
     /// Graphs loaded from the snapshot at open.
@@ -204,9 +206,8 @@ impl Database {
         if db.file_lock.is_none() {
             db.file_lock = file_lock;
         }
-        // Records replayed from the WAL join the loaded graphs (in parallel), or a namespace
-        // that crossed the threshold gets its graph now.
-        db.update_indexes();
+        // Records replayed from the WAL join the loaded graphs now if few (see catch_up.rs).
+        db.catching_up = db.settle_indexes_at_open();
         os::release_free_memory();
         Ok(db)
     }
@@ -293,6 +294,7 @@ impl Database {
             ef_search: opts.ef_search,
             ann_threshold: opts.ann_threshold,
             index_builds: 0,
+            catching_up: false,
             indexes_loaded: 0,
             upserts_since_snapshot: 0,
         };
@@ -479,7 +481,7 @@ impl Database {
         for op in ops {
             self.apply(op);
         }
-        if !defer_index {
+        if !defer_index && !self.catching_up {
             self.update_indexes();
         }
         // The commit is durable and applied: a failed automatic compaction (a full disk)

@@ -21,6 +21,8 @@ pub enum Code {
     Transaction = 12,
     /// A caught panic: a bug in vectlite, never the caller's fault.
     Internal = 13,
+    /// The caller cancelled the call (an AbortSignal); nothing of it was kept.
+    Aborted = 14,
 }
 
 impl Code {
@@ -39,6 +41,7 @@ impl Code {
             Code::AbiMismatch => "ABI_MISMATCH",
             Code::Transaction => "TRANSACTION",
             Code::Internal => "INTERNAL",
+            Code::Aborted => "ABORTED",
         }
     }
 }

@@ -10,6 +10,7 @@
 
 pub mod abi;
 pub mod backup;
+pub mod catch_up;
 pub mod checksum;
 pub mod codec;
 pub mod db;
@@ -19,6 +20,7 @@ pub mod hash;
 pub mod id_index;
 pub mod json;
 pub mod json_key;
+pub mod layout;
 pub mod named_space;
 pub mod namespace;
 pub mod random;

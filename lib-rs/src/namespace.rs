@@ -40,6 +40,8 @@ pub struct Namespace {
     columns: Mutex<HashMap<String, Arc<Column>>>,
     /// The named vector spaces records of this namespace use, each with its own graph.
     named: BTreeMap<String, NamedSpace>,
+    /// The numbering of the slots, for list cursors.
+    layout: crate::layout::Layout,
 }
 
 /// At most this many cached columns per namespace; past it the cache starts over.
@@ -91,7 +93,18 @@ impl Namespace {
 
     /// Live records with their slots, in slot order.
     pub fn iter(&self) -> impl Iterator<Item = (u32, &Record)> {
-        self.records.iter().enumerate().filter_map(|(i, r)| r.as_ref().map(|r| (i as u32, r)))
+        self.iter_from(0)
+    }
+
+    /// Live records with their slots from slot `start` on, in slot order.
+    pub fn iter_from(&self, start: u32) -> impl Iterator<Item = (u32, &Record)> {
+        let start = (start as usize).min(self.records.len());
+        self.records[start..].iter().enumerate().filter_map(move |(i, r)| r.as_ref().map(|r| ((start + i) as u32, r)))
+    }
+
+    /// The numbering of the slots (see `layout.rs`).
+    pub fn layout(&self) -> &crate::layout::Layout {
+        &self.layout
     }
 
     /// The inverted index of the records' sparse terms.
@@ -304,12 +317,53 @@ impl Namespace {
         built
     }
 
+    /// `update_indexes` a slice at a time, for a catch-up in the background: inserts at most
+    /// `budget` waiting vectors into the graphs (a space past `threshold` without one starts
+    /// an empty graph and fills it so). Returns the graphs started and whether vectors wait
+    /// still.
+    pub fn catch_up_indexes(&mut self, params: HnswParams, metric: Metric, threshold: usize, budget: usize) -> (usize, bool) {
+        let named = self.named.values_mut().map(|s| (s.vectors_mut(), NAMED_SEED));
+        let (mut started, mut left) = (0, budget);
+        for (space, seed) in std::iter::once((&mut self.main, MAIN_SEED)).chain(named) {
+            if space.graph().is_none() && space.len() > threshold {
+                space.start_index(params, seed);
+                started += 1;
+            }
+            if space.graph().is_some() && !space.unindexed().is_empty() {
+                if left == 0 {
+                    return (started, true);
+                }
+                let before = space.unindexed().len();
+                let waiting = space.update_index_some(metric, left);
+                left -= before - waiting;
+                if waiting > 0 {
+                    return (started, true);
+                }
+            }
+        }
+        (started, false)
+    }
+
+    /// How many vectors wait for a graph: those not inserted yet, and every vector of a
+    /// space past `threshold` that has no graph.
+    pub fn index_backlog(&self, threshold: usize) -> usize {
+        std::iter::once(&self.main)
+            .chain(self.named.values().map(|s| s.vectors()))
+            .map(|space| match space.graph() {
+                Some(_) => space.unindexed().len(),
+                None if space.len() > threshold => space.len(),
+                None => 0,
+            })
+            .sum()
+    }
+
     /// A copy with live records only, renumbered densely in slot order; the graphs (if
     /// any) drop their deleted nodes and repair their neighbourhoods instead of being rebuilt.
     pub fn compacted(&mut self, metric: Metric) -> Namespace {
         let order: Vec<u32> = self.main.live_slots().collect();
         let (main, remap) = self.main.compacted(&order, metric);
-        let mut out = Namespace { main, ..Namespace::default() };
+        let dropped = (0..remap.len() as u32).filter(|&s| remap[s as usize].is_none()).collect();
+        let mut out = Namespace { main, layout: self.layout.after_compaction(dropped), ..Namespace::default() };
         out.ids.reserve(order.len());
         out.records.reserve(order.len());
         for (slot, record) in self.iter() {

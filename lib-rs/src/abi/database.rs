@@ -52,7 +52,40 @@ pub(crate) fn open_database(path: &str, opts: &[u8]) -> Result<Output> {
         return Err(Error::invalid("path contains a NUL character"));
     }
     let db = Database::open(Path::new(path), decode::open_options(&opts)?)?;
-    Ok(Output::Scalar(register(db)))
+    let catching_up = db.catching_up;
+    let handle = register(db);
+    if catching_up {
+        start_catch_up(handle);
+    }
+    Ok(Output::Scalar(handle))
+}
+
+/// Inserts the vectors an open left waiting into the graphs, a slice at a time under the
+/// write lock, on a thread of lowered priority, until none wait or the handle is closed
+/// (see catch_up.rs).
+fn start_catch_up(handle: u64) {
+    let spawned = std::thread::Builder::new().name("vectlite-catch-up".into()).spawn(move || {
+        crate::storage::os::lower_thread_priority();
+        loop {
+            let more = with_db_mut(handle, |db| {
+                let more = db.catch_up_indexes(crate::catch_up::CATCH_UP_SLICE);
+                db.catching_up = more;
+                Ok(more)
+            });
+            if !matches!(more, Ok(true)) {
+                return;
+            }
+            // Let the reads and writes waiting for the lock have it.
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
+    });
+    if spawned.is_err() {
+        // No thread: commits bring the graphs up to date themselves, as before.
+        let _ = with_db_mut(handle, |db| {
+            db.catching_up = false;
+            Ok(())
+        });
+    }
 }
 
 /// Closes a handle: makes pending writes durable, releases the lock.
@@ -316,7 +349,7 @@ pub unsafe extern "C" fn vl_list(handle: u64, opts: *const u8, opts_len: usize, 
         let j = parse_args(unsafe { bytes_arg(opts, opts_len, "options")? }, "list options")?;
         let opts = decode::list_options(&j)?;
         with_db(handle, |db| {
-            let hits = search::list(db, &opts);
+            let hits = search::list(db, &opts)?.hits;
             Ok(Output::Bytes(encode_rows(&hits, opts.include_vectors, db.dimension, None)))
         })
     })

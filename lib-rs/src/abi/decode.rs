@@ -9,7 +9,7 @@ use crate::db::{OpenOptions, DEFAULT_ANN_THRESHOLD, MAX_DIMENSION};
 use crate::error::{Error, Result};
 use crate::filter::FilterPlan;
 use crate::json::{self, Json};
-use crate::search::options::{Fusion, ListOptions, NamespaceSelection, SearchOptions, MAX_COUNT_OPTION, MAX_EF_SEARCH};
+use crate::search::options::{ListCursor, Fusion, ListOptions, NamespaceSelection, SearchOptions, MAX_COUNT_OPTION, MAX_EF_SEARCH};
 use crate::storage::wal::SyncMode;
 use crate::vector::hnsw::{HnswParams, MAX_M, MIN_M};
 use crate::vector::quantize::Quantizations;
@@ -293,14 +293,35 @@ fn fusion_opt(j: &Json) -> Result<Fusion> {
 
 /// Reads the options of `list`.
 pub fn list_options(j: &Json) -> Result<ListOptions> {
-    check_keys(j, &["filter", "namespace", "namespaces", "limit", "offset", "includeVectors"], "list")?;
-    Ok(ListOptions {
+    check_keys(j, &["filter", "namespace", "namespaces", "limit", "offset", "includeVectors", "after"], "list")?;
+    let opts = ListOptions {
         filter: filter_opt(j)?,
         namespaces: namespaces_opt(j)?,
         limit: int_opt(j, "limit", 0, 0)?,
         offset: int_opt(j, "offset", 0, 0)?,
         include_vectors: bool_opt(j, "includeVectors")?,
-    })
+        after: match j.get("after") {
+            None | Some(Json::Null) => None,
+            Some(c) => Some(list_cursor(c)?),
+        },
+    };
+    if opts.after.is_some() && opts.offset > 0 {
+        return Err(Error::invalid("list: give after (a cursor) or offset, not both"));
+    }
+    Ok(opts)
+}
+
+/// A list cursor as TypeScript sends it: `[namespace, layout (decimal text), slot, id]`.
+fn list_cursor(c: &Json) -> Result<ListCursor> {
+    let bad = || Error::invalid("after is not a list cursor (pass the cursor of an earlier page unchanged)");
+    match c.as_array() {
+        Some([Json::String(namespace), Json::String(layout), Json::Number(slot), Json::String(id)])
+            if slot.fract() == 0.0 && (0.0..=u32::MAX as f64).contains(slot) =>
+        {
+            Ok(ListCursor { namespace: namespace.clone(), layout: layout.parse().map_err(|_| bad())?, slot: *slot as u32, id: id.clone() })
+        }
+        _ => Err(bad()),
+    }
 }
 
 /// Options of `count`: `{ namespace?, namespaces?, filter? }`.

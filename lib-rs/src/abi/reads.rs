@@ -120,8 +120,10 @@ fn framed(count: usize, parts: impl Iterator<Item = Vec<u8>>) -> Vec<u8> {
     bytes
 }
 
-/// `vl_list` as a read job; its rows come framed (see `framed`) in parts of
-/// `LIST_PART_ROWS`, each as `vl_list` returns rows.
+/// `vl_list` as a read job; its result is framed (see `framed`): first the cursor of the
+/// page's last record when more may follow (`[namespace, layout, slot, id]`, the layout as
+/// decimal text) or `null`, as JSON; then its rows in parts of `LIST_PART_ROWS`, each as
+/// `vl_list` returns rows.
 ///
 /// # Safety
 /// Pointer/length pairs must describe readable memory; `out` three writable u64.
@@ -135,12 +137,19 @@ pub unsafe extern "C" fn vl_list_async(handle: u64, opts: *const u8, opts_len: u
         let cheap = cheap(flags, handle, |db| cost::list(db, &opts));
         jobs::read(cheap, move || {
             with_db(handle, |db| {
-                let hits = search::list(db, &opts);
-                let parts = hits.chunks(LIST_PART_ROWS).map(|part| encode_rows(part, opts.include_vectors, db.dimension, None));
-                Ok(Output::Bytes(framed(hits.len().div_ceil(LIST_PART_ROWS), parts)))
+                let listed = search::list(db, &opts)?;
+                let next = listed.next.as_ref().map_or_else(|| b"null".to_vec(), cursor_json);
+                let rows = listed.hits.chunks(LIST_PART_ROWS).map(|part| encode_rows(part, opts.include_vectors, db.dimension, None));
+                Ok(Output::Bytes(framed(1 + listed.hits.len().div_ceil(LIST_PART_ROWS), std::iter::once(next).chain(rows))))
             })
         })
     })
+}
+
+fn cursor_json(c: &crate::search::options::ListCursor) -> Vec<u8> {
+    use crate::json::Json;
+    let parts = vec![Json::String(c.namespace.clone()), Json::String(c.layout.to_string()), Json::Number(c.slot as f64), Json::String(c.id.clone())];
+    Json::Array(parts).to_json().into_bytes()
 }
 
 /// Parts a batch of `n` queries is split into: a few per pool thread, so that a part that

@@ -14,7 +14,7 @@ use crate::filter::{BoundFilter, FilterPlan};
 use crate::namespace::Namespace;
 use crate::record::Record;
 use crate::vector::topk;
-use options::{ListOptions, NamespaceSelection, SearchOptions};
+use options::{ListCursor, ListOptions, NamespaceSelection, SearchOptions};
 use std::time::Instant;
 
 /// One search result, borrowed from the database.
@@ -222,18 +222,36 @@ pub fn count(db: &Database, sel: &NamespaceSelection, filter: Option<&FilterPlan
         .sum()
 }
 
+/// A page of `list`: its records, and the position of the last one when more may follow
+/// (the page stopped at its limit), for the next page's `after`.
+pub struct Listed<'a> {
+    pub hits: Vec<Hit<'a>>,
+    pub next: Option<ListCursor>,
+}
+
 /// Records in namespace order, then storage order (insertion order, with the places of
-/// deleted records reused), after `offset`, at most `limit` (0 = all).
-pub fn list<'a>(db: &'a Database, opts: &ListOptions) -> Vec<Hit<'a>> {
+/// deleted records reused), after `offset` or after the cursor `after`, at most `limit`
+/// (0 = all).
+pub fn list<'a>(db: &'a Database, opts: &ListOptions) -> Result<Listed<'a>> {
     let limit = if opts.limit == 0 { usize::MAX } else { opts.limit };
-    let mut out = Vec::new();
+    let mut hits = Vec::new();
+    let mut last: Option<(&str, &Namespace, u32)> = None;
     let mut skipped = 0;
     for (name, ns) in selected(db, &opts.namespaces) {
+        let start = match &opts.after {
+            None => 0,
+            Some(after) => match name.as_str().cmp(after.namespace.as_str()) {
+                std::cmp::Ordering::Less => continue,
+                std::cmp::Ordering::Greater => 0,
+                std::cmp::Ordering::Equal => resume(ns, after)?,
+            },
+        };
         let columns = opts.filter.as_ref().map(|p| ns.filter_columns(p));
         let bound = opts.filter.as_ref().zip(columns.as_ref()).map(|(p, c)| BoundFilter::new(p, c.iter().map(|c| c.as_ref()).collect()));
-        for (slot, record) in ns.iter() {
-            if out.len() >= limit {
-                return out;
+        for (slot, record) in ns.iter_from(start) {
+            if hits.len() >= limit {
+                let next = last.map(|(name, ns, slot)| cursor_at(name, ns, slot));
+                return Ok(Listed { hits, next });
             }
             if bound.as_ref().is_some_and(|b| !b.matches(slot, &record.metadata)) {
                 continue;
@@ -242,10 +260,32 @@ pub fn list<'a>(db: &'a Database, opts: &ListOptions) -> Vec<Hit<'a>> {
                 skipped += 1;
                 continue;
             }
-            out.push(Hit { score: 0.0, namespace: name, record, vector: ns.vector(slot), explain: None });
+            hits.push(Hit { score: 0.0, namespace: name, record, vector: ns.vector(slot), explain: None });
+            last = Some((name, ns, slot));
         }
     }
-    out
+    Ok(Listed { hits, next: None })
+}
+
+fn cursor_at(name: &str, ns: &Namespace, slot: u32) -> ListCursor {
+    let id = ns.record(slot).map(|r| r.id.clone()).unwrap_or_default();
+    ListCursor { namespace: name.to_string(), layout: ns.layout().id, slot, id }
+}
+
+/// The first slot after the cursor's record, in the namespace's numbering now: exact while the
+/// namespace remembers the cursor's numbering (`layout::HISTORY` compactions); otherwise after
+/// the cursor's record found by its id.
+fn resume(ns: &Namespace, after: &ListCursor) -> Result<u32> {
+    if let Some(start) = ns.layout().resume_after(after.layout, after.slot) {
+        return Ok(start);
+    }
+    match ns.slot_of(&after.id) {
+        Some(slot) => Ok(slot + 1),
+        None => Err(Error::invalid(format!(
+            "the list cursor's place is lost: its record {:?} is gone and the namespace was compacted many times since (or the cursor is from another handle); list again from the start",
+            after.id
+        ))),
+    }
 }
 
 /// Ids matching `filter` in one namespace (for deleteByFilter).

@@ -62,6 +62,19 @@ pub struct ListOptions {
     pub limit: usize,
     pub offset: usize,
     pub include_vectors: bool,
+    /// Go on after this record's position (a cursor from an earlier page).
+    pub after: Option<ListCursor>,
+}
+
+/// A record's position in list order: its namespace, its slot in a numbering of that
+/// namespace's slots (`layout.rs`), and its id (to find it again should the numbering be
+/// unknown).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ListCursor {
+    pub namespace: String,
+    pub layout: u64,
+    pub slot: u32,
+    pub id: String,
 }
 
 /// The largest `k`, `fetchK`, `limit` and `offset` accepted: a namespace holds at most this
@@ -104,6 +117,6 @@ impl Default for SearchOptions {
 /// The defaults of an options object with no keys: every record of the default namespace.
 impl Default for ListOptions {
     fn default() -> Self {
-        ListOptions { filter: None, namespaces: NamespaceSelection::One(String::new()), limit: 0, offset: 0, include_vectors: false }
+        ListOptions { filter: None, namespaces: NamespaceSelection::One(String::new()), limit: 0, offset: 0, include_vectors: false, after: None }
     }
 }

@@ -338,6 +338,27 @@ impl VectorSpace {
         }
     }
 
+    /// Starts a graph to be filled a slice at a time (`update_index_some`): an empty graph,
+    /// with every live slot waiting in `unindexed` (scored exactly until inserted).
+    pub fn start_index(&mut self, params: HnswParams, seed: u64) {
+        let live: Vec<u32> = self.live_slots().collect();
+        self.set_index(HnswGraph::new(params, seed ^ self.live.len() as u64));
+        self.unindexed = live;
+    }
+
+    /// Inserts at most `max` of the slots waiting for the graph (the oldest first); returns
+    /// how many wait still.
+    pub fn update_index_some(&mut self, metric: Metric, max: usize) -> usize {
+        if self.unindexed.len() <= max {
+            self.update_index(metric);
+            return 0;
+        }
+        let rest = self.unindexed.split_off(max);
+        self.update_index(metric);
+        self.unindexed = rest;
+        self.unindexed.len()
+    }
+
     /// Inserts the slots written since the last call into the graph (on every core when
     /// there are many).
     pub fn update_index(&mut self, metric: Metric) {
