@@ -3,7 +3,9 @@
  * and a `list` of all 100,000 records are issued together while a 1 ms interval timer records
  * the longest gap between its ticks; then the same with every read run inline on the
  * JavaScript thread (the inline limit raised so that nothing goes to the read pool), the
- * path reads took before the pool. Three rounds each; the longest gap of each round.
+ * path reads took before the pool. Three rounds each; the longest gap of each round. First,
+ * the same timer over the same time with nothing to do: the machine's own floor (a shared
+ * virtual machine misses 1 ms ticks by several ms now and then, whatever runs).
  *
  *   bun bench/read-stall.ts      deno run -A bench/read-stall.ts      node --import tsx bench/read-stall.ts
  *
@@ -24,8 +26,8 @@ await db.bulkIngest(
   })(),
 );
 
-/** The longest gap between ticks of a 1 ms timer while the reads run, and their wall time. */
-async function round(): Promise<{ longestMs: number; ms: number }> {
+/** The longest gap between ticks of a 1 ms timer while the reads run (or, idle, for `idleMs`), and their wall time. */
+async function round(idleMs = 0): Promise<{ longestMs: number; ms: number }> {
   let last = performance.now(), longest = 0;
   const timer = setInterval(() => {
     const now = performance.now();
@@ -36,6 +38,11 @@ async function round(): Promise<{ longestMs: number; ms: number }> {
   last = performance.now();
   longest = 0;
   const t0 = performance.now();
+  if (idleMs > 0) {
+    await new Promise((resolve) => setTimeout(resolve, idleMs));
+    clearInterval(timer);
+    return { longestMs: longest, ms: performance.now() - t0 };
+  }
   const reads: Promise<unknown>[] = [];
   for (let i = 0; i < SEARCHES; i++) reads.push(db.search(row(data, DIM, N + i), { k: 10, exact: true }));
   const listed = db.list();
@@ -52,6 +59,9 @@ const modes: ["auto" | "inline", string][] = [["auto", "default"], ["inline", "i
 console.log(`event-loop stall: ${SEARCHES} exact searches of ${N} x ${DIM} + a list of ${N}, issued together; ${runtimeName()}`);
 console.log(`machine: ${machine()}`);
 try {
+  const idle = [];
+  for (let r = 0; r < ROUNDS; r++) idle.push(await round(500));
+  console.log(`${"idle".padEnd(10)} longest gap ${idle.map((r) => r.longestMs.toFixed(1)).join(" / ")} ms over ${idle.map((r) => r.ms.toFixed(0)).join(" / ")} ms`);
   for (const [policy, label] of modes) {
     useReadPolicy(policy);
     await round(); // warm

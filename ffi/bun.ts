@@ -43,6 +43,7 @@ export function load(locate: Locate): NativeLib {
     runtime: "bun",
     fns,
     copy,
+    view: (ptr, len) => new Uint8Array(toArrayBuffer(Number(ptr) as never, 0, len)),
     waitJob: (job, out) => completions.wait(job, out),
   };
 }

@@ -91,6 +91,10 @@ function open(path: string): NativeLib {
     runtime: "deno",
     fns,
     copy,
+    view(ptr: bigint, len: number): Uint8Array {
+      const p = Deno.UnsafePointer.create(ptr);
+      return p === null ? new Uint8Array(0) : new Uint8Array(Deno.UnsafePointerView.getArrayBuffer(p, len));
+    },
     waitJob: (job, out) => completions.wait(job, out),
   };
 }

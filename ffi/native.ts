@@ -15,6 +15,11 @@ export interface NativeLib {
   readonly fns: Record<SymbolName, (...args: any[]) => any>;
   /** Copies `len` bytes at a Rust-owned address into a fresh Uint8Array. */
   copy(ptr: bigint, len: number): Uint8Array;
+  /**
+   * The `len` bytes at a Rust-owned address, viewed in place (no copy). Valid only until the
+   * buffer is freed: copy what must outlive that.
+   */
+  view(ptr: bigint, len: number): Uint8Array;
   /** The runtime name, for messages. */
   readonly runtime: string;
   /** Resolves with a background job's status once it finished, its result written to `out`. */
@@ -420,6 +425,55 @@ export function callRead<N extends SymbolName>(lib: NativeLib, name: N, ...args:
     return finish(lib, name, lib.fns.vl_job_poll(job & ~FINISHED_INLINE, OUT) as number, OUT);
   }
   return collect(lib, name, job, args).finally(() => readsInFlight--);
+}
+
+/**
+ * A result viewed in Rust's memory instead of copied whole: for large framed results
+ * (a list of 100,000 records), whose parts are then copied one at a time between slices of
+ * the event loop (copying 10 MB at once held it for about 10 ms). `release` frees the buffer:
+ * after it nothing may read `bytes`.
+ */
+export interface BorrowedResult {
+  bytes: Uint8Array | null;
+  scalar: bigint;
+  release(): void;
+}
+
+/** `callRead` for a large result, which is borrowed rather than copied (see BorrowedResult). */
+export async function callReadBorrowed<N extends SymbolName>(lib: NativeLib, name: N, ...args: CallArgs<N>): Promise<BorrowedResult> {
+  readsInFlight++;
+  let job: bigint;
+  try {
+    job = call(lib, name, ...args).scalar;
+  } catch (e) {
+    readsInFlight--;
+    throw e;
+  }
+  try {
+    const out = new BigUint64Array(3);
+    let status: number;
+    if (job & FINISHED_INLINE) status = lib.fns.vl_job_poll(job & ~FINISHED_INLINE, out) as number;
+    else {
+      lent.add(args);
+      status = await lib.waitJob(job, out);
+      lent.delete(args);
+    }
+    if (status !== 0) return { ...finish(lib, name, status, out), release() {} };
+    const ptr = out[0], len = Number(out[1]);
+    let released = len === 0;
+    return {
+      bytes: len > 0 ? lib.view(ptr, len) : null,
+      scalar: out[2],
+      release() {
+        if (released) return;
+        released = true;
+        lib.fns.vl_buf_free(ptr, len);
+      },
+    };
+  } finally {
+    if (job & FINISHED_INLINE) queueMicrotask(() => readsInFlight--);
+    else readsInFlight--;
+  }
 }
 
 async function collect(lib: NativeLib, name: string, job: bigint, args: unknown[]): Promise<CallResult> {

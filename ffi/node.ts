@@ -51,6 +51,7 @@ export function load(locate: Locate): NativeLib {
     runtime: "node",
     fns: fns as unknown as NativeLib["fns"],
     copy,
+    view: (ptr, len) => new Uint8Array(koffi.view(ptr, len)),
     waitJob: (job, out) => completions.wait(job, out),
   };
 }

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { call, callAsync, callRead, native, type NativeLib, readFlags } from "../ffi/native.ts";
+import { call, callAsync, callRead, callReadBorrowed, native, type NativeLib, readFlags } from "../ffi/native.ts";
 import {
   checkId,
   checkJson,
@@ -417,17 +417,22 @@ export class Database {
     });
     const prepared = this.#prepareSearch(options);
     const opts = prepared.opts;
-    const { bytes } = await native.read((h) =>
-      callRead(native.lib, "vl_search_batch_async", h, packed, packed.length, queries.length, opts, opts.length)
+    const result = await native.read((h) =>
+      callReadBorrowed(native.lib, "vl_search_batch_async", h, packed, packed.length, queries.length, opts, opts.length)
     );
-    const parts = framedParts(bytes!);
-    const out: SearchResult[][] = new Array(parts.length);
-    const slices = new Slices();
-    for (let i = 0; i < parts.length; i++) {
-      out[i] = (await prepared.finish(parts[i], queries[i])).results;
-      await slices.pause();
+    try {
+      const parts = framedParts(result.bytes!);
+      const out: SearchResult[][] = new Array(parts.length);
+      const slices = new Slices();
+      for (let i = 0; i < parts.length; i++) {
+        // Each query's rows are copied out of the library's buffer before it is freed.
+        out[i] = (await prepared.finish(parts[i].slice(), queries[i])).results;
+        await slices.pause();
+      }
+      return out;
+    } finally {
+      result.release();
     }
-    return out;
   }
 
   /**
@@ -589,16 +594,21 @@ export class Database {
     const sent: Record<string, unknown> = { ...rest };
     if (after !== undefined) sent.after = decodeCursor(after);
     const opts = utf8(JSON.stringify(sent));
-    const { bytes } = await native.read((h) => callRead(native.lib, "vl_list_async", h, opts, opts.length, readFlags()));
-    // Decoded part by part (1,024 rows each), letting the event loop run between slices.
-    const [next, ...parts] = framedParts(bytes!);
-    const records: StoredRecord[] = [];
-    const slices = new Slices();
-    for (const part of parts) {
-      for (const row of decodeRows(part).rows) records.push(toStored(row));
-      await slices.pause();
+    const result = await native.read((h) => callReadBorrowed(native.lib, "vl_list_async", h, opts, opts.length, readFlags()));
+    try {
+      // Copied and decoded part by part (1,024 rows each), letting the event loop run between slices.
+      const [next, ...parts] = framedParts(result.bytes!);
+      const cursor = encodeCursor(next.slice());
+      const records: StoredRecord[] = [];
+      const slices = new Slices();
+      for (const part of parts) {
+        for (const row of decodeRows(part.slice()).rows) records.push(toStored(row));
+        await slices.pause();
+      }
+      return { records, cursor };
+    } finally {
+      result.release();
     }
-    return { records, cursor: encodeCursor(next) };
   }
 
   /**

@@ -97,6 +97,7 @@ pub fn submit(task: impl FnOnce() + Send + 'static) -> bool {
 
 /// A pool thread: runs tasks until the pool shrinks below it.
 fn work() {
+    crate::storage::os::lower_thread_priority();
     let mut s = lock();
     loop {
         if s.threads > s.size {
