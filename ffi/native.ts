@@ -267,6 +267,8 @@ const OUT = new BigUint64Array(3);
 export interface CallResult {
   bytes: Uint8Array | null;
   scalar: bigint;
+  /** Set by `callRead` when the read ran inline. */
+  inline?: boolean;
 }
 
 /** Turns a status and out array into a result, or throws the VectLiteError they describe. */
@@ -333,22 +335,33 @@ let readsInFlight = 0;
  * How late the event loop may come back to a probe before it counts as busy. Two causes, told
  * apart by what held the loop:
  * - a chain of inline reads awaited one after another (each continues in a microtask, so the
- *   loop never runs between them): once the probe is `2 x BUSY_LAG_MS` late, the next read
- *   goes to the pool, which lets the loop run, and reads go on inline;
+ *   loop never runs between them): once the probe is `CHAIN_MS` late, the next read goes to
+ *   the pool, which lets the loop run, and reads go on inline;
  * - other work (a server's requests queued behind each other; inline reads took less than
  *   half of the wait): reads go to the pool for `BUSY_HOLD_MS`, freeing the thread for that
  *   work while the pool's threads search.
  * Measured (bench/server.ts, bench/RESULTS.md): under 8 and 64 connections the server gains
- * 1.5-1.8x over inline searches; awaited one after another, searches run inline but for one
- * every 2 ms, 8-12% below all-inline, and the loop is never held longer than about 3 ms.
+ * 1.8x over inline searches; awaited one after another, searches run inline but for one every
+ * 4 ms (a pool round trip: 5-15% below all-inline), and the loop is never held much longer.
  */
 const BUSY_LAG_MS = 1;
+/** How long a chain of inline reads may hold the loop before the next read goes to the pool. */
+const CHAIN_MS = 4;
 /** How long reads stay on the pool after the loop was seen busy with other work. */
 const BUSY_HOLD_MS = 500;
 /** When the pending probe was queued, or -1 when none is pending. */
 let probeSince = -1;
-/** Time spent in inline reads since the pending probe was set. */
+/** Time spent in inline reads (from the call to its decoded result) since the pending probe was set. */
 let inlineSinceProbe = 0;
+
+/**
+ * Counts `ms` of a read that ran inline, from its call to its decoded result, as time the
+ * loop spent in vectlite's reads rather than in other work. The database's read methods call
+ * it: the native part alone is about half of a small read's time.
+ */
+export function noteInlineRead(ms: number): void {
+  if (probeSince >= 0) inlineSinceProbe += ms;
+}
 /** Until when reads go to the pool (`performance.now()` time). */
 let busyUntil = 0;
 
@@ -376,7 +389,7 @@ function probeLoop(): void {
 /** Whether reads should go to the pool: the loop was busy with other work, or the pending probe is late already. */
 function loopBusy(): boolean {
   const now = performance.now();
-  return now < busyUntil || (probeSince >= 0 && now - probeSince > 2 * BUSY_LAG_MS);
+  return now < busyUntil || (probeSince >= 0 && now - probeSince > CHAIN_MS);
 }
 
 /**
@@ -409,7 +422,6 @@ export function setReadPolicy(policy: ReadPolicy): ReadPolicy {
  */
 export function callRead<N extends SymbolName>(lib: NativeLib, name: N, ...args: CallArgs<N>): CallResult | Promise<CallResult> {
   readsInFlight++;
-  const started = performance.now();
   let job: bigint;
   try {
     job = call(lib, name, ...args).scalar;
@@ -418,11 +430,10 @@ export function callRead<N extends SymbolName>(lib: NativeLib, name: N, ...args:
     throw e;
   }
   if (job & FINISHED_INLINE) {
-    if (probeSince >= 0) inlineSinceProbe += performance.now() - started;
     // Counted until the caller's continuation is queued: a read issued by another caller
     // in this same turn (before this microtask) sees this one still in flight.
     queueMicrotask(() => readsInFlight--);
-    return finish(lib, name, lib.fns.vl_job_poll(job & ~FINISHED_INLINE, OUT) as number, OUT);
+    return { ...finish(lib, name, lib.fns.vl_job_poll(job & ~FINISHED_INLINE, OUT) as number, OUT), inline: true };
   }
   return collect(lib, name, job, args).finally(() => readsInFlight--);
 }
@@ -436,6 +447,8 @@ export function callRead<N extends SymbolName>(lib: NativeLib, name: N, ...args:
 export interface BorrowedResult {
   bytes: Uint8Array | null;
   scalar: bigint;
+  /** Whether the read ran inline. */
+  inline: boolean;
   release(): void;
 }
 
@@ -458,12 +471,14 @@ export async function callReadBorrowed<N extends SymbolName>(lib: NativeLib, nam
       status = await lib.waitJob(job, out);
       lent.delete(args);
     }
-    if (status !== 0) return { ...finish(lib, name, status, out), release() {} };
+    const inline = (job & FINISHED_INLINE) !== 0n;
+    if (status !== 0) return { ...finish(lib, name, status, out), inline, release() {} };
     const ptr = out[0], len = Number(out[1]);
     let released = len === 0;
     return {
       bytes: len > 0 ? lib.view(ptr, len) : null,
       scalar: out[2],
+      inline,
       release() {
         if (released) return;
         released = true;

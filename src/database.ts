@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { call, callAsync, callRead, callReadBorrowed, native, type NativeLib, readFlags } from "../ffi/native.ts";
+import { call, callAsync, callRead, callReadBorrowed, native, type NativeLib, noteInlineRead, readFlags } from "../ffi/native.ts";
 import {
   checkId,
   checkJson,
@@ -380,6 +380,7 @@ export class Database {
   }
 
   async #search(query: Vector | null, options: SearchOptions): Promise<{ results: SearchResult[]; stats: SearchStats }> {
+    const started = performance.now();
     const native = this.#native;
     native.check();
     // A null query is a keyword search; it crosses as an empty vector.
@@ -392,8 +393,10 @@ export class Database {
     // The library copies the query when the search starts; a search that has to wait for
     // its turn keeps a copy of the caller's own array, which may change meanwhile.
     if (q === query && !native.readsNow) q = q.slice();
-    const { bytes } = await native.read((h) => callRead(native.lib, "vl_search_async", h, q, q.length, opts, opts.length, readFlags()));
-    return await prepared.finish(bytes!, query);
+    const { bytes, inline } = await native.read((h) => callRead(native.lib, "vl_search_async", h, q, q.length, opts, opts.length, readFlags()));
+    const found = await prepared.finish(bytes!, query);
+    if (inline) noteInlineRead(performance.now() - started);
+    return found;
   }
 
   /**
@@ -533,8 +536,10 @@ export class Database {
     const native = this.#native;
     native.check();
     checkOptions(options, "count");
+    const started = performance.now();
     const opts = utf8(JSON.stringify(options));
-    const { scalar } = await native.read((h) => callRead(native.lib, "vl_count_async", h, opts, opts.length, readFlags()));
+    const { scalar, inline } = await native.read((h) => callRead(native.lib, "vl_count_async", h, opts, opts.length, readFlags()));
+    if (inline) noteInlineRead(performance.now() - started);
     return Number(scalar);
   }
 
@@ -587,6 +592,7 @@ export class Database {
   }
 
   async #listPage(options: ListOptions, what: string): Promise<ListPage> {
+    const started = performance.now();
     const native = this.#native;
     native.check();
     checkOptions(options, what);
@@ -605,6 +611,7 @@ export class Database {
         for (const row of decodeRows(part.slice()).rows) records.push(toStored(row));
         await slices.pause();
       }
+      if (result.inline) noteInlineRead(performance.now() - started);
       return { records, cursor };
     } finally {
       result.release();

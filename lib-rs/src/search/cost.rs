@@ -13,8 +13,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 /// read may hold an idle event loop. Measured with `bench/read-inline.ts`: an exact search
 /// scores about 6,800 work units per µs (8,000 x 128 in 176-191 µs), and the pool's round
 /// trip adds 65-115 µs on Bun, Deno and Node, which inline reads save; with TypeScript's
-/// chain rule (a chain of inline reads holding the loop for 2 ms sends the next read to the
-/// pool), the loop waits at most about 3 ms.
+/// chain rule (a chain of inline reads holding the loop for 4 ms sends the next read to the
+/// pool), the loop waits at most about 5 ms.
 pub const INLINE_WORK: u64 = 1 << 22;
 
 /// Records a graph search visits per unit of efSearch, about (`stats.visited` on the ANN
