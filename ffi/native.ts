@@ -414,6 +414,17 @@ export function setReadPolicy(policy: ReadPolicy): ReadPolicy {
   return previous;
 }
 
+/** Starts a read (counted in flight from now) and returns its job id. */
+function submitRead<N extends SymbolName>(lib: NativeLib, name: N, args: CallArgs<N>): bigint {
+  readsInFlight++;
+  try {
+    return call(lib, name, ...args).scalar;
+  } catch (e) {
+    readsInFlight--;
+    throw e;
+  }
+}
+
 /**
  * Calls a read's `_async` symbol (lib-rs/src/abi/reads.rs): the read runs on the native
  * read pool and the returned promise settles when it finished; a cheap read that ran inline
@@ -421,14 +432,7 @@ export function setReadPolicy(policy: ReadPolicy): ReadPolicy {
  * reachable until the job is collected, as for `callAsync`.
  */
 export function callRead<N extends SymbolName>(lib: NativeLib, name: N, ...args: CallArgs<N>): CallResult | Promise<CallResult> {
-  readsInFlight++;
-  let job: bigint;
-  try {
-    job = call(lib, name, ...args).scalar;
-  } catch (e) {
-    readsInFlight--;
-    throw e;
-  }
+  const job = submitRead(lib, name, args);
   if (job & FINISHED_INLINE) {
     // Counted until the caller's continuation is queued: a read issued by another caller
     // in this same turn (before this microtask) sees this one still in flight.
@@ -454,14 +458,7 @@ export interface BorrowedResult {
 
 /** `callRead` for a large result, which is borrowed rather than copied (see BorrowedResult). */
 export async function callReadBorrowed<N extends SymbolName>(lib: NativeLib, name: N, ...args: CallArgs<N>): Promise<BorrowedResult> {
-  readsInFlight++;
-  let job: bigint;
-  try {
-    job = call(lib, name, ...args).scalar;
-  } catch (e) {
-    readsInFlight--;
-    throw e;
-  }
+  const job = submitRead(lib, name, args);
   try {
     const out = new BigUint64Array(3);
     let status: number;

@@ -377,3 +377,21 @@ export function decodeCursor(cursor: unknown): unknown {
     throw bad();
   }
 }
+
+/** The largest k, fetchK, limit and offset the native side accepts (lib-rs/src/search/options.rs). */
+export const MAX_COUNT_OPTION = 4_294_967_295;
+
+/**
+ * Checks an options object before it is serialised: JSON.stringify would turn NaN or
+ * Infinity into null (read as "not given") and drop undefined or functions silently.
+ */
+export function checkOptions(options: unknown, what: string): void {
+  if (typeof options !== "object" || options === null || Array.isArray(options)) {
+    throw new VectLiteError("INVALID_ARGUMENT", `${what} options must be an object`);
+  }
+  for (const [key, value] of Object.entries(options)) {
+    if (value === undefined) continue;
+    if (key === "filter") checkJson(value, "filter", "INVALID_FILTER");
+    else checkJson(value, `${what} option ${key}`);
+  }
+}

@@ -7,6 +7,7 @@ import { call, callAsync, callRead, callReadBorrowed, native, type NativeLib, no
 import {
   checkId,
   checkJson,
+  checkOptions,
   checkNamespace,
   checkPath,
   decodeJson,
@@ -14,7 +15,7 @@ import {
   decodeRows,
   encodeCursor,
   framedParts,
-  namedVectorsJson,
+  MAX_COUNT_OPTION,
   toF32,
   utf8,
   type DecodedRow,
@@ -22,6 +23,7 @@ import {
 import { NativeHandle } from "./handle.ts";
 import { PACK_SLICE, Writer } from "./writer.ts";
 import { Slices } from "./slices.ts";
+import { prepareSearch } from "./search-request.ts";
 import { Transaction, type TxAccess } from "./transaction.ts";
 import { checkSignal, VectLiteError } from "./errors.ts";
 import { Analyzer, type AnalyzerConfig } from "./analyzers.ts";
@@ -30,7 +32,6 @@ import type {
   CompactOptions,
   CountOptions,
   DatabaseStats,
-  Explain,
   Filter,
   GetOptions,
   IterateOptions,
@@ -52,8 +53,6 @@ import type {
 /** The query of a keyword-only search: no dense vector. */
 const EMPTY_QUERY = new Float32Array(0);
 
-/** The largest k, fetchK, limit and offset the native side accepts (lib-rs/src/search/options.rs). */
-const MAX_COUNT_OPTION = 4_294_967_295;
 
 /** Records per page of `listPage` and `iterate` unless the options say. */
 const PAGE_SIZE = 1_000;
@@ -64,21 +63,6 @@ const OPEN_KEYS = new Set(["dimension", "metric", "readOnly", "lockTimeoutMs", "
 const INSERT_ONLY = 1;
 /** Leave the HNSW graphs for a later vl_index_async (bulkIngest updates them once, at its end). */
 const DEFER_INDEX = 2;
-
-/**
- * Checks an options object before it is serialised: JSON.stringify would turn NaN or
- * Infinity into null (read as "not given") and drop undefined or functions silently.
- */
-function checkOptions(options: unknown, what: string): void {
-  if (typeof options !== "object" || options === null || Array.isArray(options)) {
-    throw new VectLiteError("INVALID_ARGUMENT", `${what} options must be an object`);
-  }
-  for (const [key, value] of Object.entries(options)) {
-    if (value === undefined) continue;
-    if (key === "filter") checkJson(value, "filter", "INVALID_FILTER");
-    else checkJson(value, `${what} option ${key}`);
-  }
-}
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -388,7 +372,7 @@ export class Database {
     if (query !== null && q.length === 0) {
       throw new VectLiteError("DIMENSION_MISMATCH", `query has 0 values, the database has dimension ${this.#info.dimension}`);
     }
-    const prepared = this.#prepareSearch(options);
+    const prepared = prepareSearch(options);
     const opts = prepared.opts;
     // The library copies the query when the search starts; a search that has to wait for
     // its turn keeps a copy of the caller's own array, which may change meanwhile.
@@ -418,7 +402,7 @@ export class Database {
       }
       packed.set(q, i * dim);
     });
-    const prepared = this.#prepareSearch(options);
+    const prepared = prepareSearch(options);
     const opts = prepared.opts;
     const result = await native.read((h) =>
       callReadBorrowed(native.lib, "vl_search_batch_async", h, packed, packed.length, queries.length, opts, opts.length)
@@ -436,99 +420,6 @@ export class Database {
     } finally {
       result.release();
     }
-  }
-
-  /**
-   * Checks and serialises a search's options, and returns them with what turns the rows
-   * of one query into its results (and runs the reranker).
-   */
-  #prepareSearch(options: SearchOptions): {
-    opts: Uint8Array;
-    finish(bytes: Uint8Array, query: Vector | null): Promise<{ results: SearchResult[]; stats: SearchStats }>;
-  } {
-    if (typeof options !== "object" || options === null) throw new VectLiteError("INVALID_ARGUMENT", "search options must be an object");
-    // rerank and queryText stay in TypeScript; named query vectors cross as JSON arrays.
-    const { rerank, queryText, vectors, ...nativeOptions } = options;
-    if (rerank !== undefined && typeof rerank !== "function") {
-      throw new VectLiteError("INVALID_ARGUMENT", "rerank must be a reranker function (see rerankers)");
-    }
-    if (queryText !== undefined && typeof queryText !== "string") {
-      throw new VectLiteError("INVALID_ARGUMENT", "queryText must be a string");
-    }
-    const sent: Record<string, unknown> = { ...nativeOptions };
-    if (vectors !== undefined) sent.vectors = namedVectorsJson(vectors, "vectors");
-    const k = options.k ?? 10;
-    if (rerank) {
-      // k never crosses with a reranker (the pool does): it is checked here as the native
-      // side checks it, and so is fetchK against it.
-      const count = (name: string, v: unknown, min: number) => {
-        if (!Number.isInteger(v) || (v as number) < min || (v as number) > MAX_COUNT_OPTION) {
-          throw new VectLiteError("INVALID_ARGUMENT", `${name} must be an integer from ${min} to ${MAX_COUNT_OPTION}, found ${String(v)}`);
-        }
-      };
-      count("k", k, 1);
-      if (options.fetchK !== undefined) count("fetchK", options.fetchK, k);
-      // Rerankers reorder a larger pool of fused candidates, then the best k are kept; the
-      // pool is at most the largest k the native side takes (it returns no more records
-      // than exist).
-      sent.k = options.fetchK ?? Math.min(Math.max(4 * k, 10), MAX_COUNT_OPTION);
-      if (options.mmrLambda !== undefined) sent.fetchK = sent.k;
-    }
-    checkOptions(sent, "search");
-    return { opts: utf8(JSON.stringify(sent)), finish: (bytes, query) => this.#finishSearch(bytes, query, options, k) };
-  }
-
-  async #finishSearch(
-    bytes: Uint8Array,
-    query: Vector | null,
-    options: SearchOptions,
-    k: number,
-  ): Promise<{ results: SearchResult[]; stats: SearchStats }> {
-    const { rerank, queryText } = options;
-    const { rows, stats } = decodeRows(bytes);
-    const fusion = options.sparse && query !== null ? (options.fusion ?? "linear") : "linear";
-    const results: SearchResult[] = rows.map((r) => {
-      const out: SearchResult = { id: r.id, score: r.score, namespace: r.namespace, metadata: r.metadata };
-      if (r.vector) out.vector = r.vector;
-      if (r.explain) {
-        const { _: _marker, ...parts } = r.explain as Record<string, unknown>;
-        out.explain = { fusion, ...parts } as Explain;
-      }
-      return out;
-    });
-    const s = (stats ?? {}) as Record<string, unknown>;
-    const num = (k: string) => (typeof s[k] === "number" ? (s[k] as number) : 0);
-    const out: SearchStats = {
-      timings: {
-        totalUs: num("totalUs"),
-        denseUs: num("denseUs"),
-        sparseUs: num("sparseUs"),
-        fusionUs: num("fusionUs"),
-        rerankUs: 0,
-      },
-      usedAnn: Boolean(s.usedAnn),
-      plan: (s.plan as SearchStats["plan"]) ?? "exact",
-      candidates: num("candidates"),
-      visited: num("visited"),
-      filtered: num("filtered"),
-      rescored: num("rescored"),
-    };
-    if (s.termStats) out.termStats = s.termStats as SearchStats["termStats"];
-    if (!rerank) return { results, stats: out };
-    // The reranker runs outside the call order: it may call this database itself.
-    const started = performance.now();
-    const scores = await rerank({ query, text: queryText, sparse: options.sparse }, results);
-    if (!Array.isArray(scores) || scores.length !== results.length || scores.some((x) => typeof x !== "number" || Number.isNaN(x))) {
-      throw new VectLiteError("INVALID_ARGUMENT", `a reranker must return one number per candidate (${results.length})`);
-    }
-    const reranked = results.map((r, i) => {
-      const out = { ...r, score: scores[i] };
-      if (r.explain) out.explain = { ...r.explain, rerankScore: scores[i] };
-      return out;
-    });
-    reranked.sort((a, b) => b.score - a.score || (a.namespace < b.namespace ? -1 : a.namespace > b.namespace ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-    out.timings.rerankUs = Math.round((performance.now() - started) * 1000);
-    return { results: reranked.slice(0, k), stats: out };
   }
 
   /** How many records match (all namespaces' records with `namespace: "*"`). */
