@@ -134,7 +134,8 @@ fn constants_shared_with_typescript_agree() {
         ("src/database.ts", "INSERT_ONLY", database::WRITE_INSERT_ONLY as u64),
         ("src/database.ts", "DEFER_INDEX", database::WRITE_DEFER_INDEX as u64),
         ("src/database.ts", "FLAG_OVERWRITE", maintenance::FLAG_OVERWRITE as u64),
-        ("src/database.ts", "MAX_COUNT_OPTION", vectlite::search::options::MAX_COUNT_OPTION as u64),
+        ("src/codec.ts", "MAX_COUNT_OPTION", vectlite::search::options::MAX_COUNT_OPTION as u64),
+        ("ffi/native.ts", "READ_MAY_RUN_INLINE", vectlite::abi::reads::READ_MAY_RUN_INLINE as u64),
     ];
     for (file, name, rust) in cases {
         assert_eq!(ts_const(&read(&format!("../{file}")), name), *rust, "{file}: {name} differs from the Rust side");
