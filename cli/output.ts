@@ -77,6 +77,16 @@ export class Progress {
   }
 }
 
+/** A long call's progress for people: "index: 4,096 of 10,000 vectors (41%)", "write: 8.0 MiB". */
+export function phaseLine(progress: { phase: string; done: number; total?: number }): string {
+  const { phase, done, total } = progress;
+  const amount = (n: number) => (phase === "index" ? plural(n, "vector") : bytes(n));
+  const of = total === undefined ? amount(done) : `${phase === "index" ? count(done) : bytes(done)} of ${amount(total)}`;
+  const percent = total ? ` (${Math.floor((100 * done) / total)}%)` : "";
+  const name = phase === "index" ? "building the index" : phase === "verify" ? "verifying checksums" : "writing the file";
+  return `${name}: ${of}${percent}`;
+}
+
 /** 1234567 -> "1,234,567". */
 export function count(n: number): string {
   return Math.round(n).toLocaleString("en-US");

@@ -44,6 +44,6 @@ export function load(locate: Locate): NativeLib {
     fns,
     copy,
     view: (ptr, len) => new Uint8Array(toArrayBuffer(Number(ptr) as never, 0, len)),
-    waitJob: (job, out) => completions.wait(job, out),
+    waitJob: (job, out, progress) => completions.wait(job, out, progress),
   };
 }

@@ -32,10 +32,19 @@ export function decodeIds(bytes: Uint8Array | null): bigint[] {
   return ids;
 }
 
+/**
+ * The bit of an id a channel hands out that marks progress of a running job (collected
+ * with `vl_job_progress`), not its end: lib-rs/src/abi/jobs.rs `PROGRESS`.
+ */
+const PROGRESS_BIT = 62;
+const PROGRESS = 1n << BigInt(PROGRESS_BIT);
+
 interface Pending {
   out: BigUint64Array;
   resolve(status: number): void;
   reject(error: unknown): void;
+  /** Collects the job's progress: when some waits, and once more before its result. */
+  progress?: () => void;
 }
 
 /** The jobs awaited through one channel. */
@@ -54,11 +63,17 @@ export class Completions {
     this.#ops = ops;
   }
 
-  /** Resolves with the job's status once it finished, its result written to `out`. */
-  wait(job: bigint, out: BigUint64Array): Promise<number> {
-    if (this.#ops.watch(job)) return Promise.resolve(this.#ops.poll(job, out));
+  /**
+   * Resolves with the job's status once it finished, its result written to `out`;
+   * `progress` is called whenever the job reported progress, and once before it resolves.
+   */
+  wait(job: bigint, out: BigUint64Array, progress?: () => void): Promise<number> {
+    if (this.#ops.watch(job)) {
+      progress?.();
+      return Promise.resolve(this.#ops.poll(job, out));
+    }
     return new Promise<number>((resolve, reject) => {
-      this.#pending.set(job, { out, resolve, reject });
+      this.#pending.set(job, { out, resolve, reject, progress });
       if (this.#pending.size === 1) this.#start();
     });
   }
@@ -66,9 +81,14 @@ export class Completions {
   /** Collects the jobs whose ids arrived; the Bun backend calls it from its callback. */
   deliver(ids: bigint[]): void {
     for (const id of ids) {
+      if (id & PROGRESS) {
+        this.#pending.get(id & ~PROGRESS)?.progress?.();
+        continue;
+      }
       const p = this.#pending.get(id);
       if (!p) continue;
       this.#pending.delete(id);
+      p.progress?.();
       p.resolve(this.#ops.poll(id, p.out));
     }
     if (this.#pending.size === 0 && this.#keepAlive !== undefined) {

@@ -95,6 +95,6 @@ function open(path: string): NativeLib {
       const p = Deno.UnsafePointer.create(ptr);
       return p === null ? new Uint8Array(0) : new Uint8Array(Deno.UnsafePointerView.getArrayBuffer(p, len));
     },
-    waitJob: (job, out) => completions.wait(job, out),
+    waitJob: (job, out, progress) => completions.wait(job, out, progress),
   };
 }

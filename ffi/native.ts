@@ -22,8 +22,11 @@ export interface NativeLib {
   view(ptr: bigint, len: number): Uint8Array;
   /** The runtime name, for messages. */
   readonly runtime: string;
-  /** Resolves with a background job's status once it finished, its result written to `out`. */
-  waitJob(job: bigint, out: BigUint64Array): Promise<number>;
+  /**
+   * Resolves with a background job's status once it finished, its result written to `out`;
+   * `progress` is called when the job reported progress, and once before it resolves.
+   */
+  waitJob(job: bigint, out: BigUint64Array, progress?: () => void): Promise<number>;
 }
 
 /** What the loader needs from the runtime: environment, platform, and a file-exists check. */
@@ -456,16 +459,30 @@ export interface BorrowedResult {
   release(): void;
 }
 
-/** `callRead` for a large result, which is borrowed rather than copied (see BorrowedResult). */
-export async function callReadBorrowed<N extends SymbolName>(lib: NativeLib, name: N, ...args: CallArgs<N>): Promise<BorrowedResult> {
+/**
+ * `callRead` for a large result, which is borrowed rather than copied (see BorrowedResult).
+ * `watch`, when given, is called with the job id of a read that did not run inline, and
+ * returns what to call once it finished (ffi/jobs.ts cancels it when a signal aborts).
+ */
+export async function callReadBorrowed<N extends SymbolName>(
+  lib: NativeLib,
+  name: N,
+  args: CallArgs<N>,
+  watch?: (job: bigint) => () => void,
+): Promise<BorrowedResult> {
   const job = submitRead(lib, name, args);
   try {
     const out = new BigUint64Array(3);
     let status: number;
     if (job & FINISHED_INLINE) status = lib.fns.vl_job_poll(job & ~FINISHED_INLINE, out) as number;
     else {
+      const unwatch = watch?.(job);
       lent.add(args);
-      status = await lib.waitJob(job, out);
+      try {
+        status = await lib.waitJob(job, out);
+      } finally {
+        unwatch?.();
+      }
       lent.delete(args);
     }
     const inline = (job & FINISHED_INLINE) !== 0n;
@@ -488,12 +505,16 @@ export async function callReadBorrowed<N extends SymbolName>(lib: NativeLib, nam
   }
 }
 
-async function collect(lib: NativeLib, name: string, job: bigint, args: unknown[]): Promise<CallResult> {
+/**
+ * Waits for job `job` started by symbol `name` with `args` and returns its result (or throws
+ * its error); `progress` as for `NativeLib.waitJob`.
+ */
+export async function collect(lib: NativeLib, name: string, job: bigint, args: unknown[], progress?: () => void): Promise<CallResult> {
   // The job reads the large buffers in place (no copy): keep them reachable until it is
   // collected. Should waiting itself fail, they stay here: a leak, never a freed buffer read.
   lent.add(args);
   const out = new BigUint64Array(3);
-  const status = await lib.waitJob(job, out);
+  const status = await lib.waitJob(job, out, progress);
   lent.delete(args);
   return finish(lib, name, status, out);
 }

@@ -52,6 +52,6 @@ export function load(locate: Locate): NativeLib {
     fns: fns as unknown as NativeLib["fns"],
     copy,
     view: (ptr, len) => new Uint8Array(koffi.view(ptr, len)),
-    waitJob: (job, out) => completions.wait(job, out),
+    waitJob: (job, out, progress) => completions.wait(job, out, progress),
   };
 }

@@ -10,7 +10,7 @@
  */
 
 /** The ABI version this TypeScript expects from the native library. */
-export const ABI_VERSION = 6;
+export const ABI_VERSION = 7;
 
 export type NativeType = "u32" | "i32" | "u64" | "usize" | "buffer" | "void";
 
@@ -50,6 +50,8 @@ export const symbols = {
   vl_close_async: { parameters: ["u64", "buffer"], names: ["handle", "out"], result: "i32" },
   vl_compact_async: { parameters: ["u64", "buffer", "usize", "buffer"], names: ["handle", "opts", "opts_len", "out"], result: "i32" },
   vl_index_async: { parameters: ["u64", "buffer"], names: ["handle", "out"], result: "i32" },
+  vl_ingest_begin: { parameters: ["u64", "buffer"], names: ["handle", "out"], result: "i32" },
+  vl_ingest_end_async: { parameters: ["u64", "u32", "buffer"], names: ["handle", "undo", "out"], result: "i32" },
   vl_check_async: { parameters: ["u64", "buffer"], names: ["handle", "out"], result: "i32" },
   // The last u32 before `out`: flags, bit 0 = overwrite an existing destination.
   vl_snapshot_async: { parameters: ["u64", "buffer", "usize", "u32", "buffer"], names: ["handle", "dest", "dest_len", "flags", "out"], result: "i32" },
@@ -70,6 +72,9 @@ export const symbols = {
   vl_channel_wait: { parameters: ["u64", "buffer"], names: ["channel", "out"], result: "i32", nonblocking: true },
   vl_job_poll: { parameters: ["u64", "buffer"], names: ["job", "out"], result: "i32" },
   vl_job_wait: { parameters: ["u64", "buffer"], names: ["job", "out"], result: "i32", nonblocking: true },
+  // A job's cancellation and progress (lib-rs/src/progress.rs).
+  vl_job_cancel: { parameters: ["u64", "buffer"], names: ["job", "out"], result: "i32" },
+  vl_job_progress: { parameters: ["u64", "buffer"], names: ["job", "out"], result: "i32" },
 } as const satisfies Record<string, SymbolSpec>;
 
 export type SymbolName = keyof typeof symbols;

@@ -21,15 +21,19 @@ import {
   type DecodedRow,
 } from "./codec.ts";
 import { NativeHandle } from "./handle.ts";
-import { PACK_SLICE, Writer } from "./writer.ts";
+import { Writer } from "./writer.ts";
 import { Slices } from "./slices.ts";
 import { prepareSearch } from "./search-request.ts";
 import { Transaction, type TxAccess } from "./transaction.ts";
-import { checkSignal, VectLiteError } from "./errors.ts";
+import { abortedError, checkSignal, VectLiteError } from "./errors.ts";
+import { bulkIngest } from "./bulk-ingest.ts";
+import { backup, compact, copyFlags, restoreFiles, snapshot } from "./maintenance.ts";
+import { cancelOnAbort } from "../ffi/jobs.ts";
 import { Analyzer, type AnalyzerConfig } from "./analyzers.ts";
 import type {
   BulkIngestOptions,
   CompactOptions,
+  CopyOptions,
   CountOptions,
   DatabaseStats,
   Filter,
@@ -42,6 +46,7 @@ import type {
   OpenOptions,
   RestoreOptions,
   RecordInput,
+  SearchBatchOptions,
   SearchOptions,
   SearchResult,
   SearchStats,
@@ -59,10 +64,8 @@ const PAGE_SIZE = 1_000;
 
 const OPEN_KEYS = new Set(["dimension", "metric", "readOnly", "lockTimeoutMs", "sync", "hnsw", "annThreshold", "analyzer", "quantization"]);
 
-/** vl_write's flags. */
+/** vl_write's flags (DEFER_INDEX is in bulk-ingest.ts). */
 const INSERT_ONLY = 1;
-/** Leave the HNSW graphs for a later vl_index_async (bulkIngest updates them once, at its end). */
-const DEFER_INDEX = 2;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -128,16 +131,6 @@ export async function open(path: string, options: OpenOptions = {}): Promise<Dat
   }
 }
 
-/** `vl_snapshot_async` / `vl_backup_async` / `vl_restore_async` flags: replace an existing destination. */
-const FLAG_OVERWRITE = 1;
-
-function overwriteFlag(options: { overwrite?: boolean }, what: string): number {
-  if (typeof options !== "object" || options === null) throw new VectLiteError("INVALID_ARGUMENT", `${what} options must be an object`);
-  const o = options.overwrite;
-  if (o !== undefined && typeof o !== "boolean") throw new VectLiteError("INVALID_ARGUMENT", `${what} option overwrite must be a boolean`);
-  return o ? FLAG_OVERWRITE : 0;
-}
-
 /**
  * Rebuilds a database at `destPath` from a `db.backup(dir)` directory, after verifying every
  * checksum (a tampered backup is `CORRUPT` and nothing is written at `destPath`), then opens it.
@@ -148,12 +141,11 @@ function overwriteFlag(options: { overwrite?: boolean }, what: string): number {
 export async function restore(backupDir: string, destPath: string, options: RestoreOptions = {}): Promise<Database> {
   checkPath(backupDir, "backupDir");
   checkPath(destPath, "destPath");
-  const { overwrite, ...openOptions } = options ?? {};
-  const flags = overwriteFlag({ overwrite }, "restore");
+  const { overwrite, signal, onProgress, ...openOptions } = options ?? {};
+  const copy = { overwrite, signal, onProgress };
+  copyFlags(copy, "restore");
   checkOpenOptions(openOptions);
-  const lib = await native();
-  const dir = utf8(backupDir), dest = utf8(destPath);
-  await callAsync(lib, "vl_restore_async", dir, dir.length, dest, dest.length, flags);
+  await restoreFiles(await native(), backupDir, destPath, copy);
   return await open(destPath, openOptions);
 }
 
@@ -267,7 +259,13 @@ export class Database {
 
   /**
    * Writes records from an array or an (async) iterable in batches of `batchSize`
-   * (default 10,000), calling `onProgress` after each batch lands. Returns the count.
+   * (default 10,000), calling `onProgress` after each batch lands (phase `"write"`) and as
+   * the graphs take the records in (phase `"index"`). Returns the count.
+   *
+   * Aborting `signal` (or an `onProgress` that throws) undoes the whole ingest, however many
+   * batches had landed: it rejects with `ABORTED` (or what `onProgress` threw) once the
+   * database is as it was before the call. Any other failure (a bad record in a batch)
+   * leaves the batches that landed before it, indexed.
    *
    * The ingest holds its place in the call order from this call until it resolves: calls
    * issued after it (also from `onProgress` or from the iterable) run once it has finished,
@@ -279,39 +277,7 @@ export class Database {
     records: Iterable<RecordInput> | AsyncIterable<RecordInput>,
     options: BulkIngestOptions = {},
   ): Promise<number> {
-    const native = this.#native;
-    native.check();
-    const batchSize = options.batchSize ?? 10_000;
-    if (!Number.isInteger(batchSize) || batchSize < 1) {
-      throw new VectLiteError("INVALID_ARGUMENT", `batchSize must be a positive integer, found ${String(batchSize)}`);
-    }
-    const total = Array.isArray(records) ? records.length : undefined;
-    return await native.run(async (h) => {
-      let done = 0;
-      let batch: RecordInput[] = [];
-      const flush = async () => {
-        const packed = await this.#writer.packInSlices(batch, options.namespace);
-        // The graphs are brought up to date once, at the end (searches meanwhile score the
-        // records not in a graph yet exactly).
-        done += await this.#writer.write(h, packed, DEFER_INDEX);
-        batch = [];
-        options.onProgress?.({ done, total });
-        await sleep(0); // let timers and I/O run between batches
-      };
-      try {
-        for await (const r of records as AsyncIterable<RecordInput>) {
-          batch.push(r);
-          if (batch.length >= batchSize) await flush();
-          else if (batch.length % PACK_SLICE === 0) await sleep(0); // producing records takes time too
-        }
-        if (batch.length > 0) await flush();
-      } finally {
-        // One index update for the whole ingest, also when a batch failed: what was written
-        // stays, and gets its graph.
-        if (done > 0) await callAsync(native.lib, "vl_index_async", h);
-      }
-      return done;
-    });
+    return await bulkIngest(this.#native, this.#writer, records, options);
   }
 
   /** Deletes one record; resolves whether it existed. */
@@ -389,9 +355,12 @@ export class Database {
    * must be vectors of the database's dimension (`DIMENSION_MISMATCH` names the first that
    * is not); a reranker, when given, runs on each query's candidates in turn.
    */
-  async searchBatch(queries: Vector[], options: SearchOptions = {}): Promise<SearchResult[][]> {
+  async searchBatch(queries: Vector[], options: SearchBatchOptions = {}): Promise<SearchResult[][]> {
     const native = this.#native;
     native.check();
+    if (typeof options !== "object" || options === null) throw new VectLiteError("INVALID_ARGUMENT", "search options must be an object");
+    const { signal, ...searchOptions } = options;
+    checkSignal(signal, "searchBatch");
     if (!Array.isArray(queries)) throw new VectLiteError("INVALID_ARGUMENT", "queries must be an array of vectors");
     const dim = this.#info.dimension;
     const packed = new Float32Array(queries.length * dim);
@@ -402,16 +371,25 @@ export class Database {
       }
       packed.set(q, i * dim);
     });
-    const prepared = prepareSearch(options);
+    const prepared = prepareSearch(searchOptions);
     const opts = prepared.opts;
-    const result = await native.read((h) =>
-      callReadBorrowed(native.lib, "vl_search_batch_async", h, packed, packed.length, queries.length, opts, opts.length)
-    );
+    let result;
+    try {
+      result = await native.read((h) => {
+        checkSignal(signal, "searchBatch");
+        const args: [bigint, Float32Array, number, number, Uint8Array, number] = [h, packed, packed.length, queries.length, opts, opts.length];
+        return callReadBorrowed(native.lib, "vl_search_batch_async", args, (job) => cancelOnAbort(native.lib, job, signal));
+      });
+    } catch (e) {
+      if (e instanceof VectLiteError && e.code === "ABORTED" && signal) throw abortedError("searchBatch", signal);
+      throw e;
+    }
     try {
       const parts = framedParts(result.bytes!);
       const out: SearchResult[][] = new Array(parts.length);
       const slices = new Slices();
       for (let i = 0; i < parts.length; i++) {
+        checkSignal(signal, "searchBatch");
         // Each query's rows are copied out of the library's buffer before it is freed.
         out[i] = (await prepared.finish(parts[i].slice(), queries[i])).results;
         await slices.pause();
@@ -491,7 +469,7 @@ export class Database {
     const sent: Record<string, unknown> = { ...rest };
     if (after !== undefined) sent.after = decodeCursor(after);
     const opts = utf8(JSON.stringify(sent));
-    const result = await native.read((h) => callReadBorrowed(native.lib, "vl_list_async", h, opts, opts.length, readFlags()));
+    const result = await native.read((h) => callReadBorrowed(native.lib, "vl_list_async", [h, opts, opts.length, readFlags()]));
     try {
       // Copied and decoded part by part (1,024 rows each), letting the event loop run between slices.
       const [next, ...parts] = framedParts(result.bytes!);
@@ -578,12 +556,8 @@ export class Database {
    * which must be empty or absent; with `overwrite: true` it may hold an earlier backup
    * (and nothing else), which is replaced.
    */
-  async backup(destDir: string, options: { overwrite?: boolean } = {}): Promise<void> {
-    const native = this.#native;
-    native.check();
-    const dir = utf8(checkPath(destDir, "backup destination"));
-    const flags = overwriteFlag(options, "backup");
-    await native.run((h) => callAsync(native.lib, "vl_backup_async", h, dir, dir.length, flags));
+  async backup(destDir: string, options: CopyOptions = {}): Promise<void> {
+    await backup(this.#native, destDir, options);
   }
 
   /**
@@ -592,10 +566,7 @@ export class Database {
    * space is converted to it (same forms as the open option) and the file keeps the new choice.
    */
   async compact(options: CompactOptions = {}): Promise<void> {
-    const native = this.#native;
-    checkOptions(options, "compact");
-    const opts = utf8(JSON.stringify(options));
-    await native.run((h) => callAsync(native.lib, "vl_compact_async", h, opts, opts.length));
+    await compact(this.#native, options);
   }
 
   /**
@@ -623,12 +594,8 @@ export class Database {
    * Refuses this database's own files under any name (`INVALID_ARGUMENT`), and an existing
    * file unless `overwrite: true` (a database there is replaced under its writer lock).
    */
-  async snapshot(destPath: string, options: { overwrite?: boolean } = {}): Promise<void> {
-    const native = this.#native;
-    native.check();
-    const dest = utf8(checkPath(destPath, "snapshot destination"));
-    const flags = overwriteFlag(options, "snapshot");
-    await native.run((h) => callAsync(native.lib, "vl_snapshot_async", h, dest, dest.length, flags));
+  async snapshot(destPath: string, options: CopyOptions = {}): Promise<void> {
+    await snapshot(this.#native, destPath, options);
   }
 
   /**

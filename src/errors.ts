@@ -3,6 +3,7 @@
  *
  * @module
  */
+import type { AbortSignalLike } from "./types.ts";
 
 /**
  * Every code a VectLiteError can carry. `INTERNAL` marks a bug in vectlite itself; `ABORTED`
@@ -79,9 +80,12 @@ export function abortedError(what: string, signal: { readonly reason?: unknown }
 }
 
 /** Throws `ABORTED` when `signal` is aborted; checks that a given signal is an AbortSignal. */
-export function checkSignal(signal: { readonly aborted: boolean; readonly reason?: unknown } | undefined, what: string): void {
+export function checkSignal(signal: AbortSignalLike | undefined, what: string): void {
   if (signal === undefined) return;
-  if (typeof signal !== "object" || signal === null || typeof signal.aborted !== "boolean") {
+  if (
+    typeof signal !== "object" || signal === null || typeof signal.aborted !== "boolean" ||
+    typeof signal.addEventListener !== "function" || typeof signal.removeEventListener !== "function"
+  ) {
     throw new VectLiteError("INVALID_ARGUMENT", `${what}: signal must be an AbortSignal`);
   }
   if (signal.aborted) throw abortedError(what, signal);

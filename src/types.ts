@@ -72,13 +72,13 @@ export interface OpenOptions {
 export type Quantization = "none" | "int8" | "binary";
 
 /** Options of `compact`. */
-export interface CompactOptions {
+export interface CompactOptions extends LongCallOptions {
   /** Convert every vector space to this quantization (same forms as the open option). */
   quantization?: Quantization | Record<string, Quantization>;
 }
 
 /** Options of `restore`: the options the restored database is opened with, and `overwrite`. */
-export interface RestoreOptions extends OpenOptions {
+export interface RestoreOptions extends OpenOptions, LongCallOptions {
   /** Replace a database at the destination (under its writer lock; its old WAL is removed). */
   overwrite?: boolean;
 }
@@ -309,6 +309,49 @@ export interface AbortSignalLike {
   readonly aborted: boolean;
   /** Why (`controller.abort(reason)`): the `cause` of the `ABORTED` error. */
   readonly reason?: unknown;
+  /** Listens for the abort (a call running in the background stops at once, not at its end). */
+  addEventListener(type: "abort", listener: () => void, options?: { once?: boolean }): void;
+  /** Stops listening. */
+  removeEventListener(type: "abort", listener: () => void): void;
+}
+
+/**
+ * Where a long call is, given to its `onProgress`: `done` of `total` units of `phase`
+ * (`total` absent when not known in advance). Phases, in the order a call goes through them:
+ * - `"verify"`: checksums verified before anything is copied (bytes);
+ * - `"index"`: vectors inserted into HNSW graphs (vectors);
+ * - `"write"`: a new file written (bytes), or for `bulkIngest` records written.
+ */
+export interface ProgressEvent {
+  /** The phase: `"verify"`, `"index"` or `"write"`. */
+  phase: "verify" | "index" | "write";
+  /** Units of the phase done so far. */
+  done: number;
+  /** Units the phase has in all, when known. */
+  total?: number;
+}
+
+/**
+ * Cancellation and progress of a long call (`compact`, `backup`, `snapshot`, `restore`,
+ * `bulkIngest`). An aborted call rejects with `ABORTED` and leaves the database and the
+ * destination as if it had not been issued; aborting after the call's last point of return
+ * (the rename of its new file) changes nothing, and the call resolves. Index work done before
+ * an abort is kept, as the background catch-up would have done it.
+ */
+export interface LongCallOptions {
+  /** Aborting it stops the call (see above). */
+  signal?: AbortSignalLike;
+  /**
+   * Called as the call makes progress (at each phase and about every 1% or 8 MB). If it
+   * throws, the call is cancelled as by an abort and rejects with what it threw.
+   */
+  onProgress?: (progress: ProgressEvent) => void;
+}
+
+/** Options of `searchBatch`: those of `search`, and a `signal` that stops the batch (`ABORTED`). */
+export interface SearchBatchOptions extends SearchOptions {
+  /** Aborting it stops the batch's searches at the next query and rejects with `ABORTED`. */
+  signal?: AbortSignalLike;
 }
 
 /** Options of `iterate`. */
@@ -330,13 +373,22 @@ export interface GetOptions {
 }
 
 /** Options of `bulkIngest`. */
-export interface BulkIngestOptions {
+export interface BulkIngestOptions extends LongCallOptions {
   /** Namespace for records that name none. */
   namespace?: string;
   /** Records per WAL transaction (default 10,000; a positive integer). */
   batchSize?: number;
-  /** Called after each batch lands. */
-  onProgress?: (progress: { done: number; total?: number }) => void;
+  /**
+   * Called with phase `"write"` after each batch lands (`done` records; `total` when the
+   * records are an array), then with phase `"index"` as the graphs take them in.
+   */
+  onProgress?: (progress: ProgressEvent) => void;
+}
+
+/** Options of `backup` and `snapshot`. */
+export interface CopyOptions extends LongCallOptions {
+  /** Replace an earlier backup in the directory, or an existing file (a database there under its writer lock). */
+  overwrite?: boolean;
 }
 
 /** What `db.stats()` reports. */

@@ -215,7 +215,7 @@ describe("writes", () => {
     const rand = rng(1);
     const records = Array.from({ length: 10 }, (_, i) => ({ id: `b${i}`, vector: randomVector(3, rand), metadata: { i } }));
     const progress: { done: number; total?: number }[] = [];
-    const n = await db.bulkIngest(records, { batchSize: 3, onProgress: (p) => progress.push({ ...p }) });
+    const n = await db.bulkIngest(records, { batchSize: 3, onProgress: (p) => p.phase === "write" && progress.push({ ...p }) });
     assert.equal(n, 10);
     assert.deepEqual(progress.map((p) => p.done), [3, 6, 9, 10]);
     for (const p of progress) assert.ok(p.total === undefined || p.total === 10, `total ${p.total}`);
@@ -229,7 +229,7 @@ describe("writes", () => {
       for (let i = 0; i < 7; i++) yield { id: `s${i}`, vector: [i + 1, 1], metadata: { i } };
     }
     const done: number[] = [];
-    const n = await db.bulkIngest(gen(), { batchSize: 2, onProgress: (p) => done.push(p.done) });
+    const n = await db.bulkIngest(gen(), { batchSize: 2, onProgress: (p) => p.phase === "write" && done.push(p.done) });
     assert.equal(n, 7);
     assert.deepEqual(done, [2, 4, 6, 7]);
     assert.equal(await db.count(), 7);
@@ -245,7 +245,7 @@ describe("writes", () => {
       }
     }
     const done: number[] = [];
-    const n = await db.bulkIngest(gen(), { namespace: "bulk", onProgress: (p) => done.push(p.done) });
+    const n = await db.bulkIngest(gen(), { namespace: "bulk", onProgress: (p) => p.phase === "write" && done.push(p.done) });
     assert.equal(n, 5);
     // Default batchSize (10,000) holds everything: one progress call.
     assert.deepEqual(done, [5]);

@@ -74,6 +74,8 @@ describe("vectlite CLI", () => {
     assert.match(importRun.stdout, new RegExp(`imported ${N + 4} records`));
     assert.match(importRun.stderr, /import: 50 records committed \(through line 50\), [\d,]+ records\/s/);
     assert.match(importRun.stderr, /import: 204 records committed/);
+    // The index build after the last batch has its own lines, up to 100%.
+    assert.match(importRun.stderr, /import: 204 records committed; building the index: 203 of 203 vectors \(100%\)/);
     await using handle = await vectlite.open(db, { readOnly: true });
     assert.equal(handle.dimension, DIM);
     assert.equal(await handle.count({ namespace: "*" }), N + 4);
@@ -177,6 +179,7 @@ describe("vectlite CLI", () => {
     assert.ok(before > 48, "the late writes are in the WAL");
     const out = cli("compact", db);
     assert.equal(out.status, 0, out.stderr);
+    assert.match(out.stderr, /compact: writing the file: ([\d.]+ [KM]iB|\d+ B) of ([\d.]+ [KM]iB|\d+ B) \(100%\)/);
     assert.match(out.stdout, /compacted .*compact-me\.vdb/);
     assert.equal(statSync(`${db}-wal`).size, 48, "only the WAL header (48 bytes) is left");
     assert.equal(lines(cli("export", db).stdout).length, N + 6);

@@ -193,7 +193,7 @@ describe("background work", () => {
     let ticks = 0;
     const timer = setInterval(() => ticks++, 1);
     const progress: number[] = [];
-    const n = await db.bulkIngest(records(), { batchSize: 5_000, onProgress: ({ done }) => progress.push(done) });
+    const n = await db.bulkIngest(records(), { batchSize: 5_000, onProgress: ({ phase, done }) => phase === "write" && progress.push(done) });
     clearInterval(timer);
     assert.equal(n, 20_000);
     assert.deepEqual(progress, [5_000, 10_000, 15_000, 20_000]);
@@ -216,7 +216,8 @@ describe("background work", () => {
     const checks: Promise<void>[] = [];
     await db.bulkIngest(later, {
       batchSize: 500,
-      onProgress: ({ done }) => {
+      onProgress: ({ phase, done }) => {
+        if (phase !== "write") return;
         // Issued between batches, run after the ingest: they see all of it, indexed.
         const newest = later[done - 1];
         checks.push((async () => {

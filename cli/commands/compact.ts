@@ -6,7 +6,7 @@
  */
 import * as vectlite from "../../mod.ts";
 import { type Parsed, positionals, UsageError } from "../args.ts";
-import { bytes, println } from "../output.ts";
+import { bytes, phaseLine, println, Progress } from "../output.ts";
 
 export const flags = { quantization: "string" } as const;
 
@@ -24,7 +24,15 @@ export async function run(parsed: Parsed): Promise<number> {
   await using db = await vectlite.open(dbPath);
   const before = (await db.stats()).files;
   const started = performance.now();
-  await db.compact(quantization ? { quantization: quantization as vectlite.Quantization } : {});
+  const progress = new Progress();
+  try {
+    await db.compact({
+      ...(quantization ? { quantization: quantization as vectlite.Quantization } : {}),
+      onProgress: (p) => progress.update(`compact: ${phaseLine(p)}`),
+    });
+  } finally {
+    progress.done();
+  }
   const after = (await db.stats()).files;
   const converted = quantization ? `, quantization ${quantization}` : "";
   println(`compacted ${dbPath} in ${((performance.now() - started) / 1000).toFixed(2)} s: ${show(before)} -> ${show(after)}${converted}`);

@@ -9,7 +9,7 @@ import { type Metric, VectLiteError } from "../../mod.ts";
 import { type Parsed, positionals, UsageError } from "../args.ts";
 import { existsSync } from "node:fs";
 import { type Line, LineError, readRecords } from "../jsonl.ts";
-import { count, plural, println, Progress } from "../output.ts";
+import { count, phaseLine, plural, println, Progress } from "../output.ts";
 
 export const flags = { dimension: "integer", metric: "string", namespace: "string", batch: "integer" } as const;
 
@@ -84,10 +84,15 @@ async function ingest(
     await db.bulkIngest(records(), {
       batchSize: (parsed.flags.batch as number | undefined) ?? 10_000,
       namespace: parsed.flags.namespace as string | undefined,
-      onProgress: ({ done }) => {
-        committed = done;
+      onProgress: (p) => {
+        if (p.phase !== "write") {
+          // After the last batch the graphs take the records in: often the longer part.
+          progress.update(`import: ${plural(committed, "record")} committed; ${phaseLine(p)}`);
+          return;
+        }
+        committed = p.done;
         committedThrough = lastLine;
-        progress.update(`import: ${plural(done, "record")} committed (through line ${lastLine}), ${rate(done)} records/s`);
+        progress.update(`import: ${plural(p.done, "record")} committed (through line ${lastLine}), ${rate(p.done)} records/s`);
       },
     });
   } catch (e) {

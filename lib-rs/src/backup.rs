@@ -2,11 +2,12 @@
 //! indexes included) and `manifest.json` (written last) with the size and CRC32C of every
 //! file. `restore` verifies everything before it writes a single byte at the destination.
 
-use crate::checksum::crc32c;
+use crate::checksum::crc32c_append;
 use crate::db::{write_file_durably, Database};
 use crate::storage::vfs::OsVfs;
 use crate::error::{Code, Error, Result};
 use crate::json::{self, Json};
+use crate::progress::{self, Phase, Tally};
 use crate::storage::{destination, format, os, show};
 use std::path::Path;
 
@@ -16,14 +17,30 @@ const KIND: &str = "vectlite-backup";
 const VERSION: f64 = 1.0;
 
 /// Writes a full backup of `db` into `dir` (created if missing; it must be empty, or with
-/// `overwrite` hold only an earlier backup, which is replaced).
+/// `overwrite` hold only an earlier backup). The new files are written under temporary
+/// names and replace an earlier backup only once whole: a failure or an aborted job before
+/// that leaves the directory as it was (removed again if this call created it).
 pub fn backup(db: &Database, dir: &Path, overwrite: bool) -> Result<Json> {
+    let (data_tmp, manifest_tmp) = (format!("{DATA}.tmp"), format!("{MANIFEST}.tmp"));
+    let target = destination::prepare_backup_dir(dir, db.paths(), overwrite, &[MANIFEST, &manifest_tmp, DATA, &data_tmp])?;
+    let temps = [target.path.join(&data_tmp), target.path.join(&manifest_tmp)];
+    let written = temps.iter().try_for_each(|t| destination::remove_file_if_there(t)).and_then(|_| write_backup(db, &target.path, &temps));
+    if written.is_err() {
+        for temp in &temps {
+            let _ = std::fs::remove_file(temp);
+        }
+        if target.created {
+            let _ = std::fs::remove_dir(&target.path);
+        }
+    }
+    written
+}
+
+fn write_backup(db: &Database, dir: &Path, [data_tmp, manifest_tmp]: &[std::path::PathBuf; 2]) -> Result<Json> {
     let shown = show(dir);
-    let manifest_tmp = format!("{MANIFEST}.tmp");
-    let dir = &destination::prepare_backup_dir(dir, db.paths(), overwrite, &[MANIFEST, &manifest_tmp, DATA])?;
     // A backup (and each database restored from it) is a database of its own: its log can
     // never be mistaken for the original's.
-    let (len, crc) = db.write_snapshot_file(&dir.join(DATA), format::SnapshotIdentity::new_database())?;
+    let (len, crc) = db.write_snapshot_file(data_tmp, format::SnapshotIdentity::new_database())?;
     let manifest = Json::Object(vec![
         ("kind".into(), Json::String(KIND.into())),
         ("version".into(), Json::Number(VERSION)),
@@ -41,9 +58,13 @@ pub fn backup(db: &Database, dir: &Path, overwrite: bool) -> Result<Json> {
             ])]),
         ),
     ]);
-    let tmp = dir.join(manifest_tmp);
-    write_file_durably(&OsVfs, &tmp, manifest.to_json().as_bytes())?;
-    std::fs::rename(&tmp, dir.join(MANIFEST)).map_err(|e| Error::io("cannot write manifest in", &shown, e))?;
+    write_file_durably(&OsVfs, manifest_tmp, manifest.to_json().as_bytes())?;
+    // The last moment to abort: from here on the new backup replaces the old one.
+    progress::check("backup")?;
+    // The old manifest first: a directory left without one is no backup, never a wrong one.
+    destination::remove_file_if_there(&dir.join(MANIFEST))?;
+    std::fs::rename(data_tmp, dir.join(DATA)).map_err(|e| Error::io("cannot write data in", &shown, e))?;
+    std::fs::rename(manifest_tmp, dir.join(MANIFEST)).map_err(|e| Error::io("cannot write manifest in", &shown, e))?;
     os::sync_dir(dir).map_err(|e| Error::io("cannot fsync", &shown, e))?;
     Ok(manifest)
 }
@@ -83,7 +104,7 @@ pub fn restore(dir: &Path, dest: &Path, overwrite: bool) -> Result<()> {
     if want_len != Some(bytes.len() as f64) {
         return Err(Error::corrupt(&data_shown, bytes.len() as u64, "size differs from the manifest"));
     }
-    if want_crc != Some(crc32c(&bytes) as f64) {
+    if want_crc != Some(verify_crc(&bytes)? as f64) {
         return Err(Error::corrupt(&data_shown, 0, "checksum differs from the manifest"));
     }
     let mut bytes = bytes;
@@ -98,7 +119,46 @@ pub fn restore(dir: &Path, dest: &Path, overwrite: bool) -> Result<()> {
     }
     // Each restored copy is a database of its own (a version 1 file has no identity to renew).
     format::restamp(&mut bytes, format::SnapshotIdentity::new_database());
-    destination::replace_database_file(&real, |temp| write_file_durably(&OsVfs, temp, &bytes))
+    destination::replace_database_file(&real, |temp| {
+        write_reporting(temp, &bytes)?;
+        // The last moment to abort: the file is renamed over the destination next.
+        progress::check("restore")
+    })
+}
+
+/// Bytes between two progress reports (and checks for cancellation) of a restore.
+const RESTORE_STEP: usize = 8 << 20;
+
+/// The CRC32C of `bytes`, reported as the `verify` phase.
+fn verify_crc(bytes: &[u8]) -> Result<u32> {
+    let mut tally = Tally::new(Phase::Verify, Some(bytes.len() as u64));
+    let mut crc = 0;
+    for chunk in bytes.chunks(RESTORE_STEP) {
+        crc = crc32c_append(crc, chunk);
+        if !tally.add(chunk.len() as u64) {
+            return Err(progress::aborted("restore"));
+        }
+    }
+    Ok(crc)
+}
+
+/// Creates `path` with `bytes` and fsyncs it, reported as the `write` phase; a failed or
+/// aborted write leaves no file.
+fn write_reporting(path: &Path, bytes: &[u8]) -> Result<()> {
+    let shown = show(path);
+    let file = std::fs::OpenOptions::new().write(true).create_new(true).open(path).map_err(|e| Error::io("cannot create", &shown, e))?;
+    let mut tally = Tally::new(Phase::Write, Some(bytes.len() as u64));
+    let written = bytes.chunks(RESTORE_STEP).try_for_each(|chunk| {
+        use std::io::Write;
+        (&file).write_all(chunk).map_err(|e| Error::io("cannot write", &shown, e))?;
+        if tally.add(chunk.len() as u64) { Ok(()) } else { Err(progress::aborted("restore")) }
+    });
+    let written = written.and_then(|_| file.sync_all().map_err(|e| Error::io("cannot fsync", &shown, e)));
+    if written.is_err() {
+        drop(file);
+        let _ = std::fs::remove_file(path);
+    }
+    written
 }
 
 #[cfg(test)]

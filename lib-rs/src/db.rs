@@ -2,8 +2,12 @@
 //! memory) and the life cycle (open with recovery, compact, close). Reads live in
 //! `search/`.
 
+mod compaction;
+mod undo;
+
 use crate::error::{Code, Error, Result};
 use crate::namespace::Namespace;
+use crate::progress::{self, Phase, Tally};
 use crate::record::{Upsert, WalOp};
 use crate::storage::format::{self, SnapshotHeader, SnapshotIdentity, Unverified};
 use crate::storage::lock::LockFile;
@@ -11,8 +15,8 @@ use crate::storage::os::{self, LockKind};
 use crate::storage::recovery;
 use crate::storage::wal::{SyncMode, Wal, WalBase};
 use crate::storage::source::Source;
-use crate::storage::vfs::{FileWriter, OsVfs, Vfs};
-use crate::storage::files::{lock_snapshot_file, refuse_log_beside_other_name, remove_stale_temps, rename_durably, write_atomically};
+use crate::storage::vfs::{OsVfs, Vfs};
+use crate::storage::files::{lock_snapshot_file, refuse_log_beside_other_name, remove_stale_temps, write_atomically};
 use crate::storage::{show, DbPaths};
 use crate::vector::hnsw::HnswParams;
 use crate::vector::quantize::Quantizations;
@@ -119,6 +123,8 @@ pub struct Database {
     identity: SnapshotIdentity,
     snapshot_len: u64,
     next_seq: u64,
+    /// While a bulk ingest runs: how to undo its writes (undo.rs).
+    undo: Option<Vec<WalOp<'static>>>,
 }
 
 impl Database {
@@ -295,6 +301,7 @@ impl Database {
             ann_threshold: opts.ann_threshold,
             index_builds: 0,
             catching_up: false,
+            undo: None,
             indexes_loaded: 0,
             upserts_since_snapshot: 0,
         };
@@ -361,28 +368,39 @@ impl Database {
     /// place); returns the bytes verified (0 when everything was verified at open).
     pub fn check(&self) -> Result<u64> {
         let mut pending = self.unverified.lock().unwrap_or_else(|e| e.into_inner());
+        let mut tally = Tally::new(Phase::Verify, Some(pending.iter().map(|s| s.len).sum()));
         let mut verified = 0;
         while let Some(section) = pending.last() {
             section.verify(&show(&self.paths.main))?;
             verified += section.len;
             pending.pop();
+            if !tally.add(verified) {
+                return Err(progress::aborted("verifying"));
+            }
         }
         Ok(verified)
     }
 
     /// Brings every graph (main and named, in every namespace) up to date with the records,
     /// building a graph for a vector space that holds more than `ann_threshold` vectors.
+    /// Inside a job, reports its progress and stops early (vectors left waiting, scored
+    /// exactly) once the job was cancelled.
     pub fn update_indexes(&mut self) {
+        let mut tally = Tally::new(Phase::Index, Some(self.index_backlog() as u64));
         for ns in self.namespaces.values_mut() {
             ns.apply_quantization(&self.quantization);
-            self.index_builds += ns.update_indexes(self.hnsw, self.metric, self.ann_threshold);
+            self.index_builds += ns.update_indexes(self.hnsw, self.metric, self.ann_threshold, &mut tally);
         }
     }
 
     /// Drops tombstones and renumbers slots densely in every namespace (graphs repaired,
-    /// not rebuilt), so the snapshot can store the graphs as they are.
+    /// not rebuilt), so the snapshot can store the graphs as they are. Does nothing more
+    /// once the current job was cancelled.
     pub fn compact_memory(&mut self) {
         self.update_indexes();
+        if progress::cancelled() {
+            return;
+        }
         let metric = self.metric;
         for ns in self.namespaces.values_mut() {
             if ns.has_dead_slots() {
@@ -476,6 +494,7 @@ impl Database {
         }
         let wal = self.wal.as_mut().ok_or_else(|| Error::new(Code::Internal, "no WAL on a writable handle"))?;
         self.next_seq = wal.append_transaction(&ops, self.next_seq)?;
+        self.record_undo(&ops);
         let large = ops.len() >= LARGE_TRANSACTION;
         self.upserts_since_snapshot += ops.iter().filter(|op| matches!(op, WalOp::Upsert(_))).count();
         for op in ops {
@@ -563,96 +582,6 @@ impl Database {
         Ok(n)
     }
 
-    /// Folds the WAL into a new snapshot: write a fresh temporary file beside the .vdb
-    /// (`<name>.vdb.<8 hex>.tmp`), fsync, rename over the .vdb, fsync the directory, then
-    /// start the WAL afresh, naming the new snapshot. A crash at any point leaves the old or
-    /// the new state whole (a log of the old snapshot beside the new one is skipped: the new
-    /// snapshot holds its frames).
-    pub fn compact(&mut self) -> Result<()> {
-        self.compact_to(None)
-    }
-
-    /// `compact`, converting every vector space to `quantization` when given (codes are
-    /// learned again from the vectors in any case).
-    pub fn compact_to(&mut self, quantization: Option<Quantizations>) -> Result<()> {
-        self.writable()?;
-        if let Some(wal) = self.wal.as_mut() {
-            wal.sync()?;
-        }
-        if let Some(q) = quantization {
-            self.quantization = q;
-        }
-        for ns in self.namespaces.values_mut() {
-            ns.apply_quantization(&self.quantization);
-            ns.refresh_codes();
-        }
-        self.compact_memory();
-        let identity = self.identity.next_snapshot();
-        let (len, _) = self.write_snapshot_over(&self.paths.main, identity)?;
-        // A new file: lock it (nobody else can have it open yet). Failing to is no reason to
-        // fail a compaction that is done; the lock file still keeps other paths out.
-        if let Ok(lock) = lock_snapshot_file(&*self.fs, &self.paths.main) {
-            self.file_lock = lock;
-        }
-        self.identity = identity;
-        self.snapshot_seq = self.next_seq - 1;
-        self.snapshot_len = len;
-        self.upserts_since_snapshot = 0;
-        self.use_vectors_in_place();
-        let base = self.wal_base();
-        if let Some(wal) = self.wal.as_mut() {
-            wal.reset_to(base)?;
-        }
-        os::release_free_memory();
-        Ok(())
-    }
-
-    /// Streams the snapshot, with `identity`, into a fresh temporary file beside `dest`,
-    /// fsyncs it, renames it over `dest` and fsyncs the directory. Returns the file's length
-    /// and CRC32C.
-    pub fn write_snapshot_over(&self, dest: &Path, identity: SnapshotIdentity) -> Result<(u64, u32)> {
-        let temp = crate::storage::temp_beside(dest);
-        let written = self.write_snapshot_file(&temp, identity)?;
-        rename_durably(&*self.fs, &temp, dest)?;
-        Ok(written)
-    }
-
-
-    /// Streams the snapshot into a new file at `path` (which must not exist) and fsyncs it:
-    /// length and CRC32C. On failure (a full disk, say) the partial file is removed, not
-    /// left to take space.
-    pub fn write_snapshot_file(&self, path: &Path, identity: SnapshotIdentity) -> Result<(u64, u32)> {
-        // Damage in the file must not pass into a new file under fresh checksums.
-        self.check()?;
-        let shown = show(path);
-        let file = self.fs.create_new(path).map_err(|e| Error::io("cannot create", &shown, e))?;
-        let result = self.write_snapshot_into(file, &shown, identity);
-        if result.is_err() {
-            let _ = self.fs.remove(path);
-        }
-        result
-    }
-
-    fn write_snapshot_into(&self, file: Arc<dyn crate::storage::vfs::VfsFile>, shown: &str, identity: SnapshotIdentity) -> Result<(u64, u32)> {
-        use std::io::Write;
-        let mut w = std::io::BufWriter::with_capacity(1 << 20, FileWriter { file, pos: 0 });
-        let header = SnapshotHeader {
-            dimension: self.dimension as u32,
-            metric: self.metric,
-            last_seq: self.next_seq - 1,
-            analyzer: self.analyzer.clone(),
-            quantization: self.quantization.clone(),
-            identity,
-        };
-        let written = format::write_snapshot(&header, &self.named_dims, &self.namespaces, &mut w)
-            .and_then(|n| w.flush().map(|_| n))
-            .map_err(|e| Error::io("cannot write", shown, e))?;
-        let file = w.into_inner().map_err(|e| Error::io("cannot write", shown, e.into_error()))?.file;
-        file.sync().map_err(|e| Error::io("cannot fsync", shown, e))?;
-        Ok(written)
-    }
-
-
     /// Makes pending writes durable (with `sync: "normal"` they may not be yet).
     /// Closing: the WAL is synced; and when the next open would spend longer inserting the
     /// WAL's records into HNSW graphs than a compaction takes now (inserting costs about 50
@@ -687,3 +616,4 @@ impl Database {
         self.namespaces.values().map(|ns| ns.len()).sum()
     }
 }
+

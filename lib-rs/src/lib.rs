@@ -23,6 +23,7 @@ pub mod json_key;
 pub mod layout;
 pub mod named_space;
 pub mod namespace;
+pub mod progress;
 pub mod random;
 pub mod record;
 pub mod search;

@@ -9,6 +9,7 @@
 use crate::filter::{Column, FilterPlan};
 use crate::id_index::IdIndex;
 use crate::named_space::NamedSpace;
+use crate::progress::Tally;
 use crate::record::Record;
 use crate::sparse::InvertedIndex;
 use crate::vector::hnsw::{HnswGraph, HnswParams};
@@ -26,6 +27,9 @@ fn id_at(records: &[Option<Record>], slot: u32) -> Option<&str> {
 /// Seeds of the graphs' levels (with the slot count), main and named.
 const MAIN_SEED: u64 = 0x5EED_0000;
 const NAMED_SEED: u64 = 0x5EED_1000;
+
+/// The fewest vectors a graph update inserts between two progress reports.
+const INDEX_SLICE_MIN: usize = 4_096;
 
 #[derive(Default)]
 pub struct Namespace {
@@ -301,17 +305,30 @@ impl Namespace {
     }
 
     /// Brings every graph (main and named) up to date, building one for a space that holds
-    /// more than `threshold` vectors. Returns how many graphs were built.
-    pub fn update_indexes(&mut self, params: HnswParams, metric: Metric, threshold: usize) -> usize {
+    /// more than `threshold` vectors; adds the vectors inserted to `tally`. Stops early, with
+    /// the vectors not inserted yet still waiting (scored exactly), once the current job was
+    /// cancelled. Returns how many graphs were started.
+    pub fn update_indexes(&mut self, params: HnswParams, metric: Metric, threshold: usize, tally: &mut Tally) -> usize {
         self.named.retain(|_, space| !space.is_empty() || space.vectors().graph().is_some());
         let named = self.named.values_mut().map(|s| (s.vectors_mut(), NAMED_SEED));
         let mut built = 0;
+        // Slices of about 1% of the work (on every core each), so progress moves and a
+        // cancellation is seen soon; large enough that the slices cost nothing in speed.
+        let slice = tally.total().map_or(0, |t| t as usize / 100).max(INDEX_SLICE_MIN);
         for (space, seed) in std::iter::once((&mut self.main, MAIN_SEED)).chain(named) {
-            if space.graph().is_some() {
-                space.update_index(metric);
-            } else if space.len() > threshold {
-                space.build_index(params, metric, seed);
+            if space.graph().is_none() {
+                if space.len() <= threshold {
+                    continue;
+                }
+                space.start_index(params, seed);
                 built += 1;
+            }
+            while !space.unindexed().is_empty() {
+                let before = space.unindexed().len();
+                let left = space.update_index_some(metric, slice);
+                if !tally.add((before - left) as u64) {
+                    return built;
+                }
             }
         }
         built
@@ -412,7 +429,7 @@ mod tests {
         for i in 0..50 {
             ns.upsert(rec(&format!("r{i}")), &[i as f32, 1.0]);
         }
-        assert_eq!(ns.update_indexes(HnswParams::default(), Metric::L2, 49), 1);
+        assert_eq!(ns.update_indexes(HnswParams::default(), Metric::L2, 49, &mut crate::progress::Tally::new(crate::progress::Phase::Index, None)), 1);
         let before = ns.slot_of("r3").unwrap();
         ns.upsert(rec("r3"), &[3.0, 1.0]); // same vector: stays in place
         assert_eq!(ns.slot_of("r3"), Some(before));
@@ -420,7 +437,7 @@ mod tests {
         assert_ne!(ns.slot_of("r3"), Some(before));
         ns.delete("r4");
         ns.upsert(rec("new"), &[7.0, 7.0]);
-        assert_eq!(ns.update_indexes(HnswParams::default(), Metric::L2, 0), 0, "a graph is brought up to date, not rebuilt");
+        assert_eq!(ns.update_indexes(HnswParams::default(), Metric::L2, 0, &mut crate::progress::Tally::new(crate::progress::Phase::Index, None)), 0, "a graph is brought up to date, not rebuilt");
         let graph = ns.vectors().graph().unwrap();
         assert!(ns.vectors().index_is_current());
         assert!(!graph.contains(before));

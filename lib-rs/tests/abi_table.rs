@@ -132,10 +132,11 @@ fn constants_shared_with_typescript_agree() {
         ("src/analyzers.ts", "NGRAM_MIN", vectlite::text::analyzer::NGRAM_MIN as u64),
         ("src/analyzers.ts", "NGRAM_MAX", vectlite::text::analyzer::NGRAM_MAX as u64),
         ("src/database.ts", "INSERT_ONLY", database::WRITE_INSERT_ONLY as u64),
-        ("src/database.ts", "DEFER_INDEX", database::WRITE_DEFER_INDEX as u64),
-        ("src/database.ts", "FLAG_OVERWRITE", maintenance::FLAG_OVERWRITE as u64),
+        ("src/bulk-ingest.ts", "DEFER_INDEX", database::WRITE_DEFER_INDEX as u64),
+        ("src/maintenance.ts", "FLAG_OVERWRITE", maintenance::FLAG_OVERWRITE as u64),
         ("src/codec.ts", "MAX_COUNT_OPTION", vectlite::search::options::MAX_COUNT_OPTION as u64),
         ("ffi/native.ts", "READ_MAY_RUN_INLINE", vectlite::abi::reads::READ_MAY_RUN_INLINE as u64),
+        ("ffi/completions.ts", "PROGRESS_BIT", vectlite::abi::jobs::PROGRESS.trailing_zeros() as u64),
     ];
     for (file, name, rust) in cases {
         assert_eq!(ts_const(&read(&format!("../{file}")), name), *rust, "{file}: {name} differs from the Rust side");

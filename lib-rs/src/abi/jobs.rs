@@ -16,6 +16,7 @@
 
 use super::{panic_message, pool, Output};
 use crate::error::{Code, Error, Result};
+use crate::progress::{self, Control};
 use std::collections::HashMap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -28,6 +29,10 @@ pub const PENDING: i32 = -1;
 /// (cheap, and nothing else running): the job is finished already, collect it at once.
 pub const FINISHED_INLINE: u64 = 1 << 63;
 
+/// Set in an id a channel hands out when it stands for progress of a job that still runs
+/// (collect it with `vl_job_progress`), not for the job's end.
+pub const PROGRESS: u64 = 1 << 62;
+
 #[derive(Default)]
 struct JobState {
     result: Option<Result<Output>>,
@@ -39,6 +44,8 @@ struct JobState {
 struct Job {
     state: Mutex<JobState>,
     finished: Condvar,
+    /// Its cancellation flag and progress (see progress.rs).
+    control: Arc<Control>,
 }
 
 fn jobs() -> &'static Mutex<HashMap<u64, Arc<Job>>> {
@@ -84,7 +91,8 @@ pub fn spawn(work: impl FnOnce() -> Result<Output> + Send + 'static) -> Result<O
     let (id, job) = new_job();
     let spawned = std::thread::Builder::new().name("vectlite-job".into()).spawn(move || {
         crate::storage::os::lower_thread_priority();
-        complete(id, &job, guarded(work));
+        let result = guarded(|| progress::run_with(&job.control, work));
+        complete(id, &job, result);
     });
     if let Err(e) = spawned {
         forget(id);
@@ -102,7 +110,10 @@ pub fn read(cheap: bool, work: impl FnOnce() -> Result<Output> + Send + 'static)
         complete(id, &job, guarded(work));
         return Ok(Output::Scalar(id | FINISHED_INLINE));
     }
-    if !pool::submit(move || complete(id, &job, guarded(work))) {
+    if !pool::submit(move || {
+        let result = guarded(|| progress::run_with(&job.control, work));
+        complete(id, &job, result)
+    }) {
         forget(id);
         return Err(Error::new(Code::Io, "cannot start a read thread"));
     }
@@ -134,7 +145,7 @@ pub fn read_parts<T: Send + 'static>(
     for (i, part) in parts.into_iter().enumerate() {
         let (mine, my_job) = (gather.clone(), job.clone());
         let submitted = pool::submit(move || {
-            let share = catch_unwind(AssertUnwindSafe(part))
+            let share = catch_unwind(AssertUnwindSafe(|| progress::run_with(&my_job.control, part)))
                 .unwrap_or_else(|p| Err(Error::new(Code::Internal, format!("internal error (a bug in vectlite): {}", panic_message(p)))));
             let mut g = mine.lock().unwrap_or_else(|p| p.into_inner());
             g.shares[i] = Some(share);
@@ -213,7 +224,34 @@ pub fn watch(id: u64, channel: u64) -> Result<Output> {
         return Ok(Output::Scalar(1));
     }
     state.channel = Some(channel);
+    drop(state);
+    job.control.listen(Box::new(move || channels::push(channel, id | PROGRESS)));
     Ok(Output::Scalar(0))
+}
+
+/// Asks job `id` to stop at its next safe point (it then fails with `ABORTED`, unless it
+/// was past the point where its work is kept). The scalar is 1 if the job was still running.
+pub fn cancel(id: u64) -> Result<Output> {
+    let job = job_of(id).ok_or_else(|| unknown_job(id))?;
+    job.control.cancel();
+    let running = job.state.lock().unwrap_or_else(|p| p.into_inner()).result.is_none();
+    Ok(Output::Scalar(running as u64))
+}
+
+/// The progress job `id` reported since the last call, as JSON:
+/// `[{"phase":"index","done":5,"total":10}, ...]` (`total` null when unknown).
+pub fn take_progress(id: u64) -> Result<Output> {
+    use crate::json::Json;
+    let job = job_of(id).ok_or_else(|| unknown_job(id))?;
+    let events = job.control.take_events();
+    let events = events.into_iter().map(|e| {
+        Json::Object(vec![
+            ("phase".into(), Json::String(e.phase.name().into())),
+            ("done".into(), Json::Number(e.done as f64)),
+            ("total".into(), e.total.map_or(Json::Null, |t| Json::Number(t as f64))),
+        ])
+    });
+    Ok(Output::Bytes(Json::Array(events.collect()).to_json().into_bytes()))
 }
 
 /// Completion channels: queues of finished job ids, one per loaded copy of the TypeScript
@@ -313,6 +351,25 @@ pub unsafe extern "C" fn vl_job_poll(job: u64, out: *mut u64) -> i32 {
 #[no_mangle]
 pub unsafe extern "C" fn vl_job_wait(job: u64, out: *mut u64) -> i32 {
     std::panic::catch_unwind(|| wait(job, out)).unwrap_or(crate::error::Code::Internal as i32)
+}
+
+/// Asks a job to stop (see `cancel`); the scalar is 1 if it was still running.
+///
+/// # Safety
+/// `out` must point at three writable u64.
+#[no_mangle]
+pub unsafe extern "C" fn vl_job_cancel(job: u64, out: *mut u64) -> i32 {
+    super::run(out, || cancel(job))
+}
+
+/// The progress a job reported since the last call (see `take_progress`). A watched job's
+/// channel hands out its id with `PROGRESS` set whenever new progress waits.
+///
+/// # Safety
+/// `out` must point at three writable u64.
+#[no_mangle]
+pub unsafe extern "C" fn vl_job_progress(job: u64, out: *mut u64) -> i32 {
+    super::run(out, || take_progress(job))
 }
 
 /// Opens a completion channel; its id is the scalar. `callback` is 0, or the address of an

@@ -5,6 +5,7 @@
 use super::handles::with_db_mut;
 use super::{jobs, run, str_arg, Output};
 use crate::error::{Error, Result};
+use crate::progress;
 use std::path::Path;
 
 /// Bit 0 of the flags of `vl_snapshot_async`, `vl_backup_async` and `vl_restore_async`:
@@ -65,9 +66,14 @@ pub(crate) fn snapshot(handle: u64, dest: &str, overwrite: bool) -> Result<Outpu
         let dest = destination::check_file(Path::new(dest), Some(db.paths()), overwrite, "snapshot destination")?;
         // Dense slots let the snapshot carry the graphs instead of a rebuild at open.
         db.compact_memory();
+        progress::check("snapshot")?;
         // A copy is a database of its own: its log can never be taken for this one's.
         let identity = crate::storage::format::SnapshotIdentity::new_database();
-        destination::replace_database_file(&dest, |temp| db.write_snapshot_file(temp, identity))
+        destination::replace_database_file(&dest, |temp| {
+            db.write_snapshot_file(temp, identity)?;
+            // The last moment to abort: the file is renamed over the destination next.
+            progress::check("snapshot")
+        })
     })?;
     Ok(Output::Unit)
 }
@@ -90,6 +96,7 @@ pub unsafe extern "C" fn vl_backup_async(handle: u64, dir: *const u8, dir_len: u
 pub(crate) fn backup(handle: u64, dir: &str, overwrite: bool) -> Result<Output> {
     with_db_mut(handle, |db| {
         db.compact_memory();
+        progress::check("backup")?;
         Ok(Output::Bytes(crate::backup::backup(db, Path::new(dir), overwrite)?.to_json().into_bytes()))
     })
 }

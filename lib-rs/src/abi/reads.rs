@@ -197,7 +197,14 @@ pub unsafe extern "C" fn vl_search_batch_async(
             work.push(Box::new(move || {
                 // SAFETY: the caller keeps the queries alive until it has collected the job.
                 let all = unsafe { queries.get() };
-                with_db(handle, |db| (start..end).map(|i| search_one(db, &all[i * width..(i + 1) * width], &opts)).collect())
+                with_db(handle, |db| {
+                    (start..end)
+                        .map(|i| {
+                            crate::progress::check("searchBatch")?;
+                            search_one(db, &all[i * width..(i + 1) * width], &opts)
+                        })
+                        .collect()
+                })
             }));
         }
         jobs::read_parts(work, move |shares| Ok(Output::Bytes(framed(n, shares.into_iter().flatten()))))

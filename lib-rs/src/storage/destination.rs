@@ -116,10 +116,16 @@ fn sync_dir(dir: &Path) -> Result<()> {
 /// beside the new file, which opening refuses (`CORRUPT`, naming both), never replays.
 pub fn replace_database_file<T>(dest: &Path, write: impl FnOnce(&Path) -> Result<T>) -> Result<T> {
     let paths = DbPaths::new(dest);
+    let lock_was_there = paths.lock.exists();
     let _locks = lock_database(&paths, "replacing")?;
     let temp = paths.new_temp();
     let written = write(&temp).inspect_err(|_| {
         let _ = std::fs::remove_file(&temp);
+        // Nothing is left where nothing was: not even the lock file this call created
+        // (removed while still held, as `drop_database` does, so an opener retries).
+        if !lock_was_there && !dest.exists() && !cfg!(windows) {
+            let _ = std::fs::remove_file(&paths.lock);
+        }
     })?;
     if let Err(e) = std::fs::rename(&temp, dest) {
         let _ = std::fs::remove_file(&temp);
@@ -163,9 +169,18 @@ pub fn drop_database(path: &Path) -> Result<bool> {
     Ok(existed)
 }
 
-/// Checks a backup directory: not a file, and empty or absent, or (with `overwrite`) holding
-/// only an earlier backup's files `names`, which are removed. Returns its real path.
-pub fn prepare_backup_dir(dir: &Path, owned: &DbPaths, overwrite: bool, names: &[&str]) -> Result<PathBuf> {
+/// A backup directory checked by `prepare_backup_dir`.
+pub struct BackupDir {
+    /// Its real path.
+    pub path: PathBuf,
+    /// Whether `prepare_backup_dir` created it (a failed backup removes it again).
+    pub created: bool,
+}
+
+/// Checks a backup directory: not a file, and empty or absent (then created), or (with
+/// `overwrite`) holding only files named in `names` (an earlier backup, which the new one
+/// replaces only once it is whole).
+pub fn prepare_backup_dir(dir: &Path, owned: &DbPaths, overwrite: bool, names: &[&str]) -> Result<BackupDir> {
     let shown = show(dir);
     let real = real_path(dir)?;
     if let Some(role) = owned_role(&real, owned) {
@@ -173,7 +188,7 @@ pub fn prepare_backup_dir(dir: &Path, owned: &DbPaths, overwrite: bool, names: &
     }
     if !real.exists() {
         std::fs::create_dir_all(&real).map_err(|e| Error::io("cannot create backup directory", &shown, e))?;
-        return Ok(real);
+        return Ok(BackupDir { path: real, created: true });
     }
     if !real.is_dir() {
         return Err(Error::invalid(format!("backup directory {shown} is a file")));
@@ -183,23 +198,18 @@ pub fn prepare_backup_dir(dir: &Path, owned: &DbPaths, overwrite: bool, names: &
         let entry = entry.map_err(|e| Error::io("cannot read backup directory", &shown, e))?;
         entries.push(entry.file_name().to_string_lossy().into_owned());
     }
-    if entries.is_empty() {
-        return Ok(real);
-    }
-    if !overwrite {
+    if !entries.is_empty() && !overwrite {
         return Err(Error::invalid(format!("backup directory {shown} is not empty (pass {{ overwrite: true }} to replace a backup in it)")));
     }
     if let Some(other) = entries.iter().find(|e| !names.contains(&e.as_str())) {
         return Err(Error::invalid(format!("backup directory {shown} holds {other:?}, which is not part of a backup: not replaced")));
     }
-    // The manifest first: a directory left without one is no backup, never a wrong one.
-    for name in names {
-        match std::fs::remove_file(real.join(name)) {
-            Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(Error::io("cannot remove", &show(&real.join(name)), e)),
-            _ => {}
-        }
-    }
-    Ok(real)
+    Ok(BackupDir { path: real, created: false })
+}
+
+/// Removes `path` if it exists.
+pub fn remove_file_if_there(path: &Path) -> Result<()> {
+    remove_if_there(path)
 }
 
 #[cfg(test)]

@@ -544,7 +544,7 @@ mod tests {
             ns.upsert(rec(i), &[(i as f32).sin(), (i as f32).cos(), 0.5, i as f32 / 300.0]);
         }
         ns.apply_quantization(&Quantizations { main: Quantization::Int8, ..Default::default() });
-        ns.update_indexes(HnswParams::default(), Metric::L2, 0);
+        ns.update_indexes(HnswParams::default(), Metric::L2, 0, &mut crate::progress::Tally::new(crate::progress::Phase::Index, None));
         ns.delete("r7");
         ns.upsert(rec(1000), &[40.0, 0.0, 0.5, 0.0]);
         let before = ns.vectors().codes().unwrap().clone();
@@ -573,7 +573,7 @@ mod tests {
             let rec = Record { id: format!("r{i}"), metadata: Json::Object(vec![]), sparse: vec![], vectors: vec![] };
             ns.upsert(rec, &[(i as f32 * 0.37).sin(), (i as f32 * 0.11).cos()]);
         }
-        assert_eq!(ns.update_indexes(HnswParams::default(), Metric::L2, 0), 1);
+        assert_eq!(ns.update_indexes(HnswParams::default(), Metric::L2, 0, &mut crate::progress::Tally::new(crate::progress::Phase::Index, None)), 1);
         let mut whole = Writer::new();
         ns.vectors().graph().unwrap().encode(&mut whole);
         assert!(whole.buf.len() > 4 * PIECE_BYTES);
@@ -597,7 +597,7 @@ mod tests {
             let rec = Record { id: format!("r{i}"), metadata: Json::Object(vec![]), sparse: vec![], vectors };
             ns.upsert(rec, &[i as f32, 1.0]);
         }
-        assert_eq!(ns.update_indexes(HnswParams::default(), Metric::L2, 10), 2, "the main graph and the title graph");
+        assert_eq!(ns.update_indexes(HnswParams::default(), Metric::L2, 10, &mut crate::progress::Tally::new(crate::progress::Phase::Index, None)), 2, "the main graph and the title graph");
         let mut map = BTreeMap::new();
         map.insert("ns".to_string(), ns);
         let dims = BTreeMap::from([("title".to_string(), 3)]);

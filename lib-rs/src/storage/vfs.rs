@@ -5,6 +5,7 @@
 //! it is about processes, not durability.
 
 use super::source::{FileSource, Source};
+use crate::progress::{self, Phase};
 use std::fs::{File, OpenOptions};
 use std::io;
 use std::path::Path;
@@ -62,10 +63,20 @@ pub struct FileWriter {
     pub pos: u64,
 }
 
+/// A `FileWriter` reports its position to the current job (see progress.rs) each time it
+/// passes a multiple of this many bytes.
+const REPORT_EVERY: u64 = 8 << 20;
+
 impl io::Write for FileWriter {
+    /// Fails once the current job was cancelled (checked every `REPORT_EVERY` bytes), so a
+    /// long write stops early; the caller removes the partial file.
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         self.file.write_at(buf, self.pos)?;
+        let before = self.pos;
         self.pos += buf.len() as u64;
+        if before / REPORT_EVERY != self.pos / REPORT_EVERY && !progress::report(Phase::Write, self.pos, None) {
+            return Err(io::Error::other("aborted"));
+        }
         Ok(buf.len())
     }
     fn flush(&mut self) -> io::Result<()> {

@@ -1,0 +1,136 @@
+//! Compaction and snapshots of a `Database`: folding the WAL into a new `.vdb`, and writing
+//! consistent copies of it (snapshot, backup), each through a temporary file renamed into
+//! place, so that a crash, a failure or an aborted job (progress.rs) leaves the old file whole.
+
+use super::Database;
+use crate::error::{Error, Result};
+use crate::progress;
+use crate::storage::files::{lock_snapshot_file, rename_durably};
+use crate::storage::format::{self, SnapshotHeader, SnapshotIdentity};
+use crate::storage::os;
+use crate::storage::show;
+use crate::storage::vfs::FileWriter;
+use crate::vector::quantize::Quantizations;
+use std::path::Path;
+use std::sync::Arc;
+
+impl Database {
+    /// Folds the WAL into a new snapshot: write a fresh temporary file beside the .vdb
+    /// (`<name>.vdb.<8 hex>.tmp`), fsync, rename over the .vdb, fsync the directory, then
+    /// start the WAL afresh, naming the new snapshot. A crash at any point leaves the old or
+    /// the new state whole (a log of the old snapshot beside the new one is skipped: the new
+    /// snapshot holds its frames).
+    pub fn compact(&mut self) -> Result<()> {
+        self.compact_to(None)
+    }
+
+    /// `compact`, converting every vector space to `quantization` when given (codes are
+    /// learned again from the vectors in any case).
+    /// A failed or aborted compaction keeps the quantization the database had.
+    pub fn compact_to(&mut self, quantization: Option<Quantizations>) -> Result<()> {
+        self.writable()?;
+        if let Some(wal) = self.wal.as_mut() {
+            wal.sync()?;
+        }
+        let before = self.quantization.clone();
+        if let Some(q) = quantization {
+            self.quantization = q;
+        }
+        let result = self.compact_now();
+        if result.is_err() && self.quantization != before {
+            self.quantization = before;
+            for ns in self.namespaces.values_mut() {
+                ns.apply_quantization(&self.quantization);
+            }
+        }
+        result
+    }
+
+    fn compact_now(&mut self) -> Result<()> {
+        for ns in self.namespaces.values_mut() {
+            ns.apply_quantization(&self.quantization);
+            ns.refresh_codes();
+        }
+        self.compact_memory();
+        progress::check("compact")?;
+        let identity = self.identity.next_snapshot();
+        let (len, _) = self.write_snapshot_over(&self.paths.main, identity)?;
+        // A new file: lock it (nobody else can have it open yet). Failing to is no reason to
+        // fail a compaction that is done; the lock file still keeps other paths out.
+        if let Ok(lock) = lock_snapshot_file(&*self.fs, &self.paths.main) {
+            self.file_lock = lock;
+        }
+        self.identity = identity;
+        self.snapshot_seq = self.next_seq - 1;
+        self.snapshot_len = len;
+        self.upserts_since_snapshot = 0;
+        self.use_vectors_in_place();
+        let base = self.wal_base();
+        if let Some(wal) = self.wal.as_mut() {
+            wal.reset_to(base)?;
+        }
+        os::release_free_memory();
+        Ok(())
+    }
+
+    /// Streams the snapshot, with `identity`, into a fresh temporary file beside `dest`,
+    /// fsyncs it, renames it over `dest` and fsyncs the directory. Returns the file's length
+    /// and CRC32C.
+    pub fn write_snapshot_over(&self, dest: &Path, identity: SnapshotIdentity) -> Result<(u64, u32)> {
+        let temp = crate::storage::temp_beside(dest);
+        let written = self.write_snapshot_file(&temp, identity)?;
+        // The last moment to abort: after the rename the new file is the database.
+        if let Err(e) = progress::check("compact") {
+            let _ = self.fs.remove(&temp);
+            return Err(e);
+        }
+        rename_durably(&*self.fs, &temp, dest)?;
+        Ok(written)
+    }
+
+
+    /// Streams the snapshot into a new file at `path` (which must not exist) and fsyncs it:
+    /// length and CRC32C. On failure (a full disk, say) the partial file is removed, not
+    /// left to take space.
+    pub fn write_snapshot_file(&self, path: &Path, identity: SnapshotIdentity) -> Result<(u64, u32)> {
+        // Damage in the file must not pass into a new file under fresh checksums.
+        self.check()?;
+        let shown = show(path);
+        let file = self.fs.create_new(path).map_err(|e| Error::io("cannot create", &shown, e))?;
+        let result = self.write_snapshot_into(file, &shown, identity);
+        if result.is_err() {
+            let _ = self.fs.remove(path);
+        }
+        result
+    }
+
+    fn write_snapshot_into(&self, file: Arc<dyn crate::storage::vfs::VfsFile>, shown: &str, identity: SnapshotIdentity) -> Result<(u64, u32)> {
+        use std::io::Write;
+        let mut w = std::io::BufWriter::with_capacity(1 << 20, FileWriter { file, pos: 0 });
+        let header = SnapshotHeader {
+            dimension: self.dimension as u32,
+            metric: self.metric,
+            last_seq: self.next_seq - 1,
+            analyzer: self.analyzer.clone(),
+            quantization: self.quantization.clone(),
+            identity,
+        };
+        let written = format::write_snapshot(&header, &self.named_dims, &self.namespaces, &mut w)
+            .and_then(|n| w.flush().map(|_| n))
+            .map_err(|e| written_error(shown, e))?;
+        let file = w.into_inner().map_err(|e| written_error(shown, e.into_error()))?.file;
+        file.sync().map_err(|e| Error::io("cannot fsync", shown, e))?;
+        // The end of the phase, whatever the file's size (reports come every few MB).
+        progress::report(progress::Phase::Write, written.0, Some(written.0));
+        Ok(written)
+    }
+}
+
+/// A failed snapshot write: `ABORTED` when the job was cancelled (see `FileWriter`).
+fn written_error(shown: &str, e: std::io::Error) -> Error {
+    if progress::cancelled() {
+        progress::aborted("writing")
+    } else {
+        Error::io("cannot write", shown, e)
+    }
+}
