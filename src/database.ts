@@ -13,6 +13,7 @@ import {
   decodeJson,
   decodeCursor,
   decodeRows,
+  decodeStoredInto,
   encodeCursor,
   framedParts,
   MAX_COUNT_OPTION,
@@ -477,7 +478,7 @@ export class Database {
       const records: StoredRecord[] = [];
       const slices = new Slices();
       for (const part of parts) {
-        for (const row of decodeRows(part.slice()).rows) records.push(toStored(row));
+        decodeStoredInto(part, records);
         await slices.pause();
       }
       if (result.inline) noteInlineRead(performance.now() - started);

@@ -7,7 +7,7 @@
  */
 
 /** How long one slice may hold the event loop. */
-const SLICE_MS = 2;
+const SLICE_MS = 1;
 
 /** One turn of the event loop: setImmediate where there is one (Node, Bun, Deno 2), else a timer. */
 export const yieldToEventLoop = (): Promise<void> =>
