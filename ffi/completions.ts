@@ -68,13 +68,21 @@ export class Completions {
    * `progress` is called whenever the job reported progress, and once before it resolves.
    */
   wait(job: bigint, out: BigUint64Array, progress?: () => void): Promise<number> {
-    if (this.#ops.watch(job)) {
-      progress?.();
-      return Promise.resolve(this.#ops.poll(job, out));
-    }
     return new Promise<number>((resolve, reject) => {
+      // Registered before the watch: whatever the channel hands out from then on finds it.
       this.#pending.set(job, { out, resolve, reject, progress });
-      if (this.#pending.size === 1) this.#start();
+      let finished: boolean;
+      try {
+        finished = this.#ops.watch(job);
+      } catch (e) {
+        this.#pending.delete(job);
+        throw e;
+      }
+      if (finished) {
+        this.#pending.delete(job);
+        progress?.();
+        resolve(this.#ops.poll(job, out));
+      } else if (this.#pending.size === 1) this.#start();
     });
   }
 

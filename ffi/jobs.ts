@@ -47,6 +47,28 @@ export function cancelOnAbort(lib: NativeLib, job: bigint, signal: AbortSignalLi
   return () => signal.removeEventListener("abort", cancel);
 }
 
+/**
+ * Calls `onProgress` with `event`. When it throws, `stop` is told and the error rethrown; when
+ * it returns a promise that rejects, `stop` is told (never an unhandled rejection).
+ */
+export function reportProgress(
+  onProgress: ((progress: ProgressEvent) => unknown) | undefined,
+  event: ProgressEvent,
+  stop: (error: unknown) => void,
+): void {
+  if (!onProgress) return;
+  let returned: unknown;
+  try {
+    returned = onProgress(event);
+  } catch (e) {
+    stop(e);
+    throw e;
+  }
+  if (returned !== null && typeof returned === "object" && typeof (returned as { then?: unknown }).then === "function") {
+    (returned as Promise<unknown>).then(undefined, stop);
+  }
+}
+
 interface RawEvent {
   phase: ProgressEvent["phase"];
   done: number;
@@ -56,8 +78,9 @@ interface RawEvent {
 /**
  * Starts the job of `_async` symbol `name` and waits for it as `callAsync` does, handing
  * its progress to `control.onProgress` and cancelling it when `control.signal` aborts; an
- * aborted job rejects with `ABORTED` naming `control.what`. An `onProgress` that throws
- * cancels the job too, and the call rejects with what it threw.
+ * aborted job rejects with `ABORTED` naming `control.what`. An `onProgress` that throws (or
+ * returns a promise that rejects) cancels the job too, and the call rejects with what it
+ * threw, unless the job had finished its work by then.
  */
 export async function callJob<N extends SymbolName>(lib: NativeLib, control: JobControl, name: N, ...args: CallArgs<N>): Promise<CallResult> {
   const { what, signal, onProgress } = control;
@@ -65,6 +88,14 @@ export async function callJob<N extends SymbolName>(lib: NativeLib, control: Job
   const job = call(lib, name, ...args).scalar;
   const unlisten = cancelOnAbort(lib, job, signal);
   let thrown: { error: unknown } | undefined;
+  const stop = (error: unknown) => {
+    thrown ??= { error };
+    try {
+      call(lib, "vl_job_cancel", job);
+    } catch {
+      // Collected meanwhile: nothing to stop.
+    }
+  };
   const take = () => JSON.parse(new TextDecoder().decode(call(lib, "vl_job_progress", job).bytes!)) as RawEvent[];
   // Taking progress makes the job followed: each of its reports then waits until the
   // previous one was handed to onProgress and acknowledged (a take that finds none), so an
@@ -74,22 +105,19 @@ export async function callJob<N extends SymbolName>(lib: NativeLib, control: Job
       if (thrown) return;
       try {
         for (let events = take(); events.length > 0; events = take()) {
-          for (const e of events) onProgress(e.total === null ? { phase: e.phase, done: e.done } : { phase: e.phase, done: e.done, total: e.total });
+          for (const e of events) {
+            reportProgress(onProgress, e.total === null ? { phase: e.phase, done: e.done } : { phase: e.phase, done: e.done, total: e.total }, stop);
+          }
         }
       } catch (error) {
-        thrown = { error };
-        try {
-          call(lib, "vl_job_cancel", job);
-        } catch {
-          // Collected meanwhile: nothing to stop.
-        }
+        stop(error);
       }
     });
   progress?.();
   try {
-    const result = await collect(lib, name, job, args, progress);
-    if (thrown) throw thrown.error;
-    return result;
+    // A job that finished did its work: an onProgress that threw too late to stop it is
+    // too late as an abort is, and the call resolves.
+    return await collect(lib, name, job, args, progress);
   } catch (e) {
     if (thrown) throw thrown.error;
     if (e instanceof VectLiteError && e.code === "ABORTED" && signal) throw abortedError(what, signal);
@@ -117,11 +145,16 @@ export function abortableWhileQueued<T>(signal: AbortSignalLike | undefined, wha
       reject(abortedError(what, signal));
     };
     signal.addEventListener("abort", aborted, { once: true });
-    const work = enqueue(() => {
-      if (told) throw abortedError(what, signal);
-      checkSignal(signal, what);
-      started = true;
-    });
+    let work: Promise<T>;
+    try {
+      work = enqueue(() => {
+        if (told) throw abortedError(what, signal);
+        checkSignal(signal, what);
+        started = true;
+      });
+    } catch (e) {
+      work = Promise.reject(e);
+    }
     work.then(resolve, reject).finally(() => signal.removeEventListener("abort", aborted));
   });
 }

@@ -51,7 +51,8 @@ export const symbols = {
   vl_compact_async: { parameters: ["u64", "buffer", "usize", "buffer"], names: ["handle", "opts", "opts_len", "out"], result: "i32" },
   vl_index_async: { parameters: ["u64", "buffer"], names: ["handle", "out"], result: "i32" },
   vl_ingest_begin: { parameters: ["u64", "buffer"], names: ["handle", "out"], result: "i32" },
-  vl_ingest_end_async: { parameters: ["u64", "u32", "buffer"], names: ["handle", "undo", "out"], result: "i32" },
+  vl_ingest_end: { parameters: ["u64", "buffer"], names: ["handle", "out"], result: "i32" },
+  vl_ingest_undo_async: { parameters: ["u64", "buffer"], names: ["handle", "out"], result: "i32" },
   vl_check_async: { parameters: ["u64", "buffer"], names: ["handle", "out"], result: "i32" },
   // The last u32 before `out`: flags, bit 0 = overwrite an existing destination.
   vl_snapshot_async: { parameters: ["u64", "buffer", "usize", "u32", "buffer"], names: ["handle", "dest", "dest_len", "flags", "out"], result: "i32" },

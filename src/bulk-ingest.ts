@@ -1,14 +1,15 @@
 /**
  * `bulkIngest`: records from an array or an (async) iterable written in batches, each its
- * own WAL transaction, with the graphs brought up to date once at the end. While it runs the
- * library records how to undo it (lib-rs/src/db/undo.rs), so that an abort (its `signal`, or
- * an `onProgress` that throws) leaves the database as if it had not been issued.
+ * own WAL transaction, with the graphs brought up to date once at the end. When the call can
+ * be stopped (a `signal`, or an `onProgress` that may throw), the library records how to undo
+ * it while it runs (lib-rs/src/db/undo.rs), so that an abort leaves the database as if the
+ * call had not been issued.
  *
  * @module
  */
 import { call, callAsync } from "../ffi/native.ts";
-import { abortableWhileQueued, callJob, checkControl } from "../ffi/jobs.ts";
-import { checkSignal, VectLiteError } from "./errors.ts";
+import { abortableWhileQueued, callJob, checkControl, reportProgress } from "../ffi/jobs.ts";
+import { abortedError, VectLiteError } from "./errors.ts";
 import type { NativeHandle } from "./handle.ts";
 import { PACK_SLICE, type Writer } from "./writer.ts";
 import type { BulkIngestOptions, ProgressEvent, RecordInput } from "./types.ts";
@@ -35,29 +36,31 @@ export async function bulkIngest(
   checkControl({ what, signal, onProgress });
   const total = Array.isArray(records) ? records.length : undefined;
   const lib = native.lib;
+  // Only a call that can be stopped pays for its undo log.
+  const undoable = signal !== undefined || onProgress !== undefined;
   return await abortableWhileQueued(signal, what, (begin) =>
     native.run(async (h) => {
       begin();
-      call(lib, "vl_ingest_begin", h);
-      // Set when the caller stopped the ingest: then everything it wrote is undone.
-      let undo = false;
-      const report = (p: ProgressEvent) => {
-        try {
-          onProgress?.(p);
-        } catch (e) {
-          undo = true;
-          throw e;
-        }
-      };
+      if (undoable) call(lib, "vl_ingest_begin", h);
+      // Set when the caller stopped the ingest (an abort, an onProgress that threw): then
+      // everything it wrote is undone, and the call rejects with this error.
+      let stop: { error: unknown } | undefined;
+      const report = (p: ProgressEvent) => reportProgress(onProgress, p, (error) => (stop ??= { error }));
       const stopIfAborted = () => {
-        if (signal?.aborted) undo = true;
-        checkSignal(signal, what);
+        if (!stop && signal?.aborted) stop = { error: abortedError(what, signal) };
+        if (stop) throw stop.error;
       };
       let done = 0;
       try {
         let batch: RecordInput[] = [];
         const flush = async () => {
           const packed = await writer.packInSlices(batch, options.namespace);
+          try {
+            stopIfAborted();
+          } catch (e) {
+            writer.discard(packed);
+            throw e;
+          }
           // The graphs are brought up to date once, at the end (searches meanwhile score the
           // records not in a graph yet exactly).
           done += await writer.write(h, packed, DEFER_INDEX);
@@ -74,29 +77,42 @@ export async function bulkIngest(
         }
         if (batch.length > 0) await flush();
         if (done > 0) {
-          try {
-            await callJob(lib, { what, signal, onProgress: onProgress && report }, "vl_index_async", h);
-          } catch (e) {
-            if (e instanceof VectLiteError && e.code === "ABORTED") undo = true;
-            throw e;
-          }
+          await callJob(lib, { what, signal, onProgress: onProgress && report }, "vl_index_async", h);
         }
         // Still in time: an abort in answer to the last progress event undoes the ingest too.
         stopIfAborted();
       } catch (e) {
-        if (undo) {
-          await callAsync(lib, "vl_ingest_end_async", h, 1);
-          throw e;
+        // An abort seen by the records' source (its own fetch, say) stops the ingest too.
+        if (!stop && signal?.aborted) stop = { error: abortedError(what, signal) };
+        if (stop) {
+          await undo(native, h, stop.error);
+          throw stop.error;
         }
         // Failed otherwise (a bad record, a full disk): what was written stays, and gets its graph.
         try {
           if (done > 0) await callAsync(lib, "vl_index_async", h);
         } finally {
-          await callAsync(lib, "vl_ingest_end_async", h, 0);
+          if (undoable) call(lib, "vl_ingest_end", h);
         }
         throw e;
       }
-      await callAsync(lib, "vl_ingest_end_async", h, 0);
+      if (undoable) call(lib, "vl_ingest_end", h);
       return done;
     }));
+}
+
+/** Undoes the ingest on handle `h` (it was stopped with `reason`); a failed undo says so. */
+async function undo(native: NativeHandle, h: bigint, reason: unknown): Promise<void> {
+  try {
+    await callAsync(native.lib, "vl_ingest_undo_async", h);
+  } catch (e) {
+    const code = e instanceof VectLiteError ? e.code : "INTERNAL";
+    throw new VectLiteError(
+      code,
+      `bulkIngest was stopped, but undoing it failed: ${(e as Error).message ?? e}; the batches that had landed stay`,
+      { cause: reason },
+    );
+  } finally {
+    call(native.lib, "vl_ingest_end", h);
+  }
 }

@@ -29,7 +29,7 @@ import { Transaction, type TxAccess } from "./transaction.ts";
 import { abortedError, checkSignal, VectLiteError } from "./errors.ts";
 import { bulkIngest } from "./bulk-ingest.ts";
 import { backup, compact, copyFlags, restoreFiles, snapshot } from "./maintenance.ts";
-import { cancelOnAbort } from "../ffi/jobs.ts";
+import { abortableWhileQueued, cancelOnAbort } from "../ffi/jobs.ts";
 import { Analyzer, type AnalyzerConfig } from "./analyzers.ts";
 import type {
   BulkIngestOptions,
@@ -376,11 +376,11 @@ export class Database {
     const opts = prepared.opts;
     let result;
     try {
-      result = await native.read((h) => {
-        checkSignal(signal, "searchBatch");
+      result = await abortableWhileQueued(signal, "searchBatch", (begin) => native.read((h) => {
+        begin();
         const args: [bigint, Float32Array, number, number, Uint8Array, number] = [h, packed, packed.length, queries.length, opts, opts.length];
         return callReadBorrowed(native.lib, "vl_search_batch_async", args, (job) => cancelOnAbort(native.lib, job, signal));
-      });
+      }));
     } catch (e) {
       if (e instanceof VectLiteError && e.code === "ABORTED" && signal) throw abortedError("searchBatch", signal);
       throw e;

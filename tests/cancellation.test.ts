@@ -9,7 +9,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
 import * as vectlite from "../mod.ts";
 import type { Database, ProgressEvent, StoredRecord } from "../mod.ts";
@@ -200,6 +200,43 @@ describe("progress and cancellation of long calls", () => {
       (e) => e === boom,
     );
     assert.deepEqual(await records(db), stored, "the ingest was undone");
+  });
+
+  it("an abort the records' source sees first, or an onProgress promise that rejects, undoes the ingest too", async () => {
+    await using db = await vectlite.open(tempDb(), { dimension: 4 });
+    await db.upsertMany([{ id: "keep", vector: [1, 0, 0, 0], metadata: { v: 1 } }]);
+    const stored = await records(db);
+    const controller = new AbortController();
+    async function* source() {
+      for (let i = 0; i < 10_000; i++) {
+        if (i === 2_500) controller.abort(new Error("enough"));
+        // A source that shares the signal (its own fetch, say) fails first.
+        if (controller.signal.aborted) throw new Error("the source was aborted too");
+        yield { id: i === 7 ? "keep" : `s${i}`, vector: [i, 1, 0, 0] };
+      }
+    }
+    await rejectsWith(() => db.bulkIngest(source(), { signal: controller.signal, batchSize: 1_000 }), "ABORTED", /bulkIngest was aborted: enough/);
+    assert.deepEqual(await records(db), stored);
+    const boom = new Error("async boom");
+    await assert.rejects(
+      () => db.bulkIngest([{ id: "keep", vector: [0, 1, 0, 0] }, { id: "new", vector: [0, 0, 1, 0] }], { batchSize: 1, onProgress: async () => { throw boom; } }),
+      (e) => e === boom,
+    );
+    assert.deepEqual(await records(db), stored);
+  });
+
+  it("an aborted backup removes every directory it created; an aborted snapshot adds no lock file beside an existing one", async () => {
+    await using db = await bigDatabase();
+    const dir = dirname(db.path);
+    const controller = new AbortController();
+    await rejectsWith(() => db.backup(join(dir, "a", "b", "c"), { signal: controller.signal, onProgress: () => controller.abort() }), "ABORTED");
+    assert.ok(!existsSync(join(dir, "a")), "the nested directories created for the backup are gone");
+    await db.snapshot(join(dir, "old.vdb"));
+    rmSync(join(dir, "old.vdb.lock"));
+    const before = files(dir);
+    const again = new AbortController();
+    await rejectsWith(() => db.snapshot(join(dir, "old.vdb"), { overwrite: true, signal: again.signal, onProgress: () => again.abort() }), "ABORTED");
+    assert.deepEqual(files(dir), before);
   });
 
   it("searchBatch stops with ABORTED", async () => {

@@ -29,9 +29,7 @@ pub fn backup(db: &Database, dir: &Path, overwrite: bool) -> Result<Json> {
         for temp in &temps {
             let _ = std::fs::remove_file(temp);
         }
-        if target.created {
-            let _ = std::fs::remove_dir(&target.path);
-        }
+        target.remove_created();
     }
     written
 }
@@ -109,6 +107,7 @@ pub fn restore(dir: &Path, dest: &Path, overwrite: bool) -> Result<()> {
     }
     let mut bytes = bytes;
     let snap = format::decode(&bytes, &data_shown)?;
+    progress::check("restore")?;
     let records: usize = snap.namespaces.iter().map(|n| n.records.len()).sum();
     if manifest.get("records").and_then(|r| r.as_f64()) != Some(records as f64) {
         return Err(Error::corrupt(&manifest_shown, 0, "record count differs from the data"));

@@ -123,8 +123,8 @@ pub struct Database {
     identity: SnapshotIdentity,
     snapshot_len: u64,
     next_seq: u64,
-    /// While a bulk ingest runs: how to undo its writes (undo.rs).
-    undo: Option<Vec<WalOp<'static>>>,
+    /// While a bulk ingest that may be aborted runs: how to undo its writes (undo.rs).
+    undo: Option<undo::UndoLog>,
 }
 
 impl Database {
@@ -373,8 +373,9 @@ impl Database {
         while let Some(section) = pending.last() {
             section.verify(&show(&self.paths.main))?;
             verified += section.len;
+            let len = section.len;
             pending.pop();
-            if !tally.add(verified) {
+            if !tally.add(len) {
                 return Err(progress::aborted("verifying"));
             }
         }
@@ -388,6 +389,9 @@ impl Database {
     pub fn update_indexes(&mut self) {
         let mut tally = Tally::new(Phase::Index, Some(self.index_backlog() as u64));
         for ns in self.namespaces.values_mut() {
+            if progress::cancelled() {
+                return;
+            }
             ns.apply_quantization(&self.quantization);
             self.index_builds += ns.update_indexes(self.hnsw, self.metric, self.ann_threshold, &mut tally);
         }

@@ -316,6 +316,9 @@ impl Namespace {
         // cancellation is seen soon; large enough that the slices cost nothing in speed.
         let slice = tally.total().map_or(0, |t| t as usize / 100).max(INDEX_SLICE_MIN);
         for (space, seed) in std::iter::once((&mut self.main, MAIN_SEED)).chain(named) {
+            if crate::progress::cancelled() {
+                return built;
+            }
             if space.graph().is_none() {
                 if space.len() <= threshold {
                     continue;

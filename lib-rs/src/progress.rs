@@ -97,11 +97,13 @@ impl Control {
             .unwrap_or_else(|p| p.into_inner());
     }
 
+    /// Queues `event`; the listener hears of it only when the job is followed (nobody takes
+    /// the progress of other jobs: telling would only wake the caller for nothing).
     fn push(&self, event: Event) {
         self.wait_until_seen();
-        let first = {
+        let tell = {
             let mut events = self.events.lock().unwrap_or_else(|p| p.into_inner());
-            match events.list.last_mut() {
+            let first = match events.list.last_mut() {
                 Some(last) if last.phase == event.phase => {
                     *last = event;
                     false
@@ -110,9 +112,10 @@ impl Control {
                     events.list.push(event);
                     events.list.len() == 1
                 }
-            }
+            };
+            first && events.followed
         };
-        if first {
+        if tell {
             self.tell();
         }
     }
@@ -134,10 +137,14 @@ impl Control {
         list
     }
 
-    /// Calls `listener` whenever events wait to be taken (at once if some do already).
+    /// Calls `listener` whenever events of the followed job wait to be taken (at once if
+    /// some do already).
     pub fn listen(&self, listener: Listener) {
         *self.listener.lock().unwrap_or_else(|p| p.into_inner()) = Some(listener);
-        if !self.events.lock().unwrap_or_else(|p| p.into_inner()).list.is_empty() {
+        let events = self.events.lock().unwrap_or_else(|p| p.into_inner());
+        let waiting = events.followed && !events.list.is_empty();
+        drop(events);
+        if waiting {
             self.tell();
         }
     }
@@ -253,7 +260,13 @@ mod tests {
             events,
             vec![Event { phase: Phase::Index, done: 5, total: Some(10) }, Event { phase: Phase::Write, done: 200, total: None }]
         );
-        assert_eq!(told.load(Ordering::Relaxed), 1, "told once, when the first event waited");
+        assert_eq!(told.load(Ordering::Relaxed), 0, "nobody follows the job: nobody is told");
+        // Followed (a take), the job tells when the first event waits, once.
+        run_with(&control, || {
+            assert!(control.take_events().is_empty());
+            report(Phase::Index, 1, Some(2));
+        });
+        assert_eq!(told.load(Ordering::Relaxed), 1);
         assert_eq!(check_in(&control), Code::Aborted);
     }
 

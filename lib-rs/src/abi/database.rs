@@ -245,8 +245,8 @@ pub unsafe extern "C" fn vl_index_async(handle: u64, out: *mut u64) -> i32 {
     run(out, || jobs::spawn(move || update_index(handle)))
 }
 
-/// Starts a bulk ingest on the handle: until `vl_ingest_end_async`, its writes record how
-/// to undo them (see db/undo.rs). `TRANSACTION` if one runs already.
+/// Starts a bulk ingest on the handle that may be aborted: until `vl_ingest_end`, its writes
+/// record how to undo them (see db/undo.rs). `TRANSACTION` if one runs already.
 ///
 /// # Safety
 /// `out` must be three writable u64.
@@ -255,15 +255,28 @@ pub unsafe extern "C" fn vl_ingest_begin(handle: u64, out: *mut u64) -> i32 {
     run(out, || with_db_mut(handle, |db| db.begin_undo().map(|_| Output::Unit)))
 }
 
-/// Ends the bulk ingest, on a worker thread; with `undo` non-zero (the ingest was aborted)
-/// every write since `vl_ingest_begin` is undone first. The scalar is the operations the
-/// undo wrote.
+/// Ends the bulk ingest: stops recording and forgets the undo log.
 ///
 /// # Safety
 /// `out` must be three writable u64.
 #[no_mangle]
-pub unsafe extern "C" fn vl_ingest_end_async(handle: u64, undo: u32, out: *mut u64) -> i32 {
-    run(out, || jobs::spawn(move || with_db_mut(handle, |db| db.end_undo(undo != 0).map(|n| Output::Scalar(n as u64)))))
+pub unsafe extern "C" fn vl_ingest_end(handle: u64, out: *mut u64) -> i32 {
+    run(out, || {
+        with_db_mut(handle, |db| {
+            db.end_undo();
+            Ok(Output::Unit)
+        })
+    })
+}
+
+/// Undoes every write of the bulk ingest (it was aborted), on a worker thread, and ends it;
+/// the scalar is the operations the undo wrote.
+///
+/// # Safety
+/// `out` must be three writable u64.
+#[no_mangle]
+pub unsafe extern "C" fn vl_ingest_undo_async(handle: u64, out: *mut u64) -> i32 {
+    run(out, || jobs::spawn(move || with_db_mut(handle, |db| db.apply_undo().map(|n| Output::Scalar(n as u64)))))
 }
 
 /// Brings every HNSW graph up to date with the records written since (see `vl_write`).

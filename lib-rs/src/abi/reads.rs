@@ -200,7 +200,9 @@ pub unsafe extern "C" fn vl_search_batch_async(
                 with_db(handle, |db| {
                     (start..end)
                         .map(|i| {
-                            crate::progress::check("searchBatch")?;
+                            if crate::progress::cancelled() {
+                                return Err(crate::progress::aborted("searchBatch"));
+                            }
                             search_one(db, &all[i * width..(i + 1) * width], &opts)
                         })
                         .collect()

@@ -5,7 +5,7 @@
 use super::Database;
 use crate::error::{Error, Result};
 use crate::progress;
-use crate::storage::files::{lock_snapshot_file, rename_durably};
+use crate::storage::files::lock_snapshot_file;
 use crate::storage::format::{self, SnapshotHeader, SnapshotIdentity};
 use crate::storage::os;
 use crate::storage::show;
@@ -26,7 +26,8 @@ impl Database {
 
     /// `compact`, converting every vector space to `quantization` when given (codes are
     /// learned again from the vectors in any case).
-    /// A failed or aborted compaction keeps the quantization the database had.
+    /// A compaction that fails or is aborted before its new file replaces the old one keeps
+    /// the quantization the database had.
     pub fn compact_to(&mut self, quantization: Option<Quantizations>) -> Result<()> {
         self.writable()?;
         if let Some(wal) = self.wal.as_mut() {
@@ -36,8 +37,9 @@ impl Database {
         if let Some(q) = quantization {
             self.quantization = q;
         }
-        let result = self.compact_now();
-        if result.is_err() && self.quantization != before {
+        let mut renamed = false;
+        let result = self.compact_now(&mut renamed);
+        if result.is_err() && !renamed && self.quantization != before {
             self.quantization = before;
             for ns in self.namespaces.values_mut() {
                 ns.apply_quantization(&self.quantization);
@@ -46,7 +48,12 @@ impl Database {
         result
     }
 
-    fn compact_now(&mut self) -> Result<()> {
+    /// Sets `renamed` once the new file has replaced the old one (a failure after that, a
+    /// directory fsync, leaves the new file in place).
+    fn compact_now(&mut self, renamed: &mut bool) -> Result<()> {
+        // Checksums first: damage must not pass into the new file, and the phases of a
+        // compaction come in the order they are documented (verify, index, write).
+        self.check()?;
         for ns in self.namespaces.values_mut() {
             ns.apply_quantization(&self.quantization);
             ns.refresh_codes();
@@ -54,7 +61,7 @@ impl Database {
         self.compact_memory();
         progress::check("compact")?;
         let identity = self.identity.next_snapshot();
-        let (len, _) = self.write_snapshot_over(&self.paths.main, identity)?;
+        let (len, _) = self.write_snapshot_over(&self.paths.main, identity, renamed)?;
         // A new file: lock it (nobody else can have it open yet). Failing to is no reason to
         // fail a compaction that is done; the lock file still keeps other paths out.
         if let Ok(lock) = lock_snapshot_file(&*self.fs, &self.paths.main) {
@@ -74,9 +81,9 @@ impl Database {
     }
 
     /// Streams the snapshot, with `identity`, into a fresh temporary file beside `dest`,
-    /// fsyncs it, renames it over `dest` and fsyncs the directory. Returns the file's length
-    /// and CRC32C.
-    pub fn write_snapshot_over(&self, dest: &Path, identity: SnapshotIdentity) -> Result<(u64, u32)> {
+    /// fsyncs it, renames it over `dest` (then sets `renamed`) and fsyncs the directory.
+    /// Returns the file's length and CRC32C.
+    pub fn write_snapshot_over(&self, dest: &Path, identity: SnapshotIdentity, renamed: &mut bool) -> Result<(u64, u32)> {
         let temp = crate::storage::temp_beside(dest);
         let written = self.write_snapshot_file(&temp, identity)?;
         // The last moment to abort: after the rename the new file is the database.
@@ -84,7 +91,13 @@ impl Database {
             let _ = self.fs.remove(&temp);
             return Err(e);
         }
-        rename_durably(&*self.fs, &temp, dest)?;
+        if let Err(e) = self.fs.rename(&temp, dest) {
+            let _ = self.fs.remove(&temp); // the old file stays in place; the new one is dropped
+            return Err(Error::io("cannot rename temp file over", &show(dest), e));
+        }
+        *renamed = true;
+        let dir = dest.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        self.fs.sync_dir(dir).map_err(|e| Error::io("cannot fsync directory", &show(dir), e))?;
         Ok(written)
     }
 

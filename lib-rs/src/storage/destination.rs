@@ -121,9 +121,9 @@ pub fn replace_database_file<T>(dest: &Path, write: impl FnOnce(&Path) -> Result
     let temp = paths.new_temp();
     let written = write(&temp).inspect_err(|_| {
         let _ = std::fs::remove_file(&temp);
-        // Nothing is left where nothing was: not even the lock file this call created
+        // Nothing is left that was not there: not even the lock file this call created
         // (removed while still held, as `drop_database` does, so an opener retries).
-        if !lock_was_there && !dest.exists() && !cfg!(windows) {
+        if !lock_was_there && !cfg!(windows) {
             let _ = std::fs::remove_file(&paths.lock);
         }
     })?;
@@ -173,8 +173,20 @@ pub fn drop_database(path: &Path) -> Result<bool> {
 pub struct BackupDir {
     /// Its real path.
     pub path: PathBuf,
-    /// Whether `prepare_backup_dir` created it (a failed backup removes it again).
-    pub created: bool,
+    /// The directories `prepare_backup_dir` created, the backup directory first, up to the
+    /// outermost (a failed backup removes them again).
+    pub created: Vec<PathBuf>,
+}
+
+impl BackupDir {
+    /// Removes the directories `prepare_backup_dir` created (those still empty).
+    pub fn remove_created(&self) {
+        for dir in &self.created {
+            if std::fs::remove_dir(dir).is_err() {
+                return;
+            }
+        }
+    }
 }
 
 /// Checks a backup directory: not a file, and empty or absent (then created), or (with
@@ -187,8 +199,9 @@ pub fn prepare_backup_dir(dir: &Path, owned: &DbPaths, overwrite: bool, names: &
         return Err(Error::invalid(format!("backup directory {shown} is {role}")));
     }
     if !real.exists() {
+        let created: Vec<PathBuf> = real.ancestors().take_while(|a| !a.exists()).map(Path::to_path_buf).collect();
         std::fs::create_dir_all(&real).map_err(|e| Error::io("cannot create backup directory", &shown, e))?;
-        return Ok(BackupDir { path: real, created: true });
+        return Ok(BackupDir { path: real, created });
     }
     if !real.is_dir() {
         return Err(Error::invalid(format!("backup directory {shown} is a file")));
@@ -204,7 +217,7 @@ pub fn prepare_backup_dir(dir: &Path, owned: &DbPaths, overwrite: bool, names: &
     if let Some(other) = entries.iter().find(|e| !names.contains(&e.as_str())) {
         return Err(Error::invalid(format!("backup directory {shown} holds {other:?}, which is not part of a backup: not replaced")));
     }
-    Ok(BackupDir { path: real, created: false })
+    Ok(BackupDir { path: real, created: Vec::new() })
 }
 
 /// Removes `path` if it exists.
