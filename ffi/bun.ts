@@ -20,8 +20,13 @@ const TYPES: Record<NativeType, string> = {
 
 type Locate = (rt: RuntimeEnv) => string;
 
+/** The loader's view of this runtime. */
+export function runtimeEnv(): RuntimeEnv {
+  return nodeRuntimeEnv((n) => Bun.env[n]);
+}
+
 export function load(locate: Locate): NativeLib {
-  const path = locate(nodeRuntimeEnv((n) => Bun.env[n]));
+  const path = locate(runtimeEnv());
   const defs: Record<string, FFIFunction> = {};
   for (const [name, spec] of Object.entries(symbols)) {
     defs[name] = {

@@ -19,7 +19,16 @@ const TYPES: Record<NativeType, Deno.NativeType | "void"> = {
 
 type Locate = (rt: RuntimeEnv) => string;
 
+/**
+ * Whether a permission is granted already. The loader's probes (candidate paths, the cache,
+ * /proc/self/maps) ask only then, so they never prompt: a path it may not read counts as absent.
+ */
+function granted(permission: Deno.PermissionDescriptor): boolean {
+  return Deno.permissions.querySync(permission).state === "granted";
+}
+
 function exists(path: string): boolean {
+  if (!granted({ name: "read", path })) return false;
   try {
     Deno.statSync(path);
     return true;
@@ -29,6 +38,7 @@ function exists(path: string): boolean {
 }
 
 function readText(path: string): string | undefined {
+  if (!granted({ name: "read", path })) return undefined;
   try {
     return Deno.readTextFileSync(path);
   } catch {
@@ -50,8 +60,21 @@ const DENO_IO: ExtractIO = {
  * temporary file first. On Unix the copy is deleted right after dlopen (the mapping stays);
  * Windows cannot delete a loaded DLL, so there it stays in the temporary directory.
  */
+/**
+ * An environment variable, read only when the permission to is granted: unset otherwise,
+ * never a prompt (the loader looks at several, most of them unset).
+ */
+function env(name: string): string | undefined {
+  return granted({ name: "env", variable: name }) ? Deno.env.get(name) : undefined;
+}
+
+/** The loader's view of this runtime. */
+export function runtimeEnv(): RuntimeEnv {
+  return { env, os: Deno.build.os, arch: Deno.build.arch, exists, readText };
+}
+
 export function load(locate: Locate, standalone: boolean = Deno.build.standalone): NativeLib {
-  const located = locate({ env: (n) => Deno.env.get(n), os: Deno.build.os, arch: Deno.build.arch, exists, readText });
+  const located = locate(runtimeEnv());
   if (!standalone) return open(located);
   const copy = extractLibrary(located, DENO_IO);
   try {

@@ -6,6 +6,7 @@
  * @module
  */
 import { ABI_VERSION, type CallArgs, STATUS_CODES, type SymbolName } from "./symbols.ts";
+import { cachedLibrary, fetchLibrary } from "./fetch-library.ts";
 import { VectLiteError, type ErrorCode } from "../src/errors.ts";
 
 /** Raw access to the loaded library, the same shape on every runtime. */
@@ -157,24 +158,53 @@ export function candidatePaths(rt: RuntimeEnv): string[] {
 }
 
 /**
- * Picks the first existing candidate, or fails naming the platform and every path tried. An
- * explicit VECTLITE_LIB that does not exist is an error rather than silently skipped.
+ * The library on disk: the first existing candidate, else a verified copy in the download
+ * cache (ffi/fetch-library.ts); undefined when there is none. An explicit VECTLITE_LIB that
+ * does not exist is an error rather than silently skipped.
  */
-export function locateLibrary(rt: RuntimeEnv): string {
+function findOnDisk(rt: RuntimeEnv): string | undefined {
   const override = rt.env("VECTLITE_LIB");
   if (override && !rt.exists(override)) {
     throw new VectLiteError("IO", `VECTLITE_LIB points at ${override}, which does not exist (platform ${platformName(rt)})`);
   }
-  const tried = candidatePaths(rt);
-  const found = tried.find((p) => rt.exists(p));
-  if (!found) {
-    throw new VectLiteError(
-      "IO",
-      `native library not found for ${platformName(rt)}; tried: ${tried.join(", ")}. ` +
-        "Build it with `bash scripts/build.sh` or set VECTLITE_LIB.",
-    );
-  }
+  const found = candidatePaths(rt).find((p) => rt.exists(p));
+  if (found) return found;
+  const triple = targetTriple(rt);
+  return triple ? cachedLibrary(rt, triple, libraryFileName(rt.os)) : undefined;
+}
+
+/** The error for a library found nowhere: the platform, every path tried, and `advice`. */
+function notFound(rt: RuntimeEnv, advice: string, cause?: unknown): VectLiteError {
+  const tried = candidatePaths(rt).join(", ");
+  return new VectLiteError("IO", `native library not found for ${platformName(rt)}; tried: ${tried}. ${advice}`, cause === undefined ? {} : { cause });
+}
+
+/**
+ * Picks the library on disk (see `findOnDisk`), or fails naming the platform and every path
+ * tried. Never downloads: `native()` does, when this finds nothing.
+ */
+export function locateLibrary(rt: RuntimeEnv): string {
+  const found = findOnDisk(rt);
+  if (!found) throw notFound(rt, "Build it with `bash scripts/build.sh` or set VECTLITE_LIB.");
   return found;
+}
+
+/**
+ * `locateLibrary`, else the library downloaded for this version and platform (verified, and
+ * cached for the next time). A checksum mismatch stays `CORRUPT`; any other failure to
+ * download is the not-found error with the reason.
+ */
+async function locateOrFetch(rt: RuntimeEnv): Promise<string> {
+  const found = findOnDisk(rt);
+  if (found) return found;
+  const triple = targetTriple(rt);
+  if (!triple) throw notFound(rt, "No prebuilt library exists for this platform: build it with `bash scripts/build.sh` and set VECTLITE_LIB.");
+  try {
+    return await fetchLibrary(rt, triple, libraryFileName(rt.os));
+  } catch (e) {
+    if (e instanceof VectLiteError && e.code === "CORRUPT") throw e;
+    throw notFound(rt, `Downloading it failed: ${(e as Error).message ?? e}`, e);
+  }
 }
 
 let loaded: NativeLib | undefined;
@@ -182,21 +212,17 @@ let loaded: NativeLib | undefined;
 let loadedPath: string | undefined;
 let located: string | undefined;
 
-/**
- * The library chosen with `useLibrary` (the only one tried then: a missing file is an error),
- * else `locateLibrary`'s answer; remembered for `libraryPath()` and `useLibrary`'s check.
- */
-function locateAndRecord(rt: RuntimeEnv): string {
-  if (chosen && !rt.exists(chosen)) {
-    throw new VectLiteError("IO", `useLibrary(${chosen}): no such file (platform ${platformName(rt)})`);
-  }
-  located = chosen ?? locateLibrary(rt);
-  return located;
+/** The library chosen with `useLibrary` (the only one tried then: a missing file is an error). */
+function checkChosen(rt: RuntimeEnv, path: string): string {
+  if (!rt.exists(path)) throw new VectLiteError("IO", `useLibrary(${path}): no such file (platform ${platformName(rt)})`);
+  return path;
 }
 
 /** A runtime backend module (ffi/bun.ts, ffi/deno.ts, ffi/node.ts). */
 interface Backend {
-  load(locate: typeof locateLibrary): NativeLib;
+  load(locate: (rt: RuntimeEnv) => string): NativeLib;
+  /** The loader's view of the runtime. */
+  runtimeEnv(): RuntimeEnv;
 }
 
 /** Imports the current runtime's backend module. */
@@ -226,21 +252,47 @@ const prefetched: Backend | undefined = await importBackend().catch((e) => {
   return undefined;
 });
 
-/** Loads the library once (lazily: importing mod.ts never fails) and checks its ABI. */
-export async function native(): Promise<NativeLib> {
-  if (loaded) return loaded;
-  const backend = prefetched ?? await importBackend();
-  return loaded ?? adopt(backend.load(locateAndRecord));
+/** The first load under way: concurrent first calls share it (one download, one dlopen). */
+let loading: Promise<NativeLib> | undefined;
+
+/**
+ * Loads the library once (lazily: importing mod.ts never fails) and checks its ABI: the one
+ * `useLibrary` chose, else one on disk (`locateLibrary`), else one downloaded on first use.
+ */
+export function native(): Promise<NativeLib> {
+  if (loaded) return Promise.resolve(loaded);
+  loading ??= (async () => {
+    const backend = prefetched ?? await importBackend();
+    if (loaded) return loaded;
+    const rt = backend.runtimeEnv();
+    const path = chosen ? checkChosen(rt, chosen) : await locateOrFetch(rt);
+    if (loaded) return loaded;
+    located = path;
+    return adopt(backend.load(() => path));
+  })().finally(() => (loading = undefined));
+  return loading;
 }
 
 /**
  * The library, loaded now if it was not yet: for the synchronous parts of the API
- * (`sparseTerms`, `analyzers.Analyzer`). Shares `native()`'s cache and ABI check.
+ * (`sparseTerms`, `analyzers.Analyzer`). Shares `native()`'s cache and ABI check; cannot
+ * download (an asynchronous call such as `open` can).
  */
 export function loadNativeSync(): NativeLib {
   if (loaded) return loaded;
   if (!prefetched) throw backendError;
-  return adopt(prefetched.load(locateAndRecord));
+  const rt = prefetched.runtimeEnv();
+  let path: string;
+  if (chosen) path = checkChosen(rt, chosen);
+  else {
+    const found = findOnDisk(rt);
+    if (!found) {
+      throw notFound(rt, "Build it with `bash scripts/build.sh`, set VECTLITE_LIB, or make an asynchronous call first (`await vectlite.open(...)`): it downloads the library.");
+    }
+    path = found;
+  }
+  located = path;
+  return adopt(prefetched.load(() => path));
 }
 
 /** Checks a freshly opened library's ABI version and keeps it as the loaded library. */

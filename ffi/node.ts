@@ -26,8 +26,13 @@ const TYPES: Record<NativeType, string> = {
 type Locate = (rt: RuntimeEnv) => string;
 type KoffiFn = ReturnType<ReturnType<typeof koffi.load>["func"]>;
 
+/** The loader's view of this runtime. */
+export function runtimeEnv(): RuntimeEnv {
+  return nodeRuntimeEnv((n) => process.env[n]);
+}
+
 export function load(locate: Locate): NativeLib {
-  const path = locate(nodeRuntimeEnv((n) => process.env[n]));
+  const path = locate(runtimeEnv());
   const lib = koffi.load(path);
   const fns: Record<string, KoffiFn> = {};
   for (const [name, spec] of Object.entries(symbols)) {
