@@ -449,12 +449,16 @@ export class Database {
       throw new VectLiteError("INVALID_ARGUMENT", `batchSize must be an integer from 1 to ${MAX_COUNT_OPTION}, found ${String(batchSize)}`);
     }
     let after: string | undefined;
+    // The consumer's loop runs between two records without the event loop getting a turn
+    // (each step is a microtask): let it run every slice, as a large list's decoding does.
+    const slices = new Slices();
     for (;;) {
       checkSignal(signal, "iterate");
       const page = await this.#listPage({ ...rest, limit: batchSize, after }, "iterate");
       for (const record of page.records) {
         checkSignal(signal, "iterate");
         yield record;
+        await slices.pause();
       }
       if (page.cursor === null) return;
       after = page.cursor;
