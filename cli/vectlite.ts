@@ -1,4 +1,4 @@
-#!/usr/bin/env bun
+#!/usr/bin/env node
 /**
  * The vectlite command line: `bun cli/vectlite.ts <command>` or
  * `deno run -A cli/vectlite.ts <command>` (`vectlite --help` lists the commands).

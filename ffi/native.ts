@@ -173,10 +173,16 @@ function findOnDisk(rt: RuntimeEnv): string | undefined {
   return triple ? cachedLibrary(rt, triple, libraryFileName(rt.os)) : undefined;
 }
 
+/** Whether this module runs inside a `bun build --compile` executable (its files live in `/$bunfs/`, `B:/~BUN/` on Windows). */
+const IN_BUN_EXECUTABLE = /\/\$bunfs\/|~BUN/.test(import.meta.url);
+
 /** The error for a library found nowhere: the platform, every path tried, and `advice`. */
 function notFound(rt: RuntimeEnv, advice: string, cause?: unknown): VectLiteError {
   const tried = candidatePaths(rt).join(", ");
-  return new VectLiteError("IO", `native library not found for ${platformName(rt)}; tried: ${tried}. ${advice}`, cause === undefined ? {} : { cause });
+  const compiled = IN_BUN_EXECUTABLE
+    ? " In a single-file executable, embed the library (`import lib from \".../libvectlite.so\" with { type: \"file\" }`) and call `useLibrary(lib)` from \"vectlite/compiled\" before the first open."
+    : "";
+  return new VectLiteError("IO", `native library not found for ${platformName(rt)}; tried: ${tried}. ${advice}${compiled}`, cause === undefined ? {} : { cause });
 }
 
 /**

@@ -76,6 +76,21 @@ describe("single-file executables", () => {
     }
   });
 
+  it("an executable compiled without useLibrary says to embed the library and call it", () => {
+    const dir = tempDir();
+    try {
+      writeFileSync(join(dir, "main.ts"), `import * as vectlite from "${join(ROOT, "mod.ts")}";\nawait vectlite.open("x.vdb", { dimension: 2 });\n`);
+      const build = spawnSync(BUN, ["build", "--compile", join(dir, "main.ts"), "--outfile", join(dir, "main-bin")], { encoding: "utf8" });
+      assert.equal(build.status, 0, build.stderr);
+      const out = spawnSync(join(dir, "main-bin"), [], { cwd: dir, env: { PATH: "/usr/bin:/bin", HOME: dir }, encoding: "utf8" });
+      assert.notEqual(out.status, 0);
+      assert.match(out.stderr, /native library not found/);
+      assert.match(out.stderr, /single-file executable.*useLibrary\(lib\).*vectlite\/compiled/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it("useLibrary makes the loader use exactly that file; a missing one is IO naming it", () => {
     const real = realLibrary();
     const { cmd, args } = runtimeCommand(childProgram("use-library.ts"), real, tempDb());

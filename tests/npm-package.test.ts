@@ -33,6 +33,9 @@ console.log(JSON.stringify({ version, top: hits[0].id, tag: hits[0].metadata.tag
 
 /** Typed use of the package; the expect-error line fails the check if the types were `any`. */
 const TYPED = `import { open, type SearchResult } from "vectlite";
+import { libraryPath, useLibrary } from "vectlite/compiled";
+const chosen: string | undefined = libraryPath();
+if (chosen === undefined) useLibrary("/nowhere/libvectlite.so");
 const db = await open("never-opened.vdb", { dimension: 3 });
 const hits: SearchResult[] = await db.search([1, 0, 0], { k: 1 });
 // @ts-expect-error: k is a number
@@ -88,6 +91,11 @@ describe("npm package", () => {
   it("runs a user script importing \"vectlite\" under Node 20+ (dist/ through koffi)", () => {
     const out = run(NODE, ["demo.mjs"], project(), libEnv());
     assert.deepEqual(JSON.parse(out.trim()), EXPECTED);
+  });
+
+  it("imports vectlite/compiled under Node (dist/compiled.js)", () => {
+    writeFileSync(join(project(), "compiled.mjs"), `import { libraryPath, useLibrary } from "vectlite/compiled";\nconsole.log(typeof useLibrary, libraryPath() ?? "none");\n`);
+    assert.equal(run(NODE, ["compiled.mjs"], project()).trim(), "function none");
   });
 
   it("runs the same script under Bun (the bun export condition, bun:ffi)", () => {

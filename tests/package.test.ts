@@ -1,7 +1,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync, type SpawnSyncOptions } from "node:child_process";
-import { copyFileSync, cpSync, mkdirSync, readdirSync, renameSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { locateLibrary, targetTriple } from "../ffi/native.ts";
 import { nodeRuntimeEnv } from "../ffi/node-env.ts";
@@ -12,6 +12,8 @@ const isBun = "Bun" in globalThis;
 const isDeno = "Deno" in globalThis;
 const BUN = isBun ? process.execPath : join(ROOT, "node_modules/.bin/bun");
 const DENO = isDeno ? (globalThis as unknown as { Deno: { execPath(): string } }).Deno.execPath() : join(ROOT, "node_modules/.bin/deno");
+/** The Node.js executable (the installed bin's shebang names `node`). */
+const NODE_BIN = !isBun && !isDeno ? process.execPath : spawnSync("sh", ["-c", "command -v node"], { encoding: "utf8" }).stdout.trim();
 
 const HOST = nodeRuntimeEnv(() => undefined);
 const TRIPLE = targetTriple(HOST)!;
@@ -92,12 +94,14 @@ describe("packages", () => {
       run("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund", join(app, pack.filename)], { cwd: app });
       rmSync(stage, { recursive: true, force: true }); // from here on only the installed copy exists
 
-      // The CLI through node_modules/.bin (its shebang needs bun on PATH), no VECTLITE_LIB.
-      const env = { PATH: `${join(ROOT, "node_modules/.bin")}:/usr/bin:/bin`, HOME: app };
+      // The CLI through node_modules/.bin with Node alone on PATH (no Bun, no Deno), no VECTLITE_LIB.
+      const env = { PATH: `${dirname(NODE_BIN)}:/usr/bin:/bin`, HOME: app };
+      assert.ok(!existsSync(join(dirname(NODE_BIN), "bun")), "Bun is not beside Node on that PATH");
       writeFileSync(join(app, "docs.jsonl"), '{"id": "a", "vector": [1, 0]}\n{"id": "b", "vector": [0, 1]}\n');
       run(join(app, "node_modules/.bin/vectlite"), ["import", "app.vdb", "docs.jsonl"], { cwd: app, env });
       const hit = JSON.parse(run(join(app, "node_modules/.bin/vectlite"), ["search", "app.vdb", "--vector", "[0.1, 0.9]", "--k", "1"], { cwd: app, env }));
       assert.equal(hit.id, "b");
+      assert.match(run(join(app, "node_modules/.bin/vectlite"), ["info", "app.vdb"], { cwd: app, env }), /records\s+2 in 1 namespace/);
 
       // The README's single-file recipe against the installed package's exports.
       writeFileSync(
