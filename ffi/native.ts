@@ -7,6 +7,7 @@
  */
 import { ABI_VERSION, type CallArgs, STATUS_CODES, type SymbolName } from "./symbols.ts";
 import { cachedLibrary, fetchLibrary } from "./fetch-library.ts";
+import { platformPackageName } from "./platform-package.ts";
 import { VectLiteError, type ErrorCode } from "../src/errors.ts";
 
 /** Raw access to the loaded library, the same shape on every runtime. */
@@ -140,7 +141,9 @@ export function libraryPath(): string | undefined {
 
 /**
  * The library's candidate paths, in order: VECTLITE_LIB, then the prebuilt library shipped in
- * the package (`native/<triple>/`), then the local cargo build (release, then debug).
+ * the package (`native/<triple>/`), then the platform's own package installed beside this one
+ * (`@vectlite/<triple>`, ffi/platform-package.ts), then the local cargo build (release, then
+ * debug).
  */
 export function candidatePaths(rt: RuntimeEnv): string[] {
   const out: string[] = [];
@@ -148,7 +151,7 @@ export function candidatePaths(rt: RuntimeEnv): string[] {
   if (override) out.push(override);
   const file = libraryFileName(rt.os);
   const triple = targetTriple(rt);
-  const relative = triple ? [`native/${triple}/${file}`] : [];
+  const relative = triple ? [`native/${triple}/${file}`, `../${platformPackageName(triple)}/${file}`] : [];
   for (const profile of ["release", "debug"]) relative.push(`lib-rs/target/${profile}/${file}`);
   for (const r of relative) {
     const p = packagePath(r);

@@ -56,13 +56,15 @@ describe("native library loader", () => {
     assert.deepEqual(JSON.parse(out.stdout.trim().split("\n").pop()!), { ok: true });
   });
 
-  it("tries the prebuilt library in native/<triple>/ after VECTLITE_LIB and before the cargo build", () => {
+  it("tries the prebuilt library in native/<triple>/ and the platform package after VECTLITE_LIB and before the cargo build", () => {
     const paths = candidatePaths({ env: () => "/opt/libvectlite.so", os: "linux", arch: "x64", exists: () => false });
-    assert.equal(paths.length, 4);
+    assert.equal(paths.length, 5);
     assert.equal(paths[0], "/opt/libvectlite.so");
     assert.match(paths[1], /\/native\/x86_64-unknown-linux-gnu\/libvectlite\.so$/);
-    assert.match(paths[2], /lib-rs\/target\/release\/libvectlite\.so$/);
-    assert.match(paths[3], /lib-rs\/target\/debug\/libvectlite\.so$/);
+    // Beside this package: node_modules/vectlite/../@vectlite/<triple>/.
+    assert.equal(paths[2], join(ROOT, "..", "@vectlite/x86_64-unknown-linux-gnu/libvectlite.so"));
+    assert.match(paths[3], /lib-rs\/target\/release\/libvectlite\.so$/);
+    assert.match(paths[4], /lib-rs\/target\/debug\/libvectlite\.so$/);
     assert.equal(paths[1], join(ROOT, "native/x86_64-unknown-linux-gnu/libvectlite.so"), "native/ sits next to the package root");
     const mac = candidatePaths({ env: () => undefined, os: "darwin", arch: "aarch64", exists: () => false });
     assert.match(mac[0], /\/native\/aarch64-apple-darwin\/libvectlite\.dylib$/);

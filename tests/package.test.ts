@@ -1,11 +1,11 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync, type SpawnSyncOptions } from "node:child_process";
-import { copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { locateLibrary, targetTriple } from "../ffi/native.ts";
+import { locateLibrary, PREBUILT_TRIPLES, targetTriple } from "../ffi/native.ts";
 import { nodeRuntimeEnv } from "../ffi/node-env.ts";
-import { tempDir } from "./helpers.ts";
+import { runtimeCommand, tempDir } from "./helpers.ts";
 
 const ROOT = decodeURIComponent(new URL("../", import.meta.url).pathname);
 const isBun = "Bun" in globalThis;
@@ -81,6 +81,50 @@ describe("packages", () => {
       assert.deepEqual(files.filter((f) => f.startsWith("tests/")), [], "tests stay out of the JSR package");
     } finally {
       rmSync(stage, { recursive: true, force: true });
+    }
+  });
+
+  it("split for publishing: a small main package and one per platform, installed offline, load the platform's library on Node, Bun and Deno", () => {
+    const stage = stagePackage();
+    const work = tempDir();
+    try {
+      const platforms = join(work, "platforms");
+      const { cmd, args } = runtimeCommand(join(ROOT, "scripts/platform-packages.ts"), "--native", join(stage, "native"), "--out", platforms, "--main", stage);
+      run(cmd, args);
+      rmSync(join(stage, "native"), { recursive: true }); // published packages carry it, the main one does not
+      const [main] = JSON.parse(run("npm", ["pack", "--json", "--pack-destination", work], { cwd: stage }));
+      const [platform] = JSON.parse(run("npm", ["pack", "--json", "--pack-destination", work], { cwd: join(platforms, TRIPLE) }));
+      const mainFiles = (main.files as { path: string }[]).map((f) => f.path);
+      assert.deepEqual(mainFiles.filter((f) => f.startsWith("native/")), [], "the main package carries no library");
+      assert.ok(main.size < 1 << 20, `the main package is small (${main.size} bytes packed)`);
+      assert.deepEqual((platform.files as { path: string }[]).map((f) => f.path).sort(), ["libvectlite.so", "package.json"]);
+      const manifest = JSON.parse(readFileSync(join(platforms, TRIPLE, "package.json"), "utf8"));
+      assert.equal(manifest.name, `@vectlite/${TRIPLE}`);
+      assert.deepEqual([manifest.os, manifest.cpu], [["linux"], [process.arch]]);
+      assert.equal(manifest.libc[0], TRIPLE.endsWith("musl") ? "musl" : "glibc");
+      const mainManifest = JSON.parse(readFileSync(join(stage, "package.json"), "utf8"));
+      assert.deepEqual(Object.keys(mainManifest.optionalDependencies).sort(), PREBUILT_TRIPLES.map((t) => `@vectlite/${t}`).sort());
+
+      const app = join(work, "app");
+      mkdirSync(app);
+      writeFileSync(join(app, "package.json"), JSON.stringify({ name: "app", private: true, type: "module" }));
+      // Offline: the other platforms' packages cannot be fetched, and are optional.
+      run("npm", ["install", "--offline", "--no-audit", "--no-fund", join(work, main.filename), join(work, platform.filename)], { cwd: app });
+      writeFileSync(
+        join(app, "app.mjs"),
+        `import { open } from "vectlite";\nimport { libraryPath } from "vectlite/compiled";\n` +
+          `const db = await open("app.vdb", { dimension: 2 });\nawait db.upsert("a", [1, 0]);\n` +
+          `const [hit] = await db.search([1, 0], { k: 1 });\nawait db.close();\n` +
+          `console.log(JSON.stringify({ hit: hit.id, library: libraryPath() }));\n`,
+      );
+      const expected = { hit: "a", library: join(app, "node_modules", "@vectlite", TRIPLE, "libvectlite.so") };
+      const env = { PATH: process.env.PATH ?? "", HOME: app };
+      for (const [runtime, argv] of [[NODE_BIN, ["app.mjs"]], [BUN, ["app.mjs"]], [DENO, ["run", "-A", "app.mjs"]]] as const) {
+        rmSync(join(app, "app.vdb"), { force: true });
+        assert.deepEqual(JSON.parse(run(runtime, [...argv], { cwd: app, env }).trim().split("\n").at(-1)!), expected, runtime);
+      }
+    } finally {
+      for (const d of [stage, work]) rmSync(d, { recursive: true, force: true });
     }
   });
 
