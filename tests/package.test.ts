@@ -104,6 +104,11 @@ describe("packages", () => {
       assert.equal(manifest.libc[0], TRIPLE.endsWith("musl") ? "musl" : "glibc");
       const mainManifest = JSON.parse(readFileSync(join(stage, "package.json"), "utf8"));
       assert.deepEqual(Object.keys(mainManifest.optionalDependencies).sort(), PREBUILT_TRIPLES.map((t) => `@vectlite/${t}`).sort());
+      // What the release workflow runs, as a dry run.
+      for (const [dir, name] of [[join(platforms, TRIPLE), `@vectlite/${TRIPLE}`], [stage, "vectlite"]]) {
+        const published = run("npm", ["publish", "--dry-run", "--access", "public"], { cwd: dir, env: { ...process.env, NO_COLOR: "1" } });
+        assert.ok(published.includes(`+ ${name}@${manifest.version}`), `npm publish --dry-run of ${name}: ${published}`);
+      }
 
       const app = join(work, "app");
       mkdirSync(app);
