@@ -22,7 +22,7 @@ import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import * as vectlite from "../mod.ts";
 import { type AnnMeta, ensureData, readF32 } from "./ann-data.ts";
-import { fmt, machine, removeDir, row, runtimeName, tempDir } from "./common.ts";
+import { fmt, GapMeter, machine, removeDir, row, runtimeName, tempDir } from "./common.ts";
 
 const argv = process.argv.slice(2);
 const i = argv.indexOf("--data");
@@ -47,17 +47,13 @@ async function ingest(graph: boolean) {
   function* records() {
     for (let r = 0; r < meta.n; r++) yield { id: String(r), vector: row(base, meta.dim, r), metadata: { bucket: r % 100 } };
   }
-  let last = performance.now(), longest = 0;
-  const timer = setInterval(() => {
-    const now = performance.now();
-    longest = Math.max(longest, now - last);
-    last = now;
-  }, 5);
+  const gaps = new GapMeter(5);
   const t0 = performance.now();
   let lastProgress = t0;
   const n = await db.bulkIngest(records(), { batchSize: 10_000, onProgress: (p) => { if (p.phase === "write") lastProgress = performance.now(); } });
   const total = (performance.now() - t0) / 1000;
-  clearInterval(timer);
+  gaps.stop();
+  const longest = gaps.longestMs;
   const stats = await db.stats();
   const nodes = stats.namespaces[""].index?.nodes ?? 0;
   if (n !== meta.n || (graph && nodes !== meta.n)) throw new Error(`ingested ${n}, graph nodes ${nodes}`);

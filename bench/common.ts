@@ -97,3 +97,44 @@ export function mb(bytes: number): string {
 
 /** The directory that holds deno.json and lib-rs/ (this file's parent's parent). */
 export const repoRoot: string = decodeURIComponent(new URL("..", import.meta.url).pathname);
+
+/**
+ * A timer ticking every `intervalMs` that keeps the longest gap between two ticks: how long
+ * the event loop was held (plus the timer's own lateness, which the machine's idle floor shows).
+ */
+export class GapMeter {
+  #last = performance.now();
+  #longest = 0;
+  #ticks = 0;
+  readonly #timer: ReturnType<typeof setInterval>;
+
+  constructor(intervalMs: number) {
+    this.#timer = setInterval(() => {
+      const now = performance.now();
+      this.#longest = Math.max(this.#longest, now - this.#last);
+      this.#last = now;
+      this.#ticks++;
+    }, intervalMs);
+  }
+
+  /** Starts over: gaps count from now. */
+  reset(): void {
+    this.#last = performance.now();
+    this.#longest = 0;
+    this.#ticks = 0;
+  }
+
+  /** The longest gap so far, in ms. */
+  get longestMs(): number {
+    return this.#longest;
+  }
+
+  /** Ticks so far. */
+  get ticks(): number {
+    return this.#ticks;
+  }
+
+  stop(): void {
+    clearInterval(this.#timer);
+  }
+}

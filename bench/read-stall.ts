@@ -15,7 +15,7 @@
  */
 import * as vectlite from "../mod.ts";
 import { useReadPolicy } from "../src/threads.ts";
-import { machine, randomVectors, removeDir, row, runtimeName, tempDir } from "./common.ts";
+import { GapMeter, machine, randomVectors, removeDir, row, runtimeName, tempDir } from "./common.ts";
 
 const DIM = 384, N = 100_000, SEARCHES = 64, ROUNDS = 9;
 const dir = tempDir();
@@ -32,20 +32,14 @@ type Work = "both" | "searches" | "list" | "iterate";
 
 /** The longest gap between ticks of a 1 ms timer while `work` runs (or, idle, for `idleMs`), and its wall time. */
 async function round(work: Work, idleMs = 0): Promise<{ longestMs: number; ms: number }> {
-  let last = performance.now(), longest = 0;
-  const timer = setInterval(() => {
-    const now = performance.now();
-    longest = Math.max(longest, now - last);
-    last = now;
-  }, 1);
+  const gaps = new GapMeter(1);
   await new Promise((resolve) => setTimeout(resolve, 20));
-  last = performance.now();
-  longest = 0;
+  gaps.reset();
   const t0 = performance.now();
   if (idleMs > 0) {
     await new Promise((resolve) => setTimeout(resolve, idleMs));
-    clearInterval(timer);
-    return { longestMs: longest, ms: performance.now() - t0 };
+    gaps.stop();
+    return { longestMs: gaps.longestMs, ms: performance.now() - t0 };
   }
   const reads: Promise<unknown>[] = [];
   if (work !== "list") {
@@ -63,9 +57,9 @@ async function round(work: Work, idleMs = 0): Promise<{ longestMs: number; ms: n
   await Promise.all(reads);
   const ms = performance.now() - t0;
   await new Promise((resolve) => setTimeout(resolve, 5));
-  clearInterval(timer);
+  gaps.stop();
   if (listed && (await listed).length !== N) throw new Error("the list did not return every record");
-  return { longestMs: longest, ms };
+  return { longestMs: gaps.longestMs, ms };
 }
 
 /** Sorted longest gaps of the rounds, and their median. */

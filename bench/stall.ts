@@ -8,6 +8,7 @@ import * as vectlite from "../mod.ts";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { GapMeter } from "./common.ts";
 
 const DIM = 384, N = 100_000;
 const dir = mkdtempSync(join(tmpdir(), "vectlite-stall-"));
@@ -22,17 +23,12 @@ function* records() {
   }
 }
 
-let last = performance.now(), longest = 0, ticks = 0;
-const timer = setInterval(() => {
-  const now = performance.now();
-  longest = Math.max(longest, now - last);
-  last = now;
-  ticks++;
-}, 5);
+const gaps = new GapMeter(5);
 const t0 = performance.now();
 const n = await db.bulkIngest(records(), { batchSize: 10_000 });
 const elapsed = performance.now() - t0;
-clearInterval(timer);
+gaps.stop();
+const { longestMs: longest, ticks } = gaps;
 await db.close();
 rmSync(dir, { recursive: true, force: true });
 const runtime = "Bun" in globalThis ? "bun" : "Deno" in globalThis ? "deno" : "node";

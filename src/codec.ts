@@ -267,34 +267,51 @@ export function namedVectorsJson(vectors: unknown, where: string): Record<string
   return out;
 }
 
+const FLAG_SCORES = 1;
+const FLAG_VECTORS = 2;
+
+/** One row of a result buffer's JSON: id, namespace, metadata, sparse terms, named vectors, explain. */
+type RawRow = [string, string, Metadata, SparseVector | null, Record<string, number[]> | null, Record<string, unknown>?];
+
 /**
- * Decodes a result buffer of records (a list's part) straight into `out`, one object per
- * record and nothing in between: a list of 100,000 records made three objects per record
- * before, and the garbage collector's pauses with them. Vectors are copied out, so `bytes`
- * may be a view of memory that is freed afterwards.
+ * The parts of a result buffer (lib-rs/src/abi/output.rs): a header of four u32 (rows,
+ * flags, dimension, JSON length), the scores and the vectors when flagged, then the JSON.
+ * The typed arrays view `bytes` in place.
  */
-export function decodeStoredInto(bytes: Uint8Array, out: StoredRecord[]): void {
+function resultParts(bytes: Uint8Array): {
+  dim: number;
+  scores?: Float32Array;
+  vectors?: Float32Array;
+  json: { rows: RawRow[]; stats?: Record<string, number | boolean> };
+} {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const count = view.getUint32(0, true);
   const flags = view.getUint32(4, true);
   const dim = view.getUint32(8, true);
   const jsonLen = view.getUint32(12, true);
   let offset = 16;
-  if (flags & FLAG_SCORES) offset += count * 4;
+  let scores: Float32Array | undefined;
+  if (flags & FLAG_SCORES) {
+    scores = new Float32Array(bytes.buffer, bytes.byteOffset + offset, count);
+    offset += count * 4;
+  }
   let vectors: Float32Array | undefined;
   if (flags & FLAG_VECTORS) {
     vectors = new Float32Array(bytes.buffer, bytes.byteOffset + offset, count * dim);
     offset += count * dim * 4;
   }
-  const raw = JSON.parse(decoder.decode(bytes.subarray(offset, offset + jsonLen))).rows as [
-    string,
-    string,
-    Metadata,
-    SparseVector | null,
-    Record<string, number[]> | null,
-  ][];
-  for (let i = 0; i < raw.length; i++) {
-    const r = raw[i];
+  return { dim, scores, vectors, json: JSON.parse(decoder.decode(bytes.subarray(offset, offset + jsonLen))) };
+}
+
+/**
+ * Decodes a result buffer of records (a list's part) straight into `out`, one object per
+ * record and nothing in between (a list of 100,000 records made three objects per record
+ * before). Vectors are copied out, so `bytes` may be a view of memory freed afterwards.
+ */
+export function decodeStoredInto(bytes: Uint8Array, out: StoredRecord[]): void {
+  const { dim, vectors, json } = resultParts(bytes);
+  for (let i = 0; i < json.rows.length; i++) {
+    const r = json.rows[i];
     const record: StoredRecord = { id: r[0], namespace: r[1], metadata: r[2] };
     if (r[3]) record.sparse = r[3];
     if (vectors) record.vector = vectors.slice(i * dim, (i + 1) * dim);
@@ -319,39 +336,12 @@ export interface DecodedRow {
   vector: Float32Array | undefined;
 }
 
-const FLAG_SCORES = 1;
-const FLAG_VECTORS = 2;
-
 /** Decodes a result buffer; `bytes` is a fresh copy starting at offset 0 (so f32 views align). */
 export function decodeRows(bytes: Uint8Array): { rows: DecodedRow[]; stats?: Record<string, number | boolean> } {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const count = view.getUint32(0, true);
-  const flags = view.getUint32(4, true);
-  const dim = view.getUint32(8, true);
-  const jsonLen = view.getUint32(12, true);
-  let offset = 16;
-  let scores: Float32Array | undefined;
-  if (flags & FLAG_SCORES) {
-    scores = new Float32Array(bytes.buffer, bytes.byteOffset + offset, count);
-    offset += count * 4;
-  }
-  let vectors: Float32Array | undefined;
-  if (flags & FLAG_VECTORS) {
-    vectors = new Float32Array(bytes.buffer, bytes.byteOffset + offset, count * dim);
-    offset += count * dim * 4;
-  }
-  const parsed = JSON.parse(decoder.decode(bytes.subarray(offset, offset + jsonLen)));
-  const raw = parsed.rows as [
-    string,
-    string,
-    Metadata,
-    SparseVector | null,
-    Record<string, number[]> | null,
-    Record<string, unknown>?,
-  ][];
-  const rows: DecodedRow[] = new Array(raw.length);
-  for (let i = 0; i < raw.length; i++) {
-    const r = raw[i];
+  const { dim, scores, vectors, json } = resultParts(bytes);
+  const rows: DecodedRow[] = new Array(json.rows.length);
+  for (let i = 0; i < json.rows.length; i++) {
+    const r = json.rows[i];
     rows[i] = {
       id: r[0],
       namespace: r[1],
@@ -363,7 +353,7 @@ export function decodeRows(bytes: Uint8Array): { rows: DecodedRow[]; stats?: Rec
       vector: vectors ? vectors.subarray(i * dim, (i + 1) * dim) : undefined,
     };
   }
-  return { rows, stats: parsed.stats };
+  return { rows, stats: json.stats };
 }
 
 /** Decodes a UTF-8 JSON buffer. */
