@@ -23,6 +23,7 @@ import {
 } from "./codec.ts";
 import { NativeHandle } from "./handle.ts";
 import { Writer } from "./writer.ts";
+import { recordFromArguments } from "./records.ts";
 import { Slices } from "./slices.ts";
 import { prepareSearch } from "./search-request.ts";
 import { Transaction, type TxAccess } from "./transaction.ts";
@@ -240,12 +241,12 @@ export class Database {
 
   /** Inserts or replaces one record. Resolves once it is durable in the WAL. */
   async upsert(id: string, vector: Vector, metadata?: Metadata, options: WriteOptions = {}): Promise<void> {
-    await this.#write([{ id, vector, metadata, ...options }], 0, undefined);
+    await this.#write([recordFromArguments(id, vector, metadata, options, "upsert")], 0, undefined);
   }
 
   /** Inserts one record; `DUPLICATE_ID` if the id exists in that namespace. */
   async insert(id: string, vector: Vector, metadata?: Metadata, options: WriteOptions = {}): Promise<void> {
-    await this.#write([{ id, vector, metadata, ...options }], INSERT_ONLY, undefined);
+    await this.#write([recordFromArguments(id, vector, metadata, options, "insert")], INSERT_ONLY, undefined);
   }
 
   /** Inserts or replaces many records in one WAL transaction; returns how many. */

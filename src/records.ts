@@ -8,6 +8,30 @@ import { checkId, checkJson, checkMetadata, checkNamespace, checkSparse, namedVe
 import { VectLiteError } from "./errors.ts";
 import type { Metadata, RecordInput, SparseVector } from "./types.ts";
 
+/** The keys a record may have (`RecordInput`); any other is refused, never dropped. */
+const RECORD_KEYS = new Set(["id", "vector", "metadata", "sparse", "text", "vectors", "namespace"]);
+/** The keys of the options of `upsert` and `insert` (`WriteOptions`): what the positional arguments do not carry. */
+const WRITE_OPTION_KEYS = new Set(["sparse", "text", "vectors", "namespace"]);
+
+/**
+ * The record `upsert(id, vector, metadata, options)` writes. The options carry only what the
+ * positional arguments do not: `id`, `vector` or `metadata` there (or any unknown key) is
+ * `INVALID_ARGUMENT`, rather than silently replacing an argument.
+ */
+export function recordFromArguments(id: string, vector: unknown, metadata: unknown, options: unknown, what: string): RecordInput {
+  if (options === undefined) return { id, vector, metadata } as RecordInput;
+  if (typeof options !== "object" || options === null || Array.isArray(options)) {
+    throw new VectLiteError("INVALID_ARGUMENT", `${what} options must be an object`);
+  }
+  for (const key of Object.keys(options)) {
+    if (!WRITE_OPTION_KEYS.has(key)) {
+      const why = RECORD_KEYS.has(key) ? ` (${key} is an argument of ${what}, not an option)` : "";
+      throw new VectLiteError("INVALID_ARGUMENT", `unknown ${what} option ${JSON.stringify(key)}${why}`);
+    }
+  }
+  return { ...(options as object), id, vector, metadata } as RecordInput;
+}
+
 /** A record as it crosses the boundary (its main vector travels separately). */
 export interface PackedItem {
   id: string;
@@ -62,6 +86,9 @@ function packOne(
   dimension: number,
   defaultNamespace: string | undefined,
 ): PackedItem {
+  for (const key in r) {
+    if (!RECORD_KEYS.has(key)) throw new VectLiteError("INVALID_ARGUMENT", `unknown key ${JSON.stringify(key)} (a record has ${[...RECORD_KEYS].join(", ")})`);
+  }
   const v = toF32(r.vector, "vector");
   if (v.length !== dimension) {
     throw new VectLiteError("DIMENSION_MISMATCH", `vector has ${v.length} values, the database has dimension ${dimension}`);

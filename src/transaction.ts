@@ -14,7 +14,7 @@
  */
 import { checkId, checkNamespace } from "./codec.ts";
 import { VectLiteError } from "./errors.ts";
-import { checkFinite, packRecords, type PackedItem } from "./records.ts";
+import { checkFinite, packRecords, type PackedItem, recordFromArguments } from "./records.ts";
 import type { GetOptions, Metadata, RecordInput, SparseVector, StoredRecord, Vector, WriteOptions } from "./types.ts";
 
 /** What a transaction's step may do, synchronously, at its place in the database's call order. */
@@ -118,12 +118,12 @@ export class Transaction {
 
   /** Buffers an insert-or-replace. */
   async upsert(id: string, vector: Vector, metadata?: Metadata, options: WriteOptions = {}): Promise<void> {
-    await this.#write([{ id, vector, metadata, ...options }], false, undefined);
+    await this.#write([recordFromArguments(id, vector, metadata, options, "upsert")], false, undefined);
   }
 
   /** Buffers an insert; `DUPLICATE_ID` at this call if the id exists (in the database or earlier in this transaction). */
   async insert(id: string, vector: Vector, metadata?: Metadata, options: WriteOptions = {}): Promise<void> {
-    await this.#write([{ id, vector, metadata, ...options }], true, undefined);
+    await this.#write([recordFromArguments(id, vector, metadata, options, "insert")], true, undefined);
   }
 
   /** Buffers many upserts; returns how many. */
