@@ -402,6 +402,14 @@ export class Database {
     }
   }
 
+  /**
+   * How many records the database holds, in every namespace (Python's `len(db)`). `count()`
+   * without options counts namespace `""` only.
+   */
+  async size(): Promise<number> {
+    return await this.count({ namespace: "*" });
+  }
+
   /** How many records match (all namespaces' records with `namespace: "*"`). */
   async count(options: CountOptions = {}): Promise<number> {
     const native = this.#native;

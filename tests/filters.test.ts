@@ -202,7 +202,7 @@ describe("$exists, missing fields and type mismatches", () => {
       [{ v: { $eq: 1 } }, []], // true is not 1
       [{ v: { $in: [1, 0, "true"] } }, []],
       [{ v: { $ne: 10 } }, ["str", "bool", "nul", "arr", "obj"]],
-      [{ v: { $size: 1 } }, ["arr"]],
+      [{ v: { $size: 1 } }, ["arr", "obj"]], // a list's items, an object's keys
       [{ v: { $contains: "1" } }, ["str"]],
       [{ v: { $elemMatch: { $eq: 10 } } }, ["arr"]],
     ]);

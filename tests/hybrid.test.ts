@@ -240,10 +240,10 @@ describe("named vectors, MMR and rerankers", () => {
     await db.upsert("best", [1, 0]);
     await db.upsert("near-duplicate", [0.999, 0.045]);
     await db.upsert("different", [0.7, 0.714]);
-    await db.upsert("opposite", [-1, 0]); // the least relevant: relevance is min-max normalised over the pool
+    await db.upsert("opposite", [-1, 0]); // the least relevant (similarity -1), and not redundant either
     const plain = await db.search([1, 0], { k: 2 });
     assert.deepEqual(plain.map((r) => r.id), ["best", "near-duplicate"]);
-    const diverse = await db.search([1, 0], { k: 2, mmrLambda: 0.5, explain: true });
+    const diverse = await db.search([1, 0], { k: 2, mmrLambda: 0.3, explain: true });
     assert.deepEqual(diverse.map((r) => r.id), ["best", "different"]);
     assert.equal(diverse[0].explain!.mmrPenalty, 0);
     const relevant = await db.search([1, 0], { k: 2, mmrLambda: 1 });

@@ -39,3 +39,38 @@ describe("writes refuse what they would otherwise drop or override", () => {
     assert.deepEqual((await db.get("d", { namespace: "n" }))?.metadata, { x: 1 });
   });
 });
+
+describe("reads as the documentation states them", () => {
+  it("$size counts a list's items and an object's keys", async () => {
+    await using db = await vectlite.open(tempDb(), { dimension: 2 });
+    await db.upsertMany([
+      { id: "list3", vector: [1, 0], metadata: { v: [1, 2, 3] } },
+      { id: "obj3", vector: [1, 0], metadata: { v: { a: 1, b: 2, c: 3 } } },
+      { id: "obj0", vector: [1, 0], metadata: { v: {} } },
+      { id: "str", vector: [1, 0], metadata: { v: "abc" } },
+    ]);
+    const ids = async (filter: vectlite.Filter) => (await db.list({ filter })).map((r) => r.id).sort();
+    assert.deepEqual(await ids({ v: { $size: 3 } }), ["list3", "obj3"]);
+    assert.deepEqual(await ids({ v: { $size: 0 } }), ["obj0"]);
+    assert.deepEqual(await ids({ v: { $not: { $size: 3 } } }), ["obj0", "str"]);
+  });
+
+  it("size() counts every namespace; count() without options counts namespace \"\" only", async () => {
+    await using db = await vectlite.open(tempDb(), { dimension: 2 });
+    await db.upsertMany([{ id: "a", vector: [1, 0] }, { id: "b", vector: [0, 1] }]);
+    await db.upsertMany([{ id: "a", vector: [1, 0] }], { namespace: "other" });
+    assert.equal(await db.size(), 3);
+    assert.equal(await db.count(), 2);
+    assert.equal(await db.count({ namespace: "*" }), 3);
+  });
+
+  it("MMR ranks a dense query by similarity, as the textbook does: the diverse third candidate is picked", async () => {
+    await using db = await vectlite.open(tempDb(), { dimension: 2 });
+    await db.upsertMany([{ id: "doc1", vector: [1, 0] }, { id: "doc2", vector: [0.99, 0.01] }, { id: "doc3", vector: [0.7, 0.7] }]);
+    const picked = await db.search([1, 0], { k: 2, fetchK: 3, mmrLambda: 0.3 });
+    assert.deepEqual(picked.map((r) => r.id), ["doc1", "doc3"]);
+    // Pure relevance still ranks by similarity.
+    assert.deepEqual((await db.search([1, 0], { k: 2, fetchK: 3, mmrLambda: 1 })).map((r) => r.id), ["doc1", "doc2"]);
+  });
+});
+

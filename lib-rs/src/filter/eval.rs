@@ -31,7 +31,7 @@ impl Op {
             Op::Nin(items) => !value.is_some_and(|v| items.iter().any(|item| deep_eq(v, item))),
             Op::Contains(arg) => value.is_some_and(|v| contains(v, arg)),
             Op::Exists(expected) => value.is_some() == *expected,
-            Op::Size(len) => value.and_then(Json::as_array).is_some_and(|items| items.len() == *len),
+            Op::Size(len) => value.and_then(size_of).is_some_and(|n| n == *len),
             Op::Not(ops) => !ops.iter().all(|op| op.matches(value)),
             Op::ElemMatchOps(ops) => value
                 .and_then(Json::as_array)
@@ -89,6 +89,16 @@ fn deep_eq(a: &Json, b: &Json) -> bool {
                 && y.iter().all(|(key, _)| a.get(key).is_some())
         }
         _ => false,
+    }
+}
+
+/// What `$size` measures: a list's items, an object's keys (a key given twice counts once, as
+/// the last one wins when read); nothing for other values.
+fn size_of(value: &Json) -> Option<usize> {
+    match value {
+        Json::Array(items) => Some(items.len()),
+        Json::Object(fields) => Some(fields.iter().enumerate().filter(|(i, (k, _))| !fields[i + 1..].iter().any(|(later, _)| later == k)).count()),
+        _ => None,
     }
 }
 
@@ -298,18 +308,20 @@ mod tests {
     }
 
     #[test]
-    fn size_of_arrays_only() {
+    fn size_of_lists_and_objects() {
         cases(
             r#"{"t":{"$size":2}}"#,
             &[
                 (r#"{"t":[1,2]}"#, true),
                 (r#"{"t":[1]}"#, false),
                 (r#"{"t":"ab"}"#, false),
-                (r#"{"t":{"a":1,"b":2}}"#, false),
+                (r#"{"t":{"a":1,"b":2}}"#, true),
+                (r#"{"t":{"a":1,"a":2}}"#, false),
+                (r#"{"t":{"a":1,"b":2,"a":3}}"#, true),
                 ("{}", false),
             ],
         );
-        cases(r#"{"t":{"$size":0}}"#, &[(r#"{"t":[]}"#, true), (r#"{"t":""}"#, false), ("{}", false)]);
+        cases(r#"{"t":{"$size":0}}"#, &[(r#"{"t":[]}"#, true), (r#"{"t":{}}"#, true), (r#"{"t":""}"#, false), ("{}", false)]);
     }
 
     #[test]

@@ -1,24 +1,45 @@
 //! Maximal marginal relevance (Carbonell & Goldstein): from the best `fetchK` candidates,
 //! pick `k` one at a time, each maximising
-//! `λ · relevance − (1 − λ) · max cosine similarity to the ones already picked`,
-//! relevance being the candidates' scores min-max normalised to [0, 1]. λ = 1 is pure
-//! relevance, λ = 0 pure diversity. Similarity is the cosine of the stored main vectors,
-//! floored at 0: an opposite vector is not redundant, but not a bonus either.
+//! `λ · relevance − (1 − λ) · max similarity to the ones already picked`.
+//! Relevance is, for a dense query, the cosine similarity of the query and the candidate's
+//! vector (the textbook's Sim1, as LangChain and Qdrant compute it); where scores are not
+//! similarities (keyword, hybrid fusion, named-vector queries), the candidates' scores min-max
+//! normalised to [0, 1]. λ = 1 is pure relevance, λ = 0 pure diversity. Similarity between
+//! candidates is the cosine of their stored main vectors, floored at 0: an opposite vector is
+//! not redundant, but not a bonus either.
 
 use crate::db::Database;
 use crate::vector::distance;
 use crate::vector::topk::Candidate;
 
+/// How relevance to the query is measured (see the module's text).
+#[derive(Debug, Clone, Copy)]
+pub enum Relevance<'q> {
+    /// The cosine similarity of this dense query and each candidate's main vector.
+    Similarity(&'q [f32]),
+    /// The candidates' own scores, min-max normalised.
+    NormalisedScore,
+}
+
 /// Returns the picked candidates in pick order, each with its penalty `(1 − λ) · max sim`.
-pub fn select<'a, P>(db: &Database, pool: Vec<(Candidate<'a>, P)>, k: usize, lambda: f32) -> Vec<(Candidate<'a>, P, f32)> {
-    let max = pool.iter().map(|(c, _)| c.score).fold(f32::NEG_INFINITY, f32::max);
-    let min = pool.iter().map(|(c, _)| c.score).fold(f32::INFINITY, f32::min);
-    let relevance = |s: f32| if max > min { (s - min) / (max - min) } else { 1.0 };
+pub fn select<'a, P>(db: &Database, pool: Vec<(Candidate<'a>, P)>, k: usize, lambda: f32, measure: Relevance) -> Vec<(Candidate<'a>, P, f32)> {
     let vector_of = |c: &Candidate| {
         let ns = db.namespaces.get(c.namespace)?;
         Some((ns.vector(c.slot), ns.inv_norm(c.slot)))
     };
     let vectors: Vec<_> = pool.iter().map(|(c, _)| vector_of(c)).collect();
+    let relevance: Vec<f32> = match measure {
+        Relevance::Similarity(query) => {
+            let norm = distance::dot(query, query).sqrt();
+            let inv_q = if norm > 0.0 { 1.0 / norm } else { 0.0 };
+            vectors.iter().map(|v| v.map_or(0.0, |(v, inv)| distance::dot(query, v) * inv * inv_q)).collect()
+        }
+        Relevance::NormalisedScore => {
+            let max = pool.iter().map(|(c, _)| c.score).fold(f32::NEG_INFINITY, f32::max);
+            let min = pool.iter().map(|(c, _)| c.score).fold(f32::INFINITY, f32::min);
+            pool.iter().map(|(c, _)| if max > min { (c.score - min) / (max - min) } else { 1.0 }).collect()
+        }
+    };
     let mut left: Vec<Option<(Candidate<'a>, P)>> = pool.into_iter().map(Some).collect();
     // max_sim[i]: candidate i's highest similarity to anything picked so far.
     let mut max_sim = vec![0.0f32; left.len()];
@@ -26,9 +47,11 @@ pub fn select<'a, P>(db: &Database, pool: Vec<(Candidate<'a>, P)>, k: usize, lam
     while picked.len() < k {
         let mut best: Option<(usize, f32)> = None;
         for (i, entry) in left.iter().enumerate() {
-            let Some((c, _)) = entry else { continue };
+            if entry.is_none() {
+                continue;
+            }
             let penalty = if picked.is_empty() { 0.0 } else { (1.0 - lambda) * max_sim[i] };
-            let value = lambda * relevance(c.score) - penalty;
+            let value = lambda * relevance[i] - penalty;
             if best.is_none_or(|(_, b)| value > b) {
                 best = Some((i, value));
             }

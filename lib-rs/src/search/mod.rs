@@ -147,13 +147,19 @@ pub fn search<'a>(db: &'a Database, query: Option<&[f32]>, opts: &SearchOptions)
         _ => ranked(sparse_found, false),
     };
     let chosen: Vec<(topk::Candidate<'a>, hybrid::Parts)> = match opts.mmr_lambda {
-        Some(lambda) => mmr::select(db, fused, k, lambda)
+        Some(lambda) => {
+            let measure = match (query, multi, opts.sparse.is_some()) {
+                (Some(q), false, false) => mmr::Relevance::Similarity(q),
+                _ => mmr::Relevance::NormalisedScore,
+            };
+            mmr::select(db, fused, k, lambda, measure)
             .into_iter()
             .map(|(c, mut p, penalty)| {
                 p.mmr_penalty = Some(penalty);
                 (c, p)
             })
-            .collect(),
+            .collect()
+        }
         None => fused,
     };
     stats.fusion_us = fusion_started.elapsed().as_micros() as u64;
