@@ -115,9 +115,14 @@ pub fn read(cheap: bool, work: impl FnOnce() -> Result<Output> + Send + 'static)
         complete(id, &job, result)
     }) {
         forget(id);
-        return Err(Error::new(Code::Io, "cannot start a read thread"));
+        return Err(no_read_thread());
     }
     Ok(Output::Scalar(id))
+}
+
+/// The error of a read the pool could not take (its thread could not be started).
+fn no_read_thread() -> Error {
+    Error::new(Code::Io, "cannot start a read thread")
 }
 
 /// One part of a read split over the pool.
@@ -166,11 +171,11 @@ pub fn read_parts<T: Send + 'static>(
             // Parts already queued still run and finish the job; it is never reported
             // before they do, so record this part's failure in its place.
             let mut g = gather.lock().unwrap_or_else(|p| p.into_inner());
-            g.shares[i] = Some(Err(Error::new(Code::Io, "cannot start a read thread")));
+            g.shares[i] = Some(Err(no_read_thread()));
             g.left -= 1;
             if g.left == 0 {
                 drop(g);
-                complete(id, &job, Err(Error::new(Code::Io, "cannot start a read thread")));
+                complete(id, &job, Err(no_read_thread()));
             }
         }
     }
