@@ -425,8 +425,14 @@ export interface IndexStats {
   nodes: number;
   /** Nodes of live records. */
   live: number;
-  /** Bytes of links. */
+  /** Bytes of links held in memory (a mapped level 0 is the file's pages, not counted). */
   bytes: number;
+  /**
+   * Whether the graph's level 0 (nearly all of its links) is used in place from a memory map
+   * of the .vdb file, as a stored graph is after an open; the first write to the graph copies
+   * it into memory.
+   */
+  mapped: boolean;
 }
 
 /** One namespace in `stats()`: its records, tombstoned slots, and graphs. */

@@ -102,4 +102,36 @@ describe("vectors used in place from the file", () => {
     assert.equal(await later.count(), 3_250);
     assert.deepEqual((await later.check()), { verifiedBytes: 0 }, "a small file is verified at open");
   });
+
+  it("a stored graph is searched in place after an open and after a compaction, its answers unchanged", async () => {
+    const path = tempDb();
+    const q = records(1, 7)[0].vector;
+    let answers: vectlite.SearchResult[];
+    {
+      await using db = await vectlite.open(path, { dimension: DIM, annThreshold: 100 });
+      await db.upsertMany(records(2_000, 6));
+      answers = await db.search(q, { k: 10 });
+      const built = (await db.stats()).namespaces[""].index!;
+      assert.equal(built.mapped, false, "built in memory");
+      await db.compact();
+      const after = (await db.stats()).namespaces[""].index!;
+      assert.equal(after.mapped, MAPS);
+      if (MAPS) assert.ok(after.bytes < built.bytes / 4, `links left in memory: ${after.bytes} of ${built.bytes} bytes`);
+      assert.deepEqual(await db.search(q, { k: 10 }), answers);
+    }
+    {
+      await using reader = await vectlite.open(path, { readOnly: true });
+      assert.equal((await reader.stats()).namespaces[""].index!.mapped, MAPS);
+      assert.deepEqual(await reader.search(q, { k: 10 }), answers);
+    }
+    await using db = await vectlite.open(path);
+    await db.upsertMany([{ id: "near", vector: q }]);
+    await db.delete("r1");
+    assert.equal((await db.search(q, { k: 1 }))[0].id, "near");
+    await db.compact();
+    assert.equal((await db.stats()).namespaces[""].index!.mapped, MAPS);
+    const again = await db.search(q, { k: 11 });
+    assert.equal(again[0].id, "near");
+    assert.ok(!again.some((h) => h.id === "r1"));
+  });
 });

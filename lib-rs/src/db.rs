@@ -3,6 +3,7 @@
 //! `search/`.
 
 mod compaction;
+mod in_place;
 mod undo;
 
 use crate::error::{Code, Error, Result};
@@ -307,7 +308,7 @@ impl Database {
         };
         for loaded in snap.namespaces {
             let main = VectorSpace::load(dimension, loaded.vectors, loaded.inv_norms, loaded.codes);
-            let mut ns = Namespace::load(dimension, loaded.records, main, loaded.sparse);
+            let mut ns = Namespace::load(dimension, loaded.records, main, loaded.sparse, loaded.ids);
             // Before the graphs are adopted: a quantized space learns its codes then.
             ns.apply_quantization(&db.quantization);
             if let Some(graph) = loaded.index {
@@ -322,46 +323,6 @@ impl Database {
         }
         db.replay_wal(opts.sync)?;
         Ok(db)
-    }
-
-    /// After a compaction: the main vectors, just written to the new file, are used in
-    /// place from a map of it, and their copies in memory are freed (where maps are used;
-    /// otherwise, or should anything not line up, the copies stay).
-    fn use_vectors_in_place(&mut self) {
-        let shown = show(&self.paths.main);
-        let Ok(Some(mut source)) = self.fs.open_source(&self.paths.main) else { return };
-        let Some(map) = source.map() else { return };
-        let Ok((mut offset, len)) = format::locate_vectors(&mut *source, &shown) else { return };
-        let (mut code_offset, code_end) = match format::locate_code_bytes(&mut *source, &shown) {
-            Ok(Some((at, len))) => (at, at + len),
-            _ => (0, 0),
-        };
-        let end = offset + len;
-        let dim = self.dimension;
-        // The writer stores the namespaces that hold records, in name order, densely; the
-        // codes of those that have them, in the same order.
-        for ns in self.namespaces.values_mut().filter(|ns| !ns.is_empty()) {
-            let count = ns.len();
-            let bytes = (count * dim * 4) as u64;
-            if offset + bytes > end || ns.slot_count() != count {
-                return;
-            }
-            if let Some(mapped) = crate::storage::mapping::MappedSlice::new(map.clone(), offset as usize, count * dim) {
-                ns.use_mapped_vectors(mapped);
-            }
-            offset += bytes;
-            if let Some(stride) = ns.vectors().codes().map(|c| c.stride()) {
-                let bytes = (count * stride) as u64;
-                if code_offset + bytes > code_end {
-                    return;
-                }
-                if let Some(mapped) = crate::storage::mapping::MappedSlice::new(map.clone(), code_offset as usize, count * stride) {
-                    ns.use_mapped_codes(mapped);
-                }
-                code_offset += bytes;
-            }
-        }
-        crate::storage::os::release_free_memory();
     }
 
     /// Verifies what the open left unverified (the checksum of a large section used in

@@ -10,8 +10,14 @@
 //! Entries store the id's 32-bit hash, so most probes never touch a record, and growing
 //! the table never rehashes an id. Removal shifts the following entries back (no
 //! tombstones), so lookups stay short however many deletes there have been.
+//!
+//! A snapshot stores each namespace's table (the IDS section, `stored_table`), and an open
+//! uses it in place in the file's map: nothing is hashed at open. The first change copies
+//! it into memory.
 
 use crate::hash::FastHasher;
+use crate::storage::bulk_section::Words;
+use crate::storage::mapping::MappedSlice;
 use std::hash::Hasher;
 
 /// The slot value of a free entry.
@@ -24,7 +30,27 @@ const MIN_ENTRIES: usize = 16;
 pub struct IdIndex {
     /// `(hash, slot)`; a power-of-two number of entries, or none.
     entries: Vec<(u32, u32)>,
+    /// A stored table used in place (two words an entry) until the first change; `entries`
+    /// is empty meanwhile.
+    mapped: Option<MappedSlice<u32>>,
     len: usize,
+}
+
+/// The entries of the table a snapshot stores for `count` ids: room for all of them at a
+/// load of at most 3/4, as `reserve` would make.
+pub fn stored_entries(count: usize) -> usize {
+    (count * 4).div_ceil(3).next_power_of_two().max(MIN_ENTRIES)
+}
+
+/// The table a snapshot stores for `ids`, the `count` ids of a namespace's records in file
+/// order (the slot of an id is its position), as u32 words: hash, slot, hash, slot...
+pub fn stored_table<'a>(count: usize, ids: impl Iterator<Item = &'a str>) -> Vec<u32> {
+    let mut index = IdIndex { entries: vec![(0, FREE); stored_entries(count)], mapped: None, len: 0 };
+    for (slot, id) in ids.enumerate() {
+        index.place(hash_id(id), slot as u32);
+        index.len += 1;
+    }
+    index.entries.iter().flat_map(|&(h, s)| [h, s]).collect()
 }
 
 /// The 32-bit hash of an id (the high half of the hasher's product: its best-mixed bits).
@@ -44,8 +70,57 @@ impl IdIndex {
         self.len == 0
     }
 
+    /// The table a snapshot stored for `len` ids (`stored_table`), read from its IDS
+    /// section; None if its size is not the one stored for `len` ids.
+    pub fn from_stored(words: Words, len: usize) -> Option<IdIndex> {
+        let entries = stored_entries(len);
+        match words {
+            Words::Mapped(w) if w.len() == 2 * entries => Some(IdIndex { entries: Vec::new(), mapped: Some(w), len }),
+            Words::Memory(w) if w.len() == 2 * entries => {
+                let entries: Vec<(u32, u32)> = w.chunks_exact(2).map(|p| (p[0], p[1])).collect();
+                // Counted, not trusted: growth is sized by it (see `materialize`).
+                let len = entries.iter().filter(|e| e.1 != FREE).count();
+                Some(IdIndex { entries, mapped: None, len })
+            }
+            _ => None,
+        }
+    }
+
+    /// Whether the table is still used in place.
+    pub fn is_mapped(&self) -> bool {
+        self.mapped.is_some()
+    }
+
+    fn table_len(&self) -> usize {
+        match &self.mapped {
+            Some(words) => words.len() / 2,
+            None => self.entries.len(),
+        }
+    }
+
+    #[inline]
+    fn entry(&self, i: usize) -> (u32, u32) {
+        match &self.mapped {
+            Some(words) => {
+                let w = words.as_slice();
+                (w[2 * i], w[2 * i + 1])
+            }
+            None => self.entries[i],
+        }
+    }
+
+    /// Copies a mapped table into memory before a change.
+    fn materialize(&mut self) {
+        if let Some(words) = self.mapped.take() {
+            self.entries = words.as_slice().chunks_exact(2).map(|p| (p[0], p[1])).collect();
+            // The count the table holds, which a damaged stored table could contradict:
+            // growth is sized by it, so every insertion still finds a free entry.
+            self.len = self.entries.iter().filter(|e| e.1 != FREE).count();
+        }
+    }
+
     fn mask(&self) -> usize {
-        self.entries.len() - 1
+        self.table_len() - 1
     }
 
     /// The position of the first entry of `hash`'s probe run for which `hit(slot)` holds.
@@ -55,8 +130,10 @@ impl IdIndex {
         }
         let mask = self.mask();
         let mut i = hash as usize & mask;
-        loop {
-            let (h, slot) = self.entries[i];
+        // A valid table always has free entries; a damaged stored one might not, and a
+        // lookup must end all the same.
+        for _ in 0..=mask {
+            let (h, slot) = self.entry(i);
             if slot == FREE {
                 return None;
             }
@@ -65,6 +142,7 @@ impl IdIndex {
             }
             i = (i + 1) & mask;
         }
+        None
     }
 
     /// The position of `id`'s entry, if it has one.
@@ -74,12 +152,13 @@ impl IdIndex {
 
     /// The slot of `id`; `key_of(slot)` gives the id stored at a slot.
     pub fn get<'r>(&self, id: &str, key_of: impl Fn(u32) -> Option<&'r str>) -> Option<u32> {
-        self.find(id, key_of).map(|i| self.entries[i].1)
+        self.find(id, key_of).map(|i| self.entry(i).1)
     }
 
     /// Adds `id` at `slot`. The caller knows `id` has no entry (a second one would hide it).
     pub fn insert_new(&mut self, id: &str, slot: u32) {
         debug_assert_ne!(slot, FREE);
+        self.materialize();
         self.reserve(1);
         self.place(hash_id(id), slot);
         self.len += 1;
@@ -89,6 +168,7 @@ impl IdIndex {
     /// slots, not ids, so the record at `old` may already be gone. False if there is no
     /// such entry.
     pub fn repoint(&mut self, id: &str, old: u32, new: u32) -> bool {
+        self.materialize();
         match self.probe(hash_id(id), |slot| slot == old) {
             Some(i) => {
                 self.entries[i].1 = new;
@@ -100,6 +180,7 @@ impl IdIndex {
 
     /// Removes `id`'s entry; returns its slot.
     pub fn remove<'r>(&mut self, id: &str, key_of: impl Fn(u32) -> Option<&'r str>) -> Option<u32> {
+        self.materialize();
         let at = self.find(id, key_of)?;
         let slot = self.entries[at].1;
         // Backward shift: move each following entry of the run into the hole when its home
@@ -107,7 +188,8 @@ impl IdIndex {
         let mask = self.mask();
         let mut hole = at;
         let mut j = at;
-        loop {
+        // Ends at the first free entry; `mask` steps at most, whatever the table holds.
+        for _ in 0..mask {
             j = (j + 1) & mask;
             let (h, s) = self.entries[j];
             if s == FREE {
@@ -126,6 +208,7 @@ impl IdIndex {
 
     /// Makes room for `additional` more entries without growing again.
     pub fn reserve(&mut self, additional: usize) {
+        self.materialize();
         let needed = self.len + additional;
         if needed * 4 <= self.entries.len() * 3 {
             return;
@@ -148,7 +231,7 @@ impl IdIndex {
         self.entries[i] = (hash, slot);
     }
 
-    /// Bytes held by the table.
+    /// Bytes held by the table in memory (a mapped one is the file's pages).
     pub fn heap_bytes(&self) -> usize {
         self.entries.capacity() * std::mem::size_of::<(u32, u32)>()
     }
@@ -224,6 +307,61 @@ mod tests {
         m.check();
         assert_eq!(m.index.get("never", m.key()), None);
         assert!(!m.index.repoint("never", 0, 1));
+    }
+
+    #[test]
+    fn a_stored_table_finds_every_id_and_takes_changes_after_a_copy() {
+        let mut ids: Vec<Option<String>> = (0..3_000).map(|i| Some(format!("doc-{i}"))).collect();
+        let words = stored_table(ids.len(), ids.iter().map(|s| s.as_deref().unwrap()));
+        assert_eq!(words.len(), 2 * stored_entries(3_000));
+        let mut index = IdIndex::from_stored(Words::Memory(words.clone()), ids.len()).unwrap();
+        assert!(IdIndex::from_stored(Words::Memory(words), ids.len() + 10_000).is_none(), "a table sized for another count");
+        let key = |ids: &Vec<Option<String>>, slot: u32| -> Option<String> { ids.get(slot as usize).cloned().flatten() };
+        for (slot, id) in ids.iter().enumerate() {
+            let id = id.as_deref().unwrap();
+            assert_eq!(index.probe(hash_id(id), |s| key(&ids, s).as_deref() == Some(id)).map(|i| index.entry(i).1), Some(slot as u32));
+        }
+        let gone = ids[17].take().unwrap();
+        assert_eq!(index.remove(&gone, |s| ids.get(s as usize).and_then(|x| x.as_deref())), None, "the record is gone first");
+        ids[17] = Some(gone.clone());
+        assert_eq!(index.remove(&gone, |s| ids.get(s as usize).and_then(|x| x.as_deref())), Some(17));
+        index.insert_new("fresh", 3_000);
+        ids.push(Some("fresh".into()));
+        assert_eq!(index.get("fresh", |s| ids.get(s as usize).and_then(|x| x.as_deref())), Some(3_000));
+        assert_eq!(index.len(), 3_000);
+    }
+
+    #[test]
+    fn a_damaged_stored_table_without_free_entries_never_hangs() {
+        // Every entry taken: a lookup of an absent id must still end, and a write must
+        // still find room.
+        let entries = stored_entries(10);
+        let words: Vec<u32> = (0..entries as u32).flat_map(|i| [i * 7, i]).collect();
+        let mut index = IdIndex::from_stored(Words::Memory(words), 10).unwrap();
+        assert_eq!(index.len(), entries, "counted");
+        assert_eq!(index.get("absent", |_| Some("other")), None);
+        index.insert_new("new", 99);
+        assert_eq!(index.get("new", |s| (s == 99).then_some("new")), Some(99));
+        assert_eq!(index.len(), entries + 1);
+        assert_eq!(index.remove("absent", |_| Some("other")), None);
+    }
+
+    #[cfg(all(unix, target_pointer_width = "64", target_endian = "little"))]
+    #[test]
+    fn a_damaged_mapped_table_is_counted_when_copied() {
+        use std::io::Write;
+        let entries = stored_entries(10);
+        let words: Vec<u32> = (0..entries as u32).flat_map(|i| [i * 7, i]).collect();
+        let path = std::env::temp_dir().join(format!("vl-ids-{}", std::process::id()));
+        std::fs::File::create(&path).unwrap().write_all(&words.iter().flat_map(|w| w.to_le_bytes()).collect::<Vec<u8>>()).unwrap();
+        let map = crate::storage::mapping::Mapping::of_file(&std::fs::File::open(&path).unwrap()).unwrap().unwrap();
+        std::fs::remove_file(&path).unwrap();
+        let mut index = IdIndex::from_stored(Words::Mapped(MappedSlice::new(map, 0, words.len()).unwrap()), 10).unwrap();
+        assert!(index.is_mapped());
+        assert_eq!(index.get("absent", |_| Some("other")), None);
+        index.insert_new("new", 99);
+        assert!(!index.is_mapped());
+        assert_eq!((index.get("new", |s| (s == 99).then_some("new")), index.len()), (Some(99), entries + 1));
     }
 
     #[test]

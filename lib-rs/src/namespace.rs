@@ -73,6 +73,11 @@ impl Namespace {
         self.ids.get(id, |slot| id_at(&self.records, slot))
     }
 
+    /// Whether the id table is the snapshot's, used in place (until the first write).
+    pub fn ids_in_place(&self) -> bool {
+        self.ids.is_mapped()
+    }
+
     pub fn contains(&self, id: &str) -> bool {
         self.slot_of(id).is_some()
     }
@@ -178,18 +183,29 @@ impl Namespace {
 
     /// A namespace loaded from the snapshot: records in slot order, their main vectors back
     /// to back (adopted as the namespace's array, not copied), and the stored inverted index
-    /// if there is one (else it is rebuilt from the records' terms).
-    pub fn load(dimension: usize, records: Vec<Record>, main: VectorSpace, sparse: Option<InvertedIndex>) -> Namespace {
+    /// and id table if there are (else they are built from the records).
+    pub fn load(dimension: usize, records: Vec<Record>, main: VectorSpace, sparse: Option<InvertedIndex>, ids: Option<IdIndex>) -> Namespace {
         debug_assert_eq!(main.slot_count(), records.len());
         let mut ns = Namespace::new(dimension);
         ns.main = main;
-        ns.ids.reserve(records.len());
+        let stored_ids = match ids {
+            Some(ids) if ids.len() == records.len() => {
+                ns.ids = ids;
+                true
+            }
+            _ => false,
+        };
+        if !stored_ids {
+            ns.ids.reserve(records.len());
+        }
         ns.records.reserve(records.len());
         let rebuild_terms = sparse.is_none();
         for (slot, record) in records.into_iter().enumerate() {
             let slot = slot as u32;
             // A snapshot's ids are unique (it is written from an index like this one).
-            ns.ids.insert_new(&record.id, slot);
+            if !stored_ids {
+                ns.ids.insert_new(&record.id, slot);
+            }
             if rebuild_terms {
                 ns.sparse.add(slot, &record.sparse);
             }
@@ -281,6 +297,13 @@ impl Namespace {
     /// vectors' codes held in memory.
     pub fn use_mapped_codes(&mut self, mapped: crate::storage::mapping::MappedSlice<u8>) {
         self.main.use_mapped_codes(mapped);
+    }
+
+    /// Uses `words` (the same level 0, as the file stores it) for the graph of space `name`
+    /// ("" the main vectors) instead of its copy in memory; false if they differ.
+    pub fn use_mapped_level0(&mut self, name: &str, words: crate::storage::mapping::MappedSlice<u32>) -> bool {
+        let space = if name.is_empty() { Some(&mut self.main) } else { self.named.get_mut(name).map(NamedSpace::vectors_mut) };
+        space.is_some_and(|s| s.use_mapped_level0(words))
     }
 
     /// Learns the codes of every quantized space again from the vectors it holds now.

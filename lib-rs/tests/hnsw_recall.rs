@@ -387,3 +387,54 @@ fn any_space_gives_the_same_results() {
         assert_eq!((a.visited, a.filtered), (b.visited, b.filtered));
     }
 }
+
+/// A level 0 used in place is not validated at open: garbage in it (counts past the bound,
+/// links out of range, to absent nodes, to themselves, repeated) must never make a search
+/// panic or read outside the graph, and the copy a write makes keeps only valid links.
+#[cfg(all(unix, target_pointer_width = "64", target_endian = "little"))]
+#[test]
+fn garbage_in_a_mapped_level_0_is_searched_safely_and_dropped_when_copied() {
+    use vectlite::storage::bulk_section::Words;
+    use vectlite::storage::mapping::{MappedSlice, Mapping};
+    let d = Data::new(clustered(300, 8, 6), 8, Metric::L2);
+    let g = build(&d, 9);
+    let mut head = Writer::new();
+    g.encode_in_pieces(&mut head, &mut |_| Ok(())).unwrap();
+    let mut level0 = Writer::new();
+    g.encode_level0_in_pieces(&mut level0, &mut |_| Ok(())).unwrap();
+    let stride = level0.buf.len() / 4 / g.len();
+    let mut rng = Gauss(77);
+    let mut words: Vec<u32> = level0.buf.chunks_exact(4).map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect();
+    for (id, block) in words.chunks_exact_mut(stride).enumerate() {
+        match id % 4 {
+            0 => block[0] = u32::MAX,
+            1 => block[1] = 300 + (rng.uniform() * 1e9) as u32,
+            2 => block[1] = id as u32,
+            _ => {
+                block[0] = block[0].max(2);
+                block[2] = block[1];
+            }
+        }
+    }
+    let path = std::env::temp_dir().join(format!("vl-level0-{}", std::process::id()));
+    std::fs::write(&path, words.iter().flat_map(|w| w.to_le_bytes()).collect::<Vec<u8>>()).unwrap();
+    let map = Mapping::of_file(&std::fs::File::open(&path).unwrap()).unwrap().expect("a map");
+    std::fs::remove_file(&path).unwrap();
+    let mut mapped = HnswGraph::decode_from(
+        &mut Reader::new(&head.buf, 0, "t"),
+        d.len(),
+        Some(&mut |n| Ok(Words::Mapped(MappedSlice::new(map.clone(), 0, n).unwrap()))),
+    )
+    .unwrap();
+    assert!(mapped.is_mapped());
+    let q = Data::new(clustered(50, 8, 8), 8, Metric::L2);
+    let search = |g: &HnswGraph, i: usize| g.search(q.row(i), K, 64, &d.space(), &|_| true, &mut Counters::default());
+    for i in 0..50 {
+        assert!(search(&mapped, i).iter().all(|&(_, id)| (id as usize) < d.len()));
+    }
+    mapped.materialize();
+    assert!(!mapped.is_mapped());
+    mapped.check_integrity().unwrap();
+    let found = (0..50).filter(|&i| search(&mapped, i).first().map(|h| h.1) == exact(&d, q.row(i), 1, &|_| true).first().copied()).count();
+    assert!(found >= 40, "the graph still finds the nearest for most queries ({found} of 50)");
+}

@@ -102,3 +102,81 @@ fn a_small_section_is_verified_at_open() {
     assert_eq!((e.code, e.context.as_ref().and_then(|c| c.offset)), (Code::Corrupt, Some(offset)), "{}", e.message);
     let _ = std::fs::remove_dir_all(path.parent().unwrap());
 }
+
+/// Ids of the best 10 for each of a few queries.
+fn top_ids(db: &Database, queries: &[Vec<f32>]) -> Vec<Vec<String>> {
+    use vectlite::search::{self, options::SearchOptions};
+    queries
+        .iter()
+        .map(|q| {
+            let (hits, _) = search::search(db, Some(q), &SearchOptions { k: 10, ..Default::default() }).unwrap();
+            hits.iter().map(|h| h.record.id.clone()).collect()
+        })
+        .collect()
+}
+
+#[cfg(all(unix, target_pointer_width = "64", target_endian = "little"))]
+#[test]
+fn a_stored_graph_is_searched_in_place_until_the_first_write_copies_it() {
+    const SMALL: usize = 16;
+    let path = temp_path("graph");
+    let small = OpenOptions {
+        dimension: Some(SMALL),
+        metric: Some(vectlite::vector::Metric::L2),
+        sync: SyncMode::Normal,
+        ann_threshold: 100,
+        ..Default::default()
+    };
+    // splitmix64 of (i, d): distinct vectors, no structure.
+    let unit = |x: u64| {
+        let mut z = x.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        ((z ^ (z >> 31)) >> 11) as f32 / (1u64 << 53) as f32
+    };
+    let vector = |i: usize| (0..SMALL).map(|d| unit((i * SMALL + d) as u64 + 1)).collect::<Vec<f32>>();
+    let queries: Vec<Vec<f32>> = (0..20).map(|i| vector(1_000_000 + i)).collect();
+    let before = {
+        let mut db = Database::open(&path, small.clone()).unwrap();
+        let items: Vec<Upsert> = (0..3_000)
+            .map(|i| Upsert {
+                namespace: String::new(),
+                record: Record { id: format!("r{i}"), metadata: Json::Object(vec![]), sparse: vec![], vectors: vec![] },
+                vector: vector(i).into(),
+            })
+            .collect();
+        db.upsert_many(items, false).unwrap();
+        db.update_indexes();
+        assert!(!db.namespaces[""].vectors().graph().expect("a graph").is_mapped(), "built in memory");
+        let built = top_ids(&db, &queries);
+        db.compact().unwrap();
+        assert!(db.namespaces[""].vectors().graph().unwrap().is_mapped(), "the compaction moved the handle onto the file's copy");
+        assert_eq!(top_ids(&db, &queries), built);
+        built
+    };
+    let mut db = Database::open(&path, small).unwrap();
+    let graph = db.namespaces[""].vectors().graph().expect("the stored graph");
+    assert!(graph.is_mapped(), "level 0 used in place");
+    let ns = &db.namespaces[""];
+    assert!(ns.ids_in_place(), "the id table used in place");
+    assert!((0..3_000).all(|i| ns.slot_of(&format!("r{i}")) == Some(i as u32)) && ns.slot_of("r3000").is_none());
+    assert_eq!(top_ids(&db, &queries), before, "the mapped graph finds what the built one found");
+    let upsert = |i: usize| Upsert {
+        namespace: String::new(),
+        record: Record { id: format!("new{i}"), metadata: Json::Object(vec![]), sparse: vec![], vectors: vec![] },
+        vector: queries[i].clone().into(),
+    };
+    db.upsert_many((0..3).map(upsert).collect(), false).unwrap();
+    db.update_indexes();
+    let graph = db.namespaces[""].vectors().graph().unwrap();
+    assert!(!graph.is_mapped(), "a write copies level 0 into memory");
+    assert!(!db.namespaces[""].ids_in_place(), "and the id table");
+    assert!((0..3).all(|i| db.namespaces[""].slot_of(&format!("new{i}")).is_some()));
+    assert_eq!(db.namespaces[""].slot_of("r2999"), Some(2_999));
+    graph.check_integrity().unwrap();
+    for (i, ids) in top_ids(&db, &queries[..3]).iter().enumerate() {
+        assert_eq!(ids[0], format!("new{i}"), "an insert after the copy is found");
+    }
+    drop(db);
+    let _ = std::fs::remove_dir_all(path.parent().unwrap());
+}

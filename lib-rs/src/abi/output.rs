@@ -266,7 +266,7 @@ pub(crate) fn info_json(db: &Database) -> String {
         write_string(name, &mut s);
         s.push(':');
         let index_json = |g: Option<&crate::vector::hnsw::HnswGraph>| match g {
-            Some(g) => format!("{{\"nodes\":{},\"live\":{},\"bytes\":{}}}", g.len(), g.live_len(), g.memory_bytes()),
+            Some(g) => format!("{{\"nodes\":{},\"live\":{},\"bytes\":{},\"mapped\":{}}}", g.len(), g.live_len(), g.memory_bytes(), g.is_mapped()),
             None => "null".to_string(),
         };
         let main = ns.vectors();

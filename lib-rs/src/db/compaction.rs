@@ -71,7 +71,7 @@ impl Database {
         self.snapshot_seq = self.next_seq - 1;
         self.snapshot_len = len;
         self.upserts_since_snapshot = 0;
-        self.use_vectors_in_place();
+        self.use_file_in_place();
         let base = self.wal_base();
         if let Some(wal) = self.wal.as_mut() {
             wal.reset_to(base)?;

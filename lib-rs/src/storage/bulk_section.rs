@@ -1,5 +1,5 @@
-//! Reading the bulk sections, VECTORS (float32) and CODE_BYTES (quantized codes), one
-//! namespace's part after another: in place in a map of the file where maps are used
+//! Reading the bulk sections, VECTORS (float32), CODE_BYTES (quantized codes), LINKS0
+//! (graphs' level 0) and IDS (id tables), one part after another: in place in a map of the file where maps are used
 //! (`mapping.rs`), else read into memory. A section's checksum is verified at open by reading
 //! it through the file (its pages go to the OS page cache, not into the process), except for
 //! a mapped section larger than `VERIFY_AT_OPEN_BYTES`: reading all of it would make an open
@@ -40,6 +40,13 @@ impl Unverified {
             _ => Err(Error::corrupt(file, self.offset, format!("section {} checksum mismatch", self.kind))),
         }
     }
+}
+
+/// u32 words read from a bulk section (a graph's level 0, an id table): in place, or in
+/// memory.
+pub enum Words {
+    Mapped(MappedSlice<u32>),
+    Memory(Vec<u32>),
 }
 
 /// Quantized codes read from CODE_BYTES: in place, or in memory.
@@ -89,11 +96,23 @@ impl BulkStream {
         Ok(CodeBytes::Memory(out))
     }
 
+    /// The next `n` u32 words: in place in the map, or read.
+    pub fn words(&mut self, src: &mut dyn Source, file: &str, n: usize) -> Result<Words> {
+        let at = self.advance(file, n, 4)?;
+        if let Some(map) = &self.map {
+            // Sections start at multiples of 64 and hold whole words: always aligned.
+            return MappedSlice::new(map.clone(), at as usize, n).map(Words::Mapped).ok_or_else(|| self.outside(file));
+        }
+        let mut out: Vec<u32> = Vec::with_capacity(n);
+        self.read(src, file, at, n * 4, &mut |chunk| out.extend(chunk.chunks_exact(4).map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]))))?;
+        Ok(Words::Memory(out))
+    }
+
     /// Claims the next `n` values of `size` bytes; returns their file offset.
     fn advance(&mut self, file: &str, n: usize, size: u64) -> Result<u64> {
         let bytes = (n as u64).checked_mul(size).filter(|b| self.pos + b <= self.entry.len);
         let Some(bytes) = bytes else {
-            return Err(Error::corrupt(file, self.entry.offset, format!("{} section holds less than RECORDS lists", self.name)));
+            return Err(Error::corrupt(file, self.entry.offset, format!("{} section holds less than the file describes", self.name)));
         };
         let at = self.entry.offset + self.pos;
         self.pos += bytes;
@@ -123,7 +142,7 @@ impl BulkStream {
     pub fn finish(mut self, src: &mut dyn Source, file: &str) -> Result<Option<Unverified>> {
         let e = self.entry;
         if self.pos != e.len {
-            return Err(Error::corrupt(file, e.offset, format!("{} section holds more data than RECORDS lists", self.name)));
+            return Err(Error::corrupt(file, e.offset, format!("{} section holds more than the file describes", self.name)));
         }
         match self.map.take() {
             Some(map) if e.len > VERIFY_AT_OPEN_BYTES => {

@@ -1,9 +1,9 @@
 //! The `.vdb` snapshot file, byte by byte (all integers little-endian).
 //!
 //! ```text
-//! Header, 128 bytes (format version 2)
+//! Header, 128 bytes (format version 3)
 //!   0  magic "VECTLITE"                     8
-//!   8  format version u32 (= 2)             4
+//!   8  format version u32 (= 3)             4
 //!  12  header length u32 (= 128)            4
 //!  16  dimension u32                        4
 //!  20  metric u8 (0 cosine, 1 dot, 2 l2)    1, then 3 zero bytes
@@ -18,6 +18,8 @@
 //! 124  CRC32C of bytes 0..124               4
 //! Format version 1 has a 64-byte header: bytes 0..56 as above, a zero u32 at 56 and the
 //! CRC32C of bytes 0..60 at 60; it has no identities (read as zero). It is still read.
+//! Format version 2 is version 3 with every graph level inline in INDEXES and NAMED_INDEXES
+//! (graph format 1) and no LINKS0; it is still read.
 //! Sections, each starting at a multiple of 64, zero padding between them
 //!   1 SCHEMA   named vector spaces: varint count, then (name, varint dimension); then,
 //!              optionally, u8 1 and the database's analyzer as a JSON string
@@ -43,6 +45,12 @@
 //!   5 NAMED_INDEXES optional: varint count, then per graph: namespace name, space name and
 //!              the HNSW graph of that named vector space, whose node ids number the records
 //!              that have a vector in the space, in RECORDS order
+//!  10 LINKS0   with a graph: the level 0 of every graph, INDEXES' in their order, then
+//!              NAMED_INDEXES', each a fixed-stride u32 array (vector/hnsw/persist.rs); like
+//!              VECTORS, used in place from a map
+//!  11 IDS      per namespace in RECORDS order, the open-addressing table from record id to
+//!              RECORDS position (id_index.rs: `stored_entries(count)` entries of u32 hash,
+//!              u32 position), so an open hashes no id; used in place from a map
 //! Footer at the footer offset
 //!   per section: kind u32, zero u32, offset u64, length u64, CRC32C u32, zero u32 (32 bytes)
 //!   CRC32C of the section table u32
@@ -68,7 +76,7 @@ use std::collections::BTreeMap;
 pub use super::format_write::{encode, restamp, write_snapshot};
 
 pub const MAGIC: &[u8; 8] = b"VECTLITE";
-pub const FORMAT_VERSION: u32 = 2;
+pub const FORMAT_VERSION: u32 = 3;
 /// The header length of the current format version.
 pub const HEADER_LEN: usize = 128;
 /// The header length of format version 1.
@@ -84,6 +92,8 @@ pub(super) const SECTION_SPARSE: u32 = 6;
 pub(super) const SECTION_QUANTIZATION: u32 = 7;
 pub(super) const SECTION_CODES: u32 = 8;
 pub(super) const SECTION_CODE_BYTES: u32 = 9;
+pub(super) const SECTION_LINKS0: u32 = 10;
+pub(super) const SECTION_IDS: u32 = 11;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct SnapshotHeader {
@@ -136,6 +146,8 @@ pub struct LoadedNamespace {
     pub name: String,
     pub records: Vec<Record>,
     pub vectors: Floats,
+    /// The id table stored for the records (IDS), if the file has one.
+    pub ids: Option<crate::id_index::IdIndex>,
     /// The main vectors' inverse norms and quantized codes, when the file stores them.
     pub inv_norms: Option<Vec<f32>>,
     pub codes: Option<Codes>,
@@ -171,6 +183,11 @@ pub fn locate_code_bytes(src: &mut dyn Source, file: &str) -> Result<Option<(u64
     locate(src, file, SECTION_CODE_BYTES)
 }
 
+/// Where the LINKS0 section of a file lies, if it has one.
+pub fn locate_links0(src: &mut dyn Source, file: &str) -> Result<Option<(u64, u64)>> {
+    locate(src, file, SECTION_LINKS0)
+}
+
 fn locate(src: &mut dyn Source, file: &str, kind: u32) -> Result<Option<(u64, u64)>> {
     let head = src.read_vec(0, (src.len() as usize).min(HEADER_LEN)).map_err(|e| Error::io("cannot read", file, e))?;
     let (_, count, footer_offset, header_len) = check_header(&head, src.len(), file)?;
@@ -182,7 +199,7 @@ fn locate(src: &mut dyn Source, file: &str, kind: u32) -> Result<Option<(u64, u6
 pub fn header_len_of(version: u32) -> Option<usize> {
     match version {
         1 => Some(HEADER_LEN_V1),
-        2 => Some(HEADER_LEN),
+        2 | 3 => Some(HEADER_LEN),
         _ => None,
     }
 }
@@ -277,6 +294,8 @@ pub fn read(src: &mut dyn Source, file: &str) -> Result<Snapshot> {
         SECTION_QUANTIZATION,
         SECTION_CODES,
         SECTION_CODE_BYTES,
+        SECTION_LINKS0,
+        SECTION_IDS,
     ];
     for (i, e) in sections.iter().enumerate() {
         if !known.contains(&e.kind) || sections[..i].iter().any(|p| p.kind == e.kind) {
@@ -338,6 +357,7 @@ pub fn read(src: &mut dyn Source, file: &str) -> Result<Snapshot> {
             name,
             records: recs,
             vectors: vecs,
+            ids: None,
             inv_norms: None,
             codes: None,
             index: None,
@@ -350,6 +370,15 @@ pub fn read(src: &mut dyn Source, file: &str) -> Result<Snapshot> {
     }
     let mut unverified: Vec<Unverified> = vectors.finish(src, file)?.into_iter().collect();
     drop(records);
+    if let Some(at) = find(SECTION_IDS) {
+        let mut tables = BulkStream::new(at, map.clone(), "IDS");
+        for ns in &mut namespaces {
+            let count = ns.records.len();
+            let words = tables.words(src, file, 2 * crate::id_index::stored_entries(count))?;
+            ns.ids = crate::id_index::IdIndex::from_stored(words, count);
+        }
+        unverified.extend(tables.finish(src, file)?);
+    }
     let mut code_bytes = find(SECTION_CODE_BYTES).map(|e| BulkStream::new(e, map.clone(), "CODE_BYTES"));
     match find(SECTION_CODES) {
         Some(at) => {
@@ -362,63 +391,13 @@ pub fn read(src: &mut dyn Source, file: &str) -> Result<Snapshot> {
         None if code_bytes.is_some() => return Err(Error::corrupt(file, footer_offset, "CODE_BYTES section without CODES")),
         None => {}
     }
-    if let Some(at) = find(SECTION_INDEXES) {
-        let (off, bytes) = (at.offset, at.read(src, file)?);
-        let mut r = Reader::new(&bytes, off, file);
-        for _ in 0..r.len(2)? {
-            let at = r.pos();
-            let name = r.str()?;
-            let ns = find_namespace(&mut namespaces, name)
-                .ok_or_else(|| Error::corrupt(file, off + at as u64, format!("index for unknown namespace {name:?}")))?;
-            if ns.index.is_some() {
-                return Err(Error::corrupt(file, off + at as u64, format!("two indexes for namespace {name:?}")));
-            }
-            ns.index = Some(HnswGraph::decode(&mut r, ns.records.len())?);
-        }
-        if !r.at_end() {
-            return Err(Error::corrupt(file, off, "INDEXES section holds more data than its count says"));
-        }
-    }
-    if let Some(at) = find(SECTION_NAMED_INDEXES) {
-        let (off, bytes) = (at.offset, at.read(src, file)?);
-        let mut r = Reader::new(&bytes, off, file);
-        for _ in 0..r.len(3)? {
-            let at = off + r.pos() as u64;
-            let ns_name = r.str()?;
-            let space = r.str()?.to_string();
-            let ns = find_namespace(&mut namespaces, ns_name)
-                .ok_or_else(|| Error::corrupt(file, at, format!("named index for unknown namespace {ns_name:?}")))?;
-            if ns.named_indexes.iter().any(|(s, _)| *s == space) {
-                return Err(Error::corrupt(file, at, format!("two indexes for vector space {space:?} of namespace {ns_name:?}")));
-            }
-            let nodes = ns.records.iter().filter(|r| r.vectors.iter().any(|(n, _)| *n == space)).count();
-            if nodes == 0 {
-                return Err(Error::corrupt(file, at, format!("index for vector space {space:?}, which no record of {ns_name:?} uses")));
-            }
-            let graph = HnswGraph::decode(&mut r, nodes)?;
-            ns.named_indexes.push((space, graph));
-        }
-        if !r.at_end() {
-            return Err(Error::corrupt(file, off, "NAMED_INDEXES section holds more data than its count says"));
-        }
-    }
-    if let Some(at) = find(SECTION_SPARSE) {
-        let (off, bytes) = (at.offset, at.read(src, file)?);
-        let mut r = Reader::new(&bytes, off, file);
-        for _ in 0..r.len(2)? {
-            let at = off + r.pos() as u64;
-            let name = r.str()?;
-            let ns = find_namespace(&mut namespaces, name)
-                .ok_or_else(|| Error::corrupt(file, at, format!("sparse index for unknown namespace {name:?}")))?;
-            if ns.sparse.is_some() {
-                return Err(Error::corrupt(file, at, format!("two sparse indexes for namespace {name:?}")));
-            }
-            ns.sparse = Some(InvertedIndex::decode(&mut r, ns.records.len())?);
-        }
-        if !r.at_end() {
-            return Err(Error::corrupt(file, off, "SPARSE section holds more data than its count says"));
-        }
-    }
+    let entries = super::index_sections::IndexEntries {
+        indexes: find(SECTION_INDEXES),
+        named_indexes: find(SECTION_NAMED_INDEXES),
+        links0: find(SECTION_LINKS0),
+        sparse: find(SECTION_SPARSE),
+    };
+    unverified.extend(super::index_sections::read(src, file, entries, map, &mut namespaces)?);
     Ok(Snapshot { header, named_dims, namespaces, unverified })
 }
 
@@ -439,7 +418,7 @@ pub(super) struct Entry {
 
 impl Entry {
     /// The section's bytes, checked against its CRC.
-    fn read(&self, src: &mut dyn Source, file: &str) -> Result<Vec<u8>> {
+    pub(super) fn read(&self, src: &mut dyn Source, file: &str) -> Result<Vec<u8>> {
         let len = usize::try_from(self.len).map_err(|_| Error::corrupt(file, self.offset, "section too large"))?;
         let bytes = src.read_vec(self.offset, len).map_err(|e| Error::io("cannot read", file, e))?;
         if crc32c(&bytes) != self.crc {
@@ -638,10 +617,10 @@ mod tests {
         let stored = loaded.sparse.expect("no SPARSE section");
         let values: Vec<f32> = (0..loaded.records.len() as u32).flat_map(|s| loaded.vectors.get(s).to_vec()).collect();
         let space = || crate::vector::space::VectorSpace::from_vectors(1, values.clone());
-        let rebuilt = Namespace::load(1, loaded.records.clone(), space(), None);
+        let rebuilt = Namespace::load(1, loaded.records.clone(), space(), None, None);
         assert_eq!(&stored, rebuilt.sparse());
         assert_eq!(&stored, map["ns"].sparse());
-        let from_stored = Namespace::load(1, loaded.records, space(), Some(stored));
+        let from_stored = Namespace::load(1, loaded.records, space(), Some(stored), None);
         assert_eq!(from_stored.sparse(), rebuilt.sparse());
     }
 

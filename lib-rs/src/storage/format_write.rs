@@ -4,7 +4,8 @@
 
 use super::format::{
     SnapshotHeader, FORMAT_VERSION, HEADER_LEN, MAGIC, SECTION_ALIGN, SECTION_INDEXES, SECTION_NAMED_INDEXES,
-    SECTION_CODES, SECTION_CODE_BYTES, SECTION_QUANTIZATION, SECTION_RECORDS, SECTION_SCHEMA, SECTION_SPARSE, SECTION_VECTORS,
+    SECTION_CODES, SECTION_CODE_BYTES, SECTION_IDS, SECTION_LINKS0, SECTION_QUANTIZATION, SECTION_RECORDS, SECTION_SCHEMA, SECTION_SPARSE,
+    SECTION_VECTORS,
 };
 use crate::checksum::{crc32c, crc32c_append};
 use crate::codec::Writer;
@@ -16,7 +17,8 @@ use std::io::{self, Write};
 /// Gives a snapshot held in memory new identities, its header checksum updated (a restored
 /// backup becomes a database of its own). Files of format version 1 have none: unchanged.
 pub fn restamp(bytes: &mut [u8], identity: super::format::SnapshotIdentity) {
-    if bytes.len() < HEADER_LEN || bytes[8..12] != FORMAT_VERSION.to_le_bytes() {
+    let version = bytes.get(8..12).map_or(0, |v| u32::from_le_bytes([v[0], v[1], v[2], v[3]]));
+    if bytes.len() < HEADER_LEN || !(2..=FORMAT_VERSION).contains(&version) {
         return;
     }
     bytes[56..72].copy_from_slice(&identity.database);
@@ -75,6 +77,10 @@ pub fn write_snapshot(
         }
         Ok(())
     }));
+    // Each namespace's id table, for RECORDS positions: built here once (the length, the
+    // checksum and the write each go over it).
+    let id_tables: Vec<Vec<u32>> =
+        live.iter().map(|(_, ns)| crate::id_index::stored_table(ns.len(), ns.iter().map(|(_, r)| r.id.as_str()))).collect();
     let codes = codes_section(live.clone());
     let code_bytes = code_bytes_section(live.clone());
     let vectors: Vec<&[f32]> = live.iter().flat_map(|(_, ns)| ns.iter().map(|(slot, _)| ns.vector(slot))).collect();
@@ -82,6 +88,8 @@ pub fn write_snapshot(
     // pending inserts); otherwise it is rebuilt at open. `compact` makes sure it is.
     let storable: Vec<&(&String, &Namespace)> = live.iter().filter(|(_, ns)| ns.indexes_storable()).collect();
     let stored: Vec<(&String, &HnswGraph)> = storable.iter().filter_map(|(name, ns)| ns.vectors().graph().map(|g| (*name, g))).collect();
+    // Level 0 of every graph, in the order INDEXES and NAMED_INDEXES list them.
+    let mut graphs: Vec<&HnswGraph> = stored.iter().map(|(_, g)| *g).collect();
     let indexes = Body::Pieces(Box::new(move |w, flush| {
         w.varint(stored.len() as u64);
         for (name, graph) in &stored {
@@ -94,6 +102,14 @@ pub fn write_snapshot(
         .iter()
         .flat_map(|(ns_name, ns)| ns.named_spaces().iter().filter_map(move |(space, s)| s.vectors().graph().map(|g| (*ns_name, space, g))))
         .collect();
+    graphs.extend(named.iter().map(|(_, _, g)| *g));
+    let any_graph = !graphs.is_empty();
+    let links0 = Body::Pieces(Box::new(move |w, flush| {
+        for graph in &graphs {
+            graph.encode_level0_in_pieces(w, flush)?;
+        }
+        Ok(())
+    }));
     let named_indexes = Body::Pieces(Box::new(move |w, flush| {
         w.varint(named.len() as u64);
         for (ns_name, space, graph) in &named {
@@ -122,6 +138,12 @@ pub fn write_snapshot(
     ];
     if live.iter().any(|(_, ns)| ns.vectors().codes().is_some()) {
         sections.push((SECTION_CODE_BYTES, code_bytes));
+    }
+    if any_graph {
+        sections.push((SECTION_LINKS0, links0));
+    }
+    if !id_tables.is_empty() {
+        sections.push((SECTION_IDS, Body::Words(id_tables)));
     }
     // Written only when a space is quantized: other files stay readable, byte for byte, by
     // readers that predate quantization.
@@ -185,12 +207,14 @@ fn code_bytes_section<'a>(live: Vec<(&'a String, &'a Namespace)>) -> Body<'a> {
 /// pending can be written out and cleared.
 type Encode<'a> = Box<dyn Fn(&mut Writer, &mut dyn FnMut(&mut Writer) -> io::Result<()>) -> io::Result<()> + 'a>;
 
-/// A section's content: bytes built in memory, f32 slices written as little-endian, or an
+/// A section's content: bytes built in memory, f32 slices or u32 arrays written as
+/// little-endian, or an
 /// encoder run on demand in pieces (the records and the graphs: each of the three passes,
 /// length, CRC and write, encodes them again, which is cheap next to holding a copy).
 enum Body<'a> {
     Bytes(Vec<u8>),
     Floats(Vec<&'a [f32]>),
+    Words(Vec<Vec<u32>>),
     Pieces(Encode<'a>),
 }
 
@@ -202,6 +226,7 @@ impl Body<'_> {
         match self {
             Body::Bytes(b) => b.len() as u64,
             Body::Floats(parts) => parts.iter().map(|p| p.len() as u64 * 4).sum(),
+            Body::Words(parts) => parts.iter().map(|p| p.len() as u64 * 4).sum(),
             Body::Pieces(_) => {
                 let mut len = 0u64;
                 // The closure never fails.
@@ -218,19 +243,8 @@ impl Body<'_> {
     fn each_chunk(&self, f: &mut dyn FnMut(&[u8]) -> io::Result<()>) -> io::Result<()> {
         match self {
             Body::Bytes(b) => f(b),
-            Body::Floats(parts) => {
-                let mut buf: Vec<u8> = Vec::with_capacity(64 * 1024);
-                for part in parts {
-                    for v in *part {
-                        buf.extend_from_slice(&v.to_le_bytes());
-                    }
-                    if buf.len() >= 60 * 1024 {
-                        f(&buf)?;
-                        buf.clear();
-                    }
-                }
-                f(&buf)
-            }
+            Body::Floats(parts) => little_endian(parts.iter().map(|p| p.iter().map(|v| v.to_le_bytes())), f),
+            Body::Words(parts) => little_endian(parts.iter().map(|p| p.iter().map(|v| v.to_le_bytes())), f),
             Body::Pieces(encode) => {
                 let mut w = Writer::with_capacity(PIECE_BYTES + 4096);
                 encode(&mut w, &mut |w: &mut Writer| {
@@ -254,6 +268,21 @@ impl Body<'_> {
         });
         crc
     }
+}
+
+/// Writes parts of 4-byte values to `f` in pieces of about 64 KB.
+fn little_endian<P: Iterator<Item = [u8; 4]>>(parts: impl Iterator<Item = P>, f: &mut dyn FnMut(&[u8]) -> io::Result<()>) -> io::Result<()> {
+    let mut buf: Vec<u8> = Vec::with_capacity(64 * 1024);
+    for part in parts {
+        for v in part {
+            buf.extend_from_slice(&v);
+            if buf.len() >= 64 * 1024 {
+                f(&buf)?;
+                buf.clear();
+            }
+        }
+    }
+    f(&buf)
 }
 
 /// Passes writes through, keeping a running CRC32C and length of everything written.

@@ -93,6 +93,7 @@ impl Mapping {
 /// Types any bytes are a valid value of (read in place from a little-endian file).
 pub trait Plain: Copy + 'static {}
 impl Plain for u8 {}
+impl Plain for u32 {}
 impl Plain for f32 {}
 
 /// Values in place in a map, kept alive by it.

@@ -204,6 +204,12 @@ impl VectorSpace {
         self.free.clear();
     }
 
+    /// Uses `words` for the graph's level 0 instead of the copy in memory (see
+    /// `HnswGraph::use_mapped_level0`); false without a graph or if they differ.
+    pub fn use_mapped_level0(&mut self, words: crate::storage::mapping::MappedSlice<u32>) -> bool {
+        self.graph.as_mut().is_some_and(|g| g.use_mapped_level0(words))
+    }
+
     /// Uses `mapped` instead of the codes held now, which it must equal slot for slot;
     /// ignored otherwise (checked on the first and last code).
     pub fn use_mapped_codes(&mut self, mapped: crate::storage::mapping::MappedSlice<u8>) {
@@ -393,7 +399,9 @@ impl VectorSpace {
             remap[old as usize] = Some(out.live_count as u32);
             out.live_count += 1;
         }
-        if let Some(graph) = &self.graph {
+        if let Some(graph) = &mut self.graph {
+            // The repair walks old lists: a mapped level 0 is validated first.
+            graph.materialize();
             out.graph = Some(graph.compacted(&remap, &out.slices(metric)));
         }
         if self.codes.is_some() {

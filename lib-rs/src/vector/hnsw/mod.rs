@@ -6,7 +6,9 @@
 //!
 //! Layout, chosen for the search's memory traffic:
 //! - level 0 is one flat array with a fixed stride per node: `[count, n0, n1, .. n(2M-1)]`,
-//!   so a node's list is one contiguous read and a node id is its address;
+//!   so a node's list is one contiguous read and a node id is its address. A graph loaded
+//!   from a snapshot uses that array in place in the file's map (`persist.rs`): an open
+//!   reads none of it, and the first change copies it into memory (`materialize`);
 //! - the upper levels (about 1 node in M reaches level 1) live in a second flat array,
 //!   `level` blocks of `[count, n0 .. n(M-1)]` per node, found through `upper_start`;
 //! - links are `AtomicU32`, written under a striped lock per node and read without one:
@@ -41,6 +43,7 @@ mod search;
 pub use search::Scorer;
 
 use super::distance::{self, Metric};
+use crate::storage::mapping::MappedSlice;
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard};
@@ -118,6 +121,14 @@ impl Space for SliceSpace<'_> {
     }
 }
 
+/// Mapped words read as the atomics level 0 is made of. Only loads ever touch them: a
+/// mapped level 0 is copied into memory (`materialize`) before any link is written.
+fn as_atomics(words: &[u32]) -> &[AtomicU32] {
+    // SAFETY: AtomicU32 has the size, alignment and bit validity of u32, and the words are
+    // only read (a load from read-only memory is an ordinary load).
+    unsafe { &*(words as *const [u32] as *const [AtomicU32]) }
+}
+
 /// `levels[id]` of a slot that was never inserted.
 const ABSENT: u8 = u8::MAX;
 /// The packed entry point of an empty graph.
@@ -137,8 +148,12 @@ pub struct HnswGraph {
     /// Deleted nodes still carry links (search walks through them) but are never returned.
     deleted: Vec<bool>,
     live: usize,
-    /// Level 0: `stride0 = 1 + 2M` words per slot.
+    /// Level 0: `stride0 = 1 + 2M` words per slot, in memory or (`mapped0`) in place.
     links0: Vec<AtomicU32>,
+    /// Level 0 of a graph loaded from a map, used until the first change (`links0` is empty
+    /// meanwhile). Its words were never validated: a search bounds-checks each link it
+    /// reads, and `materialize` drops invalid ones before anything builds on them.
+    mapped0: Option<MappedSlice<u32>>,
     stride0: usize,
     /// Levels 1..=level of node `i` start at `upper_start[i]`, `stride1 = 1 + M` words each.
     upper: Vec<AtomicU32>,
@@ -175,6 +190,7 @@ impl HnswGraph {
             deleted: Vec::new(),
             live: 0,
             links0: Vec::new(),
+            mapped0: None,
             stride0: 1 + 2 * m,
             upper: Vec::new(),
             upper_start: Vec::new(),
@@ -213,13 +229,20 @@ impl HnswGraph {
     /// Marks a node deleted: never returned by search, still used for navigation until
     /// `compacted` drops it. Unknown or already deleted ids are ignored.
     pub fn mark_deleted(&mut self, id: u32) {
+        self.materialize();
         if self.contains(id) {
             self.deleted[id as usize] = true;
             self.live -= 1;
         }
     }
 
-    /// Bytes held by the graph's arrays (not the vectors, which the vector space owns).
+    /// Whether level 0 is still used in place in the snapshot's map.
+    pub fn is_mapped(&self) -> bool {
+        self.mapped0.is_some()
+    }
+
+    /// Bytes held by the graph's arrays (not the vectors, which the vector space owns, nor a
+    /// mapped level 0, which is the file's pages).
     pub fn memory_bytes(&self) -> usize {
         self.levels.capacity()
             + self.deleted.capacity()
@@ -256,7 +279,10 @@ impl HnswGraph {
     fn block(&self, id: u32, level: usize) -> &[AtomicU32] {
         if level == 0 {
             let start = id as usize * self.stride0;
-            &self.links0[start..start + self.stride0]
+            match &self.mapped0 {
+                Some(map) => as_atomics(&map.as_slice()[start..start + self.stride0]),
+                None => &self.links0[start..start + self.stride0],
+            }
         } else {
             let start = self.upper_start[id as usize] as usize + (level - 1) * self.stride1;
             &self.upper[start..start + self.stride1]
@@ -274,6 +300,7 @@ impl HnswGraph {
 
     /// Replaces the links of `id` at `level`; the caller holds the node's lock.
     fn write_links(&self, id: u32, level: usize, ids: &[u32]) {
+        assert!(level > 0 || self.mapped0.is_none(), "a mapped level 0 is never written");
         let block = self.block(id, level);
         debug_assert!(ids.len() < block.len());
         for (slot, &n) in block[1..].iter().zip(ids) {
@@ -299,15 +326,69 @@ impl HnswGraph {
         ((-u.ln() * self.ml) as usize).min(MAX_LEVEL)
     }
 
+    /// Copies a mapped level 0 into memory before the graph changes, keeping of each list
+    /// only the links a search may follow (to another present node, once each, at most 2M):
+    /// the mapped words were never validated, and an insertion builds on them.
+    pub fn materialize(&mut self) {
+        let Some(map) = self.mapped0.take() else { return };
+        let words = map.as_slice();
+        self.links0 = words.iter().map(|&w| AtomicU32::new(w)).collect();
+        // `seen[to] == id + 1`: `to` is already in the list of `id` (no clearing per node).
+        let mut seen = vec![0u32; self.len()];
+        let mut list = Vec::with_capacity(self.max_links(0));
+        for id in 0..self.len() as u32 {
+            list.clear();
+            if self.is_present(id) {
+                for link in self.links(id, 0) {
+                    let to = link.load(Ordering::Relaxed);
+                    if to != id && self.is_present(to) && seen[to as usize] != id + 1 {
+                        seen[to as usize] = id + 1;
+                        list.push(to);
+                    }
+                }
+            }
+            self.write_links(id, 0, &list);
+        }
+    }
+
+    /// Uses `words`, this graph's level 0 as `encode_level0_in_pieces` wrote it, in place of
+    /// the copy in memory (which is freed); checked on the length and the first and last
+    /// node's block, false (and nothing changed) if they differ.
+    pub fn use_mapped_level0(&mut self, words: MappedSlice<u32>) -> bool {
+        let n = self.len();
+        if self.mapped0.is_some() || n == 0 || words.len() != self.level0_words() {
+            return false;
+        }
+        let same = |id: u32| {
+            let stored = &words.as_slice()[id as usize * self.stride0..(id as usize + 1) * self.stride0];
+            let links = if self.is_present(id) { self.links(id, 0) } else { &[] };
+            stored[0] as usize == links.len()
+                && stored[1..1 + links.len()].iter().zip(links).all(|(w, l)| *w == l.load(Ordering::Relaxed))
+                && stored[1 + links.len()..].iter().all(|&w| w == 0)
+        };
+        if !same(0) || !same(n as u32 - 1) {
+            return false;
+        }
+        self.mapped0 = Some(words);
+        self.links0 = Vec::new();
+        true
+    }
+
     /// Makes room for slot `id`; new slots are absent and unlinked.
     fn grow_to(&mut self, slots: usize) {
+        self.materialize();
         if slots <= self.levels.len() {
             return;
         }
+        self.grow_slots(slots);
+        self.links0.resize_with(slots * self.stride0, || AtomicU32::new(0));
+    }
+
+    /// `grow_to` without level 0's array (a decoder that brings level 0 along).
+    fn grow_slots(&mut self, slots: usize) {
         self.levels.resize(slots, ABSENT);
         self.deleted.resize(slots, false);
         self.upper_start.resize(slots, 0);
-        self.links0.resize_with(slots * self.stride0, || AtomicU32::new(0));
     }
 
     /// Registers `id` before it is linked: a new node draws its level and gets empty link

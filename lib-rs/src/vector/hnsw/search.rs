@@ -196,6 +196,10 @@ impl HnswGraph {
             let mut best = cur;
             for link in self.links(cur.id, level) {
                 let id = link.load(Mem::Relaxed);
+                // A mapped level 0 is used unvalidated (see `HnswGraph::mapped0`).
+                if id as usize >= self.len() {
+                    continue;
+                }
                 let score = q.score(id);
                 *visited += 1;
                 if score > best.score {
@@ -223,7 +227,8 @@ impl HnswGraph {
         mut accept: A,
     ) -> usize {
         let Scratch { visited, candidates, results, batch, .. } = s;
-        visited.reset(self.len());
+        let slots = self.len();
+        visited.reset(slots);
         candidates.clear();
         results.clear();
         for &seed in seeds {
@@ -245,7 +250,8 @@ impl HnswGraph {
             batch.clear();
             for link in self.links(c.id, level) {
                 let id = link.load(Mem::Relaxed);
-                if visited.insert(id) {
+                // A mapped level 0 is used unvalidated (see `HnswGraph::mapped0`).
+                if (id as usize) < slots && visited.insert(id) {
                     batch.push(id);
                 }
             }
