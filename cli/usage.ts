@@ -40,7 +40,7 @@ vector of the database's dimension with finite values, counts matching the index
 is loaded from the file (its own checksum verified); its structure has no check of its own yet, so
 "graph: loaded, N nodes" reports what was loaded. Exit code 0 when everything is sound, 1 with the
 error (CORRUPT: file and offset) otherwise.`,
-  import: `usage: vectlite import <db> <file.jsonl> [--dimension N] [--metric cosine|dot|l2] [--namespace ns] [--batch N]
+  import: `usage: vectlite import <db> <file.jsonl> [--dimension N] [--metric cosine|dot|l2|manhattan] [--namespace ns] [--batch N]
 
 Reads one JSON record per line (blank lines are skipped):
   {"id": "doc1", "vector": [0.1, 0.2, ...], "metadata": {...}, "sparse": {"term": 1}, "namespace": "ns"}

@@ -21,7 +21,7 @@ export type Metadata = { [key: string]: MetadataValue };
 import type { Analyzer, AnalyzerConfig } from "./analyzers.ts";
 
 /** How vectors are compared. Scores are always "higher is better". */
-export type Metric = "cosine" | "dot" | "l2";
+export type Metric = "cosine" | "dot" | "l2" | "manhattan";
 
 /** A MongoDB-style metadata filter, e.g. `{ source: "blog", year: { $gte: 2020 } }`. */
 export type Filter = { [key: string]: unknown };
@@ -30,7 +30,7 @@ export type Filter = { [key: string]: unknown };
 export interface OpenOptions {
   /** Required to create a database (an integer from 1 to 65,536); checked against an existing file. */
   dimension?: number;
-  /** `"cosine"` (default), `"dot"` or `"l2"`; fixed at creation. */
+  /** `"cosine"` (default), `"dot"`, `"l2"` (Euclidean) or `"manhattan"` (L1); fixed at creation. */
   metric?: Metric;
   /** Open without the writer's lock, beside a writer if there is one, seeing what was committed before the open; every write rejects with `READ_ONLY`. */
   readOnly?: boolean;

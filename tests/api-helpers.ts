@@ -19,6 +19,10 @@ export function expectedScore(metric: Metric, q: ArrayLike<number>, v: ArrayLike
   if (metric === "dot") return dot(q, v);
   if (metric === "cosine") return dot(q, v) / (norm(q) * norm(v));
   let s = 0;
+  if (metric === "manhattan") {
+    for (let i = 0; i < q.length; i++) s += Math.abs(q[i] - v[i]);
+    return -s;
+  }
   for (let i = 0; i < q.length; i++) s += (q[i] - v[i]) ** 2;
   return -Math.sqrt(s);
 }

@@ -32,7 +32,7 @@ describe("open, metrics and getters", () => {
     assert.equal(db.metric, "cosine");
   });
 
-  for (const metric of ["cosine", "dot", "l2"] as const) {
+  for (const metric of ["cosine", "dot", "l2", "manhattan"] as const) {
     it(`scores with ${metric} numerically, higher is better, best first`, async () => {
       await using db = await vectlite.open(tempDb(), { dimension: 4, metric });
       assert.equal(db.metric, metric);
@@ -59,8 +59,8 @@ describe("open, metrics and getters", () => {
   it("gives exact known values for each metric", async () => {
     const q = [1, 2, 3];
     const v = [4, 6, 3];
-    const want = { cosine: 25 / (Math.sqrt(14) * Math.sqrt(61)), dot: 25, l2: -5 };
-    for (const metric of ["cosine", "dot", "l2"] as const) {
+    const want = { cosine: 25 / (Math.sqrt(14) * Math.sqrt(61)), dot: 25, l2: -5, manhattan: -7 };
+    for (const metric of ["cosine", "dot", "l2", "manhattan"] as const) {
       await using db = await vectlite.open(tempDb(), { dimension: 3, metric });
       await db.upsert("v", v);
       const [hit] = await db.search(q, { k: 1 });

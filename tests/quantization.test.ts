@@ -117,6 +117,32 @@ describe("quantized vector spaces", () => {
     }
   });
 
+  it("manhattan (L1): the graph and the int8 codes find what an exact search finds, scored as the negated L1 distance", async () => {
+    const path = tempDb();
+    const l1 = (a: Float32Array, b: Float32Array) => a.reduce((s, x, i) => s + Math.abs(x - b[i]), 0);
+    for (const quantization of ["none", "int8"] as const) {
+      {
+        await using db = await vectlite.open(path + quantization, { dimension: DIM, metric: "manhattan", quantization, hnsw: { efSearch: 32 } });
+        await db.upsertMany(records());
+        let sum = 0;
+        for (const q of queries) {
+          const { results, stats } = await db.searchWithStats(q, { k: 10 });
+          assert.equal(stats.plan, "hnsw");
+          sum += overlap(results, await db.search(q, { k: 10, exact: true }));
+          for (const r of results) {
+            const stored = data[Number(r.id.slice(1))];
+            assert.ok(Math.abs(r.score + l1(q, stored)) <= 1e-4 * l1(q, stored), `${quantization}: score of ${r.id}`);
+          }
+        }
+        assert.ok(sum / queries.length >= 0.95, `${quantization}: recall ${sum / queries.length}`);
+        await db.compact();
+      }
+      await using again = await vectlite.open(path + quantization, { readOnly: true });
+      assert.equal(again.metric, "manhattan");
+      assert.equal((await again.search(data[5], { k: 1 }))[0].id, "r5");
+    }
+  });
+
   it("refuses bad quantization and rescore values with the place that is wrong", async () => {
     await rejectsWith(() => vectlite.open(tempDb(), { dimension: 4, quantization: "int4" as vectlite.Quantization }), "INVALID_ARGUMENT", /int4/);
     await rejectsWith(

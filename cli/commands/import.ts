@@ -13,7 +13,7 @@ import { count, phaseLine, plural, println, Progress } from "../output.ts";
 
 export const flags = { dimension: "integer", metric: "string", namespace: "string", batch: "integer" } as const;
 
-const METRICS = new Set(["cosine", "dot", "l2"]);
+const METRICS = new Set(["cosine", "dot", "l2", "manhattan"]);
 
 /** What the import knows so far: the dimension every line is checked against, once known. */
 interface State {
@@ -24,7 +24,7 @@ export async function run(parsed: Parsed): Promise<number> {
   const [dbPath, file] = positionals("import", parsed, ["db", "file.jsonl"]);
   const metric = parsed.flags.metric as string | undefined;
   if (metric !== undefined && !METRICS.has(metric)) {
-    throw new UsageError(`--metric must be cosine, dot or l2, found ${JSON.stringify(metric)}`, "import");
+    throw new UsageError(`--metric must be cosine, dot, l2 or manhattan, found ${JSON.stringify(metric)}`, "import");
   }
   const state: State = { dimension: parsed.flags.dimension as number | undefined };
   const lines = readRecords(file, () => state.dimension);

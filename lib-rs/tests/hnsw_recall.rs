@@ -129,7 +129,7 @@ fn recall_for_each_metric() {
     g.check_integrity().unwrap();
     let r = recall(d, g, 64, &|_| true);
     assert!(r >= 0.95, "cosine recall {r}");
-    for metric in [Metric::Dot, Metric::L2] {
+    for metric in [Metric::Dot, Metric::L2, Metric::Manhattan] {
         let d = data(metric);
         let g = build(&d, 7);
         g.check_integrity().unwrap();

@@ -71,7 +71,7 @@ fn quantized_space(data: &[Vec<f32>], quantization: Quantization, metric: Metric
 #[test]
 fn int8_codes_keep_recall_in_the_graph_and_the_scan_with_and_without_filters() {
     let (data, queries) = clustered(4_000, 100, 64, 11);
-    for metric in [Metric::Cosine, Metric::Dot, Metric::L2] {
+    for metric in [Metric::Cosine, Metric::Dot, Metric::L2, Metric::Manhattan] {
         let space = quantized_space(&data, Quantization::Int8, metric);
         let mut plain = quantized_space(&data, Quantization::Int8, metric);
         plain.set_quantization(Quantization::None);

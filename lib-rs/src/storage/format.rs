@@ -6,7 +6,8 @@
 //!   8  format version u32 (= 3)             4
 //!  12  header length u32 (= 128)            4
 //!  16  dimension u32                        4
-//!  20  metric u8 (0 cosine, 1 dot, 2 l2)    1, then 3 zero bytes
+//!  20  metric u8 (0 cosine, 1 dot, 2 l2,    1, then 3 zero bytes
+//!      3 manhattan)
 //!  24  last WAL sequence folded in, u64     8
 //!  32  section count u32                    4, then 4 zero bytes
 //!  40  footer offset u64                    8

@@ -1,9 +1,10 @@
-//! Similarity kernels: dot product and squared L2, with a portable version, an AVX2+FMA
-//! version chosen at run time on x86-64, and a NEON version on aarch64. Cosine is a dot product times the two inverse norms
-//! (norms are computed once per stored vector), so every metric streams each vector once.
+//! Similarity kernels: dot product, squared L2 and L1, with a portable version, an AVX2+FMA
+//! version chosen at run time on x86-64, and a NEON version on aarch64. Cosine is a dot
+//! product times the two inverse norms (norms are computed once per stored vector), so every
+//! metric streams each vector once.
 //!
 //! Every score is "higher is better": cosine similarity, dot product, and the negated
-//! Euclidean distance for L2.
+//! Euclidean distance for L2 and the negated Manhattan (L1) distance for manhattan.
 
 use crate::error::{Error, Result};
 
@@ -12,6 +13,7 @@ pub enum Metric {
     Cosine,
     Dot,
     L2,
+    Manhattan,
 }
 
 impl Metric {
@@ -20,8 +22,9 @@ impl Metric {
             "cosine" => Ok(Metric::Cosine),
             "dot" => Ok(Metric::Dot),
             "l2" => Ok(Metric::L2),
+            "manhattan" => Ok(Metric::Manhattan),
             other => Err(Error::invalid(format!(
-                "metric must be \"cosine\", \"dot\" or \"l2\", found {other:?}"
+                "metric must be \"cosine\", \"dot\", \"l2\" or \"manhattan\", found {other:?}"
             ))),
         }
     }
@@ -30,6 +33,7 @@ impl Metric {
             Metric::Cosine => "cosine",
             Metric::Dot => "dot",
             Metric::L2 => "l2",
+            Metric::Manhattan => "manhattan",
         }
     }
     pub fn code(self) -> u8 {
@@ -37,6 +41,7 @@ impl Metric {
             Metric::Cosine => 0,
             Metric::Dot => 1,
             Metric::L2 => 2,
+            Metric::Manhattan => 3,
         }
     }
     pub fn from_code(code: u8) -> Option<Metric> {
@@ -44,6 +49,7 @@ impl Metric {
             0 => Some(Metric::Cosine),
             1 => Some(Metric::Dot),
             2 => Some(Metric::L2),
+            3 => Some(Metric::Manhattan),
             _ => None,
         }
     }
@@ -56,6 +62,7 @@ pub fn score(metric: Metric, q: &[f32], inv_norm_q: f32, v: &[f32], inv_norm_v: 
         Metric::Cosine => dot(q, v) * inv_norm_q * inv_norm_v,
         Metric::Dot => dot(q, v),
         Metric::L2 => -l2_squared(q, v).sqrt(),
+        Metric::Manhattan => -l1(q, v),
     }
 }
 
@@ -109,6 +116,27 @@ pub fn l2_squared(a: &[f32], b: &[f32]) -> f32 {
         }
     }
     l2_squared_portable(a, b)
+}
+
+/// The Manhattan distance, sum of |a_i - b_i|.
+#[inline]
+pub fn l1(a: &[f32], b: &[f32]) -> f32 {
+    debug_assert_eq!(a.len(), b.len());
+    #[cfg(target_arch = "x86_64")]
+    {
+        if has_avx2_fma() {
+            // SAFETY: the CPU supports AVX2 and FMA (checked at run time just above).
+            return unsafe { x86::l1_avx2(a, b) };
+        }
+    }
+    #[cfg(target_arch = "aarch64")]
+    {
+        if has_neon() {
+            // SAFETY: the CPU supports NEON (checked at run time just above).
+            return unsafe { arm::l1_neon(a, b) };
+        }
+    }
+    l1_portable(a, b)
 }
 
 /// Asks the CPU to start loading the cache line holding `ptr` into L1 (a hint; a no-op
@@ -175,6 +203,24 @@ pub fn l2_squared_portable(a: &[f32], b: &[f32]) -> f32 {
     for (x, y) in ca.remainder().iter().zip(cb.remainder()) {
         let d = x - y;
         sum += d * d;
+    }
+    sum
+}
+
+pub fn l1_portable(a: &[f32], b: &[f32]) -> f32 {
+    let n = a.len().min(b.len());
+    let (a, b) = (&a[..n], &b[..n]);
+    let mut acc = [0f32; 8];
+    let mut ca = a.chunks_exact(8);
+    let mut cb = b.chunks_exact(8);
+    for (x, y) in (&mut ca).zip(&mut cb) {
+        for i in 0..8 {
+            acc[i] += (x[i] - y[i]).abs();
+        }
+    }
+    let mut sum: f32 = acc.iter().sum();
+    for (x, y) in ca.remainder().iter().zip(cb.remainder()) {
+        sum += (x - y).abs();
     }
     sum
 }
@@ -259,6 +305,40 @@ mod x86 {
             sum
         }
     }
+
+    /// # Safety
+    /// The CPU must support AVX2 and FMA.
+    #[target_feature(enable = "avx2,fma")]
+    pub unsafe fn l1_avx2(a: &[f32], b: &[f32]) -> f32 {
+        let n = a.len().min(b.len());
+        let (pa, pb) = (a.as_ptr(), b.as_ptr());
+        // |x| clears the sign bit: and-not with -0.0 (the sign bit alone).
+        let sign = _mm256_set1_ps(-0.0);
+        let mut acc = [_mm256_setzero_ps(); 4];
+        let mut i = 0;
+        // SAFETY (whole body): as in dot_avx2, every access stays below n.
+        unsafe {
+            while i + 32 <= n {
+                for (j, slot) in acc.iter_mut().enumerate() {
+                    let d = _mm256_sub_ps(_mm256_loadu_ps(pa.add(i + 8 * j)), _mm256_loadu_ps(pb.add(i + 8 * j)));
+                    *slot = _mm256_add_ps(*slot, _mm256_andnot_ps(sign, d));
+                }
+                i += 32;
+            }
+            while i + 8 <= n {
+                let d = _mm256_sub_ps(_mm256_loadu_ps(pa.add(i)), _mm256_loadu_ps(pb.add(i)));
+                acc[0] = _mm256_add_ps(acc[0], _mm256_andnot_ps(sign, d));
+                i += 8;
+            }
+            let total = _mm256_add_ps(_mm256_add_ps(acc[0], acc[1]), _mm256_add_ps(acc[2], acc[3]));
+            let mut sum = hsum(total);
+            while i < n {
+                sum += (*pa.add(i) - *pb.add(i)).abs();
+                i += 1;
+            }
+            sum
+        }
+    }
 }
 
 #[cfg(target_arch = "aarch64")]
@@ -327,6 +407,35 @@ mod arm {
             sum
         }
     }
+
+    /// # Safety
+    /// The CPU must support NEON.
+    #[target_feature(enable = "neon")]
+    pub unsafe fn l1_neon(a: &[f32], b: &[f32]) -> f32 {
+        let n = a.len().min(b.len());
+        let (pa, pb) = (a.as_ptr(), b.as_ptr());
+        let mut i = 0;
+        // SAFETY (whole body): as in dot_neon, every access stays below n.
+        unsafe {
+            let mut acc = [vdupq_n_f32(0.0); 4];
+            while i + 16 <= n {
+                for (j, slot) in acc.iter_mut().enumerate() {
+                    *slot = vaddq_f32(*slot, vabdq_f32(vld1q_f32(pa.add(i + 4 * j)), vld1q_f32(pb.add(i + 4 * j))));
+                }
+                i += 16;
+            }
+            while i + 4 <= n {
+                acc[0] = vaddq_f32(acc[0], vabdq_f32(vld1q_f32(pa.add(i)), vld1q_f32(pb.add(i))));
+                i += 4;
+            }
+            let mut sum = vaddvq_f32(vaddq_f32(vaddq_f32(acc[0], acc[1]), vaddq_f32(acc[2], acc[3])));
+            while i < n {
+                sum += (*pa.add(i) - *pb.add(i)).abs();
+                i += 1;
+            }
+            sum
+        }
+    }
 }
 
 #[cfg(test)]
@@ -367,6 +476,9 @@ mod tests {
             let tol = 1e-4 * (n as f32 + 1.0);
             assert!((dot(&a, &b) - dot_portable(&a, &b)).abs() <= tol, "dot n={n}");
             assert!((l2_squared(&a, &b) - l2_squared_portable(&a, &b)).abs() <= tol, "l2 n={n}");
+            assert!((l1(&a, &b) - l1_portable(&a, &b)).abs() <= tol, "l1 n={n}");
+            let simple: f32 = a.iter().zip(&b).map(|(x, y)| (x - y).abs()).sum();
+            assert!((l1_portable(&a, &b) - simple).abs() <= tol, "l1 portable n={n}");
         }
     }
 
@@ -375,12 +487,15 @@ mod tests {
         let q = [1.0, 0.0];
         let near = [0.9, 0.1];
         let far = [-1.0, 0.0];
-        for metric in [Metric::Cosine, Metric::Dot, Metric::L2] {
+        for metric in [Metric::Cosine, Metric::Dot, Metric::L2, Metric::Manhattan] {
             let s_near = score(metric, &q, inverse_norm(&q), &near, inverse_norm(&near));
             let s_far = score(metric, &q, inverse_norm(&q), &far, inverse_norm(&far));
             assert!(s_near > s_far, "{metric:?}");
         }
         let c = score(Metric::Cosine, &q, 1.0, &[2.0, 0.0], 0.5);
         assert!((c - 1.0).abs() < 1e-6);
+        assert_eq!(score(Metric::Manhattan, &[1.0, -2.0, 0.5], 0.0, &[0.0, 1.0, 0.5], 0.0), -4.0);
+        assert_eq!(Metric::parse("manhattan").unwrap(), Metric::Manhattan);
+        assert_eq!(Metric::from_code(Metric::Manhattan.code()), Some(Metric::Manhattan));
     }
 }
