@@ -228,6 +228,14 @@ export function checkMetadata(metadata: unknown, where: string): Metadata | unde
   return metadata as Metadata;
 }
 
+/** Checks a metadata patch: a plain JSON object, whose keys replace the record's. */
+export function checkPatch(patch: unknown, where = "patch"): Metadata {
+  if (patch === undefined || patch === null) {
+    throw new VectLiteError("INVALID_ARGUMENT", `${where} must be an object, found ${describe(patch)}`);
+  }
+  return checkMetadata(patch, where)!;
+}
+
 /** Checks sparse terms: an object of finite numbers. */
 export function checkSparse(sparse: unknown, where: string): SparseVector | undefined {
   if (sparse === undefined || sparse === null) return undefined;

@@ -9,6 +9,7 @@ import {
   checkJson,
   checkOptions,
   checkNamespace,
+  checkPatch,
   checkPath,
   decodeJson,
   decodeCursor,
@@ -280,6 +281,20 @@ export class Database {
     options: BulkIngestOptions = {},
   ): Promise<number> {
     return await bulkIngest(this.#native, this.#writer, records, options);
+  }
+
+  /**
+   * Merges `patch` into the metadata of record `id`: each key of `patch` replaces the record's
+   * (`null` stores null; nested objects are replaced, not merged), the other keys stay. The
+   * vectors, terms and graph nodes are untouched (nothing is embedded or indexed again). A WAL
+   * operation of its own. Resolves whether the record exists; nothing is written if not.
+   */
+  async updateMetadata(id: string, patch: Metadata, options: { namespace?: string } = {}): Promise<boolean> {
+    const native = this.#native;
+    native.check();
+    checkId(id);
+    const op = JSON.stringify({ op: "updateMetadata", id, namespace: checkNamespace(options.namespace, true), patch: checkPatch(patch) });
+    return (await native.run((h) => this.#txAccess(h).commit([op], []))) === 1;
   }
 
   /** Deletes one record; resolves whether it existed. */

@@ -12,7 +12,7 @@
  *
  * @module
  */
-import { checkId, checkNamespace } from "./codec.ts";
+import { checkId, checkNamespace, checkPatch } from "./codec.ts";
 import { VectLiteError } from "./errors.ts";
 import { checkFinite, packRecords, type PackedItem, recordFromArguments } from "./records.ts";
 import type { GetOptions, Metadata, RecordInput, SparseVector, StoredRecord, Vector, WriteOptions } from "./types.ts";
@@ -156,6 +156,36 @@ export class Transaction {
         this.#overlay.set(key(namespace, id), null);
       }
       return n;
+    });
+  }
+
+  /**
+   * Buffers a metadata merge (see `Database.updateMetadata`); resolves whether the record
+   * exists as the transaction sees it. At commit the patch merges into the record as it is
+   * then; reads through the transaction see it merged into the record as it was at this call.
+   */
+  async updateMetadata(id: string, patch: Metadata, options: { namespace?: string } = {}): Promise<boolean> {
+    this.#open();
+    checkId(id);
+    const namespace = checkNamespace(options.namespace, true);
+    const json = JSON.stringify({ op: "updateMetadata", id, namespace, patch: checkPatch(patch) });
+    const copy = (JSON.parse(json) as { patch: Metadata }).patch; // read now, as the operation is
+    return await this.#host.run((db) => {
+      const k = key(namespace, id);
+      let w = this.#overlay.get(k);
+      if (w === undefined) {
+        // A record of the database: the transaction's reads see it patched from now on.
+        const stored = db.get(id, namespace, true);
+        w = stored && {
+          json: JSON.stringify({ op: "upsert", id, namespace, metadata: stored.metadata, sparse: stored.sparse, vectors: stored.vectors && Object.fromEntries(Object.entries(stored.vectors).map(([n, v]) => [n, Array.from(v)])) }),
+          vector: Float32Array.from(stored.vector!),
+        };
+      }
+      this.#ops.push(json);
+      if (!w) return false;
+      const it = JSON.parse(w.json) as PackedItem;
+      this.#overlay.set(k, { json: JSON.stringify({ ...it, metadata: { ...(it.metadata ?? {}), ...copy } }), vector: w.vector });
+      return true;
     });
   }
 

@@ -35,7 +35,10 @@ interface Rec {
   metadata: Meta;
 }
 type State = Map<string, Rec>;
-type TxOp = { op: "upsert" | "insert"; rec: Rec } | { op: "delete"; namespace: string; id: string };
+type TxOp =
+  | { op: "upsert" | "insert"; rec: Rec }
+  | { op: "delete"; namespace: string; id: string }
+  | { op: "updateMetadata"; namespace: string; id: string; patch: Partial<Meta> };
 interface Model {
   state: State;
   /** The open `db.begin()` transaction: its operations and its view of the touched records. */
@@ -138,6 +141,9 @@ const filterArb: fc.Arbitrary<Filter | undefined> = fc.option(
   { nil: undefined },
 );
 const recArb = fc.record({ id: idArb, namespace: nsArb, vector: vecArb, metadata: metaArb }).map((r): Rec => ({ ...r }));
+const patchArb = fc.record({ tag: fc.constantFrom(...TAGS), n: fc.integer({ min: 0, max: 3 }) }, { requiredKeys: [] }).map((p): Partial<Meta> => ({ ...p }));
+/** `rec` with `patch` merged into its metadata, as updateMetadata does. */
+const patched = (rec: Rec, patch: Partial<Meta>): Rec => ({ ...rec, metadata: { ...rec.metadata, ...patch } });
 const show = (r: Rec) => `${r.namespace ? `${r.namespace}/` : ""}${r.id}[${r.vector}]${r.metadata.tag}${r.metadata.n}`;
 
 /** Input records (with their own Float32Arrays and metadata objects, which the caller may change afterwards). */
@@ -239,6 +245,15 @@ const deleteCmd = fc.tuple(idArb, nsArb).map(([id, namespace]) =>
     const k = keyOf(namespace, id);
     expectValue(r, `delete ${namespace}/${id}`, r.db.delete(id, { namespace }), m.state.has(k));
     m.state.delete(k);
+  })
+);
+
+const updateMetadataCmd = fc.tuple(idArb, nsArb, patchArb).map(([id, namespace, patch]) =>
+  new Cmd(`updateMetadata(${namespace}/${id}, ${JSON.stringify(patch)})`, always, (m, r) => {
+    const k = keyOf(namespace, id);
+    const rec = m.state.get(k);
+    expectValue(r, `updateMetadata ${namespace}/${id}`, r.db.updateMetadata(id, patch, { namespace }), rec !== undefined);
+    if (rec) m.state.set(k, patched(rec, patch));
   })
 );
 
@@ -367,6 +382,15 @@ const txDeleteCmd = fc.tuple(idArb, nsArb).map(([id, namespace]) =>
   })
 );
 
+const txUpdateMetadataCmd = fc.tuple(idArb, nsArb, patchArb).map(([id, namespace, patch]) =>
+  new Cmd(`tx.updateMetadata(${namespace}/${id}, ${JSON.stringify(patch)})`, txOpen, (m, r) => {
+    const seen = txView(m, namespace, id);
+    expectValue(r, `tx.updateMetadata ${namespace}/${id}`, r.tx!.updateMetadata(id, patch, { namespace }), seen !== null);
+    m.tx!.ops.push({ op: "updateMetadata", namespace, id, patch });
+    if (seen) m.tx!.overlay.set(keyOf(namespace, id), patched(seen, patch));
+  })
+);
+
 const txGetCmd = fc.tuple(idArb, nsArb).map(([id, namespace]) =>
   new Cmd(`tx.get(${namespace}/${id})`, txOpen, (m, r) => {
     const expected = view(txView(m, namespace, id));
@@ -381,6 +405,14 @@ function commitOn(state: State, ops: TxOp[]): number | null {
   for (const op of ops) {
     if (op.op === "delete") {
       if (next.delete(keyOf(op.namespace, op.id))) n++;
+      continue;
+    }
+    if (op.op === "updateMetadata") {
+      const rec = next.get(keyOf(op.namespace, op.id));
+      if (rec) {
+        next.set(keyOf(op.namespace, op.id), patched(rec, op.patch));
+        n++;
+      }
       continue;
     }
     if (op.op === "insert" && next.has(keyOf(op.rec.namespace, op.rec.id))) return null;
@@ -466,6 +498,7 @@ const COMMANDS = [
   bigUpsertManyCmd,
   bulkIngestCmd,
   deleteCmd,
+  updateMetadataCmd,
   deleteManyCmd,
   deleteByFilterCmd,
   getCmd,
@@ -481,6 +514,7 @@ const COMMANDS = [
   txBigUpsertCmd,
   txInsertCmd,
   txDeleteCmd,
+  txUpdateMetadataCmd,
   txGetCmd,
   txCommitCmd,
   txRollbackCmd,

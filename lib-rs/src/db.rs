@@ -494,6 +494,11 @@ impl Database {
                     }
                 }
             }
+            WalOp::UpdateMetadata { namespace, id, patch } => {
+                if let Some(ns) = self.namespaces.get_mut(&namespace) {
+                    ns.update_metadata(&id, patch);
+                }
+            }
         }
     }
 

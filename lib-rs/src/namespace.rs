@@ -254,6 +254,16 @@ impl Namespace {
         slot
     }
 
+    /// Merges `patch` into the metadata of record `id` (see `Record::merge_metadata`); its
+    /// vectors, terms, slot and graph nodes stay as they are. Returns whether it existed.
+    pub fn update_metadata(&mut self, id: &str, patch: crate::json::Json) -> bool {
+        let Some(slot) = self.slot_of(id) else { return false };
+        let Some(record) = self.records[slot as usize].as_mut() else { return false };
+        record.merge_metadata(patch);
+        self.update_columns(slot);
+        true
+    }
+
     /// Removes a record; returns whether it existed.
     pub fn delete(&mut self, id: &str) -> bool {
         match self.ids.remove(id, |slot| id_at(&self.records, slot)) {

@@ -33,9 +33,34 @@ pub struct Upsert<'a> {
 pub enum WalOp<'a> {
     Upsert(Upsert<'a>),
     Delete { namespace: String, id: String },
+    /// Merges `patch` (an object) into the record's metadata; nothing else of it changes.
+    UpdateMetadata { namespace: String, id: String, patch: Json },
 }
 
 impl Record {
+    /// Merges `patch`'s keys into the metadata: a key it names takes the patch's value (in
+    /// its place, repeats of it dropped), other keys stay, new keys come last.
+    pub fn merge_metadata(&mut self, patch: Json) {
+        let Json::Object(patch) = patch else { return };
+        let Json::Object(fields) = &mut self.metadata else {
+            self.metadata = Json::Object(patch);
+            return;
+        };
+        for (key, value) in patch {
+            match fields.iter().position(|(k, _)| *k == key) {
+                Some(first) => {
+                    fields[first].1 = value;
+                    let mut i = 0;
+                    fields.retain(|(k, _)| {
+                        i += 1;
+                        i - 1 == first || *k != key
+                    });
+                }
+                None => fields.push((key, value)),
+            }
+        }
+    }
+
     /// Encodes everything but the main vector.
     pub fn encode(&self, w: &mut Writer) {
         w.str(&self.id);
@@ -78,14 +103,19 @@ impl Record {
     }
 }
 
+/// Operation kinds share the WAL frame's kind byte with the commit frame
+/// (`wal::KIND_COMMIT`, 3), which no operation may take.
 pub const OP_UPSERT: u8 = 1;
 pub const OP_DELETE: u8 = 2;
+pub const OP_UPDATE_METADATA: u8 = 4;
+const _: () = assert!(OP_UPSERT != crate::storage::wal::KIND_COMMIT && OP_DELETE != crate::storage::wal::KIND_COMMIT && OP_UPDATE_METADATA != crate::storage::wal::KIND_COMMIT);
 
 impl WalOp<'_> {
     pub fn kind(&self) -> u8 {
         match self {
             WalOp::Upsert(_) => OP_UPSERT,
             WalOp::Delete { .. } => OP_DELETE,
+            WalOp::UpdateMetadata { .. } => OP_UPDATE_METADATA,
         }
     }
 
@@ -100,6 +130,11 @@ impl WalOp<'_> {
             WalOp::Delete { namespace, id } => {
                 w.str(namespace);
                 w.str(id);
+            }
+            WalOp::UpdateMetadata { namespace, id, patch } => {
+                w.str(namespace);
+                w.str(id);
+                w.str(&patch.to_json());
             }
         }
     }
@@ -119,6 +154,16 @@ impl WalOp<'_> {
                 let id = r.str()?.to_string();
                 Ok(WalOp::Delete { namespace, id })
             }
+            OP_UPDATE_METADATA => {
+                let namespace = r.str()?.to_string();
+                let id = r.str()?.to_string();
+                let at = r.pos();
+                let patch = json::parse(r.bytes()?, "metadata patch")
+                    .ok()
+                    .filter(|p| p.as_object().is_some())
+                    .ok_or_else(|| r.corrupt(&format!("metadata patch of record {id:?} (at +{at}) is not a JSON object")))?;
+                Ok(WalOp::UpdateMetadata { namespace, id, patch })
+            }
             other => Err(r.corrupt(&format!("unknown operation kind {other}"))),
         }
     }
@@ -127,6 +172,15 @@ impl WalOp<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_patch_replaces_the_keys_it_names_in_place_and_appends_new_ones() {
+        let mut r = Record { id: "a".into(), metadata: json::parse(br#"{"a":1,"b":{"x":1},"a":2,"c":3}"#, "t").unwrap(), sparse: vec![], vectors: vec![] };
+        r.merge_metadata(json::parse(br#"{"b":null,"d":[1],"a":"new"}"#, "t").unwrap());
+        assert_eq!(r.metadata.to_json(), r#"{"a":"new","b":null,"c":3,"d":[1]}"#);
+        r.merge_metadata(json::parse(b"{}", "t").unwrap());
+        assert_eq!(r.metadata.to_json(), r#"{"a":"new","b":null,"c":3,"d":[1]}"#);
+    }
 
     #[test]
     fn ops_round_trip() {
@@ -140,10 +194,13 @@ mod tests {
                 vectors: vec![("title".into(), vec![0.5, 0.25])],
             },
         });
-        let mut w = Writer::new();
-        op.encode_payload(&mut w);
-        let mut r = Reader::new(&w.buf, 0, "t");
-        assert_eq!(WalOp::decode_payload(op.kind(), &mut r).unwrap(), op);
-        assert!(r.at_end());
+        let patch = WalOp::UpdateMetadata { namespace: "ns".into(), id: "a".into(), patch: json::parse(br#"{"k":2,"n":{"x":null}}"#, "t").unwrap() };
+        for op in [op, patch] {
+            let mut w = Writer::new();
+            op.encode_payload(&mut w);
+            let mut r = Reader::new(&w.buf, 0, "t");
+            assert_eq!(WalOp::decode_payload(op.kind(), &mut r).unwrap(), op);
+            assert!(r.at_end());
+        }
     }
 }

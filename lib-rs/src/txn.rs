@@ -1,4 +1,5 @@
-//! Explicit transactions: a list of upserts, inserts and deletes that commits as one WAL
+//! Explicit transactions: a list of upserts, inserts, deletes and metadata updates that
+//! commits as one WAL
 //! transaction (its frames plus one commit frame), so after a crash all of it is there or
 //! none. The TypeScript `Transaction` buffers the operations and sends them at commit;
 //! `abi/input.rs` reads them into `TxnOp`s.
@@ -12,6 +13,7 @@ use std::collections::HashMap;
 pub enum TxnOp<'a> {
     Upsert { item: Upsert<'a>, insert_only: bool },
     Delete { namespace: String, id: String },
+    UpdateMetadata { namespace: String, id: String, patch: crate::json::Json },
 }
 
 impl Database {
@@ -23,7 +25,7 @@ impl Database {
             .iter()
             .filter_map(|op| match op {
                 TxnOp::Upsert { item, .. } => Some(item.clone()),
-                TxnOp::Delete { .. } => None,
+                TxnOp::Delete { .. } | TxnOp::UpdateMetadata { .. } => None,
             })
             .collect();
         self.validate_upserts(&upserts, false)?;
@@ -33,7 +35,7 @@ impl Database {
         for (i, op) in ops.iter().enumerate() {
             let (ns, id) = match op {
                 TxnOp::Upsert { item, .. } => (item.namespace.as_str(), item.record.id.as_str()),
-                TxnOp::Delete { namespace, id } => (namespace.as_str(), id.as_str()),
+                TxnOp::Delete { namespace, id } | TxnOp::UpdateMetadata { namespace, id, .. } => (namespace.as_str(), id.as_str()),
             };
             let exists = match overlay.get(&(ns, id)) {
                 Some(&e) => e,
@@ -55,6 +57,11 @@ impl Database {
                     if exists {
                         overlay.insert((ns, id), false);
                         log.push(WalOp::Delete { namespace: namespace.clone(), id: del.clone() });
+                    }
+                }
+                TxnOp::UpdateMetadata { namespace, id: target, patch } => {
+                    if exists {
+                        log.push(WalOp::UpdateMetadata { namespace: namespace.clone(), id: target.clone(), patch: patch.clone() });
                     }
                 }
             }
@@ -102,8 +109,19 @@ mod tests {
         assert!(!db.namespaces[""].contains("c"), "a failed transaction applied part of itself");
         assert_eq!(db.commit_transaction(vec![del("zz")]).unwrap(), 0);
         drop(db);
-        let db = Database::open(&path, OpenOptions { dimension: None, ..opts }).unwrap();
+        let mut db = Database::open(&path, OpenOptions { dimension: None, ..opts.clone() }).unwrap();
         assert_eq!(db.total_records(), 2);
+        // A metadata update of a record an earlier operation wrote, and of one that is gone.
+        let patch = |id: &str, p: &str| TxnOp::UpdateMetadata { namespace: String::new(), id: id.into(), patch: crate::json::parse(p.as_bytes(), "t").unwrap() };
+        assert_eq!(db.commit_transaction(vec![up("n", true), patch("n", r#"{"k":1}"#), patch("b", r#"{"j":[2]}"#), patch("gone", "{}")]).unwrap(), 3);
+        let metadata = |db: &Database, id: &str| {
+            let ns = &db.namespaces[""];
+            ns.record(ns.slot_of(id).unwrap()).unwrap().metadata.to_json()
+        };
+        assert_eq!((metadata(&db, "n"), metadata(&db, "b")), (r#"{"k":1}"#.to_string(), r#"{"j":[2]}"#.to_string()));
+        drop(db);
+        let db = Database::open(&path, OpenOptions { dimension: None, ..opts }).unwrap();
+        assert_eq!((metadata(&db, "n"), metadata(&db, "b")), (r#"{"k":1}"#.to_string(), r#"{"j":[2]}"#.to_string()), "replayed from the WAL");
         // Windows removes no directory while a file in it is open: close every handle first.
         drop(db);
         std::fs::remove_dir_all(&dir).unwrap();

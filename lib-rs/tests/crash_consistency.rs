@@ -37,16 +37,21 @@ fn delete(ns: &str, id: &str) -> WalOp<'static> {
     WalOp::Delete { namespace: ns.into(), id: id.into() }
 }
 
-/// Single upserts, batches, replacements, deletes, mixed transactions, two namespaces and
-/// two compactions (each replaces the .vdb and empties the WAL).
+fn update(ns: &str, id: &str, key: &str, value: f64) -> WalOp<'static> {
+    WalOp::UpdateMetadata { namespace: ns.into(), id: id.into(), patch: Json::Object(vec![(key.into(), Json::Number(value))]) }
+}
+
+/// Single upserts, batches, replacements, deletes, metadata updates, mixed transactions, two
+/// namespaces and two compactions (each replaces the .vdb and empties the WAL).
 fn workload() -> Vec<Step> {
     vec![
         Step::Commit(vec![upsert("", "a", 1)]),
         Step::Commit(vec![upsert("", "b", 2), upsert("", "c", 3), upsert("docs", "x", 4)]),
         Step::Commit(vec![delete("", "a")]),
+        Step::Commit(vec![update("", "b", "seen", 1.0), update("docs", "x", "n", 40.0)]),
         Step::Compact,
         Step::Commit(vec![upsert("", "b", 5), delete("docs", "x"), upsert("docs", "y", 6)]),
-        Step::Commit(vec![upsert("", "d", 7)]),
+        Step::Commit(vec![upsert("", "d", 7), update("", "d", "m", 2.0)]),
         Step::Commit(vec![delete("", "c"), upsert("", "e", 8)]),
         Step::Compact,
         Step::Commit(vec![upsert("docs", "z", 9), upsert("", "a", 10)]),
@@ -62,6 +67,13 @@ fn apply(model: &mut State, ops: &[WalOp]) {
             }
             WalOp::Delete { namespace, id } => {
                 model.remove(&(namespace.clone(), id.clone()));
+            }
+            WalOp::UpdateMetadata { namespace, id, patch } => {
+                if let Some((_, metadata)) = model.get_mut(&(namespace.clone(), id.clone())) {
+                    let mut r = Record { id: id.clone(), metadata: vectlite::json::parse(metadata.as_bytes(), "model").unwrap(), sparse: vec![], vectors: vec![] };
+                    r.merge_metadata(patch.clone());
+                    *metadata = r.metadata.to_json();
+                }
             }
         }
     }

@@ -125,11 +125,16 @@ fn take(fields: &mut [(Key, Json)], key: &str) -> Option<Json> {
     fields.iter_mut().rev().find(|(k, _)| k == key).map(|(_, v)| std::mem::replace(v, Json::Null))
 }
 
-/// Reads `[{op: "upsert"|"insert"|"delete", ...}]`; upserts take their main vectors, in
-/// order, from `vectors` (`dimension` values each).
+/// Reads `[{op: "upsert"|"insert"|"delete"|"updateMetadata", ...}]`; upserts take their main
+/// vectors, in order, from `vectors` (`dimension` values each).
 pub fn transaction_ops<'a>(json: &Json, vectors: &'a [f32], dimension: usize, analyzer: &Analyzer) -> Result<Vec<TxnOp<'a>>> {
     let items = json.as_array().ok_or_else(|| Error::invalid("transaction operations must be an array"))?;
-    let writes: Vec<Json> = items.iter().filter(|op| op.get("op").and_then(|o| o.as_str()) != Some("delete")).cloned().collect();
+    let kind = |op: &Json| op.get("op").and_then(|o| o.as_str()).map(str::to_owned);
+    if let Some(i) = items.iter().position(|op| !matches!(kind(op).as_deref(), Some("upsert" | "insert" | "delete" | "updateMetadata"))) {
+        return Err(Error::invalid(format!("operation {i}: op must be \"upsert\", \"insert\", \"delete\" or \"updateMetadata\"")));
+    }
+    let is_write = |op: &&Json| matches!(kind(op).as_deref(), Some("upsert" | "insert"));
+    let writes: Vec<Json> = items.iter().filter(is_write).cloned().collect();
     let mut upserts = upserts(Json::Array(writes), vectors, dimension, analyzer)?.into_iter();
     let mut out = Vec::with_capacity(items.len());
     for (i, op) in items.iter().enumerate() {
@@ -138,14 +143,21 @@ pub fn transaction_ops<'a>(json: &Json, vectors: &'a [f32], dimension: usize, an
                 let item = upserts.next().ok_or_else(|| Error::new(Code::Internal, "operation count mismatch"))?;
                 out.push(TxnOp::Upsert { item, insert_only: kind == "insert" });
             }
-            Some("delete") => {
+            Some(kind @ ("delete" | "updateMetadata")) => {
                 let id = op.get("id").and_then(|v| v.as_str()).ok_or_else(|| Error::invalid(format!("operation {i}: id must be a string")))?;
                 crate::db::validate_id(id)?;
                 let namespace = super::decode::single_namespace_opt(op)?;
                 crate::db::validate_write_namespace(&namespace)?;
-                out.push(TxnOp::Delete { namespace, id: id.to_string() });
+                let id = id.to_string();
+                out.push(match kind {
+                    "delete" => TxnOp::Delete { namespace, id },
+                    _ => match op.get("patch") {
+                        Some(patch @ Json::Object(_)) => TxnOp::UpdateMetadata { namespace, id, patch: patch.clone() },
+                        _ => return Err(Error::invalid(format!("operation {i}: patch must be an object")).with_id(&id)),
+                    },
+                });
             }
-            _ => return Err(Error::invalid(format!("operation {i}: op must be \"upsert\", \"insert\" or \"delete\""))),
+            _ => return Err(Error::new(Code::Internal, format!("operation {i}: unchecked kind"))),
         }
     }
     Ok(out)
@@ -191,6 +203,13 @@ mod tests {
         assert_eq!(ops[1], TxnOp::Delete { namespace: "n".into(), id: "b".into() });
         assert!(matches!(&ops[2], TxnOp::Upsert { item, insert_only: true } if item.record.id == "c" && item.vector[..] == [3.0, 4.0]));
         let err = transaction_ops(&parse(r#"[{"op":"move","id":"a"}]"#), &[0.0, 0.0], 2, &english).unwrap_err();
-        assert_eq!(err.message, "operation 0: op must be \"upsert\", \"insert\" or \"delete\"");
+        assert_eq!(err.message, "operation 0: op must be \"upsert\", \"insert\", \"delete\" or \"updateMetadata\"");
+        let ops = transaction_ops(&parse(r#"[{"op":"updateMetadata","id":"a","patch":{"k":1}},{"op":"upsert","id":"b"}]"#), &[5.0, 6.0], 2, &english).unwrap();
+        assert!(matches!(&ops[0], TxnOp::UpdateMetadata { id, patch, .. } if id == "a" && patch.to_json() == r#"{"k":1}"#));
+        assert!(matches!(&ops[1], TxnOp::Upsert { item, .. } if item.vector[..] == [5.0, 6.0]), "an update takes no vector");
+        for bad in [r#"[{"op":"updateMetadata","id":"a"}]"#, r#"[{"op":"updateMetadata","id":"a","patch":[1]}]"#] {
+            let err = transaction_ops(&parse(bad), &[], 2, &english).unwrap_err();
+            assert!(err.message.contains("patch must be an object"), "{}", err.message);
+        }
     }
 }

@@ -83,7 +83,7 @@ impl Database {
         for op in ops {
             let (namespace, id) = match op {
                 WalOp::Upsert(u) => (&u.namespace, &u.record.id),
-                WalOp::Delete { namespace, id } => (namespace, id),
+                WalOp::Delete { namespace, id } | WalOp::UpdateMetadata { namespace, id, .. } => (namespace, id),
             };
             let old = self.namespaces.get(namespace).and_then(|ns| {
                 let slot = ns.slot_of(id)?;
