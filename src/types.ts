@@ -219,6 +219,13 @@ export interface SearchOptions {
    * (1 to 1,024; default 4 for int8, 10 for binary). Higher: better recall, slower.
    */
   rescore?: number;
+  /**
+   * Matryoshka (prefix) search: score on the first `truncateDim` dimensions of the query and of
+   * every stored main vector (1 to the dimension), for embeddings trained so a prefix is itself
+   * an embedding. Exact: every record the filter accepts is scored (cosine on each prefix's own
+   * norm). Takes a query vector, not `vectorName`/`vectors`; MMR ranks by its normalised scores.
+   */
+  truncateDim?: number;
   /** Sparse query terms (e.g. `sparseTerms(text)`): BM25 keyword search, hybrid when a query vector is given too. */
   sparse?: SparseVector;
   /** How dense and sparse results combine: `"linear"` (default) or `"rrf"`. */

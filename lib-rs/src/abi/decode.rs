@@ -175,7 +175,7 @@ pub fn search_options(j: &Json) -> Result<SearchOptions> {
         &[
             "k", "filter", "namespace", "namespaces", "includeVectors", "exact", "efSearch", "sparse", "fusion",
             "denseWeight", "sparseWeight", "rrfK", "explain", "vectorName", "vectors", "vectorWeights", "mmrLambda",
-            "fetchK", "rescore",
+            "fetchK", "rescore", "truncateDim",
         ],
         "search",
     )?;
@@ -186,6 +186,8 @@ pub fn search_options(j: &Json) -> Result<SearchOptions> {
         ef => Some(ef),
     };
     let rescore = opt_int_in(j.get("rescore"), "rescore", 1, crate::vector::quantize::MAX_RESCORE)?;
+    // Checked against the database's dimension by the search.
+    let truncate_dim = opt_int_in(j.get("truncateDim"), "truncateDim", 1, crate::db::MAX_DIMENSION)?;
     let mmr_lambda = match j.get("mmrLambda") {
         None | Some(Json::Null) => None,
         Some(Json::Number(l)) if (0.0..=1.0).contains(l) => Some(*l as f32),
@@ -214,6 +216,7 @@ pub fn search_options(j: &Json) -> Result<SearchOptions> {
         exact,
         ef_search,
         rescore,
+        truncate_dim,
         filter: filter_opt(j)?,
         namespaces: namespaces_opt(j)?,
         include_vectors: bool_opt(j, "includeVectors")?,

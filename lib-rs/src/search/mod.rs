@@ -103,6 +103,14 @@ pub fn search<'a>(db: &'a Database, query: Option<&[f32]>, opts: &SearchOptions)
         }
         check_finite(q, "query vector")?;
     }
+    if let Some(d) = opts.truncate_dim {
+        if multi || query.is_none() {
+            return Err(Error::invalid("truncateDim shortens the main query vector: it needs one, and takes no vectorName or vectors"));
+        }
+        if d > db.dimension {
+            return Err(Error::invalid(format!("truncateDim must be from 1 to the dimension ({}), found {d}", db.dimension)));
+        }
+    }
     let has_dense = query.is_some() || multi;
     if !has_dense && opts.sparse.is_none() {
         return Err(Error::invalid("a search needs a query vector, sparse terms, or both"));
@@ -149,7 +157,8 @@ pub fn search<'a>(db: &'a Database, query: Option<&[f32]>, opts: &SearchOptions)
     let chosen: Vec<(topk::Candidate<'a>, hybrid::Parts)> = match opts.mmr_lambda {
         Some(lambda) => {
             let measure = match (query, multi, opts.sparse.is_some()) {
-                (Some(q), false, false) => mmr::Relevance::Similarity(q),
+                // A prefix search's scores are not the full vectors' similarity: normalised.
+                (Some(q), false, false) if opts.truncate_dim.is_none() => mmr::Relevance::Similarity(q),
                 _ => mmr::Relevance::NormalisedScore,
             };
             mmr::select(db, fused, k, lambda, measure)

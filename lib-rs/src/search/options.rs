@@ -51,6 +51,9 @@ pub struct SearchOptions {
     pub ef_search: Option<usize>,
     /// On quantized spaces: candidates per result scored exactly (default per quantization).
     pub rescore: Option<usize>,
+    /// Matryoshka prefix search: score on the first this many dimensions of the query and
+    /// of every stored main vector, exactly.
+    pub truncate_dim: Option<usize>,
     pub filter: Option<FilterPlan>,
     pub namespaces: NamespaceSelection,
     pub include_vectors: bool,
@@ -107,6 +110,7 @@ impl Default for SearchOptions {
             exact: false,
             ef_search: None,
             rescore: None,
+            truncate_dim: None,
             filter: None,
             namespaces: NamespaceSelection::One(String::new()),
             include_vectors: false,
