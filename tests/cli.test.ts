@@ -289,4 +289,16 @@ describe("vectlite CLI", () => {
     assert.equal(cli("info", "/nonexistent/x.vdb").status, 1);
     assert.equal(cli("--version").stdout.trim(), vectlite.version);
   });
+
+  it("deno task vectlite runs the CLI in this checkout, whose Deno comes from npm", () => {
+    const root = decodeURIComponent(new URL("..", import.meta.url).pathname);
+    const deno = join(root, "node_modules", ".bin", "deno");
+    const task = (...args: string[]) => spawnSync(deno, ["task", "vectlite", ...args], { cwd: root, encoding: "utf8", env: { ...process.env, NO_COLOR: "1" } });
+    const help = task("--help");
+    assert.equal(help.status, 0, help.stderr);
+    assert.match(help.stdout, /usage: vectlite <command>/);
+    const version = task("--version");
+    assert.equal(version.stdout.trim(), vectlite.version);
+    assert.equal(task("frobnicate").status, 2, "the CLI's exit code comes through the task");
+  });
 });
