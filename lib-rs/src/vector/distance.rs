@@ -76,68 +76,47 @@ pub fn inverse_norm(v: &[f32]) -> f32 {
     }
 }
 
-#[inline]
-pub fn dot(a: &[f32], b: &[f32]) -> f32 {
-    debug_assert_eq!(a.len(), b.len());
-    #[cfg(target_arch = "x86_64")]
-    {
-        if has_avx2_fma() {
-            // SAFETY: the CPU supports AVX2 and FMA (checked at run time just above).
-            return unsafe { x86::dot_avx2(a, b) };
+/// A kernel family's public function: the AVX2+FMA version on x86-64 CPUs that have it, the
+/// NEON version on aarch64, the portable one elsewhere (the CPU is asked once; the std macros
+/// cache the answer).
+macro_rules! fastest_kernel {
+    ($(#[$doc:meta])* $name:ident: $avx2:ident, $neon:ident, $portable:ident) => {
+        $(#[$doc])*
+        #[inline]
+        pub fn $name(a: &[f32], b: &[f32]) -> f32 {
+            debug_assert_eq!(a.len(), b.len());
+            #[cfg(target_arch = "x86_64")]
+            {
+                if has_avx2_fma() {
+                    // SAFETY: the CPU supports AVX2 and FMA (checked at run time just above).
+                    return unsafe { x86::$avx2(a, b) };
+                }
+            }
+            #[cfg(target_arch = "aarch64")]
+            {
+                if has_neon() {
+                    // SAFETY: the CPU supports NEON (checked at run time just above; it is part
+                    // of every ARMv8-A CPU, so this always holds in practice).
+                    return unsafe { arm::$neon(a, b) };
+                }
+            }
+            $portable(a, b)
         }
-    }
-    #[cfg(target_arch = "aarch64")]
-    {
-        if has_neon() {
-            // SAFETY: the CPU supports NEON (checked at run time just above; it is part of
-            // every ARMv8-A CPU, so this always holds in practice).
-            return unsafe { arm::dot_neon(a, b) };
-        }
-    }
-    dot_portable(a, b)
+    };
 }
 
-#[inline]
-pub fn l2_squared(a: &[f32], b: &[f32]) -> f32 {
-    debug_assert_eq!(a.len(), b.len());
-    #[cfg(target_arch = "x86_64")]
-    {
-        if has_avx2_fma() {
-            // SAFETY: the CPU supports AVX2 and FMA (checked at run time just above).
-            return unsafe { x86::l2_squared_avx2(a, b) };
-        }
-    }
-    #[cfg(target_arch = "aarch64")]
-    {
-        if has_neon() {
-            // SAFETY: the CPU supports NEON (checked at run time just above; it is part of
-            // every ARMv8-A CPU, so this always holds in practice).
-            return unsafe { arm::l2_squared_neon(a, b) };
-        }
-    }
-    l2_squared_portable(a, b)
-}
-
-/// The Manhattan distance, sum of |a_i - b_i|.
-#[inline]
-pub fn l1(a: &[f32], b: &[f32]) -> f32 {
-    debug_assert_eq!(a.len(), b.len());
-    #[cfg(target_arch = "x86_64")]
-    {
-        if has_avx2_fma() {
-            // SAFETY: the CPU supports AVX2 and FMA (checked at run time just above).
-            return unsafe { x86::l1_avx2(a, b) };
-        }
-    }
-    #[cfg(target_arch = "aarch64")]
-    {
-        if has_neon() {
-            // SAFETY: the CPU supports NEON (checked at run time just above).
-            return unsafe { arm::l1_neon(a, b) };
-        }
-    }
-    l1_portable(a, b)
-}
+fastest_kernel!(
+    /// The dot product.
+    dot: dot_avx2, dot_neon, dot_portable
+);
+fastest_kernel!(
+    /// The squared Euclidean distance.
+    l2_squared: l2_squared_avx2, l2_squared_neon, l2_squared_portable
+);
+fastest_kernel!(
+    /// The Manhattan distance, sum of |a_i - b_i|.
+    l1: l1_avx2, l1_neon, l1_portable
+);
 
 /// Asks the CPU to start loading the cache line holding `ptr` into L1 (a hint; a no-op
 /// off x86-64). The graph search issues it for the next neighbour's vector while it
