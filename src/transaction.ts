@@ -60,8 +60,13 @@ export class Transaction {
   #ops: string[] = [];
   /** The upserts' main vectors, in order. */
   #vectors: Float32Array[] = [];
-  /** The state each touched record will have after commit: its write, or null if deleted. */
+  /** The state each record the transaction wrote will have after commit: its write, or null if deleted. */
   #overlay = new Map<string, Written | null>();
+  /**
+   * Metadata patches of records the transaction did not write, merged: they apply to the
+   * record as the database holds it at each read (and at commit), whatever it is by then.
+   */
+  #patches = new Map<string, Metadata>();
   #state: "open" | "committed" | "rolled back" = "open";
 
   /** @internal Use `db.begin()` or `db.transaction(fn)`. */
@@ -111,6 +116,7 @@ export class Transaction {
         this.#ops.push(w.json);
         this.#vectors.push(w.vector);
         this.#overlay.set(k, w);
+        this.#patches.delete(k);
       }
       return writes.length;
     });
@@ -154,6 +160,7 @@ export class Transaction {
         if (this.#exists(db, namespace, id)) n++;
         this.#ops.push(json);
         this.#overlay.set(key(namespace, id), null);
+        this.#patches.delete(key(namespace, id));
       }
       return n;
     });
@@ -161,8 +168,9 @@ export class Transaction {
 
   /**
    * Buffers a metadata merge (see `Database.updateMetadata`); resolves whether the record
-   * exists as the transaction sees it. At commit the patch merges into the record as it is
-   * then; reads through the transaction see it merged into the record as it was at this call.
+   * exists as the transaction sees it. Into a record the transaction wrote, the patch merges
+   * at once; into one of the database, at every read through the transaction and at commit,
+   * into the record as it is then (writes made on the database meanwhile included).
    */
   async updateMetadata(id: string, patch: Metadata, options: { namespace?: string } = {}): Promise<boolean> {
     this.#open();
@@ -172,20 +180,16 @@ export class Transaction {
     const copy = (JSON.parse(json) as { patch: Metadata }).patch; // read now, as the operation is
     return await this.#host.run((db) => {
       const k = key(namespace, id);
-      let w = this.#overlay.get(k);
-      if (w === undefined) {
-        // A record of the database: the transaction's reads see it patched from now on.
-        const stored = db.get(id, namespace, true);
-        w = stored && {
-          json: JSON.stringify({ op: "upsert", id, namespace, metadata: stored.metadata, sparse: stored.sparse, vectors: stored.vectors && Object.fromEntries(Object.entries(stored.vectors).map(([n, v]) => [n, Array.from(v)])) }),
-          vector: Float32Array.from(stored.vector!),
-        };
-      }
+      const exists = this.#exists(db, namespace, id);
       this.#ops.push(json);
-      if (!w) return false;
-      const it = JSON.parse(w.json) as PackedItem;
-      this.#overlay.set(k, { json: JSON.stringify({ ...it, metadata: { ...(it.metadata ?? {}), ...copy } }), vector: w.vector });
-      return true;
+      const w = this.#overlay.get(k);
+      if (w === undefined) {
+        this.#patches.set(k, { ...this.#patches.get(k), ...copy });
+      } else if (w !== null) {
+        const it = JSON.parse(w.json) as PackedItem;
+        this.#overlay.set(k, { json: JSON.stringify({ ...it, metadata: { ...(it.metadata ?? {}), ...copy } }), vector: w.vector });
+      }
+      return exists;
     });
   }
 
@@ -197,7 +201,11 @@ export class Transaction {
     const includeVectors = options.includeVectors;
     return await this.#host.run((db) => {
       const w = this.#overlay.get(key(namespace, id));
-      if (w === undefined) return db.get(id, namespace, includeVectors);
+      if (w === undefined) {
+        const stored = db.get(id, namespace, includeVectors);
+        const patch = this.#patches.get(key(namespace, id));
+        return stored && patch ? { ...stored, metadata: { ...stored.metadata, ...patch } } : stored;
+      }
       return w === null ? null : this.#record(w, Boolean(includeVectors));
     });
   }
@@ -227,6 +235,7 @@ export class Transaction {
       this.#ops = [];
       this.#vectors = [];
       this.#overlay.clear();
+      this.#patches.clear();
       return n;
     });
     this.#state = "committed";
@@ -246,6 +255,7 @@ export class Transaction {
       this.#ops = [];
       this.#vectors = [];
       this.#overlay.clear();
+      this.#patches.clear();
     });
   }
 

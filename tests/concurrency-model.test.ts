@@ -42,7 +42,7 @@ type TxOp =
 interface Model {
   state: State;
   /** The open `db.begin()` transaction: its operations and its view of the touched records. */
-  tx: { ops: TxOp[]; overlay: Map<string, Rec | null> } | null;
+  tx: { ops: TxOp[]; overlay: Map<string, Rec | null>; patches: Map<string, Partial<Meta>> } | null;
 }
 interface Real {
   db: Database;
@@ -179,11 +179,19 @@ function bigBatch(seed: number, size: number, head: Rec[], namespace: string): R
   return out;
 }
 
+/** A write of the transaction: it decides the record's state, pending patches included. */
+function txWrite(m: Model, k: string, rec: Rec | null): void {
+  m.tx!.overlay.set(k, rec);
+  m.tx!.patches.delete(k);
+}
+
 /** What `tx` sees: its own writes over the database. */
 function txView(m: Readonly<Model>, namespace: string, id: string): Rec | null {
   const k = keyOf(namespace, id);
   if (m.tx!.overlay.has(k)) return m.tx!.overlay.get(k)!;
-  return m.state.get(k) ?? null;
+  // A record of the database, as it is now, with the transaction's pending patches merged.
+  const rec = m.state.get(k), patch = m.tx!.patches.get(k);
+  return rec && patch ? patched(rec, patch) : rec ?? null;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -336,7 +344,7 @@ const tickCmd = fc.constant(new Cmd("timer tick", always, async () => await new 
 const beginCmd = fc.constant(
   new Cmd("tx = begin()", (m) => m.tx === null, (m, r) => {
     r.tx = r.db.begin();
-    m.tx = { ops: [], overlay: new Map() };
+    m.tx = { ops: [], overlay: new Map(), patches: new Map() };
   }),
 );
 
@@ -347,7 +355,7 @@ const txUpsertCmd = recArb.map((rec) =>
     scribble([input]);
     expectValue(r, `tx.upsert ${show(rec)}`, p, undefined);
     m.tx!.ops.push({ op: "upsert", rec });
-    m.tx!.overlay.set(keyOf(rec.namespace, rec.id), rec);
+    txWrite(m, keyOf(rec.namespace, rec.id), rec);
   })
 );
 
@@ -357,7 +365,7 @@ const txBigUpsertCmd = fc.tuple(fc.nat(1000), nsArb).map(([seed, namespace]) =>
     expectValue(r, "tx.upsertMany", r.tx!.upsertMany(inputs(recs, false), { namespace }), recs.length);
     for (const rec of recs) {
       m.tx!.ops.push({ op: "upsert", rec });
-      m.tx!.overlay.set(keyOf(rec.namespace, rec.id), rec);
+      txWrite(m, keyOf(rec.namespace, rec.id), rec);
     }
   })
 );
@@ -369,7 +377,7 @@ const txInsertCmd = recArb.map((rec) =>
     else {
       expectValue(r, `tx.insert ${show(rec)}`, p, undefined);
       m.tx!.ops.push({ op: "insert", rec });
-      m.tx!.overlay.set(keyOf(rec.namespace, rec.id), rec);
+      txWrite(m, keyOf(rec.namespace, rec.id), rec);
     }
   })
 );
@@ -378,16 +386,23 @@ const txDeleteCmd = fc.tuple(idArb, nsArb).map(([id, namespace]) =>
   new Cmd(`tx.delete(${namespace}/${id})`, txOpen, (m, r) => {
     expectValue(r, `tx.delete ${namespace}/${id}`, r.tx!.delete(id, { namespace }), txView(m, namespace, id) !== null);
     m.tx!.ops.push({ op: "delete", namespace, id });
-    m.tx!.overlay.set(keyOf(namespace, id), null);
+    txWrite(m, keyOf(namespace, id), null);
   })
 );
 
 const txUpdateMetadataCmd = fc.tuple(idArb, nsArb, patchArb).map(([id, namespace, patch]) =>
   new Cmd(`tx.updateMetadata(${namespace}/${id}, ${JSON.stringify(patch)})`, txOpen, (m, r) => {
-    const seen = txView(m, namespace, id);
-    expectValue(r, `tx.updateMetadata ${namespace}/${id}`, r.tx!.updateMetadata(id, patch, { namespace }), seen !== null);
+    const k = keyOf(namespace, id);
+    expectValue(r, `tx.updateMetadata ${namespace}/${id}`, r.tx!.updateMetadata(id, patch, { namespace }), txView(m, namespace, id) !== null);
     m.tx!.ops.push({ op: "updateMetadata", namespace, id, patch });
-    if (seen) m.tx!.overlay.set(keyOf(namespace, id), patched(seen, patch));
+    if (m.tx!.overlay.has(k)) {
+      // A record the transaction wrote: the patch merges into that write.
+      const written = m.tx!.overlay.get(k)!;
+      if (written) m.tx!.overlay.set(k, patched(written, patch));
+    } else {
+      // A record of the database: the patch merges into whatever it is at each read and at commit.
+      m.tx!.patches.set(k, { ...m.tx!.patches.get(k), ...patch });
+    }
   })
 );
 

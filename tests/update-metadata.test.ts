@@ -96,8 +96,18 @@ describe("updateMetadata", () => {
     const tx = db.begin();
     await tx.updateMetadata("r0", { a: 1 });
     await db.upsert("r0", records(1)[0].vector, { b: 2 });
+    assert.deepEqual((await tx.get("r0"))?.metadata, { b: 2, a: 1 }, "reads merge into the record as it is now");
     assert.equal(await tx.commit(), 1);
     assert.deepEqual((await db.get("r0"))?.metadata, { b: 2, a: 1 });
+    // A patch decides nothing about existence: the database's own writes still count.
+    const later = db.begin();
+    assert.equal(await later.updateMetadata("r3", { p: 1 }), true);
+    await db.delete("r3");
+    assert.equal(await later.get("r3"), null);
+    await later.insert("r3", records(1)[0].vector, { fresh: true }); // no DUPLICATE_ID: r3 is gone
+    assert.deepEqual((await later.get("r3"))?.metadata, { fresh: true }, "the insert decides, the earlier patch is not applied");
+    assert.equal(await later.commit(), 1, "the patch of a record gone at commit counts nothing");
+    assert.deepEqual((await db.get("r3"))?.metadata, { fresh: true });
   });
 
   it("refuses a patch that is not an object, a bad id or namespace, and a read-only handle", async () => {
