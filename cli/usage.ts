@@ -34,8 +34,8 @@ nodes, live nodes, bytes; quantized codes; graphs loaded from the file and built
   check: `usage: vectlite check <db>
 
 Opens the database read-only, which verifies the checksum of every section of the .vdb file and of
-every WAL frame and replays the WAL (and verifies, with check(), a vector section over 64 MiB
-whose checksum the open leaves for later), then walks every record of every namespace (each id once, each
+every WAL frame and replays the WAL (and verifies, with check(), a section used in place over
+64 MiB whose checksum the open leaves for later), then walks every record of every namespace (each id once, each
 vector of the database's dimension with finite values, counts matching the index). The HNSW graph
 is loaded from the file (its own checksum verified); its structure has no check of its own yet, so
 "graph: loaded, N nodes" reports what was loaded. Exit code 0 when everything is sound, 1 with the

@@ -15,7 +15,7 @@ export const flags = {} as const;
 export async function run(parsed: Parsed): Promise<number> {
   const [dbPath] = positionals("check", parsed, ["db"]);
   // Opening verifies the header, every section's and every WAL frame's CRC32C (but that of a
-  // large vector section used in place, which `check()` verifies) and replays the WAL.
+  // large section used in place, which `check()` verifies) and replays the WAL.
   await using db = await vectlite.open(dbPath, { readOnly: true });
   await db.check();
   const stats = await db.stats();

@@ -15,10 +15,8 @@
 //! uses it in place in the file's map: nothing is hashed at open. The first change copies
 //! it into memory.
 
-use crate::hash::FastHasher;
 use crate::storage::bulk_section::Words;
 use crate::storage::mapping::MappedSlice;
-use std::hash::Hasher;
 
 /// The slot value of a free entry.
 const FREE: u32 = u32::MAX;
@@ -53,12 +51,28 @@ pub fn stored_table<'a>(count: usize, ids: impl Iterator<Item = &'a str>) -> Vec
     index.entries.iter().flat_map(|&(h, s)| [h, s]).collect()
 }
 
-/// The 32-bit hash of an id (the high half of the hasher's product: its best-mixed bits).
+/// The 32-bit hash of an id. Snapshots store tables of it (IDS), so it is part of the file
+/// format and written out here rather than borrowed from a hasher that may change: from h = 0,
+/// for each 8-byte little-endian word of the id's UTF-8 (the last one zero-padded), then for
+/// the byte length as a u64, h = (rotate_left(h, 5) xor word) * 0x9E3779B97F4A7C15
+/// (wrapping); the hash is the high half of h xor (h >> 29). A test pins it.
 pub fn hash_id(id: &str) -> u32 {
-    let mut h = FastHasher::default();
-    h.write(id.as_bytes());
-    h.write_u64(id.len() as u64); // "a" and "a\0" hash apart
-    (h.finish() >> 32) as u32
+    const K: u64 = 0x9E37_79B9_7F4A_7C15;
+    let step = |h: u64, word: u64| (h.rotate_left(5) ^ word).wrapping_mul(K);
+    let mut chunks = id.as_bytes().chunks_exact(8);
+    let mut h = 0u64;
+    for c in &mut chunks {
+        h = step(h, u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]));
+    }
+    let rest = chunks.remainder();
+    if !rest.is_empty() {
+        let mut word = [0u8; 8];
+        word[..rest.len()].copy_from_slice(rest);
+        h = step(h, u64::from_le_bytes(word));
+    }
+    // The length, so "a" and "a\0" hash apart.
+    h = step(h, id.len() as u64);
+    ((h ^ (h >> 29)) >> 32) as u32
 }
 
 impl IdIndex {
@@ -329,6 +343,27 @@ mod tests {
         ids.push(Some("fresh".into()));
         assert_eq!(index.get("fresh", |s| ids.get(s as usize).and_then(|x| x.as_deref())), Some(3_000));
         assert_eq!(index.len(), 3_000);
+    }
+
+    #[test]
+    fn the_stored_hash_is_the_documented_one() {
+        // The formula of `hash_id`'s documentation, written out apart from the hasher.
+        fn documented(id: &str) -> u32 {
+            let step = |h: u64, w: u64| (h.rotate_left(5) ^ w).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+            let mut h = 0u64;
+            for chunk in id.as_bytes().chunks(8) {
+                let mut word = [0u8; 8];
+                word[..chunk.len()].copy_from_slice(chunk);
+                h = step(h, u64::from_le_bytes(word));
+            }
+            let h = step(h, id.len() as u64);
+            ((h ^ (h >> 29)) >> 32) as u32
+        }
+        for id in ["", "a", "doc-1", "exactly8", "a longer id of several words", "ünïcødé"] {
+            assert_eq!(hash_id(id), documented(id), "{id:?}");
+        }
+        // And a fixed value, so a change to both would show too.
+        assert_eq!(hash_id("a"), 1_130_038_137, "got {}", hash_id("a"));
     }
 
     #[test]

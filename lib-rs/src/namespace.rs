@@ -24,6 +24,16 @@ fn id_at(records: &[Option<Record>], slot: u32) -> Option<&str> {
     records.get(slot as usize).and_then(|r| r.as_ref()).map(|r| r.id.as_str())
 }
 
+/// Whether `ids` finds the records of the first and the last of `len` slots where they are:
+/// a stored table is checked so before it is used (it must have been hashed as this library
+/// hashes ids, for these records).
+fn resolves_ends<'r>(ids: &IdIndex, len: usize, key_of: impl Fn(u32) -> Option<&'r str> + Copy) -> bool {
+    [0, len.saturating_sub(1)].iter().all(|&slot| {
+        let slot = slot as u32;
+        key_of(slot).is_some_and(|id| ids.get(id, key_of) == Some(slot))
+    })
+}
+
 /// Seeds of the graphs' levels (with the slot count), main and named.
 const MAIN_SEED: u64 = 0x5EED_0000;
 const NAMED_SEED: u64 = 0x5EED_1000;
@@ -189,7 +199,7 @@ impl Namespace {
         let mut ns = Namespace::new(dimension);
         ns.main = main;
         let stored_ids = match ids {
-            Some(ids) if ids.len() == records.len() => {
+            Some(ids) if ids.len() == records.len() && resolves_ends(&ids, records.len(), |slot| records.get(slot as usize).map(|r| r.id.as_str())) => {
                 ns.ids = ids;
                 true
             }
@@ -314,6 +324,20 @@ impl Namespace {
     pub fn use_mapped_level0(&mut self, name: &str, words: crate::storage::mapping::MappedSlice<u32>) -> bool {
         let space = if name.is_empty() { Some(&mut self.main) } else { self.named.get_mut(name).map(NamedSpace::vectors_mut) };
         space.is_some_and(|s| s.use_mapped_level0(words))
+    }
+
+    /// Uses `words`, this namespace's id table as the snapshot stores it, instead of the one
+    /// it holds now; ignored unless the slots are dense and the table finds the first and the
+    /// last record.
+    pub fn use_mapped_ids(&mut self, words: crate::storage::mapping::MappedSlice<u32>) {
+        let len = self.len();
+        if len == 0 || self.slot_count() != len {
+            return;
+        }
+        let Some(table) = IdIndex::from_stored(crate::storage::bulk_section::Words::Mapped(words), len) else { return };
+        if resolves_ends(&table, len, |slot| id_at(&self.records, slot)) {
+            self.ids = table;
+        }
     }
 
     /// Learns the codes of every quantized space again from the vectors it holds now.

@@ -389,8 +389,8 @@ fn any_space_gives_the_same_results() {
 }
 
 /// A level 0 used in place is not validated at open: garbage in it (counts past the bound,
-/// links out of range, to absent nodes, to themselves, repeated) must never make a search
-/// panic or read outside the graph, and the copy a write makes keeps only valid links.
+/// links out of range, to themselves, repeated) must never make a search panic or read
+/// outside the graph, and the copy a write makes keeps only valid links.
 #[cfg(all(unix, target_pointer_width = "64", target_endian = "little"))]
 #[test]
 fn garbage_in_a_mapped_level_0_is_searched_safely_and_dropped_when_copied() {

@@ -180,3 +180,60 @@ fn a_stored_graph_is_searched_in_place_until_the_first_write_copies_it() {
     drop(db);
     let _ = std::fs::remove_dir_all(path.parent().unwrap());
 }
+
+/// Whether this process still maps a file of `path`'s name that was deleted or renamed over.
+#[cfg(target_os = "linux")]
+fn maps_a_replaced(path: &Path) -> bool {
+    let maps = std::fs::read_to_string("/proc/self/maps").unwrap();
+    let name = path.canonicalize().unwrap_or(path.to_path_buf());
+    maps.lines().any(|l| l.contains(name.to_str().unwrap()) && l.ends_with("(deleted)"))
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn a_compaction_moves_every_part_used_in_place_onto_the_new_file() {
+    const SMALL: usize = 8;
+    let path = temp_path("move");
+    let small = OpenOptions { dimension: Some(SMALL), sync: SyncMode::Normal, ann_threshold: 100, ..Default::default() };
+    let vector = |i: usize, d: usize| ((i * 31 + d * 17) % 101) as f32 / 50.0 - 1.0 + (i as f32) * 1e-4;
+    {
+        let mut db = Database::open(&path, small.clone()).unwrap();
+        let items: Vec<Upsert> = (0..2_000)
+            .map(|i| Upsert {
+                namespace: if i % 2 == 0 { String::new() } else { "b".into() },
+                record: Record {
+                    id: format!("r{i}"),
+                    metadata: Json::Object(vec![]),
+                    sparse: vec![],
+                    vectors: vec![("title".into(), (0..4).map(|d| vector(i + 7, d)).collect())],
+                },
+                vector: (0..SMALL).map(|d| vector(i, d)).collect::<Vec<f32>>().into(),
+            })
+            .collect();
+        db.upsert_many(items, false).unwrap();
+        db.compact().unwrap();
+    }
+    let mut db = Database::open(&path, small).unwrap();
+    let in_place = |db: &Database| {
+        db.namespaces.values().all(|ns| {
+            ns.ids_in_place()
+                && ns.vectors().graph().is_some_and(|g| g.is_mapped())
+                && ns.named_spaces()["title"].vectors().graph().is_some_and(|g| g.is_mapped())
+        })
+    };
+    assert!(in_place(&db), "an open uses the graphs, named ones too, and the id tables in place");
+    // A write that changes no graph and no id: the compaction keeps every part as it was,
+    // and each must move onto the new file all the same.
+    db.commit(vec![vectlite::record::WalOp::UpdateMetadata {
+        namespace: String::new(),
+        id: "r0".into(),
+        patch: Json::Object(vec![("k".into(), Json::Number(1.0))]),
+    }])
+    .unwrap();
+    db.compact().unwrap();
+    assert!(in_place(&db), "in place after the compaction");
+    assert!(!maps_a_replaced(&path), "a part still maps the file the compaction replaced");
+    assert_eq!(db.namespaces["b"].slot_of("r1999"), Some(999));
+    drop(db);
+    let _ = std::fs::remove_dir_all(path.parent().unwrap());
+}

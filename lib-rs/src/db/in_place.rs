@@ -1,32 +1,44 @@
 //! After a compaction, the handle moves onto the file it just wrote: the bulk parts of the
-//! database (main vectors, their codes, the graphs' level 0) are used in place from a map of
-//! the new file and their copies in memory are freed, as an open of that file would have it.
+//! database (main vectors, their codes, the graphs' level 0, the id tables) are used in place
+//! from a map of the new file and their copies in memory are freed, as an open of that file
+//! would have it. A part still used from the replaced file's map moves too, so no map keeps
+//! the old file alive.
 
 use super::Database;
 use crate::storage::format;
-use crate::storage::mapping::MappedSlice;
+use crate::storage::mapping::{MappedSlice, Mapping};
 use crate::storage::show;
+use crate::storage::source::Source;
+use std::sync::Arc;
+
+/// Where a section lies: its offset and its end, or nothing.
+type Span = Option<(u64, u64)>;
 
 impl Database {
-    /// Where maps are used; otherwise, or should anything not line up with what is in
-    /// memory (each part is checked on its first and last element), the copies stay.
+    /// Where maps are used; otherwise, or should anything not line up with what is in memory
+    /// (each part is checked on its first and last element), the copies stay.
     pub(super) fn use_file_in_place(&mut self) {
         let shown = show(&self.paths.main);
         let Ok(Some(mut source)) = self.fs.open_source(&self.paths.main) else { return };
         let Some(map) = source.map() else { return };
-        let Ok((mut offset, len)) = format::locate_vectors(&mut *source, &shown) else { return };
-        let (mut code_offset, code_end) = match format::locate_code_bytes(&mut *source, &shown) {
-            Ok(Some((at, len))) => (at, at + len),
-            _ => (0, 0),
-        };
-        let (mut links_offset, links_end) = match format::locate_links0(&mut *source, &shown) {
-            Ok(Some((at, len))) => (at, at + len),
-            _ => (0, 0),
-        };
-        let end = offset + len;
+        let src: &mut dyn Source = &mut *source;
+        let span = |found: crate::error::Result<Option<(u64, u64)>>| found.ok().flatten().map(|(at, len)| (at, at + len));
+        let vectors = span(format::locate_vectors(src, &shown).map(Some));
+        let codes = span(format::locate_code_bytes(src, &shown));
+        let links0 = span(format::locate_links0(src, &shown));
+        let ids = span(format::locate_ids(src, &shown));
+        self.map_vectors_and_codes(&map, vectors, codes);
+        self.map_graphs(&map, links0);
+        self.map_id_tables(&map, ids);
+        crate::storage::os::release_free_memory();
+    }
+
+    /// VECTORS and CODE_BYTES: the namespaces that hold records, in name order, densely; the
+    /// codes of those that have them, in the same order.
+    fn map_vectors_and_codes(&mut self, map: &Arc<Mapping>, vectors: Span, codes: Span) {
+        let Some((mut offset, end)) = vectors else { return };
+        let (mut code_offset, code_end) = codes.unwrap_or((0, 0));
         let dim = self.dimension;
-        // The writer stores the namespaces that hold records, in name order, densely; the
-        // codes of those that have them, in the same order.
         for ns in self.namespaces.values_mut().filter(|ns| !ns.is_empty()) {
             let count = ns.len();
             let bytes = (count * dim * 4) as u64;
@@ -48,34 +60,41 @@ impl Database {
                 code_offset += bytes;
             }
         }
-        // LINKS0: the main graphs of the namespaces whose graphs were stored, then their
-        // named spaces' graphs, in the order the writer lists them.
-        let mut graphs: Vec<(String, String, usize)> = Vec::new();
-        for (name, ns) in self.namespaces.iter().filter(|(_, ns)| !ns.is_empty() && ns.indexes_storable()) {
-            if let Some(g) = ns.vectors().graph() {
-                graphs.push((name.clone(), String::new(), g.level0_words()));
-            }
-        }
-        for (name, ns) in self.namespaces.iter().filter(|(_, ns)| !ns.is_empty() && ns.indexes_storable()) {
-            for (space, s) in ns.named_spaces() {
-                if let Some(g) = s.vectors().graph() {
-                    graphs.push((name.clone(), space.clone(), g.level0_words()));
-                }
-            }
-        }
-        for (ns_name, space, words) in graphs {
+    }
+
+    /// LINKS0: every stored graph's level 0, in the order `stored_graphs` gives.
+    fn map_graphs(&mut self, map: &Arc<Mapping>, links0: Span) {
+        let Some((mut offset, end)) = links0 else { return };
+        let graphs: Vec<(String, String, usize)> = format::stored_graphs(&self.namespaces)
+            .iter()
+            .map(|g| (g.namespace.clone(), g.space.cloned().unwrap_or_default(), g.graph.level0_words()))
+            .collect();
+        for (namespace, space, words) in graphs {
             let bytes = (words * 4) as u64;
-            if links_offset + bytes > links_end {
-                break;
+            if offset + bytes > end {
+                return;
             }
-            let Some(mapped) = MappedSlice::new(map.clone(), links_offset as usize, words) else { break };
-            if let Some(ns) = self.namespaces.get_mut(&ns_name) {
-                if !ns.use_mapped_level0(&space, mapped) {
-                    break;
-                }
+            if let (Some(mapped), Some(ns)) = (MappedSlice::new(map.clone(), offset as usize, words), self.namespaces.get_mut(&namespace)) {
+                // A graph that does not match stays in memory; the next ones are still checked.
+                ns.use_mapped_level0(&space, mapped);
             }
-            links_offset += bytes;
+            offset += bytes;
         }
-        crate::storage::os::release_free_memory();
+    }
+
+    /// IDS: the id table of each namespace that holds records, in name order.
+    fn map_id_tables(&mut self, map: &Arc<Mapping>, ids: Span) {
+        let Some((mut offset, end)) = ids else { return };
+        for ns in self.namespaces.values_mut().filter(|ns| !ns.is_empty()) {
+            let words = 2 * crate::id_index::stored_entries(ns.len());
+            let bytes = (words * 4) as u64;
+            if offset + bytes > end {
+                return;
+            }
+            if let Some(mapped) = MappedSlice::new(map.clone(), offset as usize, words) {
+                ns.use_mapped_ids(mapped);
+            }
+            offset += bytes;
+        }
     }
 }

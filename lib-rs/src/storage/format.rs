@@ -74,7 +74,7 @@ pub use super::bulk_section::Unverified;
 use crate::vector::Metric;
 use std::collections::BTreeMap;
 
-pub use super::format_write::{encode, restamp, write_snapshot};
+pub use super::format_write::{encode, restamp, stored_graphs, write_snapshot, StoredGraph};
 
 pub const MAGIC: &[u8; 8] = b"VECTLITE";
 pub const FORMAT_VERSION: u32 = 3;
@@ -182,6 +182,11 @@ pub fn locate_vectors(src: &mut dyn Source, file: &str) -> Result<(u64, u64)> {
 /// Where the CODE_BYTES section of a file lies, if it has one.
 pub fn locate_code_bytes(src: &mut dyn Source, file: &str) -> Result<Option<(u64, u64)>> {
     locate(src, file, SECTION_CODE_BYTES)
+}
+
+/// Where the IDS section of a file lies, if it has one.
+pub fn locate_ids(src: &mut dyn Source, file: &str) -> Result<Option<(u64, u64)>> {
+    locate(src, file, SECTION_IDS)
 }
 
 /// Where the LINKS0 section of a file lies, if it has one.

@@ -42,8 +42,9 @@ pub fn encode(
 }
 
 /// Writes a whole database as a snapshot to `w`; returns the file's length and CRC32C.
-/// Only the small sections are built in memory: the vectors, most of the file, stream from
-/// the namespaces, so a compaction needs no second copy of them.
+/// Only the small sections and the id tables (8 to 16 bytes a record) are built in memory:
+/// the vectors, most of the file, and the graphs stream from the namespaces, so a compaction
+/// needs no second copy of them.
 pub fn write_snapshot(
     header: &SnapshotHeader,
     named_dims: &BTreeMap<String, usize>,
@@ -84,12 +85,11 @@ pub fn write_snapshot(
     let codes = codes_section(live.clone());
     let code_bytes = code_bytes_section(live.clone());
     let vectors: Vec<&[f32]> = live.iter().flat_map(|(_, ns)| ns.iter().map(|(slot, _)| ns.vector(slot))).collect();
-    // A graph is stored only when its node ids equal the RECORDS order (no tombstones, no
-    // pending inserts); otherwise it is rebuilt at open. `compact` makes sure it is.
-    let storable: Vec<&(&String, &Namespace)> = live.iter().filter(|(_, ns)| ns.indexes_storable()).collect();
-    let stored: Vec<(&String, &HnswGraph)> = storable.iter().filter_map(|(name, ns)| ns.vectors().graph().map(|g| (*name, g))).collect();
+    let all = stored_graphs(namespaces);
+    let stored: Vec<(&String, &HnswGraph)> = all.iter().filter(|g| g.space.is_none()).map(|g| (g.namespace, g.graph)).collect();
+    let named: Vec<(&String, &String, &HnswGraph)> = all.iter().filter_map(|g| Some((g.namespace, g.space?, g.graph))).collect();
     // Level 0 of every graph, in the order INDEXES and NAMED_INDEXES list them.
-    let mut graphs: Vec<&HnswGraph> = stored.iter().map(|(_, g)| *g).collect();
+    let graphs: Vec<&HnswGraph> = all.iter().map(|g| g.graph).collect();
     let indexes = Body::Pieces(Box::new(move |w, flush| {
         w.varint(stored.len() as u64);
         for (name, graph) in &stored {
@@ -98,11 +98,6 @@ pub fn write_snapshot(
         }
         Ok(())
     }));
-    let named: Vec<(&String, &String, &HnswGraph)> = storable
-        .iter()
-        .flat_map(|(ns_name, ns)| ns.named_spaces().iter().filter_map(move |(space, s)| s.vectors().graph().map(|g| (*ns_name, space, g))))
-        .collect();
-    graphs.extend(named.iter().map(|(_, _, g)| *g));
     let any_graph = !graphs.is_empty();
     let links0 = Body::Pieces(Box::new(move |w, flush| {
         for graph in &graphs {
@@ -155,6 +150,27 @@ pub fn write_snapshot(
     let mut out = CrcWriter { inner: w, crc: 0, written: 0 };
     assemble(header, &sections, &mut out)?;
     Ok((out.written, out.crc))
+}
+
+/// A graph a snapshot stores: of a namespace's main vectors (`space` None) or of one of its
+/// named vector spaces.
+pub struct StoredGraph<'a> {
+    pub namespace: &'a String,
+    pub space: Option<&'a String>,
+    pub graph: &'a HnswGraph,
+}
+
+/// The graphs a snapshot of `namespaces` stores, in the order of LINKS0: every main graph (in
+/// namespace order), then every named space's graph (by namespace, then space). A graph is
+/// stored only when its node ids equal the RECORDS order (no tombstones, no pending inserts);
+/// otherwise it is rebuilt at open. `compact` makes sure it is.
+pub fn stored_graphs(namespaces: &BTreeMap<String, Namespace>) -> Vec<StoredGraph<'_>> {
+    let storable = || namespaces.iter().filter(|(_, ns)| !ns.is_empty() && ns.indexes_storable());
+    let main = storable().filter_map(|(name, ns)| Some(StoredGraph { namespace: name, space: None, graph: ns.vectors().graph()? }));
+    let named = storable().flat_map(|(name, ns)| {
+        ns.named_spaces().iter().filter_map(move |(space, s)| Some(StoredGraph { namespace: name, space: Some(space), graph: s.vectors().graph()? }))
+    });
+    main.chain(named).collect()
 }
 
 /// The CODES section: per namespace, the main vectors' inverse norms and quantized codes in

@@ -1,5 +1,6 @@
-//! Read-only memory maps of a snapshot file, so its float32 vectors are used in place: an
-//! open reads none of them, and only the pages a search touches become resident.
+//! Read-only memory maps of a snapshot file, so its bulk sections (float32 vectors, codes,
+//! the graphs' level 0, the id tables) are used in place: an open reads none of them, and
+//! only the pages a search touches become resident.
 //!
 //! Maps exist on 64-bit little-endian unix (the file's byte order is the CPU's, so a slice
 //! of the map is the vectors as they are). Elsewhere, and on Windows (where a mapped file

@@ -139,7 +139,7 @@ impl HnswGraph {
         }
         let max = self.max_links(level);
         if links.len() < max {
-            let block = self.block(node, level);
+            let block = self.block_to_write(node, level);
             block[1 + links.len()].store(new, Ordering::Relaxed);
             block[0].store(links.len() as u32 + 1, Ordering::Release);
             return;

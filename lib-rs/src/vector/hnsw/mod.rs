@@ -74,7 +74,7 @@ pub const MAX_LEVEL: usize = 30;
 /// Where the graph reads vectors: ids are the vector space's slot numbers.
 pub trait Space: Sync {
     fn dim(&self) -> usize;
-    /// score(query, id): higher is better (cosine similarity, dot, or -L2), exactly as
+    /// score(query, id): higher is better (cosine similarity, dot, -L2 or -L1), exactly as
     /// `distance::score`.
     fn score(&self, query: &[f32], inv_norm_query: f32, id: u32) -> f32;
     fn vector(&self, id: u32) -> &[f32];
@@ -121,12 +121,14 @@ impl Space for SliceSpace<'_> {
     }
 }
 
-/// Mapped words read as the atomics level 0 is made of. Only loads ever touch them: a
-/// mapped level 0 is copied into memory (`materialize`) before any link is written.
+/// Mapped words read as the atomics level 0 is made of. Only loads ever touch them: every
+/// store goes through `block_to_write`, which refuses a mapped level 0 (copied into memory
+/// by `materialize` before any link is written).
 fn as_atomics(words: &[u32]) -> &[AtomicU32] {
-    // SAFETY: AtomicU32 has the size, alignment and bit validity of u32, and the words are
-    // only read (a load from read-only memory is an ordinary load).
-    unsafe { &*(words as *const [u32] as *const [AtomicU32]) }
+    // SAFETY: AtomicU32 has the size, alignment and bit validity of u32. The words are only
+    // ever loaded, with Relaxed or Acquire ordering, which std documents as allowed on
+    // read-only memory (the `atomic` module's notes on read-only memory).
+    unsafe { std::slice::from_raw_parts(words.as_ptr().cast::<AtomicU32>(), words.len()) }
 }
 
 /// `levels[id]` of a slot that was never inserted.
@@ -229,7 +231,6 @@ impl HnswGraph {
     /// Marks a node deleted: never returned by search, still used for navigation until
     /// `compacted` drops it. Unknown or already deleted ids are ignored.
     pub fn mark_deleted(&mut self, id: u32) {
-        self.materialize();
         if self.contains(id) {
             self.deleted[id as usize] = true;
             self.live -= 1;
@@ -289,6 +290,14 @@ impl HnswGraph {
         }
     }
 
+    /// `block` for a writer: never a mapped level 0 (read-only memory: a store would fault),
+    /// which every change copies into memory first (`materialize`).
+    #[inline]
+    fn block_to_write(&self, id: u32, level: usize) -> &[AtomicU32] {
+        assert!(level > 0 || self.mapped0.is_none(), "a mapped level 0 is never written");
+        self.block(id, level)
+    }
+
     /// The current links of `id` at `level`. Without the node's lock this may be a list
     /// that is being rewritten; every id in it is still a node.
     #[inline]
@@ -300,8 +309,7 @@ impl HnswGraph {
 
     /// Replaces the links of `id` at `level`; the caller holds the node's lock.
     fn write_links(&self, id: u32, level: usize, ids: &[u32]) {
-        assert!(level > 0 || self.mapped0.is_none(), "a mapped level 0 is never written");
-        let block = self.block(id, level);
+        let block = self.block_to_write(id, level);
         debug_assert!(ids.len() < block.len());
         for (slot, &n) in block[1..].iter().zip(ids) {
             slot.store(n, Ordering::Relaxed);
@@ -356,7 +364,8 @@ impl HnswGraph {
     /// node's block, false (and nothing changed) if they differ.
     pub fn use_mapped_level0(&mut self, words: MappedSlice<u32>) -> bool {
         let n = self.len();
-        if self.mapped0.is_some() || n == 0 || words.len() != self.level0_words() {
+        // A level 0 mapped from an older file is compared and replaced like one in memory.
+        if n == 0 || words.len() != self.level0_words() {
             return false;
         }
         let same = |id: u32| {

@@ -194,12 +194,10 @@ impl HnswGraph {
     pub(super) fn greedy<Q: Scorer>(&self, q: &Q, mut cur: Near, level: usize, visited: &mut usize) -> Near {
         loop {
             let mut best = cur;
+            // Upper levels only (searches and inserts descend to level 1): their links were
+            // validated when decoded; a mapped level 0 is never walked here.
             for link in self.links(cur.id, level) {
                 let id = link.load(Mem::Relaxed);
-                // A mapped level 0 is used unvalidated (see `HnswGraph::mapped0`).
-                if id as usize >= self.len() {
-                    continue;
-                }
                 let score = q.score(id);
                 *visited += 1;
                 if score > best.score {

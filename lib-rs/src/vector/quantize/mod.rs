@@ -9,7 +9,8 @@
 //!   falls well outside the learned ranges clamps; it is an outlier, which every search
 //!   scores exactly, until the codes are learned again. A query is scaled by `step` and rounded to 16 bits, so a dot
 //!   product is one integer kernel (`kernels.rs`) plus a constant: `q·x ≈ Σ q_d low_d +
-//!   s Σ qi_d code_d`. Cosine and L2 use the stored exact norms around that dot product.
+//!   s Σ qi_d code_d`. Cosine and L2 use the stored exact norms around that dot product;
+//!   manhattan sums `step_d · |(q_d − low_d) / step_d − code_d|` per dimension instead.
 //! - binary: one bit per dimension, set when the value is above the dimension's mean;
 //!   candidates are ranked by Hamming distance (an estimate of the angle). Meant for
 //!   1024 and more dimensions, where the bits keep enough of the ranking.
