@@ -10,7 +10,7 @@
  */
 
 /** The ABI version this TypeScript expects from the native library. */
-export const ABI_VERSION = 7;
+export const ABI_VERSION = 8;
 
 export type NativeType = "u32" | "i32" | "u64" | "usize" | "buffer" | "void";
 
@@ -31,6 +31,8 @@ export const symbols = {
   vl_close: { parameters: ["u64", "buffer"], names: ["handle", "out"], result: "i32" },
   vl_close_detached: { parameters: ["u64", "buffer"], names: ["handle", "out"], result: "i32" },
   vl_drop_database: { parameters: ["buffer", "usize", "buffer"], names: ["path", "path_len", "out"], result: "i32" },
+  vl_lock_shared: { parameters: ["buffer", "usize", "buffer"], names: ["path", "path_len", "out"], result: "i32" },
+  vl_unlock: { parameters: ["u64", "buffer"], names: ["handle", "out"], result: "i32" },
   vl_info: { parameters: ["u64", "buffer"], names: ["handle", "out"], result: "i32" },
   vl_write: { parameters: ["u64", "buffer", "usize", "buffer", "usize", "u32", "buffer"], names: ["handle", "vectors", "n_values", "records", "records_len", "flags", "out"], result: "i32" },
   vl_delete: { parameters: ["u64", "buffer", "usize", "buffer"], names: ["handle", "args", "args_len", "out"], result: "i32" },

@@ -21,6 +21,7 @@
 
 pub mod decode;
 pub mod database;
+pub mod file_locks;
 pub mod handles;
 pub mod input;
 pub mod jobs;
@@ -36,7 +37,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::{Mutex, OnceLock};
 
 /// Bumped whenever a symbol's signature or a buffer layout changes.
-pub const ABI_VERSION: u32 = 7;
+pub const ABI_VERSION: u32 = 8;
 
 /// What a successful call hands back.
 pub enum Output {
