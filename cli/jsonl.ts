@@ -14,7 +14,7 @@ export interface Line {
   record: RecordInput;
 }
 
-const KEYS = new Set(["id", "vector", "metadata", "sparse", "text", "namespace", "vectors"]);
+const KEYS = new Set(["id", "vector", "metadata", "sparse", "text", "namespace", "vectors", "expiresAt"]);
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
@@ -41,9 +41,9 @@ export function parseRecord(line: string, dimension: number | undefined): Record
   }
   if (!isObject(value)) throw new Error("a record must be a JSON object");
   for (const key of Object.keys(value)) {
-    if (!KEYS.has(key)) throw new Error(`unknown field ${JSON.stringify(key)} (expected id, vector, metadata, sparse, text, namespace, vectors)`);
+    if (!KEYS.has(key)) throw new Error(`unknown field ${JSON.stringify(key)} (expected id, vector, metadata, sparse, text, namespace, vectors, expiresAt)`);
   }
-  const { id, vector, metadata, sparse, text, namespace, vectors } = value;
+  const { id, vector, metadata, sparse, text, namespace, vectors, expiresAt } = value;
   if (typeof id !== "string" || id.length === 0) throw new Error("id must be a non-empty string");
   const record: RecordInput = { id, vector: Float32Array.from(numbers(vector, "vector")) };
   if (dimension !== undefined && record.vector.length !== dimension) {
@@ -73,6 +73,10 @@ export function parseRecord(line: string, dimension: number | undefined): Record
     if (!isObject(vectors)) throw new Error("vectors must be an object of named vectors");
     record.vectors = {};
     for (const [name, v] of Object.entries(vectors)) record.vectors[name] = Float32Array.from(numbers(v, `vectors.${name}`));
+  }
+  if (expiresAt !== undefined && expiresAt !== null) {
+    if (typeof expiresAt !== "number") throw new Error("expiresAt must be a number of epoch milliseconds");
+    record.expiresAt = expiresAt; // the write checks its range
   }
   return record;
 }

@@ -278,8 +278,8 @@ export function namedVectorsJson(vectors: unknown, where: string): Record<string
 const FLAG_SCORES = 1;
 const FLAG_VECTORS = 2;
 
-/** One row of a result buffer's JSON: id, namespace, metadata, sparse terms, named vectors, explain. */
-type RawRow = [string, string, Metadata, SparseVector | null, Record<string, number[]> | null, Record<string, unknown>?];
+/** One row of a result buffer's JSON: id, namespace, metadata, sparse terms, named vectors, then explain (search) or when the record expires (get, list). */
+type RawRow = [string, string, Metadata, SparseVector | null, Record<string, number[]> | null, (Record<string, unknown> | number)?];
 
 /**
  * The parts of a result buffer (lib-rs/src/abi/output.rs): a header of four u32 (rows,
@@ -327,6 +327,7 @@ export function decodeStoredInto(bytes: Uint8Array, out: StoredRecord[]): void {
       record.vectors = {};
       for (const [name, v] of Object.entries(r[4])) record.vectors[name] = Float32Array.from(v);
     }
+    if (typeof r[5] === "number") record.expiresAt = r[5];
     out.push(record);
   }
 }
@@ -340,6 +341,8 @@ export interface DecodedRow {
   named: Record<string, number[]> | null;
   /** With `explain: true`: how the score was made (without `fusion`, which TypeScript adds). */
   explain: Record<string, unknown> | undefined;
+  /** A stored record's expiry (get), epoch milliseconds. */
+  expiresAt: number | undefined;
   score: number;
   vector: Float32Array | undefined;
 }
@@ -356,7 +359,8 @@ export function decodeRows(bytes: Uint8Array): { rows: DecodedRow[]; stats?: Rec
       metadata: r[2],
       sparse: r[3],
       named: r[4],
-      explain: r[5],
+      explain: typeof r[5] === "object" ? r[5] : undefined,
+      expiresAt: typeof r[5] === "number" ? r[5] : undefined,
       score: scores ? scores[i] : 0,
       vector: vectors ? vectors.subarray(i * dim, (i + 1) * dim) : undefined,
     };

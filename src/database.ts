@@ -24,7 +24,7 @@ import {
 } from "./codec.ts";
 import { NativeHandle } from "./handle.ts";
 import { Writer } from "./writer.ts";
-import { recordFromArguments } from "./records.ts";
+import { expiryOf, recordFromArguments } from "./records.ts";
 import { Slices } from "./slices.ts";
 import { prepareSearch } from "./search-request.ts";
 import { Transaction, type TxAccess } from "./transaction.ts";
@@ -294,6 +294,20 @@ export class Database {
     native.check();
     checkId(id);
     const op = JSON.stringify({ op: "updateMetadata", id, namespace: checkNamespace(options.namespace, true), patch: checkPatch(patch) });
+    return (await native.run((h) => this.#txAccess(h).commit([op], []))) === 1;
+  }
+
+  /**
+   * Gives record `id` a new time to live, `ttl` seconds from now, or (null) takes its expiry
+   * away; resolves whether the record exists (an expired one does not). Its vectors,
+   * metadata and graph node stay as they are.
+   */
+  async setTtl(id: string, ttl: number | null, options: { namespace?: string } = {}): Promise<boolean> {
+    const native = this.#native;
+    native.check();
+    checkId(id);
+    const expiresAt = ttl === null ? null : expiryOf(ttl, undefined, Date.now());
+    const op = JSON.stringify({ op: "setExpiry", id, namespace: checkNamespace(options.namespace, true), expiresAt });
     return (await native.run((h) => this.#txAccess(h).commit([op], []))) === 1;
   }
 
@@ -649,6 +663,7 @@ function toStored(r: DecodedRow): StoredRecord {
   const out: StoredRecord = { id: r.id, namespace: r.namespace, metadata: r.metadata };
   if (r.sparse) out.sparse = r.sparse;
   if (r.vector) out.vector = r.vector;
+  if (r.expiresAt !== undefined) out.expiresAt = r.expiresAt;
   if (r.named) {
     out.vectors = {};
     for (const [name, v] of Object.entries(r.named)) out.vectors[name] = Float32Array.from(v);

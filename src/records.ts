@@ -9,9 +9,9 @@ import { VectLiteError } from "./errors.ts";
 import type { Metadata, RecordInput, SparseVector } from "./types.ts";
 
 /** The keys a record may have (`RecordInput`); any other is refused, never dropped. */
-const RECORD_KEYS = new Set(["id", "vector", "metadata", "sparse", "text", "vectors", "namespace"]);
+const RECORD_KEYS = new Set(["id", "vector", "metadata", "sparse", "text", "vectors", "namespace", "ttl", "expiresAt"]);
 /** The keys of the options of `upsert` and `insert` (`WriteOptions`): what the positional arguments do not carry. */
-const WRITE_OPTION_KEYS = new Set(["sparse", "text", "vectors", "namespace"]);
+const WRITE_OPTION_KEYS = new Set(["sparse", "text", "vectors", "namespace", "ttl", "expiresAt"]);
 
 /**
  * The record `upsert(id, vector, metadata, options)` writes. The options carry only what the
@@ -41,6 +41,38 @@ export interface PackedItem {
   /** Analyzed into the sparse terms by the native library. */
   text: string | undefined;
   vectors: Record<string, number[]> | undefined;
+  /** When the record expires, epoch milliseconds. */
+  expiresAt: number | undefined;
+}
+
+/** The latest instant a record can expire at: the last one a `Date` holds. */
+const MAX_INSTANT = 8.64e15;
+
+/**
+ * When a record given `ttl` (seconds from `now`) or `expiresAt` (epoch milliseconds or a
+ * `Date`) expires, as integer epoch milliseconds; undefined when it is given neither.
+ */
+export function expiryOf(ttl: unknown, expiresAt: unknown, now: number): number | undefined {
+  if (ttl !== undefined && expiresAt !== undefined) {
+    throw new VectLiteError("INVALID_ARGUMENT", "give ttl or expiresAt, not both");
+  }
+  if (ttl !== undefined) {
+    if (typeof ttl !== "number" || !Number.isFinite(ttl) || ttl <= 0 || now + ttl * 1000 > MAX_INSTANT) {
+      throw new VectLiteError("INVALID_ARGUMENT", `ttl must be a positive number of seconds, found ${describe(ttl)}`);
+    }
+    return Math.round(now + ttl * 1000);
+  }
+  if (expiresAt === undefined) return undefined;
+  const ms = expiresAt instanceof Date ? expiresAt.getTime() : expiresAt;
+  if (typeof ms !== "number" || !Number.isInteger(ms) || ms < 0 || ms > MAX_INSTANT) {
+    throw new VectLiteError("INVALID_ARGUMENT", `expiresAt must be a valid Date or an integer of epoch milliseconds from 0 to ${MAX_INSTANT}, found ${describe(expiresAt)}`);
+  }
+  return ms;
+}
+
+function describe(v: unknown): string {
+  if (v instanceof Date) return "an invalid Date";
+  return typeof v === "number" ? String(v) : v === null ? "null" : typeof v;
 }
 
 /**
@@ -58,6 +90,7 @@ export function packRecords(
   if (!Array.isArray(records)) throw new VectLiteError("INVALID_ARGUMENT", "records must be an array");
   const vectors = options.into ?? new Float32Array(records.length * dimension);
   const items: PackedItem[] = new Array(records.length);
+  const now = Date.now(); // one clock for the batch: equal ttls give equal instants
   for (let i = 0; i < records.length; i++) {
     const r = records[i];
     if (typeof r !== "object" || r === null) {
@@ -66,7 +99,7 @@ export function packRecords(
     const id = r.id;
     if (typeof id !== "string" || id.length === 0 || !id.isWellFormed()) checkId(id, `records[${i}].id`); // throws
     try {
-      items[i] = packOne(r, id, vectors, i * dimension, dimension, defaultNamespace);
+      items[i] = packOne(r, id, vectors, i * dimension, dimension, defaultNamespace, now);
     } catch (e) {
       // The checks name the field; the record is named here, only on failure (no message
       // strings built for the records that are fine).
@@ -85,6 +118,7 @@ function packOne(
   offset: number,
   dimension: number,
   defaultNamespace: string | undefined,
+  now: number,
 ): PackedItem {
   for (const key in r) {
     if (!RECORD_KEYS.has(key)) throw new VectLiteError("INVALID_ARGUMENT", `unknown key ${JSON.stringify(key)} (a record has ${[...RECORD_KEYS].join(", ")})`);
@@ -111,6 +145,7 @@ function packOne(
     sparse,
     text,
     vectors: namedVectorsJson(r.vectors, "vectors"),
+    expiresAt: expiryOf(r.ttl, r.expiresAt, now),
   };
 }
 

@@ -43,9 +43,14 @@ export interface TxHost {
 interface Written {
   json: string;
   vector: Float32Array;
+  /** When the written record expires (epoch ms), if it was given a time to live. */
+  expiresAt?: number;
 }
 
 const key = (namespace: string | undefined, id: string) => `${namespace ?? ""}\u0000${id}`;
+
+/** Whether a buffered write is of a record already expired: reads see no record, as they would after commit. */
+const expired = (w: Written) => w.expiresAt !== undefined && w.expiresAt <= Date.now();
 
 /**
  * A transaction from `db.begin()` or the callback of `db.transaction(fn)`.
@@ -88,7 +93,7 @@ export class Transaction {
   /** Whether a record exists as the transaction sees it (inside a step). */
   #exists(db: TxAccess, namespace: string | undefined, id: string): boolean {
     const w = this.#overlay.get(key(namespace, id));
-    if (w !== undefined) return w !== null;
+    if (w !== undefined) return w !== null && !expired(w);
     return db.get(id, namespace, false) !== null;
   }
 
@@ -100,7 +105,7 @@ export class Transaction {
     const writes = items.map((it: PackedItem, i) => {
       const vector = vectors.subarray(i * dim, (i + 1) * dim); // a view of packRecords' own copy
       checkFinite(vector, `record ${JSON.stringify(it.id)}: vector`);
-      return { key: key(it.namespace, it.id), it, w: { json: JSON.stringify({ op, ...it }), vector } };
+      return { key: key(it.namespace, it.id), it, w: { json: JSON.stringify({ op, ...it }), vector, expiresAt: it.expiresAt } };
     });
     return await this.#host.run((db) => {
       if (insert) {
@@ -187,7 +192,7 @@ export class Transaction {
         this.#patches.set(k, { ...this.#patches.get(k), ...copy });
       } else if (w !== null) {
         const it = JSON.parse(w.json) as PackedItem;
-        this.#overlay.set(k, { json: JSON.stringify({ ...it, metadata: { ...(it.metadata ?? {}), ...copy } }), vector: w.vector });
+        this.#overlay.set(k, { json: JSON.stringify({ ...it, metadata: { ...(it.metadata ?? {}), ...copy } }), vector: w.vector, expiresAt: w.expiresAt });
       }
       return exists;
     });
@@ -206,7 +211,7 @@ export class Transaction {
         const patch = this.#patches.get(key(namespace, id));
         return stored && patch ? { ...stored, metadata: { ...stored.metadata, ...patch } } : stored;
       }
-      return w === null ? null : this.#record(w, Boolean(includeVectors));
+      return w === null || expired(w) ? null : this.#record(w, Boolean(includeVectors));
     });
   }
 
@@ -220,6 +225,7 @@ export class Transaction {
       const terms = this.#host.sparseTerms(it.text);
       if (Object.keys(terms).length > 0) rec.sparse = terms;
     }
+    if (it.expiresAt !== undefined) rec.expiresAt = it.expiresAt;
     if (includeVectors) {
       rec.vector = w.vector.slice();
       if (it.vectors) rec.vectors = Object.fromEntries(Object.entries(it.vectors).map(([n, v]) => [n, Float32Array.from(v)]));

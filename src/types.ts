@@ -105,6 +105,14 @@ export interface RecordInput {
   vectors?: Record<string, Vector>;
   /** The record's namespace; defaults to the call's `namespace` option, then `""`. Not `"*"`, which means every namespace to reads. */
   namespace?: string;
+  /**
+   * Seconds until the record expires (it is invisible to every read from then on, and a
+   * compaction removes it). Not with `expiresAt`. Without either, the record never expires
+   * (a write replaces an earlier expiry with its own).
+   */
+  ttl?: number;
+  /** When the record expires, as epoch milliseconds or a `Date` (see `ttl`). */
+  expiresAt?: number | Date;
 }
 
 /** Extra fields of a single `upsert`/`insert`. */
@@ -117,6 +125,10 @@ export interface WriteOptions {
   vectors?: Record<string, Vector>;
   /** The record's namespace (default `""`). Not `"*"`, which means every namespace to reads. */
   namespace?: string;
+  /** Seconds until the record expires (see `RecordInput.ttl`). */
+  ttl?: number;
+  /** When the record expires, as epoch milliseconds or a `Date`. */
+  expiresAt?: number | Date;
 }
 
 /** A stored record as `get` and `list` return it. */
@@ -133,6 +145,8 @@ export interface StoredRecord {
   vector?: Float32Array;
   /** Only with `includeVectors`, when the record has named vectors. */
   vectors?: Record<string, Float32Array>;
+  /** When the record expires (epoch milliseconds), if it was given a `ttl` or `expiresAt`. */
+  expiresAt?: number;
 }
 
 /** How a result's score was made (filled in by hybrid search; see `explain`). */

@@ -11,7 +11,7 @@ describe("writes refuse what they would otherwise drop or override", () => {
   it("refuses a record's unknown key with INVALID_ARGUMENT naming the key and the record, on every write path", async () => {
     await using db = await vectlite.open(tempDb(), { dimension: 2 });
     const bad = (key: string) => ({ id: "r1", vector: [1, 0], [key]: 1 }) as unknown as vectlite.RecordInput;
-    for (const key of ["namespce", "ttl", "multiVectors", "score"]) {
+    for (const key of ["namespce", "tll", "multiVectors", "score"]) {
       const pattern = new RegExp(`record "r1": unknown key "${key}"`);
       await rejectsWith(() => db.upsertMany([bad(key)]), "INVALID_ARGUMENT", pattern);
       await rejectsWith(() => db.insertMany([bad(key)]), "INVALID_ARGUMENT", pattern);
@@ -20,14 +20,14 @@ describe("writes refuse what they would otherwise drop or override", () => {
     }
     assert.equal(await db.count({ namespace: "*" }), 0, "nothing was written");
     // What get and list return can be written back as it is.
-    await db.upsert("a", [1, 0], { x: 1 }, { sparse: { t: 1 }, vectors: { title: [0, 1] }, namespace: "n" });
+    await db.upsert("a", [1, 0], { x: 1 }, { sparse: { t: 1 }, vectors: { title: [0, 1] }, namespace: "n", expiresAt: 4_102_444_800_000 });
     const [stored] = await db.list({ namespace: "n", includeVectors: true });
     assert.equal(await db.upsertMany([{ ...stored, vector: stored.vector! }]), 1);
   });
 
   it("refuses write options that would replace an argument (id, vector, metadata) or that do not exist", async () => {
     await using db = await vectlite.open(tempDb(), { dimension: 2 });
-    const cases: [string, Record<string, unknown>][] = [["id", { id: "zzz" }], ["vector", { vector: [0, 1] }], ["metadata", { metadata: { y: 2 } }], ["ttl", { ttl: 5 }]];
+    const cases: [string, Record<string, unknown>][] = [["id", { id: "zzz" }], ["vector", { vector: [0, 1] }], ["metadata", { metadata: { y: 2 } }], ["expires", { expires: 5 }]];
     for (const [key, options] of cases) {
       await rejectsWith(() => db.upsert("d", [1, 0], {}, options as never), "INVALID_ARGUMENT", new RegExp(`unknown upsert option "${key}"`));
       await rejectsWith(() => db.insert("d", [1, 0], {}, options as never), "INVALID_ARGUMENT", new RegExp(`unknown insert option "${key}"`));

@@ -19,6 +19,7 @@ export function recordLine(r: StoredRecord): string {
   if (r.vectors && Object.keys(r.vectors).length > 0) {
     out.vectors = Object.fromEntries(Object.entries(r.vectors).map(([name, v]) => [name, Array.from(v)]));
   }
+  if (r.expiresAt !== undefined) out.expiresAt = r.expiresAt;
   return JSON.stringify(out);
 }
 

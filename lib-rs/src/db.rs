@@ -309,6 +309,7 @@ impl Database {
         for loaded in snap.namespaces {
             let main = VectorSpace::load(dimension, loaded.vectors, loaded.inv_norms, loaded.codes);
             let mut ns = Namespace::load(dimension, loaded.records, main, loaded.sparse, loaded.ids);
+            ns.restore_expiry(&loaded.expiry);
             // Before the graphs are adopted: a quantized space learns its codes then.
             ns.apply_quantization(&db.quantization);
             if let Some(graph) = loaded.index {
@@ -366,12 +367,13 @@ impl Database {
         if progress::cancelled() {
             return;
         }
-        let metric = self.metric;
+        let (metric, now) = (self.metric, crate::expiry::now_ms());
         for ns in self.namespaces.values_mut() {
-            if ns.has_dead_slots() {
-                *ns = ns.compacted(metric);
+            if ns.has_dead_slots() || ns.expiry().any_due(now) {
+                *ns = ns.compacted(metric, now);
             }
         }
+        self.namespaces.retain(|_, ns| !ns.is_empty());
     }
 
     fn replay_wal(&mut self, sync: SyncMode) -> Result<()> {
@@ -457,6 +459,7 @@ impl Database {
         if ops.is_empty() {
             return Ok(());
         }
+        let ops = with_expiry_ops(ops);
         let wal = self.wal.as_mut().ok_or_else(|| Error::new(Code::Internal, "no WAL on a writable handle"))?;
         self.next_seq = wal.append_transaction(&ops, self.next_seq)?;
         self.record_undo(&ops);
@@ -479,12 +482,12 @@ impl Database {
 
     fn apply(&mut self, op: WalOp) {
         match op {
-            WalOp::Upsert(Upsert { namespace, record, vector }) => {
+            WalOp::Upsert(Upsert { namespace, record, vector, expires_at }) => {
                 for (name, v) in &record.vectors {
                     self.named_dims.entry(name.clone()).or_insert(v.len());
                 }
                 let dim = self.dimension;
-                self.namespaces.entry(namespace).or_insert_with(|| Namespace::new(dim)).upsert(record, &vector);
+                self.namespaces.entry(namespace).or_insert_with(|| Namespace::new(dim)).upsert_until(record, &vector, expires_at);
             }
             WalOp::Delete { namespace, id } => {
                 if let Some(ns) = self.namespaces.get_mut(&namespace) {
@@ -497,6 +500,11 @@ impl Database {
             WalOp::UpdateMetadata { namespace, id, patch } => {
                 if let Some(ns) = self.namespaces.get_mut(&namespace) {
                     ns.update_metadata(&id, patch);
+                }
+            }
+            WalOp::SetExpiry { namespace, id, at } => {
+                if let Some(ns) = self.namespaces.get_mut(&namespace) {
+                    ns.set_expiry(&id, at);
                 }
             }
         }
@@ -534,22 +542,25 @@ impl Database {
     }
 
     /// Deletes, in one transaction, the ids of each (namespace, ids) group that exist;
-    /// returns how many did.
+    /// returns how many did (an expired record is deleted too, but was gone already).
     pub fn delete_in(&mut self, groups: &[(String, Vec<String>)]) -> Result<usize> {
         self.writable()?;
+        let now = crate::expiry::now_ms();
         let mut ops: Vec<WalOp> = Vec::new();
+        let mut visible = 0;
         for (namespace, ids) in groups {
             let Some(ns) = self.namespaces.get(namespace) else { continue };
             let mut unique = std::collections::HashSet::new();
-            ops.extend(
-                ids.iter()
-                    .filter(|id| ns.contains(id) && unique.insert(id.as_str()))
-                    .map(|id| WalOp::Delete { namespace: namespace.clone(), id: id.clone() }),
-            );
+            for id in ids {
+                let Some(slot) = ns.slot_of(id) else { continue };
+                if unique.insert(id.as_str()) {
+                    visible += usize::from(!ns.expiry().is_due(slot, now));
+                    ops.push(WalOp::Delete { namespace: namespace.clone(), id: id.clone() });
+                }
+            }
         }
-        let n = ops.len();
         self.commit(ops)?;
-        Ok(n)
+        Ok(visible)
     }
 
     /// Makes pending writes durable (with `sync: "normal"` they may not be yet).
@@ -582,8 +593,27 @@ impl Database {
         self.wal.as_ref().map_or(0, |w| w.len())
     }
 
+    /// Records stored, expired or not.
     pub fn total_records(&self) -> usize {
         self.namespaces.values().map(|ns| ns.len()).sum()
     }
 }
 
+
+/// The operations to log for `ops`: an upsert with an expiry is followed by the `SetExpiry`
+/// that gives it (the upsert's own layout carries none), so a replay sets both.
+fn with_expiry_ops(ops: Vec<WalOp>) -> Vec<WalOp> {
+    if !ops.iter().any(|op| matches!(op, WalOp::Upsert(u) if u.expires_at.is_some())) {
+        return ops;
+    }
+    let mut out = Vec::with_capacity(ops.len() * 2);
+    for op in ops {
+        let expiry = match &op {
+            WalOp::Upsert(u) => u.expires_at.map(|at| WalOp::SetExpiry { namespace: u.namespace.clone(), id: u.record.id.clone(), at: Some(at) }),
+            _ => None,
+        };
+        out.push(op);
+        out.extend(expiry);
+    }
+    out
+}

@@ -14,6 +14,7 @@ pub mod catch_up;
 pub mod checksum;
 pub mod codec;
 pub mod db;
+pub mod expiry;
 pub mod error;
 pub mod filter;
 pub mod hash;

@@ -6,6 +6,7 @@
 //! there is one (a vector update then moves the record to a fresh slot), renumbered densely
 //! by `compacted()` (run by `compact`).
 
+use crate::expiry::Expiry;
 use crate::filter::{Column, FilterPlan};
 use crate::id_index::IdIndex;
 use crate::named_space::NamedSpace;
@@ -56,6 +57,8 @@ pub struct Namespace {
     named: BTreeMap<String, NamedSpace>,
     /// The numbering of the slots, for list cursors.
     layout: crate::layout::Layout,
+    /// When records given a time to live expire, by slot.
+    expiry: Expiry,
 }
 
 /// At most this many cached columns per namespace; past it the cache starts over.
@@ -90,6 +93,31 @@ impl Namespace {
 
     pub fn contains(&self, id: &str) -> bool {
         self.slot_of(id).is_some()
+    }
+
+    /// The slot of record `id` if it is stored and not expired at `now`.
+    pub fn visible_slot(&self, id: &str, now: i64) -> Option<u32> {
+        self.slot_of(id).filter(|&slot| !self.expiry.is_due(slot, now))
+    }
+
+    /// When the records given a time to live expire.
+    pub fn expiry(&self) -> &Expiry {
+        &self.expiry
+    }
+
+    /// Sets (None: clears) when record `id` expires; returns whether it is stored.
+    pub fn set_expiry(&mut self, id: &str, at: Option<i64>) -> bool {
+        let Some(slot) = self.slot_of(id) else { return false };
+        self.expiry.set(slot, at);
+        true
+    }
+
+    /// Gives the records loaded from a snapshot their instants: (RECORDS position, instant)
+    /// pairs, the positions being the slots of a loaded namespace.
+    pub fn restore_expiry(&mut self, entries: &[(u32, i64)]) {
+        for &(slot, at) in entries {
+            self.expiry.set(slot, Some(at));
+        }
     }
 
     pub fn record(&self, slot: u32) -> Option<&Record> {
@@ -180,6 +208,7 @@ impl Namespace {
     /// Empties record slot `slot` (its main vector is already dead): the record, its
     /// sparse terms, its named vectors, its cached columns.
     fn clear_slot(&mut self, slot: u32) {
+        self.expiry.set(slot, None);
         if let Some(old) = self.records[slot as usize].take() {
             self.sparse.remove(slot, &old.sparse);
             for (name, _) in &old.vectors {
@@ -230,8 +259,14 @@ impl Namespace {
         ns
     }
 
-    /// Inserts or replaces; the caller has checked the vector's length. Returns the slot.
+    /// Inserts or replaces, without expiry; the caller has checked the vector's length.
+    /// Returns the slot.
     pub fn upsert(&mut self, record: Record, vector: &[f32]) -> u32 {
+        self.upsert_until(record, vector, None)
+    }
+
+    /// `upsert`, the record expiring at `expires_at` (epoch milliseconds; None: never).
+    pub fn upsert_until(&mut self, record: Record, vector: &[f32], expires_at: Option<i64>) -> u32 {
         let existing = self.slot_of(&record.id);
         let slot = self.main.put(existing, vector);
         if self.records.len() < self.main.slot_count() {
@@ -260,6 +295,7 @@ impl Namespace {
         }
         self.sparse.add(slot, &record.sparse);
         self.records[slot as usize] = Some(record);
+        self.expiry.set(slot, expires_at);
         self.update_columns(slot);
         slot
     }
@@ -436,14 +472,18 @@ impl Namespace {
 
     /// A copy with live records only, renumbered densely in slot order; the graphs (if
     /// any) drop their deleted nodes and repair their neighbourhoods instead of being rebuilt.
-    pub fn compacted(&mut self, metric: Metric) -> Namespace {
-        let order: Vec<u32> = self.main.live_slots().collect();
+    pub fn compacted(&mut self, metric: Metric, now: i64) -> Namespace {
+        let order: Vec<u32> = self.main.live_slots().filter(|&slot| !self.expiry.is_due(slot, now)).collect();
         let (main, remap) = self.main.compacted(&order, metric);
         let dropped = (0..remap.len() as u32).filter(|&s| remap[s as usize].is_none()).collect();
-        let mut out = Namespace { main, layout: self.layout.after_compaction(dropped), ..Namespace::default() };
+        let expiry = self.expiry.remapped(&remap);
+        let mut out = Namespace { main, expiry, layout: self.layout.after_compaction(dropped), ..Namespace::default() };
         out.ids.reserve(order.len());
         out.records.reserve(order.len());
         for (slot, record) in self.iter() {
+            if remap[slot as usize].is_none() {
+                continue; // expired
+            }
             debug_assert_eq!(remap[slot as usize], Some(out.records.len() as u32));
             let slot = out.records.len() as u32;
             out.ids.insert_new(&record.id, slot);
@@ -503,7 +543,7 @@ mod tests {
         assert!(!graph.contains(before));
         assert!(graph.contains(ns.slot_of("new").unwrap()));
         assert_eq!(ns.dead_slots(), 2);
-        let compact = ns.compacted(Metric::L2);
+        let compact = ns.compacted(Metric::L2, 0);
         assert_eq!(compact.dead_slots(), 0);
         assert_eq!(compact.len(), 50);
         assert_eq!(compact.vector(compact.slot_of("r3").unwrap()), &[99.0, 1.0]);

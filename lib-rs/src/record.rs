@@ -26,6 +26,9 @@ pub struct Upsert<'a> {
     pub namespace: String,
     pub record: Record,
     pub vector: Cow<'a, [f32]>,
+    /// When the record stops being visible, in epoch milliseconds (None: never). Logged as
+    /// a `SetExpiry` operation right after the upsert, so the upsert's own layout stays.
+    pub expires_at: Option<i64>,
 }
 
 /// What a WAL frame carries.
@@ -35,6 +38,8 @@ pub enum WalOp<'a> {
     Delete { namespace: String, id: String },
     /// Merges `patch` (an object) into the record's metadata; nothing else of it changes.
     UpdateMetadata { namespace: String, id: String, patch: Json },
+    /// Sets (or, with None, clears) when the record expires, in epoch milliseconds.
+    SetExpiry { namespace: String, id: String, at: Option<i64> },
 }
 
 impl Record {
@@ -108,7 +113,11 @@ impl Record {
 pub const OP_UPSERT: u8 = 1;
 pub const OP_DELETE: u8 = 2;
 pub const OP_UPDATE_METADATA: u8 = 4;
-const _: () = assert!(OP_UPSERT != crate::storage::wal::KIND_COMMIT && OP_DELETE != crate::storage::wal::KIND_COMMIT && OP_UPDATE_METADATA != crate::storage::wal::KIND_COMMIT);
+pub const OP_SET_EXPIRY: u8 = 5;
+const _: () = {
+    let commit = crate::storage::wal::KIND_COMMIT;
+    assert!(OP_UPSERT != commit && OP_DELETE != commit && OP_UPDATE_METADATA != commit && OP_SET_EXPIRY != commit);
+};
 
 impl WalOp<'_> {
     pub fn kind(&self) -> u8 {
@@ -116,6 +125,7 @@ impl WalOp<'_> {
             WalOp::Upsert(_) => OP_UPSERT,
             WalOp::Delete { .. } => OP_DELETE,
             WalOp::UpdateMetadata { .. } => OP_UPDATE_METADATA,
+            WalOp::SetExpiry { .. } => OP_SET_EXPIRY,
         }
     }
 
@@ -136,6 +146,17 @@ impl WalOp<'_> {
                 w.str(id);
                 w.str(&patch.to_json());
             }
+            WalOp::SetExpiry { namespace, id, at } => {
+                w.str(namespace);
+                w.str(id);
+                match at {
+                    Some(ms) => {
+                        w.u8(1);
+                        w.u64(*ms as u64);
+                    }
+                    None => w.u8(0),
+                }
+            }
         }
     }
 
@@ -147,7 +168,7 @@ impl WalOp<'_> {
                 let mut vector = Vec::new();
                 r.f32s_into(dim, &mut vector)?;
                 let record = Record::decode(r)?;
-                Ok(WalOp::Upsert(Upsert { namespace, record, vector: Cow::Owned(vector) }))
+                Ok(WalOp::Upsert(Upsert { namespace, record, vector: Cow::Owned(vector), expires_at: None }))
             }
             OP_DELETE => {
                 let namespace = r.str()?.to_string();
@@ -163,6 +184,17 @@ impl WalOp<'_> {
                     .filter(|p| p.as_object().is_some())
                     .ok_or_else(|| r.corrupt(&format!("metadata patch of record {id:?} (at +{at}) is not a JSON object")))?;
                 Ok(WalOp::UpdateMetadata { namespace, id, patch })
+            }
+            OP_SET_EXPIRY => {
+                let namespace = r.str()?.to_string();
+                let id = r.str()?.to_string();
+                let at = r.pos();
+                let at = match r.u8()? {
+                    0 => None,
+                    1 => Some(r.u64()? as i64),
+                    flag => return Err(r.corrupt(&format!("expiry of record {id:?} (at +{at}) has flag {flag}"))),
+                };
+                Ok(WalOp::SetExpiry { namespace, id, at })
             }
             other => Err(r.corrupt(&format!("unknown operation kind {other}"))),
         }
@@ -193,9 +225,12 @@ mod tests {
                 sparse: vec![("auth".into(), 2.0)],
                 vectors: vec![("title".into(), vec![0.5, 0.25])],
             },
+            expires_at: None,
         });
         let patch = WalOp::UpdateMetadata { namespace: "ns".into(), id: "a".into(), patch: json::parse(br#"{"k":2,"n":{"x":null}}"#, "t").unwrap() };
-        for op in [op, patch] {
+        let expiry = WalOp::SetExpiry { namespace: "ns".into(), id: "a".into(), at: Some(-5) };
+        let cleared = WalOp::SetExpiry { namespace: "ns".into(), id: "a".into(), at: None };
+        for op in [op, patch, expiry, cleared] {
             let mut w = Writer::new();
             op.encode_payload(&mut w);
             let mut r = Reader::new(&w.buf, 0, "t");

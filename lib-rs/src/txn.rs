@@ -14,6 +14,8 @@ pub enum TxnOp<'a> {
     Upsert { item: Upsert<'a>, insert_only: bool },
     Delete { namespace: String, id: String },
     UpdateMetadata { namespace: String, id: String, patch: crate::json::Json },
+    /// Sets (None: clears) when the record expires, in epoch milliseconds.
+    SetExpiry { namespace: String, id: String, at: Option<i64> },
 }
 
 impl Database {
@@ -25,21 +27,27 @@ impl Database {
             .iter()
             .filter_map(|op| match op {
                 TxnOp::Upsert { item, .. } => Some(item.clone()),
-                TxnOp::Delete { .. } | TxnOp::UpdateMetadata { .. } => None,
+                TxnOp::Delete { .. } | TxnOp::UpdateMetadata { .. } | TxnOp::SetExpiry { .. } => None,
             })
             .collect();
         self.validate_upserts(&upserts, false)?;
+        let now = crate::expiry::now_ms();
         // Existence as seen by each operation: the database overlaid with earlier operations.
         let mut overlay: HashMap<(&str, &str), bool> = HashMap::new();
         let mut log = Vec::with_capacity(ops.len());
+        let mut changed = 0;
         for (i, op) in ops.iter().enumerate() {
             let (ns, id) = match op {
                 TxnOp::Upsert { item, .. } => (item.namespace.as_str(), item.record.id.as_str()),
-                TxnOp::Delete { namespace, id } | TxnOp::UpdateMetadata { namespace, id, .. } => (namespace.as_str(), id.as_str()),
+                TxnOp::Delete { namespace, id } | TxnOp::UpdateMetadata { namespace, id, .. } | TxnOp::SetExpiry { namespace, id, .. } => {
+                    (namespace.as_str(), id.as_str())
+                }
             };
+            // An expired record is gone: it can be inserted again, and is not there to update.
+            let stored = self.namespaces.get(ns).is_some_and(|n| n.contains(id));
             let exists = match overlay.get(&(ns, id)) {
                 Some(&e) => e,
-                None => self.namespaces.get(ns).is_some_and(|n| n.contains(id)),
+                None => self.namespaces.get(ns).is_some_and(|n| n.visible_slot(id, now).is_some()),
             };
             match op {
                 TxnOp::Upsert { item, insert_only } => {
@@ -54,21 +62,32 @@ impl Database {
                     log.push(WalOp::Upsert(item.clone()));
                 }
                 TxnOp::Delete { namespace, id: del } => {
-                    if exists {
-                        overlay.insert((ns, id), false);
+                    // An expired record is deleted too (it was gone for reads already), but
+                    // does not count as a change.
+                    if exists || (stored && !overlay.contains_key(&(ns, id))) {
                         log.push(WalOp::Delete { namespace: namespace.clone(), id: del.clone() });
+                        changed += usize::from(exists);
                     }
+                    overlay.insert((ns, id), false);
+                    continue;
                 }
                 TxnOp::UpdateMetadata { namespace, id: target, patch } => {
-                    if exists {
-                        log.push(WalOp::UpdateMetadata { namespace: namespace.clone(), id: target.clone(), patch: patch.clone() });
+                    if !exists {
+                        continue;
                     }
+                    log.push(WalOp::UpdateMetadata { namespace: namespace.clone(), id: target.clone(), patch: patch.clone() });
+                }
+                TxnOp::SetExpiry { namespace, id: target, at } => {
+                    if !exists {
+                        continue;
+                    }
+                    log.push(WalOp::SetExpiry { namespace: namespace.clone(), id: target.clone(), at: *at });
                 }
             }
+            changed += 1;
         }
-        let n = log.len();
         self.commit(log)?;
-        Ok(n)
+        Ok(changed)
     }
 }
 
@@ -86,6 +105,7 @@ mod tests {
                 namespace: String::new(),
                 record: Record { id: id.into(), metadata: Json::Object(vec![]), sparse: vec![], vectors: vec![] },
                 vector: vec![1.0, 2.0].into(),
+                expires_at: None,
             },
             insert_only,
         }

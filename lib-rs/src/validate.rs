@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 impl Database {
     /// Checks records before anything is logged: dimensions, finite values, ids.
     pub fn validate_upserts(&self, items: &[Upsert], insert_only: bool) -> Result<()> {
+        let now = crate::expiry::now_ms();
         let mut batch_dims: BTreeMap<&str, usize> = BTreeMap::new();
         let mut seen = std::collections::HashSet::new();
         for u in items {
@@ -50,8 +51,14 @@ impl Database {
                     return Err(named(Error::invalid(format!("record {id:?}: sparse term {term:?} has a non-finite weight"))));
                 }
             }
+            if let Some(at) = u.expires_at {
+                if !(0..=crate::expiry::MAX_INSTANT).contains(&at) {
+                    return Err(named(Error::invalid(format!("record {id:?}: expiresAt must be from 0 to {} (epoch milliseconds), found {at}", crate::expiry::MAX_INSTANT))));
+                }
+            }
             if insert_only {
-                let exists = self.namespaces.get(&u.namespace).is_some_and(|ns| ns.contains(id));
+                // An expired record is gone for every read: inserting its id again is allowed.
+                let exists = self.namespaces.get(&u.namespace).is_some_and(|ns| ns.visible_slot(id, now).is_some());
                 if exists || !seen.insert((u.namespace.as_str(), id.as_str())) {
                     return Err(named(Error::new(
                         Code::DuplicateId,

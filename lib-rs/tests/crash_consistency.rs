@@ -15,8 +15,8 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-/// What a database holds: (namespace, id) -> (vector, metadata JSON).
-type State = BTreeMap<(String, String), (Vec<f32>, String)>;
+/// What a database holds: (namespace, id) -> (vector, metadata JSON, expiry).
+type State = BTreeMap<(String, String), (Vec<f32>, String, Option<i64>)>;
 
 enum Step {
     Commit(Vec<WalOp<'static>>),
@@ -30,7 +30,19 @@ fn upsert(ns: &str, id: &str, seed: u32) -> WalOp<'static> {
         namespace: ns.into(),
         record: Record { id: id.into(), metadata, sparse: vec![], vectors: vec![] },
         vector: v.into(),
+        expires_at: None,
     })
+}
+
+/// An upsert that expires in 2100 (never during a test, so no compaction drops it).
+fn expiring(ns: &str, id: &str, seed: u32) -> WalOp<'static> {
+    let WalOp::Upsert(mut u) = upsert(ns, id, seed) else { unreachable!() };
+    u.expires_at = Some(4_102_444_800_000 + seed as i64);
+    WalOp::Upsert(u)
+}
+
+fn set_expiry(ns: &str, id: &str, at: Option<i64>) -> WalOp<'static> {
+    WalOp::SetExpiry { namespace: ns.into(), id: id.into(), at }
 }
 
 fn delete(ns: &str, id: &str) -> WalOp<'static> {
@@ -56,6 +68,9 @@ fn workload() -> Vec<Step> {
         Step::Compact,
         Step::Commit(vec![upsert("docs", "z", 9), upsert("", "a", 10)]),
         Step::Commit(vec![delete("", "d")]),
+        Step::Commit(vec![expiring("", "f", 11), set_expiry("", "b", Some(4_102_444_800_000))]),
+        Step::Compact,
+        Step::Commit(vec![set_expiry("", "f", None), expiring("docs", "z", 12)]),
     ]
 }
 
@@ -63,16 +78,21 @@ fn apply(model: &mut State, ops: &[WalOp]) {
     for op in ops {
         match op {
             WalOp::Upsert(u) => {
-                model.insert((u.namespace.clone(), u.record.id.clone()), (u.vector.to_vec(), u.record.metadata.to_json()));
+                model.insert((u.namespace.clone(), u.record.id.clone()), (u.vector.to_vec(), u.record.metadata.to_json(), u.expires_at));
             }
             WalOp::Delete { namespace, id } => {
                 model.remove(&(namespace.clone(), id.clone()));
             }
             WalOp::UpdateMetadata { namespace, id, patch } => {
-                if let Some((_, metadata)) = model.get_mut(&(namespace.clone(), id.clone())) {
+                if let Some((_, metadata, _)) = model.get_mut(&(namespace.clone(), id.clone())) {
                     let mut r = Record { id: id.clone(), metadata: vectlite::json::parse(metadata.as_bytes(), "model").unwrap(), sparse: vec![], vectors: vec![] };
                     r.merge_metadata(patch.clone());
                     *metadata = r.metadata.to_json();
+                }
+            }
+            WalOp::SetExpiry { namespace, id, at } => {
+                if let Some((_, _, expiry)) = model.get_mut(&(namespace.clone(), id.clone())) {
+                    *expiry = *at;
                 }
             }
         }
@@ -83,7 +103,7 @@ fn state_of(db: &Database) -> State {
     let mut out = State::new();
     for (name, ns) in &db.namespaces {
         for (slot, rec) in ns.iter() {
-            out.insert((name.clone(), rec.id.clone()), (ns.vector(slot).to_vec(), rec.metadata.to_json()));
+            out.insert((name.clone(), rec.id.clone()), (ns.vector(slot).to_vec(), rec.metadata.to_json(), ns.expiry().get(slot)));
         }
     }
     out

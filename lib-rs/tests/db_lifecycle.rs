@@ -33,6 +33,7 @@ fn upsert(ns: &str, id: &str, v: [f32; 2], n: f64) -> Upsert<'static> {
             vectors: vec![],
         },
         vector: v.to_vec().into(),
+        expires_at: None,
     }
 }
 

@@ -104,8 +104,12 @@ pub fn upserts<'v>(json: Json, vectors: &'v [f32], dimension: usize, analyzer: &
             }
             Some(_) => return Err(Error::invalid(format!("record {id:?}: vectors must be an object of named vectors"))),
         }
+        let expires_at = match take(&mut fields, "expiresAt") {
+            None | Some(Json::Null) => None,
+            Some(v) => Some(instant(&v).map_err(|e| Error::invalid(format!("record {id:?}: {e}")))?),
+        };
         let vector = Cow::Borrowed(&vectors[i * dimension..(i + 1) * dimension]);
-        out.push(Upsert { namespace, record: Record { id, metadata, sparse, vectors: named }, vector });
+        out.push(Upsert { namespace, record: Record { id, metadata, sparse, vectors: named }, vector, expires_at });
     }
     if !texts.is_empty() {
         let refs: Vec<&str> = texts.iter().map(|(_, t)| t.as_str()).collect();
@@ -120,18 +124,29 @@ pub fn upserts<'v>(json: Json, vectors: &'v [f32], dimension: usize, analyzer: &
     Ok(out)
 }
 
+/// An expiry instant: an integer number of epoch milliseconds a JavaScript `Date` can hold
+/// from 1970 on.
+fn instant(v: &Json) -> std::result::Result<i64, String> {
+    match v.as_f64() {
+        Some(ms) if ms.fract() == 0.0 && (0.0..=crate::expiry::MAX_INSTANT as f64).contains(&ms) => Ok(ms as i64),
+        _ => Err(format!("expiresAt must be an integer from 0 to {} (epoch milliseconds)", crate::expiry::MAX_INSTANT)),
+    }
+}
+
 /// Moves the value of `key` out of an object's fields (the last one, as `Json::get` reads).
 fn take(fields: &mut [(Key, Json)], key: &str) -> Option<Json> {
     fields.iter_mut().rev().find(|(k, _)| k == key).map(|(_, v)| std::mem::replace(v, Json::Null))
 }
 
-/// Reads `[{op: "upsert"|"insert"|"delete"|"updateMetadata", ...}]`; upserts take their main
+/// Reads `[{op: "upsert"|"insert"|"delete"|"updateMetadata"|"setExpiry", ...}]`; upserts take their main
 /// vectors, in order, from `vectors` (`dimension` values each).
 pub fn transaction_ops<'a>(json: &Json, vectors: &'a [f32], dimension: usize, analyzer: &Analyzer) -> Result<Vec<TxnOp<'a>>> {
     let items = json.as_array().ok_or_else(|| Error::invalid("transaction operations must be an array"))?;
     let kind = |op: &Json| op.get("op").and_then(|o| o.as_str()).map(str::to_owned);
-    if let Some(i) = items.iter().position(|op| !matches!(kind(op).as_deref(), Some("upsert" | "insert" | "delete" | "updateMetadata"))) {
-        return Err(Error::invalid(format!("operation {i}: op must be \"upsert\", \"insert\", \"delete\" or \"updateMetadata\"")));
+    if let Some(i) = items.iter().position(|op| !matches!(kind(op).as_deref(), Some("upsert" | "insert" | "delete" | "updateMetadata" | "setExpiry"))) {
+        return Err(Error::invalid(format!(
+            "operation {i}: op must be \"upsert\", \"insert\", \"delete\", \"updateMetadata\" or \"setExpiry\""
+        )));
     }
     let is_write = |op: &&Json| matches!(kind(op).as_deref(), Some("upsert" | "insert"));
     let writes: Vec<Json> = items.iter().filter(is_write).cloned().collect();
@@ -143,7 +158,7 @@ pub fn transaction_ops<'a>(json: &Json, vectors: &'a [f32], dimension: usize, an
                 let item = upserts.next().ok_or_else(|| Error::new(Code::Internal, "operation count mismatch"))?;
                 out.push(TxnOp::Upsert { item, insert_only: kind == "insert" });
             }
-            Some(kind @ ("delete" | "updateMetadata")) => {
+            Some(kind @ ("delete" | "updateMetadata" | "setExpiry")) => {
                 let id = op.get("id").and_then(|v| v.as_str()).ok_or_else(|| Error::invalid(format!("operation {i}: id must be a string")))?;
                 crate::db::validate_id(id)?;
                 let namespace = super::decode::single_namespace_opt(op)?;
@@ -151,6 +166,13 @@ pub fn transaction_ops<'a>(json: &Json, vectors: &'a [f32], dimension: usize, an
                 let id = id.to_string();
                 out.push(match kind {
                     "delete" => TxnOp::Delete { namespace, id },
+                    "setExpiry" => match op.get("expiresAt") {
+                        None | Some(Json::Null) => TxnOp::SetExpiry { namespace, id, at: None },
+                        Some(v) => {
+                            let at = instant(v).map_err(|e| Error::invalid(format!("operation {i}: {e}")).with_id(&id))?;
+                            TxnOp::SetExpiry { namespace, id, at: Some(at) }
+                        }
+                    },
                     _ => match op.get("patch") {
                         Some(patch @ Json::Object(_)) => TxnOp::UpdateMetadata { namespace, id, patch: patch.clone() },
                         _ => return Err(Error::invalid(format!("operation {i}: patch must be an object")).with_id(&id)),
@@ -203,7 +225,17 @@ mod tests {
         assert_eq!(ops[1], TxnOp::Delete { namespace: "n".into(), id: "b".into() });
         assert!(matches!(&ops[2], TxnOp::Upsert { item, insert_only: true } if item.record.id == "c" && item.vector[..] == [3.0, 4.0]));
         let err = transaction_ops(&parse(r#"[{"op":"move","id":"a"}]"#), &[0.0, 0.0], 2, &english).unwrap_err();
-        assert_eq!(err.message, "operation 0: op must be \"upsert\", \"insert\", \"delete\" or \"updateMetadata\"");
+        assert_eq!(err.message, "operation 0: op must be \"upsert\", \"insert\", \"delete\", \"updateMetadata\" or \"setExpiry\"");
+        let ops = transaction_ops(&parse(r#"[{"op":"setExpiry","id":"a","expiresAt":5},{"op":"setExpiry","id":"b","expiresAt":null}]"#), &[], 2, &english).unwrap();
+        assert_eq!(ops[0], TxnOp::SetExpiry { namespace: String::new(), id: "a".into(), at: Some(5) });
+        assert_eq!(ops[1], TxnOp::SetExpiry { namespace: String::new(), id: "b".into(), at: None });
+        for bad in ["-1", "1.5", "\"5\"", "9e15"] {
+            let json = parse(&format!(r#"[{{"op":"setExpiry","id":"a","expiresAt":{bad}}}]"#));
+            let err = transaction_ops(&json, &[], 2, &english).unwrap_err();
+            assert!(err.message.contains("operation 0: expiresAt must be an integer"), "{bad}: {}", err.message);
+            let err = upserts(parse(&format!(r#"[{{"id":"r","expiresAt":{bad}}}]"#)), &[0.0; 2], 2, &english).unwrap_err();
+            assert!(err.message.contains("record \"r\": expiresAt must be an integer"), "{bad}: {}", err.message);
+        }
         let ops = transaction_ops(&parse(r#"[{"op":"updateMetadata","id":"a","patch":{"k":1}},{"op":"upsert","id":"b"}]"#), &[5.0, 6.0], 2, &english).unwrap();
         assert!(matches!(&ops[0], TxnOp::UpdateMetadata { id, patch, .. } if id == "a" && patch.to_json() == r#"{"k":1}"#));
         assert!(matches!(&ops[1], TxnOp::Upsert { item, .. } if item.vector[..] == [5.0, 6.0]), "an update takes no vector");

@@ -4,7 +4,7 @@
 //! u32 row count   u32 flags (1 = scores, 2 = vectors)   u32 dimension   u32 JSON length
 //! f32 score per row                      (if flag 1)
 //! f32 vector per row, dimension each     (if flag 2)
-//! JSON {"rows":[[id, namespace, metadata, sparse|null, named vectors|null], ...], "stats": {...}?}
+//! JSON {"rows":[[id, namespace, metadata, sparse|null, named vectors|null, explain? | expiresAt?], ...], "stats": {...}?}
 //! ```
 //!
 //! Scores and vectors are binary (exact f32, no text round trip); everything else is one
@@ -67,6 +67,11 @@ fn write_row(hit: &Hit, include_vectors: bool, search: bool, out: &mut String) {
     if let Some(e) = &hit.explain {
         out.push(',');
         write_explain(e, out);
+    }
+    // A stored record (get, list) given a time to live: when it expires, epoch ms.
+    if let (false, Some(at)) = (search, hit.expires_at) {
+        out.push(',');
+        write_number(at as f64, out);
     }
     out.push(']');
 }

@@ -8,6 +8,7 @@
 //! up to date by every write (`set` / `clear`), so they never go stale.
 
 use super::path::FieldPath;
+use crate::expiry::Expiry;
 use super::{FilterPlan, Node, Op, Range};
 use crate::json::Json;
 use std::cmp::Ordering;
@@ -92,22 +93,29 @@ impl Column {
 
 /// A plan with the columns of its fields, for one namespace.
 pub struct BoundFilter<'a> {
-    plan: &'a FilterPlan,
+    /// None: only expiry is tested.
+    plan: Option<&'a FilterPlan>,
     /// `columns[i]` serves the plan's field number i (see `FilterPlan::column_paths`).
     columns: Vec<&'a Column>,
+    /// The namespace's expiry and the read's clock, when some record may be expired.
+    expiry: Option<(&'a Expiry, i64)>,
 }
 
 impl<'a> BoundFilter<'a> {
-    /// `columns` must hold one column per `plan.column_paths()`, in that order.
-    pub fn new(plan: &'a FilterPlan, columns: Vec<&'a Column>) -> BoundFilter<'a> {
-        debug_assert_eq!(columns.len(), plan.column_paths().len());
-        BoundFilter { plan, columns }
+    /// `columns` must hold one column per `plan.column_paths()`, in that order. With
+    /// `expiry`, records expired at its instant fail too.
+    pub fn new(plan: Option<&'a FilterPlan>, columns: Vec<&'a Column>, expiry: Option<(&'a Expiry, i64)>) -> BoundFilter<'a> {
+        debug_assert_eq!(columns.len(), plan.map_or(0, |p| p.column_paths().len()));
+        BoundFilter { plan, columns, expiry }
     }
 
     /// Whether the record at `slot`, with this metadata, passes.
     #[inline]
     pub fn matches(&self, slot: u32, metadata: &Json) -> bool {
-        self.plan.root.matches_bound(slot, metadata, &self.columns)
+        if self.expiry.is_some_and(|(e, now)| e.is_due(slot, now)) {
+            return false;
+        }
+        self.plan.is_none_or(|p| p.root.matches_bound(slot, metadata, &self.columns))
     }
 }
 
@@ -228,7 +236,7 @@ mod tests {
                 .iter()
                 .map(|p| Column::build(p, records.len(), records.iter().enumerate().map(|(i, r)| (i as u32, r))))
                 .collect();
-            let bound = BoundFilter::new(&plan, cols.iter().collect());
+            let bound = BoundFilter::new(Some(&plan), cols.iter().collect(), None);
             for (i, r) in records.iter().enumerate() {
                 assert_eq!(bound.matches(i as u32, r), plan.matches(r), "filter {f} on record {i}");
             }

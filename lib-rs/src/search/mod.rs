@@ -24,6 +24,8 @@ pub struct Hit<'a> {
     pub record: &'a Record,
     pub vector: &'a [f32],
     pub explain: Option<Explain>,
+    /// When the record expires (epoch milliseconds), if it was given a time to live.
+    pub expires_at: Option<i64>,
 }
 
 /// How a result's score was made (`explain: true`).
@@ -55,16 +57,18 @@ pub struct SearchStats {
     pub plan: plan::Plan,
 }
 
-/// Runs `f` with `plan` bound to the namespace's metadata columns (None without a filter).
+/// Runs `f` with `plan` bound to the namespace's metadata columns and to its expiry as of
+/// now: None when there is no filter and no record may be expired, so every search path
+/// that honours a filter hides expired records too.
 pub(crate) fn with_filter<R>(ns: &Namespace, plan: Option<&FilterPlan>, f: impl FnOnce(Option<&BoundFilter>) -> R) -> R {
-    match plan {
-        None => f(None),
-        Some(plan) => {
-            let columns = ns.filter_columns(plan);
-            let bound = BoundFilter::new(plan, columns.iter().map(|c| c.as_ref()).collect());
-            f(Some(&bound))
-        }
+    let now = crate::expiry::now_ms();
+    let expiry = ns.expiry().any_due(now).then_some((ns.expiry(), now));
+    if plan.is_none() && expiry.is_none() {
+        return f(None);
     }
+    let columns = plan.map(|p| ns.filter_columns(p)).unwrap_or_default();
+    let bound = BoundFilter::new(plan, columns.iter().map(|c| c.as_ref()).collect(), expiry);
+    f(Some(&bound))
 }
 
 /// The namespaces `sel` names, in name order (the map's), the order in which equal scores
@@ -199,7 +203,7 @@ fn explain_of(db: &Database, c: &topk::Candidate, parts: hybrid::Parts, spaces: 
 
 fn hit<'a>(db: &'a Database, namespace: &'a str, slot: u32, score: f32, explain: Option<Explain>) -> Option<Hit<'a>> {
     let ns = db.namespaces.get(namespace)?;
-    Some(Hit { score, namespace, record: ns.record(slot)?, vector: ns.vector(slot), explain })
+    Some(Hit { score, namespace, record: ns.record(slot)?, vector: ns.vector(slot), explain, expires_at: ns.expiry().get(slot) })
 }
 
 fn bm25_explain(db: &Database, namespace: &str, slot: u32, query: &[(String, f32)]) -> Option<crate::sparse::index::Bm25Explain> {
@@ -223,15 +227,15 @@ fn term_stats(db: &Database, terms: &[(String, f32)], opts: &SearchOptions) -> V
 
 pub fn get<'a>(db: &'a Database, namespace: &str, id: &str) -> Option<Hit<'a>> {
     let (name, ns) = db.namespaces.get_key_value(namespace)?;
-    let slot = ns.slot_of(id)?;
-    Some(Hit { score: 0.0, namespace: name, record: ns.record(slot)?, vector: ns.vector(slot), explain: None })
+    let slot = ns.visible_slot(id, crate::expiry::now_ms())?;
+    Some(Hit { score: 0.0, namespace: name, record: ns.record(slot)?, vector: ns.vector(slot), explain: None, expires_at: ns.expiry().get(slot) })
 }
 
 pub fn count(db: &Database, sel: &NamespaceSelection, filter: Option<&FilterPlan>) -> usize {
     selected(db, sel)
         .into_iter()
         .map(|(_, ns)| match filter {
-            None => ns.len(),
+            None => ns.len() - ns.expiry().due_count(crate::expiry::now_ms()),
             Some(plan) => with_filter(ns, Some(plan), |f| ns.iter().filter(|(s, r)| f.is_none_or(|f| f.matches(*s, &r.metadata))).count()),
         })
         .sum()
@@ -261,8 +265,10 @@ pub fn list<'a>(db: &'a Database, opts: &ListOptions) -> Result<Listed<'a>> {
                 std::cmp::Ordering::Equal => resume(ns, after)?,
             },
         };
-        let columns = opts.filter.as_ref().map(|p| ns.filter_columns(p));
-        let bound = opts.filter.as_ref().zip(columns.as_ref()).map(|(p, c)| BoundFilter::new(p, c.iter().map(|c| c.as_ref()).collect()));
+        let now = crate::expiry::now_ms();
+        let expiry = ns.expiry().any_due(now).then_some((ns.expiry(), now));
+        let columns = opts.filter.as_ref().map(|p| ns.filter_columns(p)).unwrap_or_default();
+        let bound = (opts.filter.is_some() || expiry.is_some()).then(|| BoundFilter::new(opts.filter.as_ref(), columns.iter().map(|c| c.as_ref()).collect(), expiry));
         for (slot, record) in ns.iter_from(start) {
             if hits.len() >= limit {
                 let next = last.map(|(name, ns, slot)| cursor_at(name, ns, slot));
@@ -275,7 +281,7 @@ pub fn list<'a>(db: &'a Database, opts: &ListOptions) -> Result<Listed<'a>> {
                 skipped += 1;
                 continue;
             }
-            hits.push(Hit { score: 0.0, namespace: name, record, vector: ns.vector(slot), explain: None });
+            hits.push(Hit { score: 0.0, namespace: name, record, vector: ns.vector(slot), explain: None, expires_at: ns.expiry().get(slot) });
             last = Some((name, ns, slot));
         }
     }

@@ -1,9 +1,9 @@
 //! The `.vdb` snapshot file, byte by byte (all integers little-endian).
 //!
 //! ```text
-//! Header, 128 bytes (format version 3)
+//! Header, 128 bytes (format version 4)
 //!   0  magic "VECTLITE"                     8
-//!   8  format version u32 (= 3)             4
+//!   8  format version u32 (= 4)             4
 //!  12  header length u32 (= 128)            4
 //!  16  dimension u32                        4
 //!  20  metric u8 (0 cosine, 1 dot, 2 l2,    1, then 3 zero bytes
@@ -19,6 +19,7 @@
 //! 124  CRC32C of bytes 0..124               4
 //! Format version 1 has a 64-byte header: bytes 0..56 as above, a zero u32 at 56 and the
 //! CRC32C of bytes 0..60 at 60; it has no identities (read as zero). It is still read.
+//! Format version 3 is version 4 without EXPIRY; it is still read.
 //! Format version 2 is version 3 with every graph level inline in INDEXES and NAMED_INDEXES
 //! (graph format 1) and no LINKS0; it is still read.
 //! Sections, each starting at a multiple of 64, zero padding between them
@@ -52,6 +53,8 @@
 //!  11 IDS      per namespace in RECORDS order, the open-addressing table from record id to
 //!              RECORDS position (id_index.rs: `stored_entries(count)` entries of u32 hash,
 //!              u32 position), so an open hashes no id; used in place from a map
+//!  12 EXPIRY   optional: when records given a time to live expire, per namespace
+//!              (expiry_section.rs); absent, no record expires
 //! Footer at the footer offset
 //!   per section: kind u32, zero u32, offset u64, length u64, CRC32C u32, zero u32 (32 bytes)
 //!   CRC32C of the section table u32
@@ -77,7 +80,7 @@ use std::collections::BTreeMap;
 pub use super::format_write::{encode, restamp, stored_graphs, write_snapshot, StoredGraph};
 
 pub const MAGIC: &[u8; 8] = b"VECTLITE";
-pub const FORMAT_VERSION: u32 = 3;
+pub const FORMAT_VERSION: u32 = 4;
 /// The header length of the current format version.
 pub const HEADER_LEN: usize = 128;
 /// The header length of format version 1.
@@ -95,6 +98,7 @@ pub(super) const SECTION_CODES: u32 = 8;
 pub(super) const SECTION_CODE_BYTES: u32 = 9;
 pub(super) const SECTION_LINKS0: u32 = 10;
 pub(super) const SECTION_IDS: u32 = 11;
+pub(super) const SECTION_EXPIRY: u32 = 12;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct SnapshotHeader {
@@ -157,6 +161,8 @@ pub struct LoadedNamespace {
     pub named_indexes: Vec<(String, HnswGraph)>,
     /// The stored inverted index, if the snapshot has one for this namespace.
     pub sparse: Option<InvertedIndex>,
+    /// (RECORDS position, instant) of the records that expire, in position order.
+    pub expiry: Vec<(u32, i64)>,
 }
 
 pub struct Snapshot {
@@ -205,7 +211,7 @@ fn locate(src: &mut dyn Source, file: &str, kind: u32) -> Result<Option<(u64, u6
 pub fn header_len_of(version: u32) -> Option<usize> {
     match version {
         1 => Some(HEADER_LEN_V1),
-        2 | 3 => Some(HEADER_LEN),
+        2..=4 => Some(HEADER_LEN),
         _ => None,
     }
 }
@@ -302,6 +308,7 @@ pub fn read(src: &mut dyn Source, file: &str) -> Result<Snapshot> {
         SECTION_CODE_BYTES,
         SECTION_LINKS0,
         SECTION_IDS,
+        SECTION_EXPIRY,
     ];
     for (i, e) in sections.iter().enumerate() {
         if !known.contains(&e.kind) || sections[..i].iter().any(|p| p.kind == e.kind) {
@@ -369,6 +376,7 @@ pub fn read(src: &mut dyn Source, file: &str) -> Result<Snapshot> {
             index: None,
             named_indexes: Vec::new(),
             sparse: None,
+            expiry: Vec::new(),
         });
     }
     if !r.at_end() {
@@ -384,6 +392,10 @@ pub fn read(src: &mut dyn Source, file: &str) -> Result<Snapshot> {
             ns.ids = crate::id_index::IdIndex::from_stored(words, count);
         }
         unverified.extend(tables.finish(src, file)?);
+    }
+    if let Some(at) = find(SECTION_EXPIRY) {
+        let bytes = at.read(src, file)?;
+        super::expiry_section::read(&mut Reader::new(&bytes, at.offset, file), &mut namespaces)?;
     }
     let mut code_bytes = find(SECTION_CODE_BYTES).map(|e| BulkStream::new(e, map.clone(), "CODE_BYTES"));
     match find(SECTION_CODES) {
@@ -615,7 +627,7 @@ mod tests {
         for i in (0..300).step_by(4) {
             ns.delete(&format!("r{i}"));
         }
-        let ns = ns.compacted(Metric::L2);
+        let ns = ns.compacted(Metric::L2, 0);
         let map = BTreeMap::from([("ns".to_string(), ns)]);
         let bytes = encode(&SnapshotHeader { dimension: 1, metric: Metric::L2, last_seq: 1, analyzer: None, quantization: Default::default(), identity: TEST_IDENTITY }, &BTreeMap::new(), &map);
         let snap = decode(&bytes, "f").unwrap();

@@ -17,6 +17,7 @@ pub mod sim;
 pub mod source;
 pub mod bulk_section;
 mod codes_section;
+mod expiry_section;
 mod index_sections;
 pub mod vfs;
 pub mod wal;
