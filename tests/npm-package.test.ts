@@ -7,7 +7,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { locateLibrary } from "../ffi/native.ts";
 import { nodeRuntimeEnv } from "../ffi/node-env.ts";
@@ -91,6 +91,30 @@ describe("npm package", () => {
   it("runs a user script importing \"vectlite\" under Node 20+ (dist/ through koffi)", () => {
     const out = run(NODE, ["demo.mjs"], project(), libEnv());
     assert.deepEqual(JSON.parse(out.trim()), EXPECTED);
+  });
+
+  it("imports vectlite/langchain under Node and Bun when @langchain/core is installed beside it", () => {
+    const proj = project();
+    // The consumer's own @langchain/core: this checkout's copy, linked (npm cannot fetch here).
+    mkdirSync(join(proj, "node_modules/@langchain"), { recursive: true });
+    if (!existsSync(join(proj, "node_modules/@langchain/core"))) symlinkSync(join(ROOT, "node_modules/@langchain/core"), join(proj, "node_modules/@langchain/core"));
+    writeFileSync(
+      join(proj, "langchain.mjs"),
+      `import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { VectLiteVectorStore } from "vectlite/langchain";
+const embed = (t) => [t.length % 7, t.includes("cat") ? 1 : 0, 1];
+const embeddings = { embedDocuments: async (ts) => ts.map(embed), embedQuery: async (t) => embed(t) };
+const store = await VectLiteVectorStore.fromTexts(["a cat", "a dog"], [{ n: 1 }, { n: 2 }], embeddings, { path: join(mkdtempSync(join(tmpdir(), "vl-lc-")), "lc.vdb") });
+const [doc] = await store.similaritySearch("cat", 1);
+await store.close();
+console.log(JSON.stringify({ text: doc.pageContent, n: doc.metadata.n }));
+`,
+    );
+    for (const runtime of [NODE, BUN]) {
+      assert.deepEqual(JSON.parse(run(runtime, ["langchain.mjs"], proj, libEnv()).trim()), { text: "a cat", n: 1 }, runtime);
+    }
   });
 
   it("imports vectlite/compiled under Node (dist/compiled.js)", () => {
