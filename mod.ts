@@ -22,7 +22,7 @@ export { open, restore, Database } from "./src/database.ts";
 export { openStore, Store } from "./src/store.ts";
 export { Transaction } from "./src/transaction.ts";
 export * as rerankers from "./src/rerankers.ts";
-export { searchText, upsertText, type Embed, type TextOptions } from "./src/text.ts";
+export { searchText, upsertText, upsertTexts, type Embed, type Embedded, type EmbedMany, type TextOptions, type TextRecord } from "./src/text.ts";
 export type { RerankContext, Reranker } from "./src/rerankers.ts";
 export { VectLiteError, type ErrorCode, type VectLiteErrorDetails } from "./src/errors.ts";
 export { version } from "./src/version.ts";

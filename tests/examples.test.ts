@@ -127,6 +127,14 @@ describe("examples", () => {
     assert.equal(await reopened.count(), 3, "the upserts are in the file");
   });
 
+  it("ai-sdk.ts stores with the AI SDK's embedMany and answers with embed", () => {
+    const script = join(ROOT, "examples/ai-sdk.ts");
+    const [cmd, args] = isBun || isDeno ? [process.execPath, isDeno ? ["run", "-A", script] : [script]] : [process.execPath, ["--import", "tsx", script]];
+    const out = spawnSync(cmd, [...args, "how do I get a refund to my card"], { encoding: "utf8", env: { ...process.env, NO_COLOR: "1" } });
+    assert.equal(out.status, 0, out.stderr);
+    assert.match(out.stdout, /^refund \([\d.]+\): Refunds are paid back/);
+  });
+
   it(`deno-rag.ts retrieves the right paragraph and prints the prompt (Deno: ${isDeno ? "this runtime" : "node_modules/.bin/deno"})`, () => {
     assert.ok(existsSync(DENO), `${DENO} is missing: run npm install`);
     const script = join(ROOT, "examples/deno-rag.ts");
