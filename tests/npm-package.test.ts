@@ -117,6 +117,31 @@ console.log(JSON.stringify({ text: doc.pageContent, n: doc.metadata.n }));
     }
   });
 
+  it("imports vectlite/llamaindex under Node and Bun when @llamaindex/core is installed beside it", () => {
+    const proj = project();
+    mkdirSync(join(proj, "node_modules/@llamaindex"), { recursive: true });
+    if (!existsSync(join(proj, "node_modules/@llamaindex/core"))) symlinkSync(join(ROOT, "node_modules/@llamaindex/core"), join(proj, "node_modules/@llamaindex/core"));
+    writeFileSync(
+      join(proj, "llamaindex.mjs"),
+      `import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { open } from "vectlite";
+import { VectLiteLlamaStore } from "vectlite/llamaindex";
+import { TextNode } from "@llamaindex/core/schema";
+const db = await open(join(mkdtempSync(join(tmpdir(), "vl-li-")), "li.vdb"), { dimension: 2 });
+const store = new VectLiteLlamaStore({ db, embedModel: { getTextEmbedding: async () => [1, 0] } });
+await store.add([new TextNode({ id_: "a", text: "alpha", embedding: [1, 0] }), new TextNode({ id_: "b", text: "beta", embedding: [0, 1] })]);
+const result = await store.query({ queryEmbedding: [0.9, 0.1], similarityTopK: 1, mode: "default" });
+await db.close();
+console.log(JSON.stringify({ id: result.ids[0], text: result.nodes[0].text }));
+`,
+    );
+    for (const runtime of [NODE, BUN]) {
+      assert.deepEqual(JSON.parse(run(runtime, ["llamaindex.mjs"], proj, libEnv()).trim()), { id: "a", text: "alpha" }, runtime);
+    }
+  });
+
   it("imports vectlite/compiled under Node (dist/compiled.js)", () => {
     writeFileSync(join(project(), "compiled.mjs"), `import { libraryPath, useLibrary } from "vectlite/compiled";\nconsole.log(typeof useLibrary, libraryPath() ?? "none");\n`);
     assert.equal(run(NODE, ["compiled.mjs"], project()).trim(), "function none");
