@@ -20,6 +20,7 @@
  */
 export { open, restore, Database } from "./src/database.ts";
 export { openStore, Store } from "./src/store.ts";
+export { dropDatabase } from "./src/maintenance.ts";
 export { Transaction } from "./src/transaction.ts";
 export * as rerankers from "./src/rerankers.ts";
 export { searchText, upsertText, upsertTexts, type Embed, type Embedded, type EmbedMany, type TextOptions, type TextRecord } from "./src/text.ts";

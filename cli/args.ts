@@ -1,12 +1,14 @@
 /**
- * Command-line parsing: `--name value`, `--name=value` and boolean `--name`, checked
- * against each command's declared flags. A mistake is a UsageError (exit code 2).
+ * Command-line parsing (`node:util`'s parseArgs): `--name value`, `--name=value` and boolean
+ * `--name`, checked against each command's declared flags. A mistake is a UsageError (exit
+ * code 2).
  *
  * @module
  */
 import process from "node:process";
 import { realpathSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { parseArgs as nodeParseArgs } from "node:util";
 
 /** A mistake in how the CLI was called: printed with the usage, exit code 2. */
 export class UsageError extends Error {
@@ -50,51 +52,45 @@ export function isMain(meta: ImportMeta): boolean {
   }
 }
 
-/** Parses `args` for `command`, allowing only the flags of `spec` (plus `--help`). */
+/**
+ * Parses `args` for `command` with `node:util`'s parseArgs, allowing only the flags of `spec`
+ * (plus `--help`/`-h`); `-` is a positional (standard input where a file is expected), and
+ * `--` ends the options. Integer flags are checked here; every mistake is a UsageError.
+ */
 export function parseArgs(command: string, args: string[], spec: FlagSpec): Parsed {
-  const positionals: string[] = [];
+  const options: Record<string, { type: "string" | "boolean"; short?: string }> = { help: { type: "boolean", short: "h" } };
+  for (const [name, kind] of Object.entries(spec)) options[name] = { type: kind === "boolean" ? "boolean" : "string" };
+  let parsed: { values: Record<string, string | boolean | (string | boolean)[] | undefined>; positionals: string[] };
+  try {
+    parsed = nodeParseArgs({ args, options, allowPositionals: true, strict: true });
+  } catch (e) {
+    throw new UsageError(usageMessage(e as Error), command);
+  }
   const flags: Parsed["flags"] = {};
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i];
-    if (arg === "--") {
-      positionals.push(...args.slice(i + 1));
-      break;
-    }
-    if (!arg.startsWith("--") || arg === "-") {
-      if (arg === "-h") flags.help = true;
-      else if (arg.startsWith("-") && arg.length > 1 && !/^-\d/.test(arg)) {
-        throw new UsageError(`unknown option ${arg}`, command);
-      } else positionals.push(arg);
-      continue;
-    }
-    const eq = arg.indexOf("=");
-    const name = arg.slice(2, eq === -1 ? undefined : eq);
-    if (name === "help") {
-      flags.help = true;
-      continue;
-    }
-    const kind = spec[name];
-    if (!kind) throw new UsageError(`unknown option --${name}`, command);
-    if (kind === "boolean") {
-      if (eq !== -1) throw new UsageError(`--${name} takes no value`, command);
-      flags[name] = true;
-      continue;
-    }
-    let value: string;
-    if (eq !== -1) value = arg.slice(eq + 1);
-    else {
-      if (i + 1 >= args.length) throw new UsageError(`--${name} needs a value`, command);
-      value = args[++i];
-    }
-    if (kind === "integer") {
+  for (const [name, value] of Object.entries(parsed.values)) {
+    if (value === undefined || Array.isArray(value)) continue;
+    if (spec[name] === "integer") {
       const n = Number(value);
-      if (!/^\d+$/.test(value) || !Number.isSafeInteger(n) || n < 1) {
+      if (!/^\d+$/.test(value as string) || !Number.isSafeInteger(n) || n < 1) {
         throw new UsageError(`--${name} must be a positive integer, found ${JSON.stringify(value)}`, command);
       }
       flags[name] = n;
     } else flags[name] = value;
   }
-  return { positionals, flags };
+  return { positionals: parsed.positionals, flags };
+}
+
+/** parseArgs's message, first line only, in the CLI's words where they differ. */
+function usageMessage(e: Error): string {
+  const code = (e as { code?: string }).code;
+  const option = /'(-[^' ]*)/.exec(e.message)?.[1];
+  if (code === "ERR_PARSE_ARGS_UNKNOWN_OPTION" && option) return `unknown option ${option}`;
+  if (code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE" && option) {
+    if (/does not take an argument/.test(e.message)) return `${option} takes no value`;
+    if (/argument missing/.test(e.message)) return `${option} needs a value`;
+    if (/ambiguous/.test(e.message)) return `${option} needs a value; one starting with "-" is written ${option}=-...`;
+  }
+  return e.message.split("\n")[0];
 }
 
 /** Checks the positional count: `names` are required, `optional` may follow. */

@@ -5,6 +5,7 @@
  * @module
  */
 import { createReadStream } from "node:fs";
+import process from "node:process";
 import { createInterface } from "node:readline";
 import { VectLiteError, type RecordInput } from "../mod.ts";
 
@@ -87,21 +88,23 @@ export class LineError extends VectLiteError {
   readonly line: number;
   readonly problem: string;
   constructor(file: string, line: number, problem: string) {
-    super("INVALID_ARGUMENT", `${file} line ${line}: ${problem}`);
+    super("INVALID_ARGUMENT", `${file === "-" ? "standard input" : file} line ${line}: ${problem}`);
     this.file = file;
     this.line = line;
     this.problem = problem;
   }
 }
 
-/** The records of a JSONL file with their line numbers; blank lines are skipped. */
+/** The records of a JSONL file (standard input for `-`) with their line numbers; blank lines are skipped. */
 export async function* readRecords(file: string, dimension: () => number | undefined): AsyncGenerator<Line> {
-  const input = createReadStream(file);
-  // A missing or unreadable file fails here, naming the path, before any record is read.
-  await new Promise<void>((resolve, reject) => {
-    input.once("open", () => resolve());
-    input.once("error", (e) => reject(new VectLiteError("IO", `cannot read ${file}: ${(e as Error).message}`, { path: file, cause: e })));
-  });
+  const input = file === "-" ? process.stdin : createReadStream(file);
+  if (file !== "-") {
+    // A missing or unreadable file fails here, naming the path, before any record is read.
+    await new Promise<void>((resolve, reject) => {
+      input.once("open", () => resolve());
+      input.once("error", (e) => reject(new VectLiteError("IO", `cannot read ${file}: ${(e as Error).message}`, { path: file, cause: e })));
+    });
+  }
   const lines = createInterface({ input, crlfDelay: Infinity });
   let number = 0;
   try {
@@ -118,6 +121,6 @@ export async function* readRecords(file: string, dimension: () => number | undef
     }
   } finally {
     lines.close();
-    input.destroy();
+    if (file !== "-") input.destroy();
   }
 }

@@ -46,9 +46,28 @@ export class TextOut {
   }
 }
 
+/**
+ * Whether `e` says the reader of standard output went away (`vectlite info db | head -1`):
+ * the reader has what it wanted, so the CLI stops quietly with exit code 0.
+ */
+export function isClosedPipe(e: unknown): boolean {
+  return (e as { code?: unknown })?.code === "EPIPE";
+}
+
+// Bun throws a closed pipe from the write; Node and Deno report it as an "error" event later.
+process.stdout.on("error", (e: unknown) => {
+  if (isClosedPipe(e)) process.exit(0);
+  throw e;
+});
+
 /** Prints a line on stdout. */
 export function println(text = ""): void {
-  process.stdout.write(`${text}\n`);
+  try {
+    process.stdout.write(`${text}\n`);
+  } catch (e) {
+    if (isClosedPipe(e)) process.exit(0);
+    throw e;
+  }
 }
 
 /** Prints a line on stderr. */

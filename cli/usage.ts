@@ -18,7 +18,7 @@ commands:
   compact <db>                   fold the WAL into the .vdb file (--quantization converts)
   help [command]                 this text, or a command's details
 
-options: --help (any command), --version
+options: -h, --help (any command); -V, --version
 Errors go to stderr as "vectlite: CODE: message" with exit code 1; a usage mistake exits with 2.
 Run with Bun (bun cli/vectlite.ts) or Deno (deno run -A cli/vectlite.ts); set VECTLITE_LIB to use
 a specific native library.`;
@@ -40,9 +40,9 @@ vector of the database's dimension with finite values, counts matching the index
 is loaded from the file (its own checksum verified); its structure has no check of its own yet, so
 "graph: loaded, N nodes" reports what was loaded. Exit code 0 when everything is sound, 1 with the
 error (CORRUPT: file and offset) otherwise.`,
-  import: `usage: vectlite import <db> <file.jsonl> [--dimension N] [--metric cosine|dot|l2|manhattan] [--namespace ns] [--batch N]
+  import: `usage: vectlite import <db> <file.jsonl | -> [--dimension N] [--metric cosine|dot|l2|manhattan] [--namespace ns] [--batch N]
 
-Reads one JSON record per line (blank lines are skipped):
+Reads one JSON record per line (blank lines are skipped) from the file, or from standard input for -:
   {"id": "doc1", "vector": [0.1, 0.2, ...], "metadata": {...}, "sparse": {"term": 1}, "namespace": "ns"}
 metadata, sparse, namespace and vectors (named vectors: {"name": [...]}) are optional; "text": "..."
 in place of sparse is analyzed into the sparse terms by the database's analyzer. The records
@@ -56,7 +56,8 @@ are upserted (an existing id is replaced) with bulkIngest in batches of --batch 
 A malformed line (not JSON, a missing id, a vector of the wrong length, ...) stops the import with
 an error naming its line number. Each batch is one transaction: the batches committed before the
 bad line stay in the database, nothing of the batch holding the bad line (or after it) is written.
-Fix the line and import again: records are upserted, so the repeated ones are simply replaced.`,
+Fix the line and import again: records are upserted, so the repeated ones are simply replaced.
+A database the import created is removed again when nothing was committed.`,
   export: `usage: vectlite export <db> [file.jsonl]
 
 Writes every record of every namespace, vectors included, one JSON object per line, to the file

@@ -9,7 +9,7 @@
 import process from "node:process";
 import { version, VectLiteError } from "../mod.ts";
 import { type FlagSpec, isMain, parseArgs, programArgs, UsageError } from "./args.ts";
-import { eprintln, println } from "./output.ts";
+import { eprintln, isClosedPipe, println } from "./output.ts";
 import { usage } from "./usage.ts";
 import type { Parsed } from "./args.ts";
 import * as check from "./commands/check.ts";
@@ -51,7 +51,7 @@ export async function main(args: string[]): Promise<number> {
     println(usage(topic));
     return 0;
   }
-  if (name === "--version" || name === "version") {
+  if (name === "--version" || name === "-V" || name === "version") {
     println(version);
     return 0;
   }
@@ -73,7 +73,7 @@ export async function main(args: string[]): Promise<number> {
       return 2;
     }
     // A closed pipe (`vectlite export db | head`): the reader has what it wanted.
-    if ((e as { code?: unknown }).code === "EPIPE") return 0;
+    if (isClosedPipe(e)) return 0;
     if (e instanceof VectLiteError) {
       eprintln(`vectlite: ${e.code}: ${e.message}`);
       return 1;

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { NativeLib } from "../ffi/native.ts";
+import { call, native, type NativeLib } from "../ffi/native.ts";
 import { abortableWhileQueued, callJob, checkControl } from "../ffi/jobs.ts";
 import { checkOptions, checkPath, utf8 } from "./codec.ts";
 import { VectLiteError } from "./errors.ts";
@@ -73,4 +73,16 @@ export async function restoreFiles(lib: NativeLib, backupDir: string, destPath: 
   const dir = utf8(backupDir), dest = utf8(destPath);
   const flags = copyFlags(options, "restore");
   await callJob(lib, { what: "restore", signal: options.signal, onProgress: options.onProgress }, "vl_restore_async", dir, dir.length, dest, dest.length, flags);
+}
+
+/**
+ * Deletes the database at `path`: its `.vdb`, WAL, temporary and lock files, under its writer
+ * lock (`LOCKED` while a handle, here or in another process, has it open for writing; close it
+ * first). Resolves whether a database was there.
+ */
+export async function dropDatabase(path: string): Promise<boolean> {
+  checkPath(path, "path");
+  const lib = await native();
+  const bytes = utf8(path);
+  return call(lib, "vl_drop_database", bytes, bytes.length).scalar === 1n;
 }

@@ -5,9 +5,9 @@
  */
 import { mkdirSync, readdirSync, statSync, type Stats } from "node:fs";
 import { dirname, join, resolve } from "node:path";
-import { call, native } from "../ffi/native.ts";
-import { checkPath, utf8 } from "./codec.ts";
+import { checkPath } from "./codec.ts";
 import { open, type Database } from "./database.ts";
+import { dropDatabase } from "./maintenance.ts";
 import { VectLiteError } from "./errors.ts";
 import type { OpenOptions } from "./types.ts";
 
@@ -200,9 +200,7 @@ export class Store {
     this.#open.delete(name);
     // Deleted by the library under the database's writer lock: LOCKED while another handle
     // (in this process or another) has it open for writing, never deleted under it.
-    const lib = await native();
-    const bytes = utf8(path);
-    return call(lib, "vl_drop_database", bytes, bytes.length).scalar === 1n;
+    return await dropDatabase(path);
   }
 
   /** Closes every collection opened through this store. Idempotent: a second call resolves with the first. */

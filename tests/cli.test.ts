@@ -56,12 +56,12 @@ function imported() {
 /** Parses JSONL output. */
 const lines = (text: string) => text.trim().split("\n").filter((l) => l).map((l) => JSON.parse(l));
 
-/** A record as comparable JSON: defaults filled in, keys in a fixed order. */
+/** A record as comparable JSON: defaults filled in, keys in a fixed order, the vector as the float32s it reads as. */
 function normal(r: Record<string, unknown>) {
   return JSON.stringify({
     id: r.id,
     namespace: r.namespace ?? "",
-    vector: r.vector,
+    vector: Array.from(Float32Array.from(r.vector as number[])),
     metadata: r.metadata ?? {},
     sparse: r.sparse ?? null,
   });
@@ -71,7 +71,8 @@ describe("vectlite CLI", () => {
   it("imports JSONL with bulkIngest, creating the database, with a progress line and a rate on stderr", async () => {
     const { db, importRun } = imported();
     assert.equal(importRun.status, 0, importRun.stderr);
-    assert.match(importRun.stdout, new RegExp(`imported ${N + 4} records`));
+    assert.match(importRun.stderr, new RegExp(`imported ${N + 4} records`));
+    assert.equal(importRun.stdout, "", "summaries go to stderr, standard output is for data");
     assert.match(importRun.stderr, /import: 50 records committed \(through line 50\), [\d,]+ records\/s/);
     assert.match(importRun.stderr, /import: 204 records committed/);
     // The index build after the last batch has its own lines, up to 100%.
@@ -154,6 +155,12 @@ describe("vectlite CLI", () => {
     assert.equal(stdout.status, 0, stdout.stderr);
     const exported = lines(stdout.stdout);
     assert.deepEqual(exported.map(normal).sort(), input.map(normal).sort());
+    // Each float32 in its shortest exact form, not its float64 expansion.
+    const first = (input[0].vector as number[]).map((x) => Math.fround(x));
+    const printed = JSON.stringify(exported.find((r) => r.id === input[0].id).vector);
+    assert.ok(printed.length < JSON.stringify(first).length, `${printed} is shorter than the float64 expansion`);
+    assert.deepEqual(Float32Array.from(JSON.parse(printed)), Float32Array.from(first), "and reads back as the same float32s");
+    assert.match(stdout.stderr, /exported 204 records from .* to standard output/);
     const file = join(dir, "out.jsonl");
     const toFile = cli("export", db, file);
     assert.equal(toFile.status, 0, toFile.stderr);
@@ -180,7 +187,7 @@ describe("vectlite CLI", () => {
     const out = cli("compact", db);
     assert.equal(out.status, 0, out.stderr);
     assert.match(out.stderr, /compact: writing the file: ([\d.]+ [KM]iB|\d+ B) of ([\d.]+ [KM]iB|\d+ B) \(100%\)/);
-    assert.match(out.stdout, /compacted .*compact-me\.vdb/);
+    assert.match(out.stderr, /compacted .*compact-me\.vdb/);
     assert.equal(statSync(`${db}-wal`).size, 48, "only the WAL header (48 bytes) is left");
     assert.equal(lines(cli("export", db).stdout).length, N + 6);
     {
@@ -190,7 +197,7 @@ describe("vectlite CLI", () => {
     // Converting: every space gets int8 codes, shown by info; a bad value is a usage error.
     const converted = cli("compact", db, "--quantization", "int8");
     assert.equal(converted.status, 0, converted.stderr);
-    assert.match(converted.stdout, /quantization int8/);
+    assert.match(converted.stderr, /quantization int8/);
     const info = cli("info", db);
     assert.match(info.stdout, /quantized\s+int8/);
     assert.match(info.stdout, /int8 codes \((avx512-vnni|avx2|neon|portable)\)/);
@@ -288,6 +295,51 @@ describe("vectlite CLI", () => {
     assert.match(badFlag.stderr, /unknown option --kk/);
     assert.equal(cli("info", "/nonexistent/x.vdb").status, 1);
     assert.equal(cli("--version").stdout.trim(), vectlite.version);
+    assert.equal(cli("-V").stdout.trim(), vectlite.version);
+    const integer = cli("search", "x.vdb", "--vector", "[1]", "--k=three");
+    assert.equal(integer.status, 2);
+    assert.match(integer.stderr, /--k must be a positive integer, found "three"/);
+    const dash = cli("search", "x.vdb", "--vector", "-1");
+    assert.equal(dash.status, 2);
+    assert.match(dash.stderr, /--vector needs a value; one starting with "-" is written --vector=-\.\.\./);
+    assert.match(cli("info", "x.vdb", "--json=1").stderr, /--json takes no value/);
+    assert.match(cli("search", "x.vdb", "--k").stderr, /--k needs a value/);
+  });
+
+  it("reads standard input for -, blames a --dimension that differs from the database's, and leaves nothing after a failed import", async () => {
+    const { dir, db, input } = imported();
+    const fromStdin = spawnSync(runtimeCommand(CLI, "import", join(dir, "stdin.vdb"), "-").cmd, runtimeCommand(CLI, "import", join(dir, "stdin.vdb"), "-").args, {
+      input: input.slice(0, 10).map((r) => JSON.stringify(r)).join("\n"),
+      encoding: "utf8",
+    });
+    assert.equal(fromStdin.status, 0, fromStdin.stderr);
+    assert.match(fromStdin.stderr, /imported 10 records from standard input/);
+    const wrongDim = cli("import", db, join(dir, "in.jsonl"), "--dimension", "16");
+    assert.equal(wrongDim.status, 1);
+    assert.match(wrongDim.stderr, /--dimension 16 differs from .*cli\.vdb's dimension 8, fixed at creation/);
+    // The second line is bad, in the first batch: the database this import created is removed.
+    const bad = join(dir, "bad.jsonl");
+    writeFileSync(bad, `${JSON.stringify(input[0])}\n{"id":"x","vector":[1]}\n`);
+    const fresh = join(dir, "fresh.vdb");
+    const failed = cli("import", fresh, bad);
+    assert.equal(failed.status, 1);
+    assert.match(failed.stderr, /bad\.jsonl line 2: vector has 1 values/);
+    assert.ok(!existsSync(fresh) && !existsSync(`${fresh}-wal`), "no empty database left behind");
+    const nothing = cli("compact", join(dir, "nope.vdb"));
+    assert.equal(nothing.status, 1);
+    assert.match(nothing.stderr, /NOT_FOUND: .*nope\.vdb does not exist: nothing to compact/);
+    assert.doesNotMatch(nothing.stderr, /dimension/);
+  });
+
+  it("stops quietly with exit code 0 when the reader of its output goes away (| head, | true)", () => {
+    const { db } = imported();
+    const { cmd, args } = runtimeCommand(CLI, "search", db, "--vector", JSON.stringify(new Array(DIM).fill(0.5)), "--k", "200");
+    const quoted = [cmd, ...args].map((a) => `'${a.replaceAll("'", "'\\''")}'`).join(" ");
+    for (const command of [quoted, quoted.replace("'search'", "'export'").replace(/'--vector'.*$/, "")]) {
+      const out = spawnSync("bash", ["-c", `set -o pipefail; ${command} | true`], { encoding: "utf8" });
+      assert.equal(out.status, 0, `${command}: ${out.stderr}`);
+      assert.doesNotMatch(out.stderr, /EPIPE|Error/);
+    }
   });
 
   it("deno task vectlite runs the CLI in this checkout, whose Deno comes from npm", () => {

@@ -6,7 +6,8 @@
  */
 import * as vectlite from "../../mod.ts";
 import { type Parsed, positionals, UsageError } from "../args.ts";
-import { bytes, phaseLine, println, Progress } from "../output.ts";
+import { bytes, eprintln, phaseLine, Progress } from "../output.ts";
+import { existsSync } from "node:fs";
 
 export const flags = { quantization: "string" } as const;
 
@@ -20,7 +21,7 @@ export async function run(parsed: Parsed): Promise<number> {
   if (quantization !== undefined && !QUANTIZATIONS.includes(quantization)) {
     throw new UsageError(`--quantization must be none, int8 or binary, found ${JSON.stringify(quantization)}`, "compact");
   }
-  // Without a dimension, open never creates: a missing file is an error, not a new database.
+  if (!existsSync(dbPath)) throw new vectlite.VectLiteError("NOT_FOUND", `${dbPath} does not exist: nothing to compact`, { path: dbPath });
   await using db = await vectlite.open(dbPath);
   const before = (await db.stats()).files;
   const started = performance.now();
@@ -35,6 +36,6 @@ export async function run(parsed: Parsed): Promise<number> {
   }
   const after = (await db.stats()).files;
   const converted = quantization ? `, quantization ${quantization}` : "";
-  println(`compacted ${dbPath} in ${((performance.now() - started) / 1000).toFixed(2)} s: ${show(before)} -> ${show(after)}${converted}`);
+  eprintln(`compacted ${dbPath} in ${((performance.now() - started) / 1000).toFixed(2)} s: ${show(before)} -> ${show(after)}${converted}`);
   return 0;
 }

@@ -12,15 +12,36 @@ import { walkRecords } from "../walk.ts";
 
 export const flags = {} as const;
 
-/** One record as a JSONL line (a float32 converted to a number is exact, so values round-trip). */
-export function recordLine(r: StoredRecord): string {
-  const out: Record<string, unknown> = { id: r.id, namespace: r.namespace, vector: Array.from(r.vector ?? []), metadata: r.metadata };
-  if (r.sparse && Object.keys(r.sparse).length > 0) out.sparse = r.sparse;
-  if (r.vectors && Object.keys(r.vectors).length > 0) {
-    out.vectors = Object.fromEntries(Object.entries(r.vectors).map(([name, v]) => [name, Array.from(v)]));
+/**
+ * The shortest decimal that reads back as the float32 `x` (at most 9 significant digits):
+ * `0.1` rather than its float64 expansion `0.10000000149011612`, so files stay the size of
+ * the input and every value still round-trips exactly.
+ */
+export function float32Text(x: number): string {
+  if (x === 0) return Object.is(x, -0) ? "-0" : "0";
+  // Most float32s need 7 to 9 digits: start at 6, look lower only when 6 already reads back.
+  let p = 6;
+  if (Math.fround(Number(x.toPrecision(p))) === x) {
+    while (p > 1 && Math.fround(Number(x.toPrecision(p - 1))) === x) p--;
+  } else {
+    while (p < 9 && Math.fround(Number(x.toPrecision(p))) !== x) p++;
   }
-  if (r.expiresAt !== undefined) out.expiresAt = r.expiresAt;
-  return JSON.stringify(out);
+  return String(Number(x.toPrecision(p)));
+}
+
+function vectorText(v: ArrayLike<number>): string {
+  return `[${Array.from(v, float32Text).join(",")}]`;
+}
+
+/** One record as a JSONL line, each float32 in its shortest exact form. */
+export function recordLine(r: StoredRecord): string {
+  let line = `{"id":${JSON.stringify(r.id)},"namespace":${JSON.stringify(r.namespace)},"vector":${vectorText(r.vector ?? [])},"metadata":${JSON.stringify(r.metadata)}`;
+  if (r.sparse && Object.keys(r.sparse).length > 0) line += `,"sparse":${JSON.stringify(r.sparse)}`;
+  if (r.vectors && Object.keys(r.vectors).length > 0) {
+    line += `,"vectors":{${Object.entries(r.vectors).map(([name, v]) => `${JSON.stringify(name)}:${vectorText(v)}`).join(",")}}`;
+  }
+  if (r.expiresAt !== undefined) line += `,"expiresAt":${r.expiresAt}`;
+  return `${line}}`;
 }
 
 export async function run(parsed: Parsed): Promise<number> {
@@ -36,6 +57,6 @@ export async function run(parsed: Parsed): Promise<number> {
   } finally {
     await out.close();
   }
-  if (file) eprintln(`exported ${plural(n, "record")} from ${dbPath} to ${file}`);
+  eprintln(`exported ${plural(n, "record")} from ${dbPath} to ${file ?? "standard output"}`);
   return 0;
 }

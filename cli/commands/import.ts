@@ -1,6 +1,7 @@
 /**
- * `vectlite import <db> <file.jsonl>`: streams JSONL records into a database with
- * bulkIngest, batch by batch, reporting progress and the rate on stderr.
+ * `vectlite import <db> <file.jsonl | ->`: streams JSONL records (from a file, or standard
+ * input for `-`) into a database with bulkIngest, batch by batch, reporting progress and the
+ * rate on stderr. A database the import created is deleted again when nothing was committed.
  *
  * @module
  */
@@ -9,7 +10,7 @@ import { type Metric, VectLiteError } from "../../mod.ts";
 import { type Parsed, positionals, UsageError } from "../args.ts";
 import { existsSync } from "node:fs";
 import { type Line, LineError, readRecords } from "../jsonl.ts";
-import { count, phaseLine, plural, println, Progress } from "../output.ts";
+import { count, eprintln, phaseLine, plural, Progress } from "../output.ts";
 
 export const flags = { dimension: "integer", metric: "string", namespace: "string", batch: "integer" } as const;
 
@@ -44,6 +45,18 @@ async function ingest(
   state: State,
 ): Promise<number> {
   const exists = existsSync(dbPath);
+  const flagDimension = state.dimension;
+  if (exists) {
+    // An existing database fixes dimension and metric: the flags may only agree with it.
+    await using db = await vectlite.open(dbPath, { readOnly: true });
+    if (flagDimension !== undefined && flagDimension !== db.dimension) {
+      throw new VectLiteError("INVALID_ARGUMENT", `--dimension ${flagDimension} differs from ${dbPath}'s dimension ${db.dimension}, fixed at creation`);
+    }
+    if (metric !== undefined && metric !== db.metric) {
+      throw new VectLiteError("INVALID_ARGUMENT", `--metric ${metric} differs from ${dbPath}'s metric ${db.metric}, fixed at creation`);
+    }
+    state.dimension = db.dimension;
+  }
   // The first record is read before the database is opened: an unreadable file creates
   // nothing, and a new database without --dimension takes the first record's.
   const next = await lines.next();
@@ -54,14 +67,39 @@ async function ingest(
     }
     state.dimension = first.record.vector.length;
   }
-  await using db = await vectlite.open(
-    dbPath,
-    exists ? (state.dimension ? { dimension: state.dimension } : {}) : { dimension: state.dimension, metric },
-  );
-  state.dimension = db.dimension; // every later line is checked against it
-  if (exists && metric !== undefined && metric !== db.metric) {
-    throw new VectLiteError("INVALID_ARGUMENT", `--metric ${metric} differs from ${dbPath}'s metric ${db.metric}, fixed at creation`);
+  const db = await vectlite.open(dbPath, exists ? {} : { dimension: state.dimension, metric });
+  try {
+    return await ingestInto(db, parsed, dbPath, file, first, lines, state);
+  } catch (e) {
+    await db.close().catch(() => {});
+    // A database this import created and wrote nothing into is not left behind.
+    if (!exists && (await sizeOf(dbPath)) === 0) await vectlite.dropDatabase(dbPath).catch(() => {});
+    throw e;
+  } finally {
+    await db.close();
   }
+}
+
+/** How many records the database at `path` holds (undefined when it cannot be read). */
+async function sizeOf(path: string): Promise<number | undefined> {
+  try {
+    await using db = await vectlite.open(path, { readOnly: true });
+    return await db.size();
+  } catch {
+    return undefined;
+  }
+}
+
+async function ingestInto(
+  db: vectlite.Database,
+  parsed: Parsed,
+  dbPath: string,
+  file: string,
+  first: Line | undefined,
+  lines: AsyncGenerator<Line>,
+  state: State,
+): Promise<number> {
+  state.dimension = db.dimension; // every later line is checked against it
   if (first && first.record.vector.length !== db.dimension) {
     throw new LineError(file, first.number, `vector has ${first.record.vector.length} values, the database has dimension ${db.dimension}; nothing was written`);
   }
@@ -107,6 +145,6 @@ async function ingest(
   }
   progress.done();
   const seconds = (performance.now() - started) / 1000;
-  println(`imported ${plural(committed, "record")} from ${file} into ${dbPath} in ${seconds.toFixed(2)} s (${rate(committed)} records/s)`);
+  eprintln(`imported ${plural(committed, "record")} from ${file === "-" ? "standard input" : file} into ${dbPath} in ${seconds.toFixed(2)} s (${rate(committed)} records/s)`);
   return 0;
 }
