@@ -13,7 +13,7 @@ commands:
   info <db>                      dimension, metric, records per namespace, file sizes, index state
   check <db>                     verify every checksum, replay the WAL, walk every record
   import <db> <file.jsonl>       load JSONL records (creates the database if missing)
-  export <db> [file.jsonl]       write every record, vectors included, as JSONL
+  export <db> [file]             write every record, vectors included, as JSONL (or SQL for pgvector)
   search <db> --vector | --text  nearest records to a vector, or keyword (BM25) search
   compact <db>                   fold the WAL into the .vdb file (--quantization converts)
   help [command]                 this text, or a command's details
@@ -58,12 +58,17 @@ an error naming its line number. Each batch is one transaction: the batches comm
 bad line stay in the database, nothing of the batch holding the bad line (or after it) is written.
 Fix the line and import again: records are upserted, so the repeated ones are simply replaced.
 A database the import created is removed again when nothing was committed.`,
-  export: `usage: vectlite export <db> [file.jsonl]
+  export: `usage: vectlite export <db> [file] [--to jsonl|pgvector] [--table-prefix name]
 
 Writes every record of every namespace, vectors included, one JSON object per line, to the file
 (replaced if it exists) or to stdout: {"id", "namespace", "vector", "metadata", "sparse"?,
-"vectors"?}. The output is what "vectlite import" reads, so export + import round-trips a
-database (vectors are written exactly: each float32 value survives).`,
+"vectors"?, "expiresAt"?}. The output is what "vectlite import" reads, so export + import
+round-trips a database (each float32 in the shortest decimal that reads back exactly).
+  --to pgvector        a SQL script instead, for psql -f: the pgvector extension, the functions
+                       the filter translation uses, and one table per namespace (<prefix> for "",
+                       <prefix>_<namespace> for the others) with id, embedding vector(d), metadata
+                       jsonb, sparse jsonb, vectors jsonb and expires_at, in one transaction
+  --table-prefix name  the tables' prefix (default vectlite)`,
   search: `usage: vectlite search <db> (--vector '[...]' | --text "words") [--k 10] [--filter '{...}'] [--namespace ns]
 
 Prints the best k records, best first, one JSON object per line: {"id", "score", "namespace",

@@ -1,16 +1,18 @@
 /**
- * `vectlite export <db> [file.jsonl]`: every record of every namespace, vectors included,
- * as JSONL that `vectlite import` reads back.
+ * `vectlite export <db> [file]`: every record of every namespace, vectors included, as JSONL
+ * that `vectlite import` reads back, or with `--to pgvector` as a SQL script that loads them
+ * into Postgres with pgvector (a table per namespace).
  *
  * @module
  */
 import * as vectlite from "../../mod.ts";
 import type { StoredRecord } from "../../mod.ts";
-import { type Parsed, positionals } from "../args.ts";
+import { type Parsed, positionals, UsageError } from "../args.ts";
+import { exportToPostgres, sqlScriptClient } from "../../src/pgvector/mod.ts";
 import { eprintln, plural, TextOut } from "../output.ts";
 import { walkRecords } from "../walk.ts";
 
-export const flags = {} as const;
+export const flags = { to: "string", "table-prefix": "string" } as const;
 
 /**
  * The shortest decimal that reads back as the float32 `x` (at most 9 significant digits):
@@ -45,14 +47,25 @@ export function recordLine(r: StoredRecord): string {
 }
 
 export async function run(parsed: Parsed): Promise<number> {
-  const [dbPath, file] = positionals("export", parsed, ["db"], ["file.jsonl"]);
+  const [dbPath, file] = positionals("export", parsed, ["db"], ["file"]);
+  const to = (parsed.flags.to as string | undefined) ?? "jsonl";
+  if (to !== "jsonl" && to !== "pgvector") throw new UsageError(`--to must be jsonl or pgvector, found ${JSON.stringify(to)}`, "export");
+  if (parsed.flags["table-prefix"] !== undefined && to !== "pgvector") throw new UsageError("--table-prefix goes with --to pgvector", "export");
   await using db = await vectlite.open(dbPath, { readOnly: true });
   const out = file ? await TextOut.file(file) : TextOut.stdout();
   let n = 0;
   try {
-    for await (const page of walkRecords(db)) {
-      await out.write(page.map((r) => recordLine(r) + "\n").join(""));
-      n += page.length;
+    if (to === "pgvector") {
+      const script = sqlScriptClient((text) => out.write(text));
+      await script.begin();
+      const tables = await exportToPostgres(db, script, { tablePrefix: parsed.flags["table-prefix"] as string | undefined });
+      await script.end();
+      n = tables.reduce((sum, t) => sum + t.records, 0);
+    } else {
+      for await (const page of walkRecords(db)) {
+        await out.write(page.map((r) => recordLine(r) + "\n").join(""));
+        n += page.length;
+      }
     }
   } finally {
     await out.close();
