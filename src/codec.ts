@@ -275,11 +275,66 @@ export function namedVectorsJson(vectors: unknown, where: string): Record<string
   return out;
 }
 
+/** The most vectors a record may hold in one multi-vector space (and a query may hold). */
+export const MAX_MULTI_VECTORS = 4096;
+
+/**
+ * A list of vectors as JSON arrays (exact: each float32 value is a number), checked: an
+ * array of 1 to 4,096 vectors, each finite. Their lengths are checked natively.
+ */
+export function vectorListJson(list: unknown, where: string): number[][] {
+  if (!Array.isArray(list)) throw new VectLiteError("INVALID_ARGUMENT", `${where} must be an array of vectors, found ${describe(list)}`);
+  if (list.length === 0 || list.length > MAX_MULTI_VECTORS) {
+    throw new VectLiteError("INVALID_ARGUMENT", `${where} must hold 1 to ${MAX_MULTI_VECTORS} vectors, found ${list.length}`);
+  }
+  return list.map((v, j) => {
+    const f = toF32(v as Vector, `${where}[${j}]`);
+    for (let i = 0; i < f.length; i++) {
+      if (!Number.isFinite(f[i])) throw new VectLiteError("INVALID_ARGUMENT", `${where}[${j}] has a non-finite value (${f[i]}) at index ${i}`);
+    }
+    return Array.from(f);
+  });
+}
+
+/** A record's `multiVectors` (`{ name: Vector[] }`) as JSON, checked as `vectorListJson` does. */
+export function multiVectorsJson(multi: unknown, where: string): Record<string, number[][]> | undefined {
+  if (multi === undefined || multi === null) return undefined;
+  if (typeof multi !== "object" || Array.isArray(multi)) {
+    throw new VectLiteError("INVALID_ARGUMENT", `${where} must be an object of named vector lists, found ${describe(multi)}`);
+  }
+  const out: Record<string, number[][]> = {};
+  for (const [name, list] of Object.entries(multi as Record<string, unknown>)) {
+    if (name.length === 0) throw new VectLiteError("INVALID_ARGUMENT", `${where} needs non-empty space names`);
+    if (!name.isWellFormed()) throw new VectLiteError("INVALID_ARGUMENT", `${where} has a name ${JSON.stringify(name)} that ${loneSurrogate(name)}`);
+    out[name] = vectorListJson(list, `${where}.${name}`);
+  }
+  return out;
+}
+
+/** Multi-vectors as JSON arrays (exact float32 values) turned into Float32Arrays. */
+export function multiVectorsOf(multi: Record<string, number[][]>): Record<string, Float32Array[]> {
+  const out: Record<string, Float32Array[]> = {};
+  for (const [name, list] of Object.entries(multi)) out[name] = list.map((v) => Float32Array.from(v));
+  return out;
+}
+
 const FLAG_SCORES = 1;
 const FLAG_VECTORS = 2;
 
-/** One row of a result buffer's JSON: id, namespace, metadata, sparse terms, named vectors, then explain (search) or when the record expires (get, list). */
-type RawRow = [string, string, Metadata, SparseVector | null, Record<string, number[]> | null, (Record<string, unknown> | number)?];
+/**
+ * One row of a result buffer's JSON: id, namespace, metadata, sparse terms, named vectors,
+ * then explain (search) or when the record expires (get, list; null when it does not but
+ * multi-vectors follow), then the multi-vectors (get, list with vectors).
+ */
+type RawRow = [
+  string,
+  string,
+  Metadata,
+  SparseVector | null,
+  Record<string, number[]> | null,
+  (Record<string, unknown> | number | null)?,
+  Record<string, number[][]>?,
+];
 
 /**
  * The parts of a result buffer (lib-rs/src/abi/output.rs): a header of four u32 (rows,
@@ -328,6 +383,7 @@ export function decodeStoredInto(bytes: Uint8Array, out: StoredRecord[]): void {
       for (const [name, v] of Object.entries(r[4])) record.vectors[name] = Float32Array.from(v);
     }
     if (typeof r[5] === "number") record.expiresAt = r[5];
+    if (r[6]) record.multiVectors = multiVectorsOf(r[6]);
     out.push(record);
   }
 }
@@ -343,6 +399,8 @@ export interface DecodedRow {
   explain: Record<string, unknown> | undefined;
   /** A stored record's expiry (get), epoch milliseconds. */
   expiresAt: number | undefined;
+  /** A stored record's multi-vectors (get, list with vectors). */
+  multi: Record<string, number[][]> | undefined;
   score: number;
   vector: Float32Array | undefined;
 }
@@ -359,8 +417,9 @@ export function decodeRows(bytes: Uint8Array): { rows: DecodedRow[]; stats?: Rec
       metadata: r[2],
       sparse: r[3],
       named: r[4],
-      explain: typeof r[5] === "object" ? r[5] : undefined,
+      explain: typeof r[5] === "object" && r[5] !== null ? r[5] : undefined,
       expiresAt: typeof r[5] === "number" ? r[5] : undefined,
+      multi: r[6],
       score: scores ? scores[i] : 0,
       vector: vectors ? vectors.subarray(i * dim, (i + 1) * dim) : undefined,
     };

@@ -18,6 +18,7 @@ import {
   encodeCursor,
   framedParts,
   MAX_COUNT_OPTION,
+  multiVectorsOf,
   toF32,
   utf8,
   type DecodedRow,
@@ -668,5 +669,6 @@ function toStored(r: DecodedRow): StoredRecord {
     out.vectors = {};
     for (const [name, v] of Object.entries(r.named)) out.vectors[name] = Float32Array.from(v);
   }
+  if (r.multi) out.multiVectors = multiVectorsOf(r.multi);
   return out;
 }

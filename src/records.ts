@@ -4,14 +4,14 @@
  *
  * @module
  */
-import { checkId, checkJson, checkMetadata, checkNamespace, checkSparse, namedVectorsJson, toF32 } from "./codec.ts";
+import { checkId, checkJson, checkMetadata, checkNamespace, checkSparse, multiVectorsJson, namedVectorsJson, toF32 } from "./codec.ts";
 import { VectLiteError } from "./errors.ts";
 import type { Metadata, RecordInput, SparseVector } from "./types.ts";
 
 /** The keys a record may have (`RecordInput`); any other is refused, never dropped. */
-const RECORD_KEYS = new Set(["id", "vector", "metadata", "sparse", "text", "vectors", "namespace", "ttl", "expiresAt"]);
+const RECORD_KEYS = new Set(["id", "vector", "metadata", "sparse", "text", "vectors", "namespace", "ttl", "expiresAt", "multiVectors"]);
 /** The keys of the options of `upsert` and `insert` (`WriteOptions`): what the positional arguments do not carry. */
-const WRITE_OPTION_KEYS = new Set(["sparse", "text", "vectors", "namespace", "ttl", "expiresAt"]);
+const WRITE_OPTION_KEYS = new Set(["sparse", "text", "vectors", "namespace", "ttl", "expiresAt", "multiVectors"]);
 
 /**
  * The record `upsert(id, vector, metadata, options)` writes. The options carry only what the
@@ -43,6 +43,8 @@ export interface PackedItem {
   vectors: Record<string, number[]> | undefined;
   /** When the record expires, epoch milliseconds. */
   expiresAt: number | undefined;
+  /** Its multi-vector spaces, each a list of vectors. */
+  multiVectors: Record<string, number[][]> | undefined;
 }
 
 /** The latest instant a record can expire at: the last one a `Date` holds. */
@@ -146,6 +148,7 @@ function packOne(
     text,
     vectors: namedVectorsJson(r.vectors, "vectors"),
     expiresAt: expiryOf(r.ttl, r.expiresAt, now),
+    multiVectors: multiVectorsJson(r.multiVectors, "multiVectors"),
   };
 }
 

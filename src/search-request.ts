@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { checkOptions, decodeRows, MAX_COUNT_OPTION, namedVectorsJson, utf8 } from "./codec.ts";
+import { checkOptions, decodeRows, MAX_COUNT_OPTION, namedVectorsJson, utf8, vectorListJson } from "./codec.ts";
 import { VectLiteError } from "./errors.ts";
 import type { Explain, SearchOptions, SearchResult, SearchStats, Vector } from "./types.ts";
 
@@ -22,7 +22,7 @@ export interface PreparedSearch {
 export function prepareSearch(options: SearchOptions): PreparedSearch {
   if (typeof options !== "object" || options === null) throw new VectLiteError("INVALID_ARGUMENT", "search options must be an object");
   // rerank and queryText stay in TypeScript; named query vectors cross as JSON arrays.
-  const { rerank, queryText, vectors, ...nativeOptions } = options;
+  const { rerank, queryText, vectors, multiVector, ...nativeOptions } = options;
   if (rerank !== undefined && typeof rerank !== "function") {
     throw new VectLiteError("INVALID_ARGUMENT", "rerank must be a reranker function (see rerankers)");
   }
@@ -31,6 +31,15 @@ export function prepareSearch(options: SearchOptions): PreparedSearch {
   }
   const sent: Record<string, unknown> = { ...nativeOptions };
   if (vectors !== undefined) sent.vectors = namedVectorsJson(vectors, "vectors");
+  if (multiVector !== undefined && multiVector !== null) {
+    if (typeof multiVector !== "object" || Array.isArray(multiVector)) {
+      throw new VectLiteError("INVALID_ARGUMENT", "multiVector must be an object { name, query, candidates? }");
+    }
+    // name and candidates are checked natively; the vectors cross as exact JSON arrays.
+    // An undefined key is left out, as an undefined option is.
+    const fields = Object.entries(multiVector).filter(([, v]) => v !== undefined);
+    sent.multiVector = { ...Object.fromEntries(fields), query: vectorListJson(multiVector.query, "multiVector.query") };
+  }
   const k = options.k ?? 10;
   if (rerank) {
     // k never crosses with a reranker (the pool does): it is checked here as the native
@@ -60,7 +69,8 @@ async function finishSearch(
 ): Promise<{ results: SearchResult[]; stats: SearchStats }> {
   const { rerank, queryText } = options;
   const { rows, stats } = decodeRows(bytes);
-  const fusion = options.sparse && query !== null ? (options.fusion ?? "linear") : "linear";
+  const dense = query !== null || (options.multiVector !== undefined && options.multiVector !== null);
+  const fusion = options.sparse && dense ? (options.fusion ?? "linear") : "linear";
   const results: SearchResult[] = rows.map((r) => {
     const out: SearchResult = { id: r.id, score: r.score, namespace: r.namespace, metadata: r.metadata };
     if (r.vector) out.vector = r.vector;

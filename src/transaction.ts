@@ -12,7 +12,7 @@
  *
  * @module
  */
-import { checkId, checkNamespace, checkPatch } from "./codec.ts";
+import { checkId, checkNamespace, checkPatch, multiVectorsOf } from "./codec.ts";
 import { VectLiteError } from "./errors.ts";
 import { checkFinite, packRecords, type PackedItem, recordFromArguments } from "./records.ts";
 import type { GetOptions, Metadata, RecordInput, SparseVector, StoredRecord, Vector, WriteOptions } from "./types.ts";
@@ -229,6 +229,7 @@ export class Transaction {
     if (includeVectors) {
       rec.vector = w.vector.slice();
       if (it.vectors) rec.vectors = Object.fromEntries(Object.entries(it.vectors).map(([n, v]) => [n, Float32Array.from(v)]));
+      if (it.multiVectors) rec.multiVectors = multiVectorsOf(it.multiVectors);
     }
     return rec;
   }

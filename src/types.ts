@@ -113,6 +113,13 @@ export interface RecordInput {
   ttl?: number;
   /** When the record expires, as epoch milliseconds or a `Date` (see `ttl`). */
   expiresAt?: number | Date;
+  /**
+   * Multi-vector spaces (late interaction, ColBERT-style): per space name, 1 to 4,096 vectors
+   * of the space's dimension, fixed database-wide by its first write (independent of the
+   * database's dimension and of `vectors`). Searched with the `multiVector` search option. A
+   * write replaces the record's multi-vectors with its own (none without this key).
+   */
+  multiVectors?: Record<string, Vector[]>;
 }
 
 /** Extra fields of a single `upsert`/`insert`. */
@@ -129,6 +136,8 @@ export interface WriteOptions {
   ttl?: number;
   /** When the record expires, as epoch milliseconds or a `Date`. */
   expiresAt?: number | Date;
+  /** Multi-vector spaces of the record (see `RecordInput.multiVectors`). */
+  multiVectors?: Record<string, Vector[]>;
 }
 
 /** A stored record as `get` and `list` return it. */
@@ -147,6 +156,8 @@ export interface StoredRecord {
   vectors?: Record<string, Float32Array>;
   /** When the record expires (epoch milliseconds), if it was given a `ttl` or `expiresAt`. */
   expiresAt?: number;
+  /** Only with `includeVectors`, when the record has multi-vectors: per space, its vectors. */
+  multiVectors?: Record<string, Float32Array[]>;
 }
 
 /** How a result's score was made (filled in by hybrid search; see `explain`). */
@@ -258,6 +269,24 @@ export interface SearchOptions {
   vectors?: Record<string, Vector>;
   /** Weights of a multi-vector query's spaces (default 1 each). */
   vectorWeights?: Record<string, number>;
+  /**
+   * Late-interaction search of a multi-vector space (records' `multiVectors`): the dense score
+   * is MaxSim, the sum over `query`'s vectors of the highest similarity to any of the record's
+   * vectors in space `name` (similarity as the database's metric scores a single vector:
+   * cosine, dot product, or the negated L2 / L1 distance). Only records with vectors in the
+   * space are candidates. Pass `null` as the query vector, and no `vectorName`, `vectors` or
+   * `truncateDim`. Unless `exact`, a space holding more than `candidates` records (default
+   * max(10 × the pool asked for, 100)) is first narrowed to the `candidates` records whose
+   * mean vector is nearest the query's mean vector; scores are always exact MaxSim.
+   */
+  multiVector?: {
+    /** The multi-vector space searched. */
+    name: string;
+    /** The query's vectors (1 to 4,096), of the space's dimension. */
+    query: Vector[];
+    /** Records kept by the mean-vector stage per namespace (see `multiVector`). */
+    candidates?: number;
+  };
   /** MMR diversification over the best `fetchK` candidates, from 0 to 1: 1 = pure relevance, 0 = pure diversity. */
   mmrLambda?: number;
   /** Candidates MMR or a reranker chooses from (default 4k; from k to 4,294,967,295, and at most the records there are). */
@@ -474,6 +503,8 @@ export interface NamespaceStats {
   codes: CodeStats | null;
   /** Each named vector space: how many records have a vector there, its dimension, its own graph and codes. */
   named: Record<string, { vectors: number; dimension: number; deadSlots: number; index: IndexStats | null; codes: CodeStats | null }>;
+  /** Each multi-vector space records here use: how many records have vectors there, how many vectors in all, their dimension. */
+  multiVectors?: Record<string, { records: number; tokens: number; dimension: number }>;
 }
 
 /** A vector space's quantized codes: their kind, bytes held, and the kernel scoring them on this CPU. */

@@ -11,7 +11,7 @@ describe("writes refuse what they would otherwise drop or override", () => {
   it("refuses a record's unknown key with INVALID_ARGUMENT naming the key and the record, on every write path", async () => {
     await using db = await vectlite.open(tempDb(), { dimension: 2 });
     const bad = (key: string) => ({ id: "r1", vector: [1, 0], [key]: 1 }) as unknown as vectlite.RecordInput;
-    for (const key of ["namespce", "tll", "multiVectors", "score"]) {
+    for (const key of ["namespce", "tll", "multiVector", "score"]) {
       const pattern = new RegExp(`record "r1": unknown key "${key}"`);
       await rejectsWith(() => db.upsertMany([bad(key)]), "INVALID_ARGUMENT", pattern);
       await rejectsWith(() => db.insertMany([bad(key)]), "INVALID_ARGUMENT", pattern);

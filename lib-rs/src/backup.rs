@@ -175,7 +175,7 @@ mod tests {
         let opts = OpenOptions { dimension: Some(2), metric: None, read_only: false, sync: SyncMode::Full, ..Default::default() };
         let mut db = Database::open(&dir.join("a.vdb"), opts.clone()).unwrap();
         let rec = Record { id: "x".into(), metadata: Json::Object(vec![]), sparse: vec![], vectors: vec![] };
-        db.upsert_many(vec![Upsert { namespace: String::new(), record: rec, vector: vec![1.0, 2.0].into(), expires_at: None }], false).unwrap();
+        db.upsert_many(vec![Upsert { namespace: String::new(), record: rec, vector: vec![1.0, 2.0].into(), expires_at: None, multi: Vec::new() }], false).unwrap();
         backup(&db, &dir.join("bk"), false).unwrap();
         assert_eq!(backup(&db, &dir.join("bk"), false).unwrap_err().code, Code::InvalidArgument);
         restore(&dir.join("bk"), &dir.join("b.vdb"), false).unwrap();

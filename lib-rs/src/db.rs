@@ -89,6 +89,8 @@ pub struct Database {
     pub namespaces: BTreeMap<String, Namespace>,
     /// Dimension of each named vector space, fixed on first use.
     pub named_dims: BTreeMap<String, usize>,
+    /// The dimension of each multi-vector space, fixed by its first write.
+    pub multi_dims: BTreeMap<String, usize>,
     /// The analyzer stored in the file (JSON), or None for the default English one.
     pub analyzer: Option<String>,
     /// `analyzer`, parsed once: it turns the `text` of written records into their terms.
@@ -289,6 +291,7 @@ impl Database {
             read_only: opts.read_only,
             namespaces: BTreeMap::new(),
             named_dims: snap.named_dims,
+            multi_dims: BTreeMap::new(),
             wal: None,
             fs,
             _lock: None,
@@ -310,6 +313,10 @@ impl Database {
             let main = VectorSpace::load(dimension, loaded.vectors, loaded.inv_norms, loaded.codes);
             let mut ns = Namespace::load(dimension, loaded.records, main, loaded.sparse, loaded.ids);
             ns.restore_expiry(&loaded.expiry);
+            for (name, space) in &loaded.multi {
+                db.multi_dims.insert(name.clone(), space.dim());
+            }
+            ns.restore_multi(loaded.multi);
             // Before the graphs are adopted: a quantized space learns its codes then.
             ns.apply_quantization(&db.quantization);
             if let Some(graph) = loaded.index {
@@ -419,6 +426,14 @@ impl Database {
 
     /// A frame that passed its checksum but does not fit this database is damage.
     fn validate_replayed(&mut self, op: &WalOp, file: &str) -> Result<()> {
+        if let WalOp::SetMultiVectors { id, spaces, .. } = op {
+            for s in spaces {
+                let dim = *self.multi_dims.entry(s.name.clone()).or_insert(s.dim);
+                if dim != s.dim {
+                    return Err(Error::corrupt(file, 0, format!("multi-vectors {:?} of {id:?} have dimension {}, the space {dim}", s.name, s.dim)));
+                }
+            }
+        }
         if let WalOp::Upsert(u) = op {
             if u.vector.len() != self.dimension {
                 return Err(Error::corrupt(file, 0, format!("record {:?} has dimension {}", u.record.id, u.vector.len())));
@@ -459,7 +474,7 @@ impl Database {
         if ops.is_empty() {
             return Ok(());
         }
-        let ops = with_expiry_ops(ops);
+        let ops = with_extra_ops(ops);
         let wal = self.wal.as_mut().ok_or_else(|| Error::new(Code::Internal, "no WAL on a writable handle"))?;
         self.next_seq = wal.append_transaction(&ops, self.next_seq)?;
         self.record_undo(&ops);
@@ -482,7 +497,7 @@ impl Database {
 
     fn apply(&mut self, op: WalOp) {
         match op {
-            WalOp::Upsert(Upsert { namespace, record, vector, expires_at }) => {
+            WalOp::Upsert(Upsert { namespace, record, vector, expires_at, .. }) => {
                 for (name, v) in &record.vectors {
                     self.named_dims.entry(name.clone()).or_insert(v.len());
                 }
@@ -505,6 +520,14 @@ impl Database {
             WalOp::SetExpiry { namespace, id, at } => {
                 if let Some(ns) = self.namespaces.get_mut(&namespace) {
                     ns.set_expiry(&id, at);
+                }
+            }
+            WalOp::SetMultiVectors { namespace, id, spaces } => {
+                for s in &spaces {
+                    self.multi_dims.entry(s.name.clone()).or_insert(s.dim);
+                }
+                if let Some(ns) = self.namespaces.get_mut(&namespace) {
+                    ns.set_multi(&id, &spaces);
                 }
             }
         }
@@ -600,20 +623,25 @@ impl Database {
 }
 
 
-/// The operations to log for `ops`: an upsert with an expiry is followed by the `SetExpiry`
-/// that gives it (the upsert's own layout carries none), so a replay sets both.
-fn with_expiry_ops(ops: Vec<WalOp>) -> Vec<WalOp> {
-    if !ops.iter().any(|op| matches!(op, WalOp::Upsert(u) if u.expires_at.is_some())) {
+/// The operations to log for `ops`: an upsert with an expiry or multi-vectors is followed
+/// by the `SetExpiry` and `SetMultiVectors` that give them (the upsert's own layout carries
+/// neither), so a replay sets them all. The multi-vectors move into their operation.
+fn with_extra_ops(ops: Vec<WalOp>) -> Vec<WalOp> {
+    if !ops.iter().any(|op| matches!(op, WalOp::Upsert(u) if u.expires_at.is_some() || !u.multi.is_empty())) {
         return ops;
     }
     let mut out = Vec::with_capacity(ops.len() * 2);
-    for op in ops {
-        let expiry = match &op {
-            WalOp::Upsert(u) => u.expires_at.map(|at| WalOp::SetExpiry { namespace: u.namespace.clone(), id: u.record.id.clone(), at: Some(at) }),
-            _ => None,
-        };
+    for mut op in ops {
+        let (mut expiry, mut multi) = (None, None);
+        if let WalOp::Upsert(u) = &mut op {
+            expiry = u.expires_at.map(|at| WalOp::SetExpiry { namespace: u.namespace.clone(), id: u.record.id.clone(), at: Some(at) });
+            if !u.multi.is_empty() {
+                multi = Some(WalOp::SetMultiVectors { namespace: u.namespace.clone(), id: u.record.id.clone(), spaces: std::mem::take(&mut u.multi) });
+            }
+        }
         out.push(op);
         out.extend(expiry);
+        out.extend(multi);
     }
     out
 }

@@ -22,6 +22,7 @@ pub mod id_index;
 pub mod json;
 pub mod json_key;
 pub mod layout;
+pub mod multi_vector;
 pub mod named_space;
 pub mod namespace;
 pub mod progress;

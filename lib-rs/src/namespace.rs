@@ -7,6 +7,7 @@
 //! by `compacted()` (run by `compact`).
 
 use crate::expiry::Expiry;
+use crate::multi_vector::{MultiSpace, MultiVector};
 use crate::filter::{Column, FilterPlan};
 use crate::id_index::IdIndex;
 use crate::named_space::NamedSpace;
@@ -59,6 +60,8 @@ pub struct Namespace {
     layout: crate::layout::Layout,
     /// When records given a time to live expire, by slot.
     expiry: Expiry,
+    /// The multi-vector spaces records of this namespace use.
+    multi: BTreeMap<String, MultiSpace>,
 }
 
 /// At most this many cached columns per namespace; past it the cache starts over.
@@ -117,6 +120,41 @@ impl Namespace {
     pub fn restore_expiry(&mut self, entries: &[(u32, i64)]) {
         for &(slot, at) in entries {
             self.expiry.set(slot, Some(at));
+        }
+    }
+
+    /// The multi-vector spaces of this namespace's records, by name.
+    pub fn multi_spaces(&self) -> &BTreeMap<String, MultiSpace> {
+        &self.multi
+    }
+
+    /// Replaces the multi-vectors of record `id` with `spaces` (the caller has checked
+    /// them); returns whether it is stored.
+    pub fn set_multi(&mut self, id: &str, spaces: &[MultiVector]) -> bool {
+        let Some(slot) = self.slot_of(id) else { return false };
+        self.clear_multi(slot);
+        for s in spaces {
+            self.multi.entry(s.name.clone()).or_insert_with(|| MultiSpace::new(s.dim)).set(slot, &s.values);
+        }
+        true
+    }
+
+    /// The multi-vectors of the record at `slot`, in name order.
+    pub fn multi_of(&self, slot: u32) -> Vec<MultiVector> {
+        self.multi
+            .iter()
+            .filter_map(|(name, space)| Some(MultiVector { name: name.clone(), dim: space.dim(), values: space.get(slot)?.to_vec() }))
+            .collect()
+    }
+
+    /// Adopts the multi-vector spaces read from a snapshot (their slots are RECORDS positions).
+    pub fn restore_multi(&mut self, spaces: Vec<(String, MultiSpace)>) {
+        self.multi.extend(spaces);
+    }
+
+    fn clear_multi(&mut self, slot: u32) {
+        for space in self.multi.values_mut() {
+            space.remove(slot);
         }
     }
 
@@ -209,6 +247,7 @@ impl Namespace {
     /// sparse terms, its named vectors, its cached columns.
     fn clear_slot(&mut self, slot: u32) {
         self.expiry.set(slot, None);
+        self.clear_multi(slot);
         if let Some(old) = self.records[slot as usize].take() {
             self.sparse.remove(slot, &old.sparse);
             for (name, _) in &old.vectors {
@@ -280,6 +319,8 @@ impl Namespace {
             Some(_) => {}
             None => self.ids.insert_new(&record.id, slot),
         }
+        // A write replaces the record's multi-vectors: a `SetMultiVectors` after it gives them.
+        self.clear_multi(slot);
         if let Some(old) = self.records[slot as usize].take() {
             self.sparse.remove(slot, &old.sparse);
             for (name, _) in &old.vectors {
@@ -494,6 +535,12 @@ impl Namespace {
             let space = space.compacted(&remap, metric);
             if !space.is_empty() {
                 out.named.insert(name.clone(), space);
+            }
+        }
+        for (name, space) in &self.multi {
+            let space = space.remapped(|slot| remap.get(slot as usize).copied().flatten());
+            if !space.is_empty() {
+                out.multi.insert(name.clone(), space);
             }
         }
         out

@@ -5,6 +5,7 @@
 use crate::codec::{Reader, Writer};
 use crate::error::Result;
 use crate::json::{self, Json, Key};
+use crate::multi_vector::{MultiVector, MAX_TOKENS};
 use std::borrow::Cow;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -29,6 +30,9 @@ pub struct Upsert<'a> {
     /// When the record stops being visible, in epoch milliseconds (None: never). Logged as
     /// a `SetExpiry` operation right after the upsert, so the upsert's own layout stays.
     pub expires_at: Option<i64>,
+    /// The record's multi-vector spaces, by name (none: it has none). Logged as a
+    /// `SetMultiVectors` operation right after the upsert, like `expires_at`.
+    pub multi: Vec<MultiVector>,
 }
 
 /// What a WAL frame carries.
@@ -40,6 +44,8 @@ pub enum WalOp<'a> {
     UpdateMetadata { namespace: String, id: String, patch: Json },
     /// Sets (or, with None, clears) when the record expires, in epoch milliseconds.
     SetExpiry { namespace: String, id: String, at: Option<i64> },
+    /// Replaces the record's multi-vectors with these (empty: takes them away).
+    SetMultiVectors { namespace: String, id: String, spaces: Vec<MultiVector> },
 }
 
 impl Record {
@@ -114,9 +120,11 @@ pub const OP_UPSERT: u8 = 1;
 pub const OP_DELETE: u8 = 2;
 pub const OP_UPDATE_METADATA: u8 = 4;
 pub const OP_SET_EXPIRY: u8 = 5;
+pub const OP_SET_MULTI_VECTORS: u8 = 6;
 const _: () = {
     let commit = crate::storage::wal::KIND_COMMIT;
     assert!(OP_UPSERT != commit && OP_DELETE != commit && OP_UPDATE_METADATA != commit && OP_SET_EXPIRY != commit);
+    assert!(OP_SET_MULTI_VECTORS != commit);
 };
 
 impl WalOp<'_> {
@@ -126,6 +134,7 @@ impl WalOp<'_> {
             WalOp::Delete { .. } => OP_DELETE,
             WalOp::UpdateMetadata { .. } => OP_UPDATE_METADATA,
             WalOp::SetExpiry { .. } => OP_SET_EXPIRY,
+            WalOp::SetMultiVectors { .. } => OP_SET_MULTI_VECTORS,
         }
     }
 
@@ -157,6 +166,17 @@ impl WalOp<'_> {
                     None => w.u8(0),
                 }
             }
+            WalOp::SetMultiVectors { namespace, id, spaces } => {
+                w.str(namespace);
+                w.str(id);
+                w.varint(spaces.len() as u64);
+                for s in spaces {
+                    w.str(&s.name);
+                    w.varint(s.dim as u64);
+                    w.varint(s.count() as u64);
+                    w.f32s(&s.values);
+                }
+            }
         }
     }
 
@@ -168,7 +188,7 @@ impl WalOp<'_> {
                 let mut vector = Vec::new();
                 r.f32s_into(dim, &mut vector)?;
                 let record = Record::decode(r)?;
-                Ok(WalOp::Upsert(Upsert { namespace, record, vector: Cow::Owned(vector), expires_at: None }))
+                Ok(WalOp::Upsert(Upsert { namespace, record, vector: Cow::Owned(vector), expires_at: None, multi: Vec::new() }))
             }
             OP_DELETE => {
                 let namespace = r.str()?.to_string();
@@ -195,6 +215,26 @@ impl WalOp<'_> {
                     flag => return Err(r.corrupt(&format!("expiry of record {id:?} (at +{at}) has flag {flag}"))),
                 };
                 Ok(WalOp::SetExpiry { namespace, id, at })
+            }
+            OP_SET_MULTI_VECTORS => {
+                let namespace = r.str()?.to_string();
+                let id = r.str()?.to_string();
+                // Each space takes at least a name length, a dim, a count and one value.
+                let n = r.len(7)?;
+                let mut spaces = Vec::with_capacity(n);
+                for _ in 0..n {
+                    let at = r.pos();
+                    let name = r.str()?.to_string();
+                    let (dim, count) = (r.varint()?, r.varint()?);
+                    let fits = dim.checked_mul(count).and_then(|v| v.checked_mul(4)).is_some_and(|b| b <= r.remaining() as u64);
+                    if name.is_empty() || dim == 0 || dim > crate::db::MAX_DIMENSION as u64 || count == 0 || count > MAX_TOKENS as u64 || !fits {
+                        return Err(r.corrupt(&format!("multi-vectors {name:?} of record {id:?} (at +{at}): {count} vectors of dimension {dim}")));
+                    }
+                    let mut values = Vec::new();
+                    r.f32s_into((dim * count) as usize, &mut values)?;
+                    spaces.push(MultiVector { name, dim: dim as usize, values });
+                }
+                Ok(WalOp::SetMultiVectors { namespace, id, spaces })
             }
             other => Err(r.corrupt(&format!("unknown operation kind {other}"))),
         }
@@ -226,11 +266,17 @@ mod tests {
                 vectors: vec![("title".into(), vec![0.5, 0.25])],
             },
             expires_at: None,
+            multi: Vec::new(),
         });
         let patch = WalOp::UpdateMetadata { namespace: "ns".into(), id: "a".into(), patch: json::parse(br#"{"k":2,"n":{"x":null}}"#, "t").unwrap() };
         let expiry = WalOp::SetExpiry { namespace: "ns".into(), id: "a".into(), at: Some(-5) };
         let cleared = WalOp::SetExpiry { namespace: "ns".into(), id: "a".into(), at: None };
-        for op in [op, patch, expiry, cleared] {
+        let multi = WalOp::SetMultiVectors {
+            namespace: "ns".into(),
+            id: "a".into(),
+            spaces: vec![MultiVector { name: "colbert".into(), dim: 2, values: vec![1.0, -2.5, 0.0, 3.0] }],
+        };
+        for op in [op, patch, expiry, cleared, multi] {
             let mut w = Writer::new();
             op.encode_payload(&mut w);
             let mut r = Reader::new(&w.buf, 0, "t");

@@ -11,6 +11,7 @@ impl Database {
     pub fn validate_upserts(&self, items: &[Upsert], insert_only: bool) -> Result<()> {
         let now = crate::expiry::now_ms();
         let mut batch_dims: BTreeMap<&str, usize> = BTreeMap::new();
+        let mut batch_multi: BTreeMap<&str, usize> = BTreeMap::new();
         let mut seen = std::collections::HashSet::new();
         for u in items {
             let id = &u.record.id;
@@ -49,6 +50,28 @@ impl Database {
             for (term, w) in &u.record.sparse {
                 if !w.is_finite() {
                     return Err(named(Error::invalid(format!("record {id:?}: sparse term {term:?} has a non-finite weight"))));
+                }
+            }
+            for (i, m) in u.multi.iter().enumerate() {
+                let name = m.name.as_str();
+                let what = format!("record {id:?}: multi-vector space {name:?}");
+                if name.is_empty() || u.multi[..i].iter().any(|o| o.name == name) {
+                    return Err(named(Error::invalid(format!("record {id:?}: multi-vector space names must be non-empty and unique, found {name:?}"))));
+                }
+                let count = m.count();
+                if m.dim == 0 || m.dim > MAX_DIMENSION || m.values.len() != count * m.dim {
+                    return Err(named(Error::invalid(format!("{what}: vectors of {} values", m.dim))));
+                }
+                if count == 0 || count > crate::multi_vector::MAX_TOKENS {
+                    return Err(named(Error::invalid(format!("{what} must hold 1 to {} vectors, found {count}", crate::multi_vector::MAX_TOKENS))));
+                }
+                let fixed = self.multi_dims.get(name).copied().or_else(|| batch_multi.get(name).copied());
+                if let Some(d) = fixed.filter(|&d| d != m.dim) {
+                    return Err(named(Error::new(Code::DimensionMismatch, format!("{what}: vectors have {} values, the space has dimension {d}", m.dim))));
+                }
+                batch_multi.insert(name, m.dim);
+                if m.values.iter().any(|x| !x.is_finite()) {
+                    check_finite(&m.values, &what).map_err(named)?;
                 }
             }
             if let Some(at) = u.expires_at {

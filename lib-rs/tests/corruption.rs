@@ -57,6 +57,7 @@ fn upsert(ns: &str, id: String, n: f64, rng: &mut Rng) -> Upsert<'static> {
         record: Record { id, metadata: meta, sparse: vec![("t".into(), 1.0)], vectors: vec![] },
         vector,
         expires_at: None,
+        multi: Vec::new(),
     }
 }
 

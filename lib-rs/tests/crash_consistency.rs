@@ -6,6 +6,7 @@
 use vectlite::db::{Database, OpenOptions};
 use vectlite::error::{Code, Result};
 use vectlite::json::Json;
+use vectlite::multi_vector::MultiVector;
 use vectlite::record::{Record, Upsert, WalOp};
 use vectlite::storage::sim::{Fault, SimVfs, EIO, ENOSPC};
 use vectlite::storage::vfs::Vfs;
@@ -15,8 +16,8 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-/// What a database holds: (namespace, id) -> (vector, metadata JSON, expiry).
-type State = BTreeMap<(String, String), (Vec<f32>, String, Option<i64>)>;
+/// What a database holds: (namespace, id) -> (vector, metadata JSON, expiry, multi-vectors).
+type State = BTreeMap<(String, String), (Vec<f32>, String, Option<i64>, Vec<MultiVector>)>;
 
 enum Step {
     Commit(Vec<WalOp<'static>>),
@@ -31,6 +32,7 @@ fn upsert(ns: &str, id: &str, seed: u32) -> WalOp<'static> {
         record: Record { id: id.into(), metadata, sparse: vec![], vectors: vec![] },
         vector: v.into(),
         expires_at: None,
+        multi: Vec::new(),
     })
 }
 
@@ -39,6 +41,22 @@ fn expiring(ns: &str, id: &str, seed: u32) -> WalOp<'static> {
     let WalOp::Upsert(mut u) = upsert(ns, id, seed) else { unreachable!() };
     u.expires_at = Some(4_102_444_800_000 + seed as i64);
     WalOp::Upsert(u)
+}
+
+/// An upsert with multi-vectors in two spaces (token counts varying with `seed`).
+fn with_multi(ns: &str, id: &str, seed: u32) -> WalOp<'static> {
+    let WalOp::Upsert(mut u) = upsert(ns, id, seed) else { unreachable!() };
+    let values = |n: u32, dim: u32| (0..n * dim).map(|i| (seed * 31 + i) as f32 * 0.25).collect::<Vec<f32>>();
+    u.multi = vec![
+        MultiVector { name: "colbert".into(), dim: 3, values: values(1 + seed % 4, 3) },
+        MultiVector { name: "img".into(), dim: 2, values: values(2, 2) },
+    ];
+    WalOp::Upsert(u)
+}
+
+fn set_multi(ns: &str, id: &str, seed: u32) -> WalOp<'static> {
+    let spaces = vec![MultiVector { name: "colbert".into(), dim: 3, values: vec![seed as f32, 1.0, 2.0] }];
+    WalOp::SetMultiVectors { namespace: ns.into(), id: id.into(), spaces }
 }
 
 fn set_expiry(ns: &str, id: &str, at: Option<i64>) -> WalOp<'static> {
@@ -71,6 +89,9 @@ fn workload() -> Vec<Step> {
         Step::Commit(vec![expiring("", "f", 11), set_expiry("", "b", Some(4_102_444_800_000))]),
         Step::Compact,
         Step::Commit(vec![set_expiry("", "f", None), expiring("docs", "z", 12)]),
+        Step::Commit(vec![with_multi("", "m1", 13), with_multi("docs", "m2", 14), set_multi("", "a", 15)]),
+        Step::Compact,
+        Step::Commit(vec![with_multi("", "m1", 16), upsert("docs", "m2", 17), delete("", "a")]),
     ]
 }
 
@@ -78,21 +99,26 @@ fn apply(model: &mut State, ops: &[WalOp]) {
     for op in ops {
         match op {
             WalOp::Upsert(u) => {
-                model.insert((u.namespace.clone(), u.record.id.clone()), (u.vector.to_vec(), u.record.metadata.to_json(), u.expires_at));
+                model.insert((u.namespace.clone(), u.record.id.clone()), (u.vector.to_vec(), u.record.metadata.to_json(), u.expires_at, u.multi.clone()));
             }
             WalOp::Delete { namespace, id } => {
                 model.remove(&(namespace.clone(), id.clone()));
             }
             WalOp::UpdateMetadata { namespace, id, patch } => {
-                if let Some((_, metadata, _)) = model.get_mut(&(namespace.clone(), id.clone())) {
+                if let Some((_, metadata, _, _)) = model.get_mut(&(namespace.clone(), id.clone())) {
                     let mut r = Record { id: id.clone(), metadata: vectlite::json::parse(metadata.as_bytes(), "model").unwrap(), sparse: vec![], vectors: vec![] };
                     r.merge_metadata(patch.clone());
                     *metadata = r.metadata.to_json();
                 }
             }
             WalOp::SetExpiry { namespace, id, at } => {
-                if let Some((_, _, expiry)) = model.get_mut(&(namespace.clone(), id.clone())) {
+                if let Some((_, _, expiry, _)) = model.get_mut(&(namespace.clone(), id.clone())) {
                     *expiry = *at;
+                }
+            }
+            WalOp::SetMultiVectors { namespace, id, spaces } => {
+                if let Some((_, _, _, multi)) = model.get_mut(&(namespace.clone(), id.clone())) {
+                    *multi = spaces.clone();
                 }
             }
         }
@@ -103,7 +129,7 @@ fn state_of(db: &Database) -> State {
     let mut out = State::new();
     for (name, ns) in &db.namespaces {
         for (slot, rec) in ns.iter() {
-            out.insert((name.clone(), rec.id.clone()), (ns.vector(slot).to_vec(), rec.metadata.to_json(), ns.expiry().get(slot)));
+            out.insert((name.clone(), rec.id.clone()), (ns.vector(slot).to_vec(), rec.metadata.to_json(), ns.expiry().get(slot), ns.multi_of(slot)));
         }
     }
     out

@@ -34,6 +34,7 @@ fn upsert(ns: &str, id: &str, v: [f32; 2], n: f64) -> Upsert<'static> {
         },
         vector: v.to_vec().into(),
         expires_at: None,
+        multi: Vec::new(),
     }
 }
 

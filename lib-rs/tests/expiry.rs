@@ -33,6 +33,7 @@ fn item(id: &str, i: usize, expires_at: Option<i64>) -> Upsert<'static> {
         record: Record { id: id.into(), metadata: Json::Object(vec![("i".into(), Json::Number(i as f64))]), sparse: vec![("word".into(), 1.0)], vectors: vec![] },
         vector: vec![i as f32, 1.0].into(),
         expires_at,
+        multi: Vec::new(),
     }
 }
 

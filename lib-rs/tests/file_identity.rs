@@ -27,6 +27,7 @@ fn upsert(id: &str) -> Upsert<'static> {
         record: Record { id: id.into(), metadata: Json::Object(vec![]), sparse: vec![], vectors: vec![] },
         vector: vec![1.0, 2.0].into(),
         expires_at: None,
+        multi: Vec::new(),
     }
 }
 

@@ -36,6 +36,7 @@ fn large_database(path: &Path) -> usize {
             record: Record { id: format!("r{i}"), metadata: Json::Object(vec![]), sparse: vec![], vectors: vec![] },
             vector: (0..DIM).map(|d| ((i * 31 + d) % 97) as f32).collect::<Vec<f32>>().into(),
             expires_at: None,
+            multi: Vec::new(),
         })
         .collect();
     db.upsert_many(items, false).unwrap();
@@ -91,6 +92,7 @@ fn a_small_section_is_verified_at_open() {
                 record: Record { id: format!("r{i}"), metadata: Json::Object(vec![]), sparse: vec![], vectors: vec![] },
                 vector: vec![i as f32; DIM].into(),
                 expires_at: None,
+                multi: Vec::new(),
             })
             .collect();
         db.upsert_many(items, false).unwrap();
@@ -146,6 +148,7 @@ fn a_stored_graph_is_searched_in_place_until_the_first_write_copies_it() {
                 record: Record { id: format!("r{i}"), metadata: Json::Object(vec![]), sparse: vec![], vectors: vec![] },
                 vector: vector(i).into(),
                 expires_at: None,
+                multi: Vec::new(),
             })
             .collect();
         db.upsert_many(items, false).unwrap();
@@ -169,6 +172,7 @@ fn a_stored_graph_is_searched_in_place_until_the_first_write_copies_it() {
         record: Record { id: format!("new{i}"), metadata: Json::Object(vec![]), sparse: vec![], vectors: vec![] },
         vector: queries[i].clone().into(),
         expires_at: None,
+        multi: Vec::new(),
     };
     db.upsert_many((0..3).map(upsert).collect(), false).unwrap();
     db.update_indexes();
@@ -213,6 +217,7 @@ fn a_compaction_moves_every_part_used_in_place_onto_the_new_file() {
                 },
                 vector: (0..SMALL).map(|d| vector(i, d)).collect::<Vec<f32>>().into(),
                 expires_at: None,
+                multi: Vec::new(),
             })
             .collect();
         db.upsert_many(items, false).unwrap();

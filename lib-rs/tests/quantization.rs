@@ -142,6 +142,7 @@ fn upserts(data: &[Vec<f32>]) -> Vec<Upsert<'static>> {
             record: Record { id: format!("r{i}"), metadata: Json::Object(vec![("i".into(), Json::Number(i as f64))]), sparse: vec![], vectors: vec![] },
             vector: v.clone().into(),
             expires_at: None,
+            multi: Vec::new(),
         })
         .collect()
 }

@@ -6,10 +6,10 @@
 //! operations are read in `input.rs`.
 
 use crate::db::{OpenOptions, DEFAULT_ANN_THRESHOLD, MAX_DIMENSION};
-use crate::error::{Error, Result};
+use crate::error::{Code, Error, Result};
 use crate::filter::FilterPlan;
 use crate::json::{self, Json};
-use crate::search::options::{ListCursor, Fusion, ListOptions, NamespaceSelection, SearchOptions, MAX_COUNT_OPTION, MAX_EF_SEARCH};
+use crate::search::options::{ListCursor, Fusion, ListOptions, MultiVectorQuery, NamespaceSelection, SearchOptions, MAX_COUNT_OPTION, MAX_EF_SEARCH};
 use crate::storage::wal::SyncMode;
 use crate::vector::hnsw::{HnswParams, MAX_M, MIN_M};
 use crate::vector::quantize::Quantizations;
@@ -175,7 +175,7 @@ pub fn search_options(j: &Json) -> Result<SearchOptions> {
         &[
             "k", "filter", "namespace", "namespaces", "includeVectors", "exact", "efSearch", "sparse", "fusion",
             "denseWeight", "sparseWeight", "rrfK", "explain", "vectorName", "vectors", "vectorWeights", "mmrLambda",
-            "fetchK", "rescore", "truncateDim",
+            "fetchK", "rescore", "truncateDim", "multiVector",
         ],
         "search",
     )?;
@@ -220,7 +220,40 @@ pub fn search_options(j: &Json) -> Result<SearchOptions> {
         filter: filter_opt(j)?,
         namespaces: namespaces_opt(j)?,
         include_vectors: bool_opt(j, "includeVectors")?,
+        multi_vector: multi_vector_opt(j)?,
     })
+}
+
+/// Reads `multiVector: { name, query: [[numbers], ...], candidates? }`.
+fn multi_vector_opt(j: &Json) -> Result<Option<MultiVectorQuery>> {
+    let Some(m) = j.get("multiVector").filter(|v| !v.is_null()) else { return Ok(None) };
+    check_keys(m, &["name", "query", "candidates"], "multiVector")?;
+    let name = match m.get("name") {
+        Some(Json::String(s)) if !s.is_empty() => s.clone(),
+        other => return Err(Error::invalid(format!("multiVector.name must be a non-empty string, found {}", other.map_or("nothing".into(), Json::to_json)))),
+    };
+    let items = m.get("query").and_then(Json::as_array).ok_or_else(|| Error::invalid("multiVector.query must be an array of vectors"))?;
+    let mut values = Vec::new();
+    let mut dim = 0;
+    for (i, v) in items.iter().enumerate() {
+        let xs = v.as_array().ok_or_else(|| Error::invalid(format!("multiVector.query[{i}] must be an array of numbers")))?;
+        if i == 0 {
+            dim = xs.len();
+        } else if xs.len() != dim {
+            return Err(Error::new(Code::DimensionMismatch, format!("multiVector.query[{i}] has {} values, multiVector.query[0] {dim}", xs.len())));
+        }
+        for x in xs {
+            match x.as_f64() {
+                Some(x) if x.is_finite() => values.push(x as f32),
+                _ => return Err(Error::invalid(format!("multiVector.query[{i}] has a non-finite or non-numeric value"))),
+            }
+        }
+    }
+    if dim == 0 {
+        return Err(Error::invalid("multiVector.query must hold at least one non-empty vector"));
+    }
+    let candidates = opt_int_in(m.get("candidates"), "multiVector.candidates", 1, MAX_COUNT_OPTION)?;
+    Ok(Some(MultiVectorQuery { name, dim, values, candidates }))
 }
 
 /// Reads `vectors: { name: [numbers] }`.

@@ -3,6 +3,7 @@
 
 use crate::error::{Code, Error, Result};
 use crate::json::{Json, Key};
+use crate::multi_vector::{MultiVector, MAX_TOKENS};
 use crate::record::{Record, Upsert};
 use crate::txn::TxnOp;
 use crate::text::Analyzer;
@@ -108,8 +109,12 @@ pub fn upserts<'v>(json: Json, vectors: &'v [f32], dimension: usize, analyzer: &
             None | Some(Json::Null) => None,
             Some(v) => Some(instant(&v).map_err(|e| Error::invalid(format!("record {id:?}: {e}")))?),
         };
+        let multi = match take(&mut fields, "multiVectors") {
+            None | Some(Json::Null) => Vec::new(),
+            Some(v) => multi_vectors(v, &id)?,
+        };
         let vector = Cow::Borrowed(&vectors[i * dimension..(i + 1) * dimension]);
-        out.push(Upsert { namespace, record: Record { id, metadata, sparse, vectors: named }, vector, expires_at });
+        out.push(Upsert { namespace, record: Record { id, metadata, sparse, vectors: named }, vector, expires_at, multi });
     }
     if !texts.is_empty() {
         let refs: Vec<&str> = texts.iter().map(|(_, t)| t.as_str()).collect();
@@ -121,6 +126,44 @@ pub fn upserts<'v>(json: Json, vectors: &'v [f32], dimension: usize, analyzer: &
             sparse.shrink_to_fit(); // the analyzer's list had room for every repeat; this one lives on
         }
     }
+    Ok(out)
+}
+
+/// A record's `multiVectors: { name: [[numbers], ...] }`, sorted by name. Every vector of a
+/// space has the length of its first; the database's dimension of the space is checked with
+/// the other dimensions (`validate.rs`).
+fn multi_vectors(v: Json, id: &str) -> Result<Vec<MultiVector>> {
+    let Json::Object(spaces) = v else {
+        return Err(Error::invalid(format!("record {id:?}: multiVectors must be an object of named vector lists")));
+    };
+    let mut out = Vec::with_capacity(spaces.len());
+    for (name, list) in spaces {
+        let what = format!("record {id:?}: multi-vector space {name:?}");
+        if name.is_empty() {
+            return Err(Error::invalid(format!("record {id:?}: a multi-vector space needs a non-empty name")));
+        }
+        let Json::Array(items) = list else { return Err(Error::invalid(format!("{what} must be an array of vectors"))) };
+        if items.is_empty() || items.len() > MAX_TOKENS {
+            return Err(Error::invalid(format!("{what} must hold 1 to {MAX_TOKENS} vectors, found {}", items.len())));
+        }
+        let mut values = Vec::new();
+        let mut dim = 0;
+        for (j, item) in items.iter().enumerate() {
+            let v = f32_list(item, &format!("{what}, vector {j}"))?;
+            if j == 0 {
+                dim = v.len();
+                values.reserve(dim * items.len());
+            } else if v.len() != dim {
+                return Err(Error::new(Code::DimensionMismatch, format!("{what}: vector {j} has {} values, vector 0 has {dim}", v.len())));
+            }
+            values.extend_from_slice(&v);
+        }
+        if dim == 0 {
+            return Err(Error::invalid(format!("{what}: its vectors are empty")));
+        }
+        out.push(MultiVector { name: String::from(name), dim, values });
+    }
+    out.sort_by(|a, b| a.name.cmp(&b.name));
     Ok(out)
 }
 

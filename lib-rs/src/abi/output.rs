@@ -4,7 +4,8 @@
 //! u32 row count   u32 flags (1 = scores, 2 = vectors)   u32 dimension   u32 JSON length
 //! f32 score per row                      (if flag 1)
 //! f32 vector per row, dimension each     (if flag 2)
-//! JSON {"rows":[[id, namespace, metadata, sparse|null, named vectors|null, explain? | expiresAt?], ...], "stats": {...}?}
+//! JSON {"rows":[[id, namespace, metadata, sparse|null, named vectors|null, explain? | expiresAt?, multi-vectors?], ...], "stats": {...}?}
+//!      (multi-vectors, with vectors, of get and list: {name: [[values], ...]}, expiresAt null before them if none)
 //! ```
 //!
 //! Scores and vectors are binary (exact f32, no text round trip); everything else is one
@@ -69,9 +70,37 @@ fn write_row(hit: &Hit, include_vectors: bool, search: bool, out: &mut String) {
         write_explain(e, out);
     }
     // A stored record (get, list) given a time to live: when it expires, epoch ms.
-    if let (false, Some(at)) = (search, hit.expires_at) {
-        out.push(',');
-        write_number(at as f64, out);
+    let multi = include_vectors && !search && !hit.multi.is_empty();
+    match (search, hit.expires_at) {
+        (false, Some(at)) => {
+            out.push(',');
+            write_number(at as f64, out);
+        }
+        _ if multi => out.push_str(",null"),
+        _ => {}
+    }
+    // Then its multi-vectors: {name: [[values], ...]}.
+    if multi {
+        out.push_str(",{");
+        for (i, (name, dim, values)) in hit.multi.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            write_string(name, out);
+            out.push_str(":[");
+            for (j, v) in values.chunks_exact(*dim).enumerate() {
+                out.push_str(if j > 0 { ",[" } else { "[" });
+                for (k, x) in v.iter().enumerate() {
+                    if k > 0 {
+                        out.push(',');
+                    }
+                    write_number(*x as f64, out);
+                }
+                out.push(']');
+            }
+            out.push(']');
+        }
+        out.push('}');
     }
     out.push(']');
 }
@@ -298,7 +327,20 @@ pub(crate) fn info_json(db: &Database) -> String {
                 codes_json(named.vectors().codes())
             ));
         }
-        s.push_str("}}");
+        s.push('}');
+        let multi: Vec<_> = ns.multi_spaces().iter().filter(|(_, m)| !m.is_empty()).collect();
+        if !multi.is_empty() {
+            s.push_str(",\"multiVectors\":{");
+            for (j, (space, m)) in multi.into_iter().enumerate() {
+                if j > 0 {
+                    s.push(',');
+                }
+                write_string(space, &mut s);
+                s.push_str(&format!(":{{\"records\":{},\"tokens\":{},\"dimension\":{}}}", m.len(), m.token_count(), m.dim()));
+            }
+            s.push('}');
+        }
+        s.push('}');
     }
     s.push_str("}}");
     s

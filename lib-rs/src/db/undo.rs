@@ -83,14 +83,14 @@ impl Database {
         for op in ops {
             let (namespace, id) = match op {
                 WalOp::Upsert(u) => (&u.namespace, &u.record.id),
-                WalOp::Delete { namespace, id } | WalOp::UpdateMetadata { namespace, id, .. } | WalOp::SetExpiry { namespace, id, .. } => (namespace, id),
+                WalOp::Delete { namespace, id } | WalOp::UpdateMetadata { namespace, id, .. } | WalOp::SetExpiry { namespace, id, .. } | WalOp::SetMultiVectors { namespace, id, .. } => (namespace, id),
             };
             let old = self.namespaces.get(namespace).and_then(|ns| {
                 let slot = ns.slot_of(id)?;
-                Some((ns.record(slot)?.clone(), ns.vector(slot).to_vec(), ns.expiry().get(slot)))
+                Some((ns.record(slot)?.clone(), ns.vector(slot).to_vec(), ns.expiry().get(slot), ns.multi_of(slot)))
             });
             let inverse = match old {
-                Some((record, vector, expires_at)) => Inverse::Restore(Box::new(Upsert { namespace: namespace.clone(), record, vector: Cow::Owned(vector), expires_at })),
+                Some((record, vector, expires_at, multi)) => Inverse::Restore(Box::new(Upsert { namespace: namespace.clone(), record, vector: Cow::Owned(vector), expires_at, multi })),
                 None => Inverse::Remove { namespace: log.namespace_index(namespace), id: id.as_str().into() },
             };
             log.inverses.push(inverse);

@@ -42,8 +42,10 @@ fn records(db: &Database, sel: &NamespaceSelection) -> u64 {
 /// filter scores about `GRAPH_VISITS_PER_EF x efSearch`; any other, every record of the
 /// searched namespaces (a bound: a filtered search may score fewer).
 pub fn search(db: &Database, opts: &SearchOptions) -> u64 {
-    let per_record = db.dimension as u64 * (1 + opts.vectors.len() as u64) + 16;
-    let by_graph = !opts.exact && opts.filter.is_none() && opts.vectors.is_empty() && opts.vector_name.is_none();
+    // A multi-vector query scores every query vector against every vector of a candidate.
+    let late = opts.multi_vector.as_ref().map_or(0, |m| m.values.len() as u64 * 32);
+    let per_record = db.dimension as u64 * (1 + opts.vectors.len() as u64) + late + 16;
+    let by_graph = opts.multi_vector.is_none() && !opts.exact && opts.filter.is_none() && opts.vectors.is_empty() && opts.vector_name.is_none();
     let ef = opts.ef_search.or(db.ef_search).unwrap_or_else(|| super::plan::default_ef(opts.k)) as u64;
     let scored: u64 = selected(db, &opts.namespaces)
         .iter()

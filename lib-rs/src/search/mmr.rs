@@ -22,10 +22,15 @@ pub enum Relevance<'q> {
 }
 
 /// Returns the picked candidates in pick order, each with its penalty `(1 − λ) · max sim`.
-pub fn select<'a, P>(db: &Database, pool: Vec<(Candidate<'a>, P)>, k: usize, lambda: f32, measure: Relevance) -> Vec<(Candidate<'a>, P, f32)> {
-    let vector_of = |c: &Candidate| {
+/// With `multi_space`, a candidate's vector (for diversity) is the mean of its vectors in
+/// that multi-vector space instead of its main vector.
+pub fn select<'a, P>(db: &'a Database, pool: Vec<(Candidate<'a>, P)>, k: usize, lambda: f32, measure: Relevance, multi_space: Option<&str>) -> Vec<(Candidate<'a>, P, f32)> {
+    let vector_of = |c: &Candidate| -> Option<(&'a [f32], f32)> {
         let ns = db.namespaces.get(c.namespace)?;
-        Some((ns.vector(c.slot), ns.inv_norm(c.slot)))
+        match multi_space {
+            Some(name) => ns.multi_spaces().get(name)?.mean(c.slot),
+            None => Some((ns.vector(c.slot), ns.inv_norm(c.slot))),
+        }
     };
     let vectors: Vec<_> = pool.iter().map(|(c, _)| vector_of(c)).collect();
     let relevance: Vec<f32> = match measure {

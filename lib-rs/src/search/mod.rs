@@ -3,6 +3,7 @@
 pub mod cost;
 pub mod dense;
 pub mod hybrid;
+pub mod late;
 pub mod mmr;
 pub mod named;
 pub mod options;
@@ -26,6 +27,9 @@ pub struct Hit<'a> {
     pub explain: Option<Explain>,
     /// When the record expires (epoch milliseconds), if it was given a time to live.
     pub expires_at: Option<i64>,
+    /// The record's multi-vectors (get and list; a search leaves them out): per space its
+    /// name, dimension and vectors back to back.
+    pub multi: Vec<(&'a str, usize, &'a [f32])>,
 }
 
 /// How a result's score was made (`explain: true`).
@@ -97,6 +101,12 @@ pub fn search<'a>(db: &'a Database, query: Option<&[f32]>, opts: &SearchOptions)
     let started = Instant::now();
     let mut stats = SearchStats::default();
     let multi = opts.vector_name.is_some() || !opts.vectors.is_empty();
+    if opts.multi_vector.is_some() && (query.is_some() || multi || opts.truncate_dim.is_some()) {
+        return Err(Error::invalid(
+            "multiVector replaces the query vector: pass null as the query, and no vectorName, vectors or truncateDim",
+        ));
+    }
+    let late_query = opts.multi_vector.as_ref().map(|q| late::prepare(db, q)).transpose()?;
     let spaces = if multi { named::spaces(db, query, opts)? } else { Vec::new() };
     if let (Some(q), false) = (query, multi) {
         if q.len() != db.dimension {
@@ -115,7 +125,7 @@ pub fn search<'a>(db: &'a Database, query: Option<&[f32]>, opts: &SearchOptions)
             return Err(Error::invalid(format!("truncateDim must be from 1 to the dimension ({}), found {d}", db.dimension)));
         }
     }
-    let has_dense = query.is_some() || multi;
+    let has_dense = query.is_some() || multi || late_query.is_some();
     if !has_dense && opts.sparse.is_none() {
         return Err(Error::invalid("a search needs a query vector, sparse terms, or both"));
     }
@@ -128,6 +138,7 @@ pub fn search<'a>(db: &'a Database, query: Option<&[f32]>, opts: &SearchOptions)
     let pool = if has_dense && opts.sparse.is_some() { fusion_pool(want).clamp(want, records) } else { want };
 
     let dense_found = match query {
+        _ if late_query.is_some() => late_query.as_ref().map_or_else(Vec::new, |l| late::candidates(db, l, pool, opts, &mut stats)),
         _ if multi => named::candidates(db, &spaces, pool, opts, &mut stats),
         Some(q) => dense::candidates(db, q, pool, opts, &mut stats),
         None => Vec::new(),
@@ -165,7 +176,8 @@ pub fn search<'a>(db: &'a Database, query: Option<&[f32]>, opts: &SearchOptions)
                 (Some(q), false, false) if opts.truncate_dim.is_none() => mmr::Relevance::Similarity(q),
                 _ => mmr::Relevance::NormalisedScore,
             };
-            mmr::select(db, fused, k, lambda, measure)
+            // Diversity between multi-vector candidates: the cosine of their mean vectors.
+            mmr::select(db, fused, k, lambda, measure, late_query.as_ref().map(|l| l.name))
             .into_iter()
             .map(|(c, mut p, penalty)| {
                 p.mmr_penalty = Some(penalty);
@@ -203,7 +215,7 @@ fn explain_of(db: &Database, c: &topk::Candidate, parts: hybrid::Parts, spaces: 
 
 fn hit<'a>(db: &'a Database, namespace: &'a str, slot: u32, score: f32, explain: Option<Explain>) -> Option<Hit<'a>> {
     let ns = db.namespaces.get(namespace)?;
-    Some(Hit { score, namespace, record: ns.record(slot)?, vector: ns.vector(slot), explain, expires_at: ns.expiry().get(slot) })
+    Some(Hit { score, namespace, record: ns.record(slot)?, vector: ns.vector(slot), explain, expires_at: ns.expiry().get(slot), multi: Vec::new() })
 }
 
 fn bm25_explain(db: &Database, namespace: &str, slot: u32, query: &[(String, f32)]) -> Option<crate::sparse::index::Bm25Explain> {
@@ -225,10 +237,15 @@ fn term_stats(db: &Database, terms: &[(String, f32)], opts: &SearchOptions) -> V
         .collect()
 }
 
+/// The multi-vectors of the record at `slot`, borrowed.
+fn multi_of(ns: &Namespace, slot: u32) -> Vec<(&str, usize, &[f32])> {
+    ns.multi_spaces().iter().filter_map(|(name, space)| Some((name.as_str(), space.dim(), space.get(slot)?))).collect()
+}
+
 pub fn get<'a>(db: &'a Database, namespace: &str, id: &str) -> Option<Hit<'a>> {
     let (name, ns) = db.namespaces.get_key_value(namespace)?;
     let slot = ns.visible_slot(id, crate::expiry::now_ms())?;
-    Some(Hit { score: 0.0, namespace: name, record: ns.record(slot)?, vector: ns.vector(slot), explain: None, expires_at: ns.expiry().get(slot) })
+    Some(Hit { score: 0.0, namespace: name, record: ns.record(slot)?, vector: ns.vector(slot), explain: None, expires_at: ns.expiry().get(slot), multi: multi_of(ns, slot) })
 }
 
 pub fn count(db: &Database, sel: &NamespaceSelection, filter: Option<&FilterPlan>) -> usize {
@@ -281,7 +298,7 @@ pub fn list<'a>(db: &'a Database, opts: &ListOptions) -> Result<Listed<'a>> {
                 skipped += 1;
                 continue;
             }
-            hits.push(Hit { score: 0.0, namespace: name, record, vector: ns.vector(slot), explain: None, expires_at: ns.expiry().get(slot) });
+            hits.push(Hit { score: 0.0, namespace: name, record, vector: ns.vector(slot), explain: None, expires_at: ns.expiry().get(slot), multi: multi_of(ns, slot) });
             last = Some((name, ns, slot));
         }
     }

@@ -57,6 +57,20 @@ pub struct SearchOptions {
     pub filter: Option<FilterPlan>,
     pub namespaces: NamespaceSelection,
     pub include_vectors: bool,
+    /// A late-interaction query of a multi-vector space, in place of a query vector.
+    pub multi_vector: Option<MultiVectorQuery>,
+}
+
+/// `multiVector: { name, query, candidates? }`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MultiVectorQuery {
+    pub name: String,
+    /// The length of each query vector.
+    pub dim: usize,
+    /// The query vectors back to back.
+    pub values: Vec<f32>,
+    /// How many records the mean-vector stage keeps per namespace (see `search/late.rs`).
+    pub candidates: Option<usize>,
 }
 
 pub struct ListOptions {
@@ -114,6 +128,7 @@ impl Default for SearchOptions {
             filter: None,
             namespaces: NamespaceSelection::One(String::new()),
             include_vectors: false,
+            multi_vector: None,
         }
     }
 }

@@ -284,7 +284,7 @@ mod tests {
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join("old.vdb");
-        let up = |id: &str| Upsert { namespace: String::new(), record: Record { id: id.into(), metadata: Json::Object(vec![]), sparse: vec![], vectors: vec![] }, vector: vec![1.0, 2.0].into(), expires_at: None };
+        let up = |id: &str| Upsert { namespace: String::new(), record: Record { id: id.into(), metadata: Json::Object(vec![]), sparse: vec![], vectors: vec![] }, vector: vec![1.0, 2.0].into(), expires_at: None, multi: Vec::new() };
         let mut db = Database::open(&path, OpenOptions { dimension: Some(2), ..Default::default() }).unwrap();
         db.upsert_many(vec![up("in-wal")], false).unwrap();
         drop(db);

@@ -55,6 +55,8 @@
 //!              u32 position), so an open hashes no id; used in place from a map
 //!  12 EXPIRY   optional: when records given a time to live expire, per namespace
 //!              (expiry_section.rs); absent, no record expires
+//!  13 MULTI_VECTORS optional: the records' multi-vectors, per namespace and space
+//!              (multi_vector_section.rs); absent, no record has any
 //! Footer at the footer offset
 //!   per section: kind u32, zero u32, offset u64, length u64, CRC32C u32, zero u32 (32 bytes)
 //!   CRC32C of the section table u32
@@ -99,6 +101,7 @@ pub(super) const SECTION_CODE_BYTES: u32 = 9;
 pub(super) const SECTION_LINKS0: u32 = 10;
 pub(super) const SECTION_IDS: u32 = 11;
 pub(super) const SECTION_EXPIRY: u32 = 12;
+pub(super) const SECTION_MULTI_VECTORS: u32 = 13;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct SnapshotHeader {
@@ -163,6 +166,8 @@ pub struct LoadedNamespace {
     pub sparse: Option<InvertedIndex>,
     /// (RECORDS position, instant) of the records that expire, in position order.
     pub expiry: Vec<(u32, i64)>,
+    /// The multi-vector spaces, their slots being RECORDS positions.
+    pub multi: Vec<(String, crate::multi_vector::MultiSpace)>,
 }
 
 pub struct Snapshot {
@@ -309,6 +314,7 @@ pub fn read(src: &mut dyn Source, file: &str) -> Result<Snapshot> {
         SECTION_LINKS0,
         SECTION_IDS,
         SECTION_EXPIRY,
+        SECTION_MULTI_VECTORS,
     ];
     for (i, e) in sections.iter().enumerate() {
         if !known.contains(&e.kind) || sections[..i].iter().any(|p| p.kind == e.kind) {
@@ -377,6 +383,7 @@ pub fn read(src: &mut dyn Source, file: &str) -> Result<Snapshot> {
             named_indexes: Vec::new(),
             sparse: None,
             expiry: Vec::new(),
+            multi: Vec::new(),
         });
     }
     if !r.at_end() {
@@ -396,6 +403,10 @@ pub fn read(src: &mut dyn Source, file: &str) -> Result<Snapshot> {
     if let Some(at) = find(SECTION_EXPIRY) {
         let bytes = at.read(src, file)?;
         super::expiry_section::read(&mut Reader::new(&bytes, at.offset, file), &mut namespaces)?;
+    }
+    if let Some(at) = find(SECTION_MULTI_VECTORS) {
+        let bytes = at.read(src, file)?;
+        super::multi_vector_section::read(&mut Reader::new(&bytes, at.offset, file), &mut namespaces)?;
     }
     let mut code_bytes = find(SECTION_CODE_BYTES).map(|e| BulkStream::new(e, map.clone(), "CODE_BYTES"));
     match find(SECTION_CODES) {

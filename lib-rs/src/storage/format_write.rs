@@ -4,7 +4,7 @@
 
 use super::format::{
     SnapshotHeader, FORMAT_VERSION, HEADER_LEN, MAGIC, SECTION_ALIGN, SECTION_INDEXES, SECTION_NAMED_INDEXES,
-    SECTION_CODES, SECTION_CODE_BYTES, SECTION_EXPIRY, SECTION_IDS, SECTION_LINKS0, SECTION_QUANTIZATION, SECTION_RECORDS, SECTION_SCHEMA, SECTION_SPARSE,
+    SECTION_CODES, SECTION_CODE_BYTES, SECTION_EXPIRY, SECTION_IDS, SECTION_MULTI_VECTORS, SECTION_LINKS0, SECTION_QUANTIZATION, SECTION_RECORDS, SECTION_SCHEMA, SECTION_SPARSE,
     SECTION_VECTORS,
 };
 use crate::checksum::{crc32c, crc32c_append};
@@ -142,6 +142,9 @@ pub fn write_snapshot(
     }
     if let Some(expiry) = super::expiry_section::encode(&live) {
         sections.push((SECTION_EXPIRY, Body::Bytes(expiry)));
+    }
+    if let Some(multi) = super::multi_vector_section::encode(&live) {
+        sections.push((SECTION_MULTI_VECTORS, Body::Bytes(multi)));
     }
     // Written only when a space is quantized: other files stay readable, byte for byte, by
     // readers that predate quantization.

@@ -18,6 +18,7 @@ pub mod source;
 pub mod bulk_section;
 mod codes_section;
 mod expiry_section;
+mod multi_vector_section;
 mod index_sections;
 pub mod vfs;
 pub mod wal;
