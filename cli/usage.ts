@@ -40,7 +40,7 @@ vector of the database's dimension with finite values, counts matching the index
 is loaded from the file (its own checksum verified); its structure has no check of its own yet, so
 "graph: loaded, N nodes" reports what was loaded. Exit code 0 when everything is sound, 1 with the
 error (CORRUPT: file and offset) otherwise.`,
-  import: `usage: vectlite import <db> <file.jsonl | -> [--dimension N] [--metric cosine|dot|l2|manhattan] [--namespace ns] [--batch N]
+  import: `usage: vectlite import <db> <file.jsonl | - | file.arrow | file.parquet> [--from jsonl|arrow|parquet] [--dimension N] [--metric cosine|dot|l2|manhattan] [--namespace ns] [--batch N]
 
 Reads one JSON record per line (blank lines are skipped) from the file, or from standard input for -:
   {"id": "doc1", "vector": [0.1, 0.2, ...], "metadata": {...}, "sparse": {"term": 1}, "namespace": "ns"}
@@ -57,13 +57,18 @@ A malformed line (not JSON, a missing id, a vector of the wrong length, ...) sto
 an error naming its line number. Each batch is one transaction: the batches committed before the
 bad line stay in the database, nothing of the batch holding the bad line (or after it) is written.
 Fix the line and import again: records are upserted, so the repeated ones are simply replaced.
-A database the import created is removed again when nothing was committed.`,
-  export: `usage: vectlite export <db> [file] [--to jsonl|pgvector] [--table-prefix name]
+A database the import created is removed again when nothing was committed.
+An Arrow or Parquet file (from "vectlite export --to arrow|parquet"; --from, or the extension
+.arrow/.feather/.parquet, says which) goes into a new database, with its dimension and metric.`,
+  export: `usage: vectlite export <db> [file] [--to jsonl|arrow|parquet|pgvector] [--table-prefix name]
 
 Writes every record of every namespace, vectors included, one JSON object per line, to the file
 (replaced if it exists) or to stdout: {"id", "namespace", "vector", "metadata", "sparse"?,
 "vectors"?, "expiresAt"?}. The output is what "vectlite import" reads, so export + import
 round-trips a database (each float32 in the shortest decimal that reads back exactly).
+  --to arrow|parquet   an Arrow IPC or a Parquet file (named: they are binary) with the columns
+                       namespace, id, vector (float32 list), metadata, sparse and vectors (JSON),
+                       expires_at; "vectlite import" reads them back
   --to pgvector        a SQL script instead, for psql -f: the pgvector extension, the functions
                        the filter translation uses, and one table per namespace (<prefix> for "",
                        <prefix>_<namespace> for the others) with id, embedding vector(d), metadata

@@ -9,6 +9,7 @@ import * as vectlite from "../../mod.ts";
 import type { StoredRecord } from "../../mod.ts";
 import { type Parsed, positionals, UsageError } from "../args.ts";
 import { exportToPostgres, sqlScriptClient } from "../../src/pgvector/mod.ts";
+import { exportArrow, exportParquet } from "../../src/columnar/mod.ts";
 import { eprintln, plural, TextOut } from "../output.ts";
 import { walkRecords } from "../walk.ts";
 
@@ -49,9 +50,17 @@ export function recordLine(r: StoredRecord): string {
 export async function run(parsed: Parsed): Promise<number> {
   const [dbPath, file] = positionals("export", parsed, ["db"], ["file"]);
   const to = (parsed.flags.to as string | undefined) ?? "jsonl";
-  if (to !== "jsonl" && to !== "pgvector") throw new UsageError(`--to must be jsonl or pgvector, found ${JSON.stringify(to)}`, "export");
+  if (!["jsonl", "pgvector", "arrow", "parquet"].includes(to)) {
+    throw new UsageError(`--to must be jsonl, pgvector, arrow or parquet, found ${JSON.stringify(to)}`, "export");
+  }
+  if ((to === "arrow" || to === "parquet") && !file) throw new UsageError(`--to ${to} writes a binary file: name it`, "export");
   if (parsed.flags["table-prefix"] !== undefined && to !== "pgvector") throw new UsageError("--table-prefix goes with --to pgvector", "export");
   await using db = await vectlite.open(dbPath, { readOnly: true });
+  if (to === "arrow" || to === "parquet") {
+    const n = await (to === "arrow" ? exportArrow : exportParquet)(db, file);
+    eprintln(`exported ${plural(n, "record")} from ${dbPath} to ${file} (${to})`);
+    return 0;
+  }
   const out = file ? await TextOut.file(file) : TextOut.stdout();
   let n = 0;
   try {

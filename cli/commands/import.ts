@@ -10,9 +10,10 @@ import { type Metric, VectLiteError } from "../../mod.ts";
 import { type Parsed, positionals, UsageError } from "../args.ts";
 import { existsSync } from "node:fs";
 import { type Line, LineError, readRecords } from "../jsonl.ts";
+import { importArrow, importParquet } from "../../src/columnar/mod.ts";
 import { count, eprintln, phaseLine, plural, Progress } from "../output.ts";
 
-export const flags = { dimension: "integer", metric: "string", namespace: "string", batch: "integer" } as const;
+export const flags = { dimension: "integer", metric: "string", namespace: "string", batch: "integer", from: "string" } as const;
 
 const METRICS = new Set(["cosine", "dot", "l2", "manhattan"]);
 
@@ -21,8 +22,32 @@ interface State {
   dimension: number | undefined;
 }
 
+/** The format of `file`: `--from`, else its extension (`.arrow`, `.parquet`), else JSONL. */
+function formatOf(parsed: Parsed, file: string): "jsonl" | "arrow" | "parquet" {
+  const from = parsed.flags.from as string | undefined;
+  if (from !== undefined) {
+    if (from !== "jsonl" && from !== "arrow" && from !== "parquet") throw new UsageError(`--from must be jsonl, arrow or parquet, found ${JSON.stringify(from)}`, "import");
+    return from;
+  }
+  return /\.(arrow|feather)$/i.test(file) ? "arrow" : /\.parquet$/i.test(file) ? "parquet" : "jsonl";
+}
+
+/** An Arrow or Parquet file written by `export --to arrow|parquet`: into a new database, whole. */
+async function importColumnar(parsed: Parsed, dbPath: string, file: string, format: "arrow" | "parquet"): Promise<number> {
+  for (const flag of ["dimension", "metric", "namespace", "batch"]) {
+    if (parsed.flags[flag] !== undefined) throw new UsageError(`--${flag} does not apply to an ${format} file: it carries its dimension, metric and namespaces`, "import");
+  }
+  if (existsSync(dbPath)) throw new VectLiteError("INVALID_ARGUMENT", `${dbPath} exists: an ${format} file is imported into a new database`);
+  const started = performance.now();
+  const n = await (format === "arrow" ? importArrow : importParquet)(file, dbPath);
+  eprintln(`imported ${plural(n, "record")} from ${file} (${format}) into ${dbPath} in ${((performance.now() - started) / 1000).toFixed(2)} s`);
+  return 0;
+}
+
 export async function run(parsed: Parsed): Promise<number> {
   const [dbPath, file] = positionals("import", parsed, ["db", "file.jsonl"]);
+  const format = formatOf(parsed, file);
+  if (format !== "jsonl") return await importColumnar(parsed, dbPath, file, format);
   const metric = parsed.flags.metric as string | undefined;
   if (metric !== undefined && !METRICS.has(metric)) {
     throw new UsageError(`--metric must be cosine, dot, l2 or manhattan, found ${JSON.stringify(metric)}`, "import");
