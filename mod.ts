@@ -25,6 +25,12 @@ export { Transaction } from "./src/transaction.ts";
 export * as rerankers from "./src/rerankers.ts";
 export { searchText, upsertText, upsertTexts, type Embed, type Embedded, type EmbedMany, type TextOptions, type TextRecord } from "./src/text.ts";
 export type { RerankContext, Reranker } from "./src/rerankers.ts";
+export {
+  importPython,
+  type ImportPythonOptions,
+  type ImportPythonProgress,
+  type ImportPythonResult,
+} from "./src/python-import/import.ts";
 export { VectLiteError, type ErrorCode, type VectLiteErrorDetails } from "./src/errors.ts";
 export { version } from "./src/version.ts";
 export { setReadThreads } from "./src/threads.ts";

@@ -14,6 +14,7 @@ commands:
   check <db>                     verify every checksum, replay the WAL, walk every record
   import <db> <file.jsonl>       load JSONL records (creates the database if missing)
   export <db> [file]             write every record, vectors included, as JSONL (or SQL for pgvector)
+  import-python <old.vdb> <db>   convert a Python vectlite database (its files v1 to v7)
   search <db> --vector | --text  nearest records to a vector, or keyword (BM25) search
   compact <db>                   fold the WAL into the .vdb file (--quantization converts)
   help [command]                 this text, or a command's details
@@ -60,6 +61,18 @@ Fix the line and import again: records are upserted, so the repeated ones are si
 A database the import created is removed again when nothing was committed.
 An Arrow or Parquet file (from "vectlite export --to arrow|parquet"; --from, or the extension
 .arrow/.feather/.parquet, says which) goes into a new database, with its dimension and metric.`,
+  "import-python": `usage: vectlite import-python <old.vdb> <new.vdb> [--overwrite] [--large-integers error|string]
+
+Converts a database written by the Python vectlite package (<old.vdb>, snapshot format versions
+1 to 7, with its WAL <old.vdb>.wal replayed) into a new database <new.vdb> of the same dimension
+and metric, then prints one line: records and namespaces imported, expired records skipped, WAL
+frames replayed, and whether a torn last WAL frame was dropped. The source is read under the
+Python package's shared lock (<old.vdb>.lock): LOCKED while a Python process has it open for
+writing (close it there first). Damage is CORRUPT naming the file and the byte offset; nothing is
+left at <new.vdb> after a failure.
+  --overwrite             replace <new.vdb> if it is a vectlite database (refused otherwise)
+  --large-integers mode   "error" (default): refuse a metadata integer beyond ±(2^53 - 1), which a
+                          JavaScript number cannot hold; "string": import it as its decimal string`,
   export: `usage: vectlite export <db> [file] [--to jsonl|arrow|parquet|pgvector] [--table-prefix name]
 
 Writes every record of every namespace, vectors included, one JSON object per line, to the file

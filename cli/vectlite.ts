@@ -16,6 +16,7 @@ import * as check from "./commands/check.ts";
 import * as compact from "./commands/compact.ts";
 import * as exportCmd from "./commands/export.ts";
 import * as importCmd from "./commands/import.ts";
+import * as importPython from "./commands/import-python.ts";
 import * as info from "./commands/info.ts";
 import * as search from "./commands/search.ts";
 
@@ -30,6 +31,7 @@ export const COMMANDS: Record<string, Command> = {
   info,
   check,
   import: importCmd,
+  "import-python": importPython,
   export: exportCmd,
   search,
   compact,

@@ -164,7 +164,9 @@ describe("the native library fetched on first use", () => {
     cpSync(LIB, join(nativeDir, FILE));
     const files = new Map<string, Uint8Array | string>([[`/lib${LIB_PATH}`, BYTES]]);
     for (const dir of ["src", "ffi"]) {
-      for (const name of readdirSync(join(ROOT, dir))) if (name.endsWith(".ts")) files.set(`/${dir}/${name}`, readFileSync(join(ROOT, dir, name)));
+      for (const name of readdirSync(join(ROOT, dir), { recursive: true }) as string[]) {
+        if (name.endsWith(".ts")) files.set(`/${dir}/${name.replaceAll("\\", "/")}`, readFileSync(join(ROOT, dir, name)));
+      }
     }
     files.set("/mod.ts", readFileSync(join(ROOT, "mod.ts")));
     files.set(
