@@ -17,6 +17,7 @@ const ROOT = decodeURIComponent(new URL("../", import.meta.url).pathname);
 const g = globalThis as Record<string, unknown>;
 const NODE = !("Bun" in g) && !("Deno" in g) ? process.execPath : "node";
 const BUN = "Bun" in g ? process.execPath : join(ROOT, "node_modules/.bin/bun");
+const DENO = "Deno" in g ? process.execPath : join(ROOT, "node_modules/.bin/deno");
 
 /** The ten-line user script: open, two upserts, a search, close. */
 const SCRIPT = `import { mkdtempSync } from "node:fs";
@@ -140,6 +141,48 @@ console.log(JSON.stringify({ id: result.ids[0], text: result.nodes[0].text }));
     for (const runtime of [NODE, BUN]) {
       assert.deepEqual(JSON.parse(run(runtime, ["llamaindex.mjs"], proj, libEnv()).trim()), { id: "a", text: "alpha" }, runtime);
     }
+  });
+
+  it("every integration entry from the installed package: Node and Bun by name, Deno through npm: specifiers", () => {
+    const proj = project();
+    // The consumer's own copies of the optional peers: this checkout's, linked (npm cannot fetch here).
+    for (const peer of ["@langchain/core", "@llamaindex/core", "apache-arrow", "hyparquet", "hyparquet-writer"]) {
+      const at = join(proj, "node_modules", peer);
+      mkdirSync(join(at, ".."), { recursive: true });
+      if (!existsSync(at)) symlinkSync(join(ROOT, "node_modules", peer), at);
+    }
+    const body = (spec: (entry: string) => string) =>
+      `import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { open, upsertTexts } from "${spec("vectlite")}";
+import { VectLiteVectorStore } from "${spec("vectlite/langchain")}";
+import { VectLiteLlamaStore } from "${spec("vectlite/llamaindex")}";
+import { exportToPostgres, filterToSql, sqlScriptClient } from "${spec("vectlite/pgvector")}";
+import { exportParquet, importParquet } from "${spec("vectlite/columnar")}";
+const dir = mkdtempSync(join(tmpdir(), "vl-all-"));
+const db = await open(join(dir, "a.vdb"), { dimension: 3 });
+await upsertTexts(db, [{ id: "a", text: "a cat" }, { id: "b", text: "a dog" }], async (ts) => ({ embeddings: ts.map((t) => [t.length, t.includes("cat") ? 1 : 0, 1]) }));
+let sql = "";
+await exportToPostgres(db, sqlScriptClient(async (t) => { sql += t; }));
+await exportParquet(db, join(dir, "a.parquet"));
+await importParquet(join(dir, "a.parquet"), join(dir, "b.vdb"));
+const copy = await open(join(dir, "b.vdb"), { readOnly: true });
+const result = {
+  langchain: typeof VectLiteVectorStore, llamaindex: typeof VectLiteLlamaStore,
+  sql: sql.includes("CREATE TABLE"), where: filterToSql({ a: 1 }).sql.includes("vectlite_path"),
+  parquet: await copy.count(),
+};
+await copy.close();
+await db.close();
+console.log(JSON.stringify(result));
+`;
+    writeFileSync(join(proj, "all.mjs"), body((e) => e));
+    writeFileSync(join(proj, "all-deno.mjs"), body((e) => `npm:${e}`));
+    const expected = { langchain: "function", llamaindex: "function", sql: true, where: true, parquet: 2 };
+    for (const runtime of [NODE, BUN]) assert.deepEqual(JSON.parse(run(runtime, ["all.mjs"], proj, libEnv()).trim()), expected, runtime);
+    const deno = run(DENO, ["run", "-A", "--node-modules-dir=manual", "all-deno.mjs"], proj, libEnv());
+    assert.deepEqual(JSON.parse(deno.trim()), expected, "deno");
   });
 
   it("imports vectlite/compiled under Node (dist/compiled.js)", () => {
