@@ -76,6 +76,11 @@ impl MultiSpace {
         self.spans.values().map(|s| s.count as usize).sum()
     }
 
+    /// The record slots that have vectors here, in no particular order.
+    pub fn iter_slots(&self) -> impl Iterator<Item = u32> + '_ {
+        self.spans.keys().copied()
+    }
+
     /// The record slots that have vectors here, in slot order.
     pub fn slots(&self) -> Vec<u32> {
         let mut slots: Vec<u32> = self.spans.keys().copied().collect();

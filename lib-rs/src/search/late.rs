@@ -65,12 +65,13 @@ pub fn candidates<'a>(db: &'a Database, q: &LateQuery, n: usize, opts: &SearchOp
                 }
                 Some(record)
             };
+            // Scan order does not matter: equal scores rank by namespace and id.
             let slots: Vec<u32> = if opts.exact || space.len() <= shortlist {
-                space.slots()
+                space.iter_slots().collect()
             } else {
                 // The shortlist: records ranked by the similarity of their mean vector.
                 let mut by_mean = TopK::new(shortlist);
-                for slot in space.slots() {
+                for slot in space.iter_slots() {
                     let (Some(record), Some((mean, inv))) = (passes(slot, stats), space.mean(slot)) else { continue };
                     let score = distance::score(db.metric, &q.mean, q.mean_inv, mean, inv);
                     by_mean.push(Candidate { score, namespace: name, id: &record.id, slot });
