@@ -60,7 +60,9 @@ bad line stay in the database, nothing of the batch holding the bad line (or aft
 Fix the line and import again: records are upserted, so the repeated ones are simply replaced.
 A database the import created is removed again when nothing was committed.
 An Arrow or Parquet file (from "vectlite export --to arrow|parquet"; --from, or the extension
-.arrow/.feather/.parquet, says which) goes into a new database, with its dimension and metric.`,
+.arrow/.feather/.parquet, says which) goes into a new database, with its dimension and metric.
+"vectlite import <db> --from pgvector --url postgres://... [--table-prefix name]" reads the tables
+"export --to pgvector" wrote to a Postgres server (needs the pg package) into a new database.`,
   "import-python": `usage: vectlite import-python <old.vdb> <new.vdb> [--overwrite] [--large-integers error|string]
 
 Converts a database written by the Python vectlite package (<old.vdb>, snapshot format versions
@@ -86,6 +88,8 @@ round-trips a database (each float32 in the shortest decimal that reads back exa
                        the filter translation uses, and one table per namespace (<prefix> for "",
                        <prefix>_<namespace> for the others) with id, embedding vector(d), metadata
                        jsonb, sparse jsonb, vectors jsonb and expires_at, in one transaction
+  --url postgres://... with --to pgvector and no file: write the tables to that server (needs the
+                       pg package installed beside vectlite)
   --table-prefix name  the tables' prefix (default vectlite)`,
   search: `usage: vectlite search <db> (--vector '[...]' | --text "words") [--k 10] [--filter '{...}'] [--namespace ns]
 

@@ -11,10 +11,21 @@ import { vector } from "@electric-sql/pglite/vector";
 import * as vectlite from "../mod.ts";
 import type { Filter } from "../mod.ts";
 import { exportToPostgres, filterToSql, importFromPostgres, pgvectorSearchSql, type SqlClient, vectorLiteral } from "../pgvector.ts";
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
+import { PGLiteSocketServer } from "@electric-sql/pglite-socket";
 import { randomVector, rejectsWith, rng, runtimeCommand, tempDb } from "./helpers.ts";
 
 const CLI = decodeURIComponent(new URL("../cli/vectlite.ts", import.meta.url).pathname);
+
+/** Runs the CLI without blocking this process's event loop (which serves the database it talks to). */
+function runCli(...args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  const { cmd, args: full } = runtimeCommand(CLI, ...args);
+  const child = spawn(cmd, full, { stdio: ["ignore", "pipe", "pipe"] });
+  let stdout = "", stderr = "";
+  child.stdout!.on("data", (c: Uint8Array) => (stdout += new TextDecoder().decode(c)));
+  child.stderr!.on("data", (c: Uint8Array) => (stderr += new TextDecoder().decode(c)));
+  return new Promise((resolve) => child.on("close", (status) => resolve({ status, stdout, stderr })));
+}
 
 const DIM = 16;
 const FUTURE = 4_102_444_800_000;
@@ -206,6 +217,32 @@ describe("out to Postgres + pgvector (PGlite) and back", () => {
     await importFromPostgres(client, copy, { tablePrefix: "script" });
     await using back = await vectlite.open(copy, { readOnly: true });
     assert.equal(await back.count({ namespace: "*" }), 450);
+  });
+
+  it("vectlite export --to pgvector --url and import --from pgvector --url talk to a Postgres server", async () => {
+    // The same PGlite, served over the Postgres wire protocol on 127.0.0.1; the CLI connects with pg.
+    const server = new PGLiteSocketServer({ db: pg, port: 0, host: "127.0.0.1" });
+    await server.start();
+    try {
+      const url = `postgres://postgres@${server.getServerConn()}/postgres`;
+      const path = tempDb("wire.vdb");
+      await db.snapshot(path);
+      const exported = await runCli("export", path, "--to", "pgvector", "--url", url, "--table-prefix", "wire");
+      assert.equal(exported.status, 0, exported.stderr);
+      assert.match(exported.stderr, /exported 450 records from .* to 3 tables of the Postgres server/);
+      const back = tempDb("wire-back.vdb");
+      const imported = await runCli("import", back, "--from", "pgvector", "--url", url, "--table-prefix", "wire");
+      assert.equal(imported.status, 0, imported.stderr);
+      assert.match(imported.stderr, /imported 450 records from 3 tables/);
+      const unreachable = await runCli("import", tempDb("none.vdb"), "--from", "pgvector", "--url", "postgres://postgres@127.0.0.1:9/postgres");
+      assert.equal(unreachable.status, 1);
+      assert.match(unreachable.stderr, /IO: cannot connect to postgres:\/\/postgres@127\.0\.0\.1:9/);
+      await using copy = await vectlite.open(back, { readOnly: true });
+      assert.equal(await copy.count({ namespace: "*" }), 450);
+      assert.deepEqual((await copy.get("docs-7", { namespace: "docs" }))?.metadata, (await db.get("docs-7", { namespace: "docs" }))?.metadata);
+    } finally {
+      await server.stop();
+    }
   });
 
   it("refuses a malformed filter with INVALID_FILTER and its path", () => {

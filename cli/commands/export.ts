@@ -10,10 +10,11 @@ import type { StoredRecord } from "../../mod.ts";
 import { type Parsed, positionals, UsageError } from "../args.ts";
 import { exportToPostgres, sqlScriptClient } from "../../src/pgvector/mod.ts";
 import { exportArrow, exportParquet } from "../../src/columnar/mod.ts";
+import { withPostgres } from "../postgres.ts";
 import { eprintln, plural, TextOut } from "../output.ts";
 import { walkRecords } from "../walk.ts";
 
-export const flags = { to: "string", "table-prefix": "string" } as const;
+export const flags = { to: "string", "table-prefix": "string", url: "string" } as const;
 
 /**
  * The shortest decimal that reads back as the float32 `x` (at most 9 significant digits):
@@ -55,7 +56,14 @@ export async function run(parsed: Parsed): Promise<number> {
   }
   if ((to === "arrow" || to === "parquet") && !file) throw new UsageError(`--to ${to} writes a binary file: name it`, "export");
   if (parsed.flags["table-prefix"] !== undefined && to !== "pgvector") throw new UsageError("--table-prefix goes with --to pgvector", "export");
+  const url = parsed.flags.url as string | undefined;
+  if (url !== undefined && (to !== "pgvector" || file !== undefined)) throw new UsageError("--url (a Postgres server to write to) goes with --to pgvector and no file", "export");
   await using db = await vectlite.open(dbPath, { readOnly: true });
+  if (url !== undefined) {
+    const tables = await withPostgres(url, (client) => exportToPostgres(db, client, { tablePrefix: parsed.flags["table-prefix"] as string | undefined }));
+    eprintln(`exported ${plural(tables.reduce((n, t) => n + t.records, 0), "record")} from ${dbPath} to ${plural(tables.length, "table")} of the Postgres server`);
+    return 0;
+  }
   if (to === "arrow" || to === "parquet") {
     const n = await (to === "arrow" ? exportArrow : exportParquet)(db, file);
     eprintln(`exported ${plural(n, "record")} from ${dbPath} to ${file} (${to})`);

@@ -11,9 +11,11 @@ import { type Parsed, positionals, UsageError } from "../args.ts";
 import { existsSync } from "node:fs";
 import { type Line, LineError, readRecords } from "../jsonl.ts";
 import { importArrow, importParquet } from "../../src/columnar/mod.ts";
+import { importFromPostgres } from "../../src/pgvector/mod.ts";
+import { withPostgres } from "../postgres.ts";
 import { count, eprintln, phaseLine, plural, Progress } from "../output.ts";
 
-export const flags = { dimension: "integer", metric: "string", namespace: "string", batch: "integer", from: "string" } as const;
+export const flags = { dimension: "integer", metric: "string", namespace: "string", batch: "integer", from: "string", url: "string", "table-prefix": "string" } as const;
 
 const METRICS = new Set(["cosine", "dot", "l2", "manhattan"]);
 
@@ -26,7 +28,9 @@ interface State {
 function formatOf(parsed: Parsed, file: string): "jsonl" | "arrow" | "parquet" {
   const from = parsed.flags.from as string | undefined;
   if (from !== undefined) {
-    if (from !== "jsonl" && from !== "arrow" && from !== "parquet") throw new UsageError(`--from must be jsonl, arrow or parquet, found ${JSON.stringify(from)}`, "import");
+    if (from !== "jsonl" && from !== "arrow" && from !== "parquet") {
+      throw new UsageError(`--from must be jsonl, arrow, parquet or pgvector, found ${JSON.stringify(from)}`, "import");
+    }
     return from;
   }
   return /\.(arrow|feather)$/i.test(file) ? "arrow" : /\.parquet$/i.test(file) ? "parquet" : "jsonl";
@@ -44,7 +48,22 @@ async function importColumnar(parsed: Parsed, dbPath: string, file: string, form
   return 0;
 }
 
+/** `import <db> --from pgvector --url postgres://...`: the tables `export --to pgvector` wrote, into a new database. */
+async function importPostgres(parsed: Parsed): Promise<number> {
+  const [dbPath] = positionals("import", parsed, ["db"]);
+  const url = parsed.flags.url as string | undefined;
+  if (url === undefined) throw new UsageError("--from pgvector reads a Postgres server: give --url postgres://...", "import");
+  for (const flag of ["dimension", "metric", "namespace", "batch"]) {
+    if (parsed.flags[flag] !== undefined) throw new UsageError(`--${flag} does not apply to --from pgvector: the tables carry their dimension, metric and namespaces`, "import");
+  }
+  const tables = await withPostgres(url, (client) => importFromPostgres(client, dbPath, { tablePrefix: parsed.flags["table-prefix"] as string | undefined }));
+  eprintln(`imported ${plural(tables.reduce((n, t) => n + t.records, 0), "record")} from ${plural(tables.length, "table")} of the Postgres server into ${dbPath}`);
+  return 0;
+}
+
 export async function run(parsed: Parsed): Promise<number> {
+  if (parsed.flags.from === "pgvector") return await importPostgres(parsed);
+  if (parsed.flags.url !== undefined || parsed.flags["table-prefix"] !== undefined) throw new UsageError("--url and --table-prefix go with --from pgvector", "import");
   const [dbPath, file] = positionals("import", parsed, ["db", "file.jsonl"]);
   const format = formatOf(parsed, file);
   if (format !== "jsonl") return await importColumnar(parsed, dbPath, file, format);
