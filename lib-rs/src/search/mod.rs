@@ -298,7 +298,8 @@ pub fn list<'a>(db: &'a Database, opts: &ListOptions) -> Result<Listed<'a>> {
                 skipped += 1;
                 continue;
             }
-            hits.push(Hit { score: 0.0, namespace: name, record, vector: ns.vector(slot), explain: None, expires_at: ns.expiry().get(slot), multi: multi_of(ns, slot) });
+            let multi = if opts.include_vectors { multi_of(ns, slot) } else { Vec::new() };
+            hits.push(Hit { score: 0.0, namespace: name, record, vector: ns.vector(slot), explain: None, expires_at: ns.expiry().get(slot), multi });
             last = Some((name, ns, slot));
         }
     }
