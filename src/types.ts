@@ -276,7 +276,7 @@ export interface SearchOptions {
    * cosine, dot product, or the negated L2 / L1 distance). Only records with vectors in the
    * space are candidates. Pass `null` as the query vector, and no `vectorName`, `vectors` or
    * `truncateDim`. Unless `exact`, a space holding more than `candidates` records (default
-   * max(10 × the pool asked for, 100)) is first narrowed to the `candidates` records whose
+   * max(10 × the pool asked for, 1,000)) is first narrowed to the `candidates` records whose
    * mean vector is nearest the query's mean vector; scores are always exact MaxSim.
    */
   multiVector?: {

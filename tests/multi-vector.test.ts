@@ -232,8 +232,8 @@ describe("multi-vector records", () => {
       records.push({ id: `r${i}`, vector: [1, 0], multiVectors: { colbert: t } });
     }
     await db.upsertMany(records);
-    // Recall@10 against exact MaxSim, with the default shortlist (100 here) and a wider one.
-    const found = new Map<number | undefined, number>([[undefined, 0], [500, 0]]);
+    // Recall@10 against exact MaxSim, with the default shortlist (1,000 here) and narrower ones.
+    const found = new Map<number | undefined, number>([[undefined, 0], [100, 0], [500, 0]]);
     let total = 0;
     for (let q = 0; q < 30; q++) {
       const [main, second] = [topics[q % topics.length], pick()];
@@ -246,8 +246,10 @@ describe("multi-vector records", () => {
       }
     }
     const recall = (c: number | undefined) => found.get(c)! / total;
-    // Observed: 0.62 and 0.99 (the shortlist of 100 sees half of a topic's records).
-    assert.ok(recall(undefined) >= 0.5, `recall@10 with the default shortlist: ${recall(undefined)}`);
+    // Observed: 0.62 with 100 (half of a topic's records), 0.99 with 500.
+    console.log(`multi-vector recall@10: default ${recall(undefined)}, candidates 100 ${recall(100)}, candidates 500 ${recall(500)}`);
+    assert.ok(recall(undefined) >= 0.97, `recall@10 with the default shortlist: ${recall(undefined)}`);
+    assert.ok(recall(100) >= 0.5, `recall@10 with candidates 100: ${recall(100)}`);
     assert.ok(recall(500) >= 0.95, `recall@10 with candidates 500: ${recall(500)}`);
   });
 
