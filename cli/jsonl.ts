@@ -15,7 +15,7 @@ export interface Line {
   record: RecordInput;
 }
 
-const KEYS = new Set(["id", "vector", "metadata", "sparse", "text", "namespace", "vectors", "expiresAt"]);
+const KEYS = new Set(["id", "vector", "metadata", "sparse", "text", "namespace", "vectors", "multiVectors", "expiresAt"]);
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
@@ -42,9 +42,9 @@ export function parseRecord(line: string, dimension: number | undefined): Record
   }
   if (!isObject(value)) throw new Error("a record must be a JSON object");
   for (const key of Object.keys(value)) {
-    if (!KEYS.has(key)) throw new Error(`unknown field ${JSON.stringify(key)} (expected id, vector, metadata, sparse, text, namespace, vectors, expiresAt)`);
+    if (!KEYS.has(key)) throw new Error(`unknown field ${JSON.stringify(key)} (expected id, vector, metadata, sparse, text, namespace, vectors, multiVectors, expiresAt)`);
   }
-  const { id, vector, metadata, sparse, text, namespace, vectors, expiresAt } = value;
+  const { id, vector, metadata, sparse, text, namespace, vectors, multiVectors, expiresAt } = value;
   if (typeof id !== "string" || id.length === 0) throw new Error("id must be a non-empty string");
   const record: RecordInput = { id, vector: Float32Array.from(numbers(vector, "vector")) };
   if (dimension !== undefined && record.vector.length !== dimension) {
@@ -74,6 +74,14 @@ export function parseRecord(line: string, dimension: number | undefined): Record
     if (!isObject(vectors)) throw new Error("vectors must be an object of named vectors");
     record.vectors = {};
     for (const [name, v] of Object.entries(vectors)) record.vectors[name] = Float32Array.from(numbers(v, `vectors.${name}`));
+  }
+  if (multiVectors !== undefined && multiVectors !== null) {
+    if (!isObject(multiVectors)) throw new Error("multiVectors must be an object of lists of vectors");
+    record.multiVectors = {};
+    for (const [name, list] of Object.entries(multiVectors)) {
+      if (!Array.isArray(list)) throw new Error(`multiVectors.${name} must be a list of vectors`);
+      record.multiVectors[name] = list.map((v, i) => Float32Array.from(numbers(v, `multiVectors.${name}[${i}]`)));
+    }
   }
   if (expiresAt !== undefined && expiresAt !== null) {
     if (typeof expiresAt !== "number") throw new Error("expiresAt must be a number of epoch milliseconds");

@@ -79,18 +79,20 @@ left at <new.vdb> after a failure.
 
 Writes every record of every namespace, vectors included, one JSON object per line, to the file
 (replaced if it exists) or to stdout: {"id", "namespace", "vector", "metadata", "sparse"?,
-"vectors"?, "expiresAt"?}. The output is what "vectlite import" reads, so export + import
+"vectors"?, "multiVectors"?, "expiresAt"?}. The output is what "vectlite import" reads, so export + import
 round-trips a database (each float32 in the shortest decimal that reads back exactly).
   --to arrow|parquet   an Arrow IPC or a Parquet file (named: they are binary) with the columns
-                       namespace, id, vector (float32 list), metadata, sparse and vectors (JSON),
-                       expires_at; "vectlite import" reads them back
+                       namespace, id, vector (float32 list), metadata, sparse, vectors and
+                       multi_vectors (JSON), expires_at; "vectlite import" reads them back
   --to pgvector        a SQL script instead, for psql -f: the pgvector extension, the functions
                        the filter translation uses, and one table per namespace (<prefix> for "",
                        <prefix>_<namespace> for the others) with id, embedding vector(d), metadata
                        jsonb, sparse jsonb, vectors jsonb and expires_at, in one transaction
   --url postgres://... with --to pgvector and no file: write the tables to that server (needs the
                        pg package installed beside vectlite)
-  --table-prefix name  the tables' prefix (default vectlite)`,
+  --table-prefix name  the tables' prefix (default vectlite)
+  --statement-bytes N  with --url: bytes of values per INSERT at most (default 1 MiB), for servers
+                       and proxies that limit a message's size`,
   search: `usage: vectlite search <db> (--vector '[...]' | --text "words") [--k 10] [--filter '{...}'] [--namespace ns]
 
 Prints the best k records, best first, one JSON object per line: {"id", "score", "namespace",

@@ -149,7 +149,7 @@ describe("vectlite CLI", () => {
     assert.equal(lines(out.stdout)[0]?.id, "greeting");
   });
 
-  it("export writes every namespace with vectors, and export + import round-trips the records", () => {
+  it("export writes every namespace with vectors, and export + import round-trips the records", async () => {
     const { db, dir, input } = imported();
     const stdout = cli("export", db);
     assert.equal(stdout.status, 0, stdout.stderr);
@@ -169,6 +169,23 @@ describe("vectlite CLI", () => {
     const copy = join(dir, "copy.vdb");
     assert.equal(cli("import", copy, file).status, 0);
     assert.equal(cli("export", copy).stdout, stdout.stdout, "the copy exports the same lines, in the same order");
+    // Multi-vectors, named vectors and expiry go through JSONL too.
+    const rich = join(dir, "rich.vdb");
+    const rand = rng(3);
+    const tokens = [randomVector(3, rand), randomVector(3, rand)];
+    {
+      await using handle = await vectlite.open(rich, { dimension: DIM });
+      await handle.upsert("m", randomVector(DIM, rand), { k: 1 }, { multiVectors: { colbert: tokens }, vectors: { title: [0.5, -0.25] }, expiresAt: 4_102_444_800_000 });
+    }
+    const richFile = join(dir, "rich.jsonl");
+    assert.equal(cli("export", rich, richFile).status, 0);
+    const richCopy = join(dir, "rich-copy.vdb");
+    assert.equal(cli("import", richCopy, richFile).status, 0);
+    await using again = await vectlite.open(richCopy, { readOnly: true });
+    const m = await again.get("m", { includeVectors: true });
+    assert.deepEqual(m?.multiVectors, { colbert: tokens });
+    assert.deepEqual(m?.vectors, { title: Float32Array.from([0.5, -0.25]) });
+    assert.equal(m?.expiresAt, 4_102_444_800_000);
   });
 
   it("compact folds the WAL into the .vdb, keeping every record", async () => {

@@ -31,6 +31,7 @@ async function source(): Promise<vectlite.Database> {
         ...(i % 3 === 0 ? { sparse: { word: 1 + i, other: 0.5 } } : {}),
         ...(i % 4 === 0 ? { vectors: { title: randomVector(3, rand) } } : {}),
         ...(i % 5 === 0 ? { expiresAt: FUTURE + i } : {}),
+        ...(i % 6 === 0 ? { multiVectors: { colbert: [randomVector(4, rand), randomVector(4, rand), randomVector(4, rand)] } } : {}),
       })),
       { namespace },
     );
@@ -65,7 +66,7 @@ describe("out to Arrow and Parquet, and back", () => {
     const table = tableFromIPC(pw.readParquet(readFileSync(file)).intoIPCStream());
     assert.equal(table.numRows, 240);
     assert.deepEqual(table.schema.fields.map((f) => [f.name, String(f.type)]), [
-      ["namespace", "Utf8"], ["id", "Utf8"], ["vector", "List<Float32>"], ["metadata", "Utf8"], ["sparse", "Utf8"], ["vectors", "Utf8"], ["expires_at", "Timestamp<MILLISECOND, UTC>"],
+      ["namespace", "Utf8"], ["id", "Utf8"], ["vector", "List<Float32>"], ["metadata", "Utf8"], ["sparse", "Utf8"], ["vectors", "Utf8"], ["multi_vectors", "Utf8"], ["expires_at", "Timestamp<MILLISECOND, UTC>"],
     ]);
     assert.deepEqual(JSON.parse(table.schema.metadata.get("vectlite")!), { dimension: DIM, metric: "dot", format: 1 });
     const expected = (await contents(db.path)).records;

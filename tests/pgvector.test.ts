@@ -54,6 +54,7 @@ async function sourceDatabase(): Promise<vectlite.Database> {
       ...(i % 2 === 0 ? { text: `record ${i} about ${TAGS[i % 4]}` } : {}),
       ...(i % 10 === 0 ? { vectors: { title: randomVector(4, rand) } } : {}),
       ...(i % 15 === 0 ? { expiresAt: FUTURE } : {}),
+      ...(i % 12 === 0 ? { multiVectors: { colbert: [randomVector(5, rand), randomVector(5, rand)] } } : {}),
     }));
     await db.upsertMany(records, { namespace });
   }
@@ -227,7 +228,8 @@ describe("out to Postgres + pgvector (PGlite) and back", () => {
       const url = `postgres://postgres@${server.getServerConn()}/postgres`;
       const path = tempDb("wire.vdb");
       await db.snapshot(path);
-      const exported = await runCli("export", path, "--to", "pgvector", "--url", url, "--table-prefix", "wire");
+      // The in-process server takes messages up to 64 KiB (a real Postgres has no such limit).
+      const exported = await runCli("export", path, "--to", "pgvector", "--url", url, "--table-prefix", "wire", "--statement-bytes", "40000");
       assert.equal(exported.status, 0, exported.stderr);
       assert.match(exported.stderr, /exported 450 records from .* to 3 tables of the Postgres server/);
       const back = tempDb("wire-back.vdb");

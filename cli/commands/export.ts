@@ -14,7 +14,7 @@ import { withPostgres } from "../postgres.ts";
 import { eprintln, plural, TextOut } from "../output.ts";
 import { walkRecords } from "../walk.ts";
 
-export const flags = { to: "string", "table-prefix": "string", url: "string" } as const;
+export const flags = { to: "string", "table-prefix": "string", url: "string", "statement-bytes": "integer" } as const;
 
 /**
  * The shortest decimal that reads back as the float32 `x` (at most 9 significant digits):
@@ -44,6 +44,9 @@ export function recordLine(r: StoredRecord): string {
   if (r.vectors && Object.keys(r.vectors).length > 0) {
     line += `,"vectors":{${Object.entries(r.vectors).map(([name, v]) => `${JSON.stringify(name)}:${vectorText(v)}`).join(",")}}`;
   }
+  if (r.multiVectors && Object.keys(r.multiVectors).length > 0) {
+    line += `,"multiVectors":{${Object.entries(r.multiVectors).map(([name, list]) => `${JSON.stringify(name)}:[${list.map(vectorText).join(",")}]`).join(",")}}`;
+  }
   if (r.expiresAt !== undefined) line += `,"expiresAt":${r.expiresAt}`;
   return `${line}}`;
 }
@@ -60,7 +63,12 @@ export async function run(parsed: Parsed): Promise<number> {
   if (url !== undefined && (to !== "pgvector" || file !== undefined)) throw new UsageError("--url (a Postgres server to write to) goes with --to pgvector and no file", "export");
   await using db = await vectlite.open(dbPath, { readOnly: true });
   if (url !== undefined) {
-    const tables = await withPostgres(url, (client) => exportToPostgres(db, client, { tablePrefix: parsed.flags["table-prefix"] as string | undefined }));
+    const tables = await withPostgres(url, (client) =>
+      exportToPostgres(db, client, {
+        tablePrefix: parsed.flags["table-prefix"] as string | undefined,
+        maxStatementBytes: parsed.flags["statement-bytes"] as number | undefined,
+      })
+    );
     eprintln(`exported ${plural(tables.reduce((n, t) => n + t.records, 0), "record")} from ${dbPath} to ${plural(tables.length, "table")} of the Postgres server`);
     return 0;
   }

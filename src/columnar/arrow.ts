@@ -38,6 +38,7 @@ export async function exportArrow(db: Database, path: string): Promise<number> {
     new A.Field("metadata", new A.Utf8(), false),
     new A.Field("sparse", new A.Utf8(), true),
     new A.Field("vectors", new A.Utf8(), true),
+    new A.Field("multi_vectors", new A.Utf8(), true),
     new A.Field("expires_at", new A.TimestampMillisecond(), true),
   ];
   const schema = new A.Schema(fields, new Map([["vectlite", JSON.stringify(info)]]));
@@ -48,6 +49,7 @@ export async function exportArrow(db: Database, path: string): Promise<number> {
     A.vectorFromArray(columns.metadata, new A.Utf8()),
     A.vectorFromArray(columns.sparse, new A.Utf8()),
     A.vectorFromArray(columns.vectors, new A.Utf8()),
+    A.vectorFromArray(columns.multiVectors, new A.Utf8()),
     expiresAt,
   ].map((v) => v.data[0]);
   const batch = new A.RecordBatch(schema, A.makeData({ type: new A.Struct(fields), length: n, nullCount: 0, children }));
@@ -79,7 +81,7 @@ export async function importArrow(path: string, destination: string, options: { 
     if (!c) throw new VectLiteError("CORRUPT", `${path}: no column ${JSON.stringify(name)}`, { path });
     return c;
   };
-  const [namespace, id, vector, metadata, sparse, vectors, expires] = ["namespace", "id", "vector", "metadata", "sparse", "vectors", "expires_at"].map(col);
+  const [namespace, id, vector, metadata, sparse, vectors, multi, expires] = ["namespace", "id", "vector", "metadata", "sparse", "vectors", "multi_vectors", "expires_at"].map(col);
   const rows: ColumnarRow[] = [];
   for (let i = 0; i < table.numRows; i++) {
     const v = vector.get(i) as { toArray(): Float32Array } | null;
@@ -91,6 +93,7 @@ export async function importArrow(path: string, destination: string, options: { 
       metadata: String(metadata.get(i)),
       sparse: sparse.get(i) as string | null,
       vectors: vectors.get(i) as string | null,
+      multiVectors: multi.get(i) as string | null,
       expiresAt: t === null ? null : Number(t),
     });
   }

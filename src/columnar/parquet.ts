@@ -32,10 +32,11 @@ export async function exportParquet(db: Database, path: string): Promise<number>
       { name: "metadata", data: columns.metadata.map((t) => JSON.parse(t)) },
       { name: "sparse", data: columns.sparse.map((t) => (t === null ? null : JSON.parse(t))) },
       { name: "vectors", data: columns.vectors.map((t) => (t === null ? null : JSON.parse(t))) },
+      { name: "multi_vectors", data: columns.multiVectors.map((t) => (t === null ? null : JSON.parse(t))) },
       { name: "expires_at", data: columns.expiresAt.map((t) => (t === null ? null : BigInt(t))) },
     ],
     schema: [
-      { name: "root", num_children: 7 },
+      { name: "root", num_children: 8 },
       { name: "namespace", type: "BYTE_ARRAY", converted_type: "UTF8", repetition_type: "REQUIRED" },
       { name: "id", type: "BYTE_ARRAY", converted_type: "UTF8", repetition_type: "REQUIRED" },
       { name: "vector", repetition_type: "REQUIRED", converted_type: "LIST", num_children: 1 },
@@ -44,6 +45,7 @@ export async function exportParquet(db: Database, path: string): Promise<number>
       { name: "metadata", type: "BYTE_ARRAY", converted_type: "JSON", repetition_type: "REQUIRED" },
       { name: "sparse", type: "BYTE_ARRAY", converted_type: "JSON", repetition_type: "OPTIONAL" },
       { name: "vectors", type: "BYTE_ARRAY", converted_type: "JSON", repetition_type: "OPTIONAL" },
+      { name: "multi_vectors", type: "BYTE_ARRAY", converted_type: "JSON", repetition_type: "OPTIONAL" },
       { name: "expires_at", type: "INT64", converted_type: "TIMESTAMP_MILLIS", repetition_type: "OPTIONAL" },
     ],
     kvMetadata: [{ key: "vectlite", value: JSON.stringify(info) }],
@@ -80,6 +82,7 @@ export async function importParquet(path: string, destination: string, options: 
     metadata: text(o.metadata) ?? "{}",
     sparse: text(o.sparse),
     vectors: text(o.vectors),
+    multiVectors: text(o.multi_vectors),
     expiresAt: o.expires_at === null || o.expires_at === undefined ? null : o.expires_at instanceof Date ? o.expires_at.getTime() : Number(o.expires_at),
   }));
   return await writeRows(rows, info, destination, options.overwrite ?? false, path);

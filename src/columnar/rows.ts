@@ -1,8 +1,8 @@
 /**
  * The columns an Arrow or Parquet export holds, and how records become them and back: one row
  * per record, `namespace` and `id` as strings, `vector` as float32 values of the database's
- * dimension, `metadata` as JSON text, `sparse` (keyword terms) and `vectors` (named vectors) as
- * JSON text or null, `expires_at` as epoch milliseconds or null. The file's key-value metadata
+ * dimension, `metadata` as JSON text, `sparse` (keyword terms), `vectors` (named vectors) and
+ * `multi_vectors` (lists of vectors per space) as JSON text or null, `expires_at` as epoch milliseconds or null. The file's key-value metadata
  * `vectlite` holds `{ dimension, metric, format: 1 }`.
  *
  * @module
@@ -30,12 +30,13 @@ export interface Columns {
   metadata: string[];
   sparse: (string | null)[];
   vectors: (string | null)[];
+  multiVectors: (string | null)[];
   expiresAt: (number | null)[];
 }
 
 /** Every visible record of every namespace, as columns (expired records are not exported). */
 export async function columnsOf(db: Database): Promise<{ info: ColumnarInfo; columns: Columns }> {
-  const rows: { namespace: string; id: string; vector: Float32Array; metadata: string; sparse: string | null; vectors: string | null; expiresAt: number | null }[] = [];
+  const rows: ColumnarRow[] = [];
   for await (const r of db.iterate({ namespace: "*", includeVectors: true, batchSize: 2000 })) {
     const named = r.vectors && Object.keys(r.vectors).length > 0
       ? JSON.stringify(Object.fromEntries(Object.entries(r.vectors).map(([n, v]) => [n, Array.from(v)])))
@@ -47,6 +48,9 @@ export async function columnsOf(db: Database): Promise<{ info: ColumnarInfo; col
       metadata: JSON.stringify(r.metadata),
       sparse: r.sparse && Object.keys(r.sparse).length > 0 ? JSON.stringify(r.sparse) : null,
       vectors: named,
+      multiVectors: r.multiVectors && Object.keys(r.multiVectors).length > 0
+        ? JSON.stringify(Object.fromEntries(Object.entries(r.multiVectors).map(([n, list]) => [n, list.map((v) => Array.from(v))])))
+        : null,
       expiresAt: r.expiresAt ?? null,
     });
   }
@@ -61,6 +65,7 @@ export async function columnsOf(db: Database): Promise<{ info: ColumnarInfo; col
       metadata: rows.map((r) => r.metadata),
       sparse: rows.map((r) => r.sparse),
       vectors: rows.map((r) => r.vectors),
+      multiVectors: rows.map((r) => r.multiVectors),
       expiresAt: rows.map((r) => r.expiresAt),
     },
   };
@@ -89,6 +94,7 @@ export interface ColumnarRow {
   metadata: string;
   sparse: string | null;
   vectors: string | null;
+  multiVectors: string | null;
   expiresAt: number | null;
 }
 
@@ -112,6 +118,10 @@ export async function writeRows(rows: ColumnarRow[], info: ColumnarInfo, destina
     if (row.vectors !== null) {
       const named = json(row.vectors, at, "vectors") as Record<string, number[]>;
       record.vectors = Object.fromEntries(Object.entries(named).map(([n, v]) => [n, Float32Array.from(v)]));
+    }
+    if (row.multiVectors !== null) {
+      const spaces = json(row.multiVectors, at, "multi_vectors") as Record<string, number[][]>;
+      record.multiVectors = Object.fromEntries(Object.entries(spaces).map(([n, list]) => [n, list.map((v) => Float32Array.from(v))]));
     }
     if (row.expiresAt !== null) record.expiresAt = row.expiresAt;
     const list = byNamespace.get(row.namespace) ?? [];

@@ -28,8 +28,13 @@ export interface PostgresExportOptions {
   overwrite?: boolean;
   /** Also build an HNSW index on each table's vectors, with the operator class of the database's metric. */
   createIndex?: boolean;
-  /** Rows per INSERT (default 500). */
+  /** Rows per INSERT at most (default 500). */
   batchSize?: number;
+  /**
+   * Bytes of parameters per INSERT at most (default 1 MiB; a row larger than this goes alone):
+   * for servers and proxies that limit a message's size.
+   */
+  maxStatementBytes?: number;
 }
 
 /** One exported namespace. */
@@ -88,6 +93,8 @@ function shortest(x: number): string {
 export async function exportToPostgres(db: Database, client: SqlClient, options: PostgresExportOptions = {}): Promise<PostgresTable[]> {
   const prefix = options.tablePrefix ?? "vectlite";
   const batchSize = options.batchSize ?? 500;
+  const maxBytes = options.maxStatementBytes ?? 1 << 20;
+  if (!Number.isSafeInteger(maxBytes) || maxBytes < 1) throw new VectLiteError("INVALID_ARGUMENT", "maxStatementBytes must be a positive integer");
   if (!Number.isSafeInteger(batchSize) || batchSize < 1 || batchSize > 5000) {
     throw new VectLiteError("INVALID_ARGUMENT", "batchSize must be an integer from 1 to 5000");
   }
@@ -101,23 +108,33 @@ export async function exportToPostgres(db: Database, client: SqlClient, options:
     if (options.overwrite) await client.query(`DROP TABLE IF EXISTS ${table}`);
     await client.query(
       `CREATE TABLE ${table} (id text PRIMARY KEY, embedding vector(${db.dimension}) NOT NULL, metadata jsonb NOT NULL, ` +
-        `sparse jsonb, vectors jsonb, expires_at bigint)`,
+        `sparse jsonb, vectors jsonb, multi_vectors jsonb, expires_at bigint)`,
     );
     const comment = JSON.stringify({ vectlite: { namespace: t.namespace, metric: db.metric, dimension: db.dimension } });
     await client.query(`COMMENT ON TABLE ${table} IS '${comment.replaceAll("'", "''")}'`);
     let rows: unknown[][] = [];
+    let bytes = 0;
     const flush = async () => {
       if (rows.length === 0) return;
-      const values = rows.map((_, r) => `(${[0, 1, 2, 3, 4, 5].map((c) => `$${r * 6 + c + 1}${["", "::vector", "::jsonb", "::jsonb", "::jsonb", "::bigint"][c]}`).join(", ")})`);
-      await client.query(`INSERT INTO ${table} (id, embedding, metadata, sparse, vectors, expires_at) VALUES ${values.join(", ")}`, rows.flat());
+      const casts = ["", "::vector", "::jsonb", "::jsonb", "::jsonb", "::jsonb", "::bigint"];
+      const values = rows.map((_, r) => `(${casts.map((cast, c) => `$${r * casts.length + c + 1}${cast}`).join(", ")})`);
+      await client.query(`INSERT INTO ${table} (id, embedding, metadata, sparse, vectors, multi_vectors, expires_at) VALUES ${values.join(", ")}`, rows.flat());
       t.records += rows.length;
       rows = [];
+      bytes = 0;
     };
     for await (const r of db.iterate({ namespace: t.namespace, includeVectors: true, batchSize: 1000 })) {
       const vectors = r.vectors && Object.keys(r.vectors).length > 0
         ? `{${Object.entries(r.vectors).map(([name, v]) => `${JSON.stringify(name)}:${vectorLiteral(v)}`).join(",")}}`
         : null;
-      rows.push([r.id, vectorLiteral(r.vector!), JSON.stringify(r.metadata), r.sparse ? JSON.stringify(r.sparse) : null, vectors, r.expiresAt ?? null]);
+      const multi = r.multiVectors && Object.keys(r.multiVectors).length > 0
+        ? `{${Object.entries(r.multiVectors).map(([name, list]) => `${JSON.stringify(name)}:[${list.map(vectorLiteral).join(",")}]`).join(",")}}`
+        : null;
+      const row = [r.id, vectorLiteral(r.vector!), JSON.stringify(r.metadata), r.sparse ? JSON.stringify(r.sparse) : null, vectors, multi, r.expiresAt ?? null];
+      const size = row.reduce<number>((n, v) => n + (typeof v === "string" ? v.length * 3 : 8), 0);
+      if (rows.length > 0 && bytes + size > maxBytes) await flush();
+      rows.push(row);
+      bytes += size;
       if (rows.length >= batchSize) await flush();
     }
     await flush();
@@ -207,12 +224,16 @@ export async function importFromPostgres(client: SqlClient, destination: string,
   const out: PostgresTable[] = [];
   try {
     for (const t of tables) {
-      const { rows } = await client.query(`SELECT id, embedding::text AS embedding, metadata, sparse, vectors, expires_at FROM ${quoteIdent(t.table)} ORDER BY id`);
+      const { rows } = await client.query(`SELECT id, embedding::text AS embedding, metadata, sparse, vectors, multi_vectors, expires_at FROM ${quoteIdent(t.table)} ORDER BY id`);
       const records: RecordInput[] = rows.map((r) => {
         const record: RecordInput = { id: String(r.id), vector: parseVector(r.embedding, `${t.table} row ${r.id}`), metadata: jsonOf(r.metadata) as Metadata };
         if (r.sparse !== null && r.sparse !== undefined) record.sparse = jsonOf(r.sparse) as SparseVector;
         if (r.vectors !== null && r.vectors !== undefined) {
           record.vectors = Object.fromEntries(Object.entries(jsonOf(r.vectors) as Record<string, number[]>).map(([n, v]) => [n, Float32Array.from(v)]));
+        }
+        if (r.multi_vectors !== null && r.multi_vectors !== undefined) {
+          const spaces = jsonOf(r.multi_vectors) as Record<string, number[][]>;
+          record.multiVectors = Object.fromEntries(Object.entries(spaces).map(([n, list]) => [n, list.map((v) => Float32Array.from(v))]));
         }
         if (r.expires_at !== null && r.expires_at !== undefined) record.expiresAt = Number(r.expires_at);
         return record;
