@@ -40,7 +40,7 @@ function run(cmd: string, args: string[], options: SpawnSyncOptions = {}): strin
  */
 function stagePackage(): string {
   const dir = tempDir();
-  for (const part of ["mod.ts", "compiled.ts", "src", "ffi", "cli", "tests", "README.md", "docs", "LICENSE", "package.json", "deno.json", ".gitignore", "tsconfig.build.json"]) {
+  for (const part of [...ENTRIES, "src", "ffi", "cli", "tests", "README.md", "docs", "LICENSE", "package.json", "deno.json", ".gitignore", "tsconfig.build.json"]) {
     cpSync(join(ROOT, part), join(dir, part), { recursive: true });
   }
   // npm pack runs `prepack` (tsc builds dist/ for Node): the checkout's tools, linked in.
@@ -50,8 +50,11 @@ function stagePackage(): string {
   return dir;
 }
 
+/** The package's entry points: the API, single-file executables, the integrations. */
+const ENTRIES = ["mod.ts", "compiled.ts", "langchain.ts", "llamaindex.ts", "pgvector.ts", "columnar.ts"];
+
 /** What every package must ship: the API, the loader, the CLI, the library, the docs. */
-const SHIPPED = ["mod.ts", "compiled.ts", "README.md", "LICENSE", LIB, "cli/vectlite.ts", ...filesUnder("src"), ...filesUnder("ffi"), ...filesUnder("docs")];
+const SHIPPED = [...ENTRIES, "README.md", "LICENSE", LIB, "cli/vectlite.ts", ...filesUnder("src"), ...filesUnder("ffi"), ...filesUnder("docs")];
 
 describe("packages", () => {
   it("npm pack ships the sources, the CLI and the git-ignored native/ library, and no tests", () => {
