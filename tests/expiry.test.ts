@@ -152,6 +152,16 @@ describe("expiry", () => {
       await tx.insert("b", vec(2), { n: 4 }); // the expired record's id is free
     });
     assert.deepEqual((await db.get("b"))?.metadata, { n: 4 });
+    // Written already expired and inserted again in one transaction: both sides agree it was free.
+    await db.transaction(async (tx) => {
+      await tx.upsert("c", vec(3), { n: 5 }, { expiresAt: PAST });
+      await tx.insert("c", vec(3), { n: 6 });
+    });
+    assert.deepEqual((await db.get("c"))?.metadata, { n: 6 });
+    // A namespace whose records have all expired is not listed, as after deleting them.
+    await db.upsert("x", vec(4), {}, { namespace: "gone", expiresAt: PAST });
+    await db.upsert("y", vec(4), {}, { namespace: "kept", expiresAt: FUTURE });
+    assert.deepEqual((await db.namespaces()).filter((n) => n !== ""), ["kept"]);
   });
 
   it("refuses bad ttl and expiresAt values, naming the record", async () => {

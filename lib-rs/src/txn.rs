@@ -58,7 +58,8 @@ impl Database {
                         )
                         .with_id(id));
                     }
-                    overlay.insert((ns, id), true);
+                    // A write already expired leaves no record for the later operations to see.
+                    overlay.insert((ns, id), item.expires_at.is_none_or(|at| at > now));
                     log.push(WalOp::Upsert(item.clone()));
                 }
                 TxnOp::Delete { namespace, id: del } => {

@@ -158,7 +158,10 @@ pub unsafe extern "C" fn vl_info(handle: u64, out: *mut u64) -> i32 {
 pub unsafe extern "C" fn vl_namespaces(handle: u64, out: *mut u64) -> i32 {
     run(out, || {
         with_db(handle, |db| {
-            let names = Json::Array(db.namespaces.keys().map(|k| Json::String(k.clone())).collect());
+            // A namespace whose records have all expired is gone for reads, as after deleting them.
+            let now = crate::expiry::now_ms();
+            let visible = db.namespaces.iter().filter(|(_, ns)| ns.len() > ns.expiry().due_count(now));
+            let names = Json::Array(visible.map(|(k, _)| Json::String(k.clone())).collect());
             Ok(Output::Bytes(names.to_json().into_bytes()))
         })
     })

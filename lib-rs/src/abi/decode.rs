@@ -221,6 +221,7 @@ pub fn search_options(j: &Json) -> Result<SearchOptions> {
         namespaces: namespaces_opt(j)?,
         include_vectors: bool_opt(j, "includeVectors")?,
         multi_vector: multi_vector_opt(j)?,
+        now: crate::expiry::now_ms(),
     })
 }
 

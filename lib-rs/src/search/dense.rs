@@ -58,7 +58,7 @@ pub fn candidates<'a>(db: &'a Database, query: &[f32], n: usize, opts: &SearchOp
         let space = ns.vectors();
         if let Some(d) = opts.truncate_dim {
             let mut sink = Records { top: &mut top, ns, name };
-            super::with_filter(ns, opts.filter.as_ref(), |filter| prefix_scan(db, ns, &query[..d], filter, &mut sink, &mut counters));
+            super::with_filter(ns, opts.filter.as_ref(), opts.now, |filter| prefix_scan(db, ns, &query[..d], filter, &mut sink, &mut counters));
             stats.plan = super::plan::Plan::Exact;
             continue;
         }
@@ -66,7 +66,7 @@ pub fn candidates<'a>(db: &'a Database, query: &[f32], n: usize, opts: &SearchOp
         stats.plan = chosen.plan;
         let mut sink = Records { top: &mut top, ns, name };
         let (metric, method) = (db.metric, chosen.method());
-        let used_graph = super::with_filter(ns, opts.filter.as_ref(), |filter| match filter {
+        let used_graph = super::with_filter(ns, opts.filter.as_ref(), opts.now, |filter| match filter {
             // Two searches, not one with an optional filter: without one, the scan's loop
             // has no test per vector.
             None => space.search(metric, query, n, method, |_| true, &mut sink, &mut counters),

@@ -16,7 +16,7 @@ use std::collections::HashMap;
 pub fn sparse_candidates<'a>(db: &'a Database, query: &[(String, f32)], n: usize, opts: &SearchOptions) -> Vec<Candidate<'a>> {
     let mut top = TopK::new(n);
     for (name, ns) in selected(db, &opts.namespaces) {
-        super::with_filter(ns, opts.filter.as_ref(), |filter| {
+        super::with_filter(ns, opts.filter.as_ref(), opts.now, |filter| {
             ns.sparse().score_each(query, ns.slot_count(), &mut |slot, score| {
                 // Once the pool is full most documents score below its worst: test that
                 // first, before reading the record (a cache miss each) or the filter, which

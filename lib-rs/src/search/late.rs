@@ -61,7 +61,7 @@ pub fn candidates<'a>(db: &'a Database, q: &LateQuery, n: usize, opts: &SearchOp
     let mut scratch = Vec::new();
     for (name, ns) in selected(db, &opts.namespaces) {
         let Some(space) = ns.multi_spaces().get(q.name) else { continue };
-        super::with_filter(ns, opts.filter.as_ref(), |filter| {
+        super::with_filter(ns, opts.filter.as_ref(), opts.now, |filter| {
             let passes = |slot: u32, stats: &mut SearchStats| {
                 let record = ns.record(slot)?;
                 if filter.is_some_and(|f| !f.matches(slot, &record.metadata)) {

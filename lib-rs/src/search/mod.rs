@@ -64,8 +64,7 @@ pub struct SearchStats {
 /// Runs `f` with `plan` bound to the namespace's metadata columns and to its expiry as of
 /// now: None when there is no filter and no record may be expired, so every search path
 /// that honours a filter hides expired records too.
-pub(crate) fn with_filter<R>(ns: &Namespace, plan: Option<&FilterPlan>, f: impl FnOnce(Option<&BoundFilter>) -> R) -> R {
-    let now = crate::expiry::now_ms();
+pub(crate) fn with_filter<R>(ns: &Namespace, plan: Option<&FilterPlan>, now: i64, f: impl FnOnce(Option<&BoundFilter>) -> R) -> R {
     let expiry = ns.expiry().any_due(now).then_some((ns.expiry(), now));
     if plan.is_none() && expiry.is_none() {
         return f(None);
@@ -249,11 +248,12 @@ pub fn get<'a>(db: &'a Database, namespace: &str, id: &str) -> Option<Hit<'a>> {
 }
 
 pub fn count(db: &Database, sel: &NamespaceSelection, filter: Option<&FilterPlan>) -> usize {
+    let now = crate::expiry::now_ms();
     selected(db, sel)
         .into_iter()
         .map(|(_, ns)| match filter {
-            None => ns.len() - ns.expiry().due_count(crate::expiry::now_ms()),
-            Some(plan) => with_filter(ns, Some(plan), |f| ns.iter().filter(|(s, r)| f.is_none_or(|f| f.matches(*s, &r.metadata))).count()),
+            None => ns.len() - ns.expiry().due_count(now),
+            Some(plan) => with_filter(ns, Some(plan), now, |f| ns.iter().filter(|(s, r)| f.is_none_or(|f| f.matches(*s, &r.metadata))).count()),
         })
         .sum()
 }
@@ -273,6 +273,7 @@ pub fn list<'a>(db: &'a Database, opts: &ListOptions) -> Result<Listed<'a>> {
     let mut hits = Vec::new();
     let mut last: Option<(&str, &Namespace, u32)> = None;
     let mut skipped = 0;
+    let now = crate::expiry::now_ms();
     for (name, ns) in selected(db, &opts.namespaces) {
         let start = match &opts.after {
             None => 0,
@@ -282,7 +283,6 @@ pub fn list<'a>(db: &'a Database, opts: &ListOptions) -> Result<Listed<'a>> {
                 std::cmp::Ordering::Equal => resume(ns, after)?,
             },
         };
-        let now = crate::expiry::now_ms();
         let expiry = ns.expiry().any_due(now).then_some((ns.expiry(), now));
         let columns = opts.filter.as_ref().map(|p| ns.filter_columns(p)).unwrap_or_default();
         let bound = (opts.filter.is_some() || expiry.is_some()).then(|| BoundFilter::new(opts.filter.as_ref(), columns.iter().map(|c| c.as_ref()).collect(), expiry));
@@ -331,7 +331,7 @@ fn resume(ns: &Namespace, after: &ListCursor) -> Result<u32> {
 pub fn matching_ids(db: &Database, namespace: &str, filter: Option<&FilterPlan>) -> Vec<String> {
     match db.namespaces.get(namespace) {
         None => Vec::new(),
-        Some(ns) => with_filter(ns, filter, |f| {
+        Some(ns) => with_filter(ns, filter, crate::expiry::now_ms(), |f| {
             ns.iter().filter(|(s, r)| f.is_none_or(|f| f.matches(*s, &r.metadata))).map(|(_, r)| r.id.clone()).collect()
         }),
     }

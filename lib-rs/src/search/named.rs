@@ -87,7 +87,7 @@ pub fn candidates<'a>(db: &'a Database, spaces: &[SpaceQuery], n: usize, opts: &
     let mut top = TopK::new(n);
     let needs_named = spaces.iter().any(|s| !s.name.is_empty());
     for (name, ns) in selected(db, &opts.namespaces) {
-        super::with_filter(ns, opts.filter.as_ref(), |filter| {
+        super::with_filter(ns, opts.filter.as_ref(), opts.now, |filter| {
             if let Some(slots) = graph_candidates(db, ns, spaces, n, opts, filter, stats) {
                 for slot in slots {
                     if let Some(record) = ns.record(slot) {

@@ -59,6 +59,9 @@ pub struct SearchOptions {
     pub include_vectors: bool,
     /// A late-interaction query of a multi-vector space, in place of a query vector.
     pub multi_vector: Option<MultiVectorQuery>,
+    /// The instant the search is taken at (epoch ms): one clock for every namespace and every
+    /// side of it, so a record expiring meanwhile is in all of them or in none.
+    pub now: i64,
 }
 
 /// `multiVector: { name, query, candidates? }`.
@@ -129,6 +132,7 @@ impl Default for SearchOptions {
             namespaces: NamespaceSelection::One(String::new()),
             include_vectors: false,
             multi_vector: None,
+            now: crate::expiry::now_ms(),
         }
     }
 }
