@@ -33,7 +33,13 @@ export class TextOut {
 
   /** Writes `text`, resolving once the stream can take more. */
   async write(text: string): Promise<void> {
-    if (!this.#stream.write(text)) await once(this.#stream, "drain");
+    try {
+      if (!this.#stream.write(text)) await once(this.#stream, "drain");
+    } catch (e) {
+      // Only standard output's reader going away ends the command quietly; a file's error is real.
+      if (!this.#owned && isClosedPipe(e)) process.exit(0);
+      throw e;
+    }
   }
 
   /** Flushes and closes a file (standard output stays open). */

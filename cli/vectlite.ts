@@ -9,7 +9,7 @@
 import process from "node:process";
 import { version, VectLiteError } from "../mod.ts";
 import { type FlagSpec, isMain, parseArgs, programArgs, UsageError } from "./args.ts";
-import { eprintln, isClosedPipe, println } from "./output.ts";
+import { eprintln, println } from "./output.ts";
 import { usage } from "./usage.ts";
 import type { Parsed } from "./args.ts";
 import * as check from "./commands/check.ts";
@@ -74,8 +74,6 @@ export async function main(args: string[]): Promise<number> {
       eprintln(`vectlite ${name}: ${e.message}\n\n${usage(e.command)}`);
       return 2;
     }
-    // A closed pipe (`vectlite export db | head`): the reader has what it wanted.
-    if (isClosedPipe(e)) return 0;
     if (e instanceof VectLiteError) {
       eprintln(`vectlite: ${e.code}: ${e.message}`);
       return 1;

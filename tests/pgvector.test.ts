@@ -10,7 +10,7 @@ import { PGlite } from "@electric-sql/pglite";
 import { vector } from "@electric-sql/pglite/vector";
 import * as vectlite from "../mod.ts";
 import type { Filter } from "../mod.ts";
-import { exportToPostgres, filterToSql, importFromPostgres, pgvectorSearchSql, type SqlClient, vectorLiteral } from "../pgvector.ts";
+import { exportToPostgres, filterToSql, importFromPostgres, pgvectorSearchSql, type SqlClient, sqlScriptClient, vectorLiteral } from "../pgvector.ts";
 import { spawn, spawnSync } from "node:child_process";
 import { PGLiteSocketServer } from "@electric-sql/pglite-socket";
 import { randomVector, rejectsWith, rng, runtimeCommand, tempDb } from "./helpers.ts";
@@ -206,7 +206,7 @@ describe("out to Postgres + pgvector (PGlite) and back", () => {
     const out = spawnSync(cmd, args, { encoding: "utf8", maxBuffer: 64 << 20 });
     assert.equal(out.status, 0, out.stderr);
     assert.match(out.stderr, /exported 450 records/);
-    assert.match(out.stdout, /^BEGIN;\n/);
+    assert.match(out.stdout, /^SET standard_conforming_strings = on;\nBEGIN;\n/);
     await pg.exec(out.stdout);
     for (const namespace of NAMESPACES) {
       const table = namespace === "" ? "script" : `script_${namespace}`;
@@ -245,6 +245,26 @@ describe("out to Postgres + pgvector (PGlite) and back", () => {
     } finally {
       await server.stop();
     }
+  });
+
+  it("a script keeps $n and quotes inside names and values as they are; huge $size and non-JSON filters are handled", async () => {
+    await using odd = await vectlite.open(tempDb("odd.vdb"), { dimension: 2 });
+    await odd.upsert("it's $1", [1, 0], { note: "a\\'b $2 \"c\"" }, { namespace: "we$1ird'ns" });
+    let script = "";
+    const client = sqlScriptClient(async (t) => {
+      script += t;
+    });
+    await client.begin();
+    await exportToPostgres(odd, client, { tablePrefix: "odd" });
+    await client.end();
+    assert.match(script, /^SET standard_conforming_strings = on;/);
+    await pg.exec(script);
+    const { rows } = await pg.query<{ id: string; metadata: { note: string } }>(`SELECT id, metadata FROM "odd_we$1ird'ns"`);
+    assert.deepEqual(rows.map((r) => [r.id, r.metadata.note]), [["it's $1", "a\\'b $2 \"c\""]]);
+    const huge = filterToSql({ tags: { $size: 3_000_000_000 } });
+    assert.deepEqual((await pg.query(`SELECT id FROM vectlite_docs WHERE ${huge.sql}`, huge.params)).rows, []);
+    assert.throws(() => filterToSql({ x: Number.NaN } as unknown as Filter), (e: vectlite.VectLiteError) => e.code === "INVALID_FILTER");
+    assert.throws(() => filterToSql({ x: { $gt: undefined } } as unknown as Filter), (e: vectlite.VectLiteError) => e.code === "INVALID_FILTER");
   });
 
   it("refuses a malformed filter with INVALID_FILTER and its path", () => {

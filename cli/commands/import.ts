@@ -112,16 +112,17 @@ async function ingest(
     state.dimension = first.record.vector.length;
   }
   const db = await vectlite.open(dbPath, exists ? {} : { dimension: state.dimension, metric });
+  let result: number;
   try {
-    return await ingestInto(db, parsed, dbPath, file, first, lines, state);
+    result = await ingestInto(db, parsed, dbPath, file, first, lines, state);
   } catch (e) {
     await db.close().catch(() => {});
     // A database this import created and wrote nothing into is not left behind.
     if (!exists && (await sizeOf(dbPath)) === 0) await vectlite.dropDatabase(dbPath).catch(() => {});
     throw e;
-  } finally {
-    await db.close();
   }
+  await db.close();
+  return result;
 }
 
 /** How many records the database at `path` holds (undefined when it cannot be read). */

@@ -10,6 +10,7 @@
  *
  * @module
  */
+import { checkJson } from "../codec.ts";
 import { VectLiteError } from "../errors.ts";
 import type { Filter } from "../types.ts";
 
@@ -63,6 +64,9 @@ const isObject = (v: unknown): v is Record<string, Json> => typeof v === "object
 export function filterToSql(filter: Filter, options: { column?: string; firstParam?: number } = {}): SqlFilter {
   const b = new Builder(options.firstParam ?? 1);
   if (!isObject(filter)) throw invalid("", "a filter must be an object");
+  // Plain JSON only, as the database takes it: NaN, undefined or a Date would translate to
+  // something other than what the database refuses or reads.
+  checkJson(filter, "filter", "INVALID_FILTER");
   const sql = node(filter as Record<string, Json>, options.column ?? "metadata", b, "", 0);
   return { sql, params: b.params };
 }
@@ -160,8 +164,8 @@ function operator(op: string, arg: Json, value: string, b: Builder, path: string
     case "$size": {
       if (typeof arg !== "number" || !Number.isSafeInteger(arg) || arg < 0) throw invalid(path, "$size expects a non-negative integer");
       const n = b.json(arg);
-      return `COALESCE(CASE jsonb_typeof(${value}) WHEN 'array' THEN jsonb_array_length(${value}) = (${n})::int ` +
-        `WHEN 'object' THEN (SELECT count(*) FROM jsonb_object_keys(${value})) = (${n})::int ELSE FALSE END, FALSE)`;
+      return `COALESCE(CASE jsonb_typeof(${value}) WHEN 'array' THEN jsonb_array_length(${value}) = (${n})::numeric ` +
+        `WHEN 'object' THEN (SELECT count(*) FROM jsonb_object_keys(${value})) = (${n})::numeric ELSE FALSE END, FALSE)`;
     }
     case "$not":
       if (isOperators(arg, path)) return `(NOT ${operators(arg, value, b, path, depth + 1)})`;
