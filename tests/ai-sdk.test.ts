@@ -3,21 +3,11 @@ import assert from "node:assert/strict";
 import { embed, embedMany } from "ai";
 import { MockEmbeddingModelV4 } from "ai/test";
 import * as vectlite from "../mod.ts";
-import { rejectsWith, tempDb } from "./helpers.ts";
+import { rejectsWith, tempDb, wordHashEmbedding } from "./helpers.ts";
 
 const DIM = 16;
 
-/** A deterministic embedding: words hashed into buckets, normalized. */
-function hashEmbed(text: string): number[] {
-  const v = new Array<number>(DIM).fill(0);
-  for (const word of text.toLowerCase().match(/[a-z]+/g) ?? []) {
-    let h = 2166136261;
-    for (const c of word) h = Math.imul(h ^ c.charCodeAt(0), 16777619) >>> 0;
-    v[h % DIM] += 1;
-  }
-  const norm = Math.hypot(...v) || 1;
-  return v.map((x) => x / norm);
-}
+const hashEmbed = (text: string) => wordHashEmbedding(text, DIM);
 
 /** A fake AI SDK provider model: the SDK's own `embed`/`embedMany` call it as they call any provider. */
 function fakeModel() {

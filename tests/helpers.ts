@@ -81,3 +81,15 @@ export function childProgram(name: string): string {
 export function fixture(name: string): string {
   return decodeURIComponent(new URL(`./fixtures/${name}`, import.meta.url).pathname);
 }
+
+/** A deterministic text embedding for tests of the integrations: words hashed into `dim` buckets, normalized (texts sharing words are near). */
+export function wordHashEmbedding(text: string, dim: number): number[] {
+  const v = new Array<number>(dim).fill(0);
+  for (const word of text.toLowerCase().match(/[a-z]+/g) ?? []) {
+    let h = 2166136261;
+    for (const c of word) h = Math.imul(h ^ c.charCodeAt(0), 16777619) >>> 0;
+    v[h % dim] += 1;
+  }
+  const norm = Math.hypot(...v) || 1;
+  return v.map((x) => x / norm);
+}

@@ -4,7 +4,7 @@ import { Document } from "@langchain/core/documents";
 import { Embeddings } from "@langchain/core/embeddings";
 import { VectLiteVectorStore } from "../langchain.ts";
 import * as vectlite from "../mod.ts";
-import { rejectsWith, tempDb } from "./helpers.ts";
+import { rejectsWith, tempDb, wordHashEmbedding } from "./helpers.ts";
 
 const DIM = 32;
 
@@ -15,14 +15,7 @@ class WordHashEmbeddings extends Embeddings {
     super({});
   }
   embed(text: string): number[] {
-    const v = new Array<number>(DIM).fill(0);
-    for (const word of text.toLowerCase().match(/[a-z]+/g) ?? []) {
-      let h = 2166136261;
-      for (const c of word) h = Math.imul(h ^ c.charCodeAt(0), 16777619) >>> 0;
-      v[h % DIM] += 1;
-    }
-    const norm = Math.hypot(...v) || 1;
-    return v.map((x) => x / norm);
+    return wordHashEmbedding(text, DIM);
   }
   embedDocuments(texts: string[]): Promise<number[][]> {
     this.calls++;

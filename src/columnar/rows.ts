@@ -8,8 +8,8 @@
  * @module
  */
 import type { Database } from "../database.ts";
-import { open } from "../database.ts";
 import { dropDatabase } from "../maintenance.ts";
+import { writeDatabase } from "../write-database.ts";
 import { VectLiteError } from "../errors.ts";
 import type { Metadata, Metric, RecordInput, SparseVector } from "../types.ts";
 import { existsSync } from "node:fs";
@@ -128,18 +128,10 @@ export async function writeRows(rows: ColumnarRow[], info: ColumnarInfo, destina
     list.push(record);
     byNamespace.set(row.namespace, list);
   });
-  const db = await open(destination, { dimension: info.dimension, metric: info.metric });
-  try {
-    for (const [namespace, records] of byNamespace) await db.bulkIngest(records, { namespace, batchSize: 10_000 });
-    await db.compact();
-    await db.close();
-  } catch (e) {
-    await db.close().catch(() => {});
-    await dropDatabase(destination).catch(() => {});
-    throw e;
-  }
+  await writeDatabase(destination, info, [...byNamespace]);
   return rows.length;
 }
+
 
 function json(text: string, at: string, column: string): unknown {
   try {

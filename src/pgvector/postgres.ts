@@ -7,12 +7,12 @@
  * @module
  */
 import type { Database } from "../database.ts";
-import { open } from "../database.ts";
 import { dropDatabase } from "../maintenance.ts";
 import { VectLiteError } from "../errors.ts";
 import type { Filter, Metadata, Metric, RecordInput, SparseVector } from "../types.ts";
 import { filterToSql } from "./filter-sql.ts";
 import { VECTLITE_SQL_FUNCTIONS } from "./sql-functions.ts";
+import { writeDatabase } from "../write-database.ts";
 import { existsSync } from "node:fs";
 
 /** What the export and import need of a Postgres client: `pg`'s `Client`/`Pool` and PGlite have it. */
@@ -220,34 +220,27 @@ export async function importFromPostgres(client: SqlClient, destination: string,
   if (tables.some((t) => t.metric !== metric || t.dimension !== dimension)) {
     throw new VectLiteError("INVALID_ARGUMENT", "the tables differ in metric or dimension: import them into separate databases (tablePrefix)");
   }
-  const db = await open(destination, { dimension, metric });
   const out: PostgresTable[] = [];
-  try {
-    for (const t of tables) {
-      const { rows } = await client.query(`SELECT id, embedding::text AS embedding, metadata, sparse, vectors, multi_vectors, expires_at FROM ${quoteIdent(t.table)} ORDER BY id`);
-      const records: RecordInput[] = rows.map((r) => {
-        const record: RecordInput = { id: String(r.id), vector: parseVector(r.embedding, `${t.table} row ${r.id}`), metadata: jsonOf(r.metadata) as Metadata };
-        if (r.sparse !== null && r.sparse !== undefined) record.sparse = jsonOf(r.sparse) as SparseVector;
-        if (r.vectors !== null && r.vectors !== undefined) {
-          record.vectors = Object.fromEntries(Object.entries(jsonOf(r.vectors) as Record<string, number[]>).map(([n, v]) => [n, Float32Array.from(v)]));
-        }
-        if (r.multi_vectors !== null && r.multi_vectors !== undefined) {
-          const spaces = jsonOf(r.multi_vectors) as Record<string, number[][]>;
-          record.multiVectors = Object.fromEntries(Object.entries(spaces).map(([n, list]) => [n, list.map((v) => Float32Array.from(v))]));
-        }
-        if (r.expires_at !== null && r.expires_at !== undefined) record.expiresAt = Number(r.expires_at);
-        return record;
-      });
-      await db.bulkIngest(records, { namespace: t.namespace, batchSize: 10_000 });
-      out.push({ namespace: t.namespace, table: t.table, records: records.length });
-    }
-    await db.compact();
-    await db.close();
-  } catch (e) {
-    await db.close().catch(() => {});
-    await dropDatabase(destination).catch(() => {});
-    throw e;
+  const groups: [string, RecordInput[]][] = [];
+  for (const t of tables) {
+    const { rows } = await client.query(`SELECT id, embedding::text AS embedding, metadata, sparse, vectors, multi_vectors, expires_at FROM ${quoteIdent(t.table)} ORDER BY id`);
+    const records: RecordInput[] = rows.map((r) => {
+      const record: RecordInput = { id: String(r.id), vector: parseVector(r.embedding, `${t.table} row ${r.id}`), metadata: jsonOf(r.metadata) as Metadata };
+      if (r.sparse !== null && r.sparse !== undefined) record.sparse = jsonOf(r.sparse) as SparseVector;
+      if (r.vectors !== null && r.vectors !== undefined) {
+        record.vectors = Object.fromEntries(Object.entries(jsonOf(r.vectors) as Record<string, number[]>).map(([n, v]) => [n, Float32Array.from(v)]));
+      }
+      if (r.multi_vectors !== null && r.multi_vectors !== undefined) {
+        const spaces = jsonOf(r.multi_vectors) as Record<string, number[][]>;
+        record.multiVectors = Object.fromEntries(Object.entries(spaces).map(([n, list]) => [n, list.map((v) => Float32Array.from(v))]));
+      }
+      if (r.expires_at !== null && r.expires_at !== undefined) record.expiresAt = Number(r.expires_at);
+      return record;
+    });
+    groups.push([t.namespace, records]);
+    out.push({ namespace: t.namespace, table: t.table, records: records.length });
   }
+  await writeDatabase(destination, { dimension, metric }, groups);
   return out;
 }
 
