@@ -324,97 +324,59 @@ mod x86 {
 mod arm {
     use std::arch::aarch64::*;
 
-    /// # Safety
-    /// The CPU must support NEON.
-    #[target_feature(enable = "neon")]
-    pub unsafe fn dot_neon(a: &[f32], b: &[f32]) -> f32 {
-        let n = a.len().min(b.len());
-        let (pa, pb) = (a.as_ptr(), b.as_ptr());
-        let mut i = 0;
-        // SAFETY (whole body): every load reads 4 floats at i..i+4 with i + 4 <= n, inside
-        // both slices; vld1q_f32 has no alignment requirement beyond f32's.
-        unsafe {
-            // Four accumulators of four lanes: 16 floats per step, the FMA latency hidden.
-            let mut acc = [vdupq_n_f32(0.0); 4];
-            while i + 16 <= n {
-                for (j, slot) in acc.iter_mut().enumerate() {
-                    *slot = vfmaq_f32(*slot, vld1q_f32(pa.add(i + 4 * j)), vld1q_f32(pb.add(i + 4 * j)));
+    /// A NEON kernel summing `$lane(acc, x, y)` over 4-float lanes of `a` and `b` (four
+    /// accumulators of four lanes, 16 floats per step, so the add latency is hidden), and
+    /// `$tail(x, y)` over the last floats.
+    macro_rules! neon_sum {
+        ($(#[$doc:meta])* $name:ident, |$acc:ident, $x:ident, $y:ident| $lane:expr, |$tx:ident, $ty:ident| $tail:expr) => {
+            $(#[$doc])*
+            /// # Safety
+            /// The CPU must support NEON.
+            #[target_feature(enable = "neon")]
+            pub unsafe fn $name(a: &[f32], b: &[f32]) -> f32 {
+                let n = a.len().min(b.len());
+                let (pa, pb) = (a.as_ptr(), b.as_ptr());
+                let mut i = 0;
+                // SAFETY (whole body): every load reads 4 floats at i..i+4 with i + 4 <= n,
+                // inside both slices; vld1q_f32 has no alignment requirement beyond f32's.
+                unsafe {
+                    let mut acc = [vdupq_n_f32(0.0); 4];
+                    while i + 16 <= n {
+                        for (j, slot) in acc.iter_mut().enumerate() {
+                            let ($acc, $x, $y) = (*slot, vld1q_f32(pa.add(i + 4 * j)), vld1q_f32(pb.add(i + 4 * j)));
+                            *slot = $lane;
+                        }
+                        i += 16;
+                    }
+                    while i + 4 <= n {
+                        let ($acc, $x, $y) = (acc[0], vld1q_f32(pa.add(i)), vld1q_f32(pb.add(i)));
+                        acc[0] = $lane;
+                        i += 4;
+                    }
+                    let mut sum = vaddvq_f32(vaddq_f32(vaddq_f32(acc[0], acc[1]), vaddq_f32(acc[2], acc[3])));
+                    while i < n {
+                        let ($tx, $ty) = (*pa.add(i), *pb.add(i));
+                        sum += $tail;
+                        i += 1;
+                    }
+                    sum
                 }
-                i += 16;
             }
-            while i + 4 <= n {
-                acc[0] = vfmaq_f32(acc[0], vld1q_f32(pa.add(i)), vld1q_f32(pb.add(i)));
-                i += 4;
-            }
-            let mut sum = vaddvq_f32(vaddq_f32(vaddq_f32(acc[0], acc[1]), vaddq_f32(acc[2], acc[3])));
-            while i < n {
-                sum += *pa.add(i) * *pb.add(i);
-                i += 1;
-            }
-            sum
-        }
+        };
     }
 
-    /// # Safety
-    /// The CPU must support NEON.
-    #[target_feature(enable = "neon")]
-    pub unsafe fn l2_squared_neon(a: &[f32], b: &[f32]) -> f32 {
-        let n = a.len().min(b.len());
-        let (pa, pb) = (a.as_ptr(), b.as_ptr());
-        let mut i = 0;
-        // SAFETY (whole body): as in dot_neon, every access stays below n.
-        unsafe {
-            let mut acc = [vdupq_n_f32(0.0); 4];
-            while i + 16 <= n {
-                for (j, slot) in acc.iter_mut().enumerate() {
-                    let d = vsubq_f32(vld1q_f32(pa.add(i + 4 * j)), vld1q_f32(pb.add(i + 4 * j)));
-                    *slot = vfmaq_f32(*slot, d, d);
-                }
-                i += 16;
-            }
-            while i + 4 <= n {
-                let d = vsubq_f32(vld1q_f32(pa.add(i)), vld1q_f32(pb.add(i)));
-                acc[0] = vfmaq_f32(acc[0], d, d);
-                i += 4;
-            }
-            let mut sum = vaddvq_f32(vaddq_f32(vaddq_f32(acc[0], acc[1]), vaddq_f32(acc[2], acc[3])));
-            while i < n {
-                let d = *pa.add(i) - *pb.add(i);
-                sum += d * d;
-                i += 1;
-            }
-            sum
-        }
-    }
-
-    /// # Safety
-    /// The CPU must support NEON.
-    #[target_feature(enable = "neon")]
-    pub unsafe fn l1_neon(a: &[f32], b: &[f32]) -> f32 {
-        let n = a.len().min(b.len());
-        let (pa, pb) = (a.as_ptr(), b.as_ptr());
-        let mut i = 0;
-        // SAFETY (whole body): as in dot_neon, every access stays below n.
-        unsafe {
-            let mut acc = [vdupq_n_f32(0.0); 4];
-            while i + 16 <= n {
-                for (j, slot) in acc.iter_mut().enumerate() {
-                    *slot = vaddq_f32(*slot, vabdq_f32(vld1q_f32(pa.add(i + 4 * j)), vld1q_f32(pb.add(i + 4 * j))));
-                }
-                i += 16;
-            }
-            while i + 4 <= n {
-                acc[0] = vaddq_f32(acc[0], vabdq_f32(vld1q_f32(pa.add(i)), vld1q_f32(pb.add(i))));
-                i += 4;
-            }
-            let mut sum = vaddvq_f32(vaddq_f32(vaddq_f32(acc[0], acc[1]), vaddq_f32(acc[2], acc[3])));
-            while i < n {
-                sum += (*pa.add(i) - *pb.add(i)).abs();
-                i += 1;
-            }
-            sum
-        }
-    }
+    neon_sum!(
+        /// The dot product.
+        dot_neon, |acc, x, y| vfmaq_f32(acc, x, y), |x, y| x * y
+    );
+    neon_sum!(
+        /// The squared L2 distance.
+        l2_squared_neon, |acc, x, y| { let d = vsubq_f32(x, y); vfmaq_f32(acc, d, d) }, |x, y| (x - y) * (x - y)
+    );
+    neon_sum!(
+        /// The L1 distance.
+        l1_neon, |acc, x, y| vaddq_f32(acc, vabdq_f32(x, y)), |x, y| (x - y).abs()
+    );
 }
 
 #[cfg(test)]
