@@ -17,6 +17,7 @@ commands:
   import-python <old.vdb> <db>   convert a Python vectlite database (its files v1 to v7)
   search <db> --vector | --text  nearest records to a vector, or keyword (BM25) search
   compact <db>                   fold the WAL into the .vdb file (--quantization converts)
+  ui <db>                        a web inspector on 127.0.0.1: overview, records, search, map (read-only)
   help [command]                 this text, or a command's details
 
 options: -h, --help (any command); -V, --version
@@ -110,6 +111,20 @@ records' slots and graph tombstones. Prints the file sizes before and after. Nee
 LOCKED if another process has the database open for writing.
   --quantization q  convert every vector space to q: "int8" or "binary" codes for the graph walk
                     and the scan (rescored with float32), or "none"`,
+  ui: `usage: vectlite ui <db> [--port N] [--host 127.0.0.1] [--embed-url URL]
+
+Opens the database read-only (no lock: a writer goes on beside it) and serves a web inspector on
+127.0.0.1, printing its URL, until Ctrl-C (SIGINT) or SIGTERM. The page shows the file's sizes,
+dimension, metric, quantization, namespaces, named vector spaces and indexes; a record browser
+per namespace with filters and paging; text (BM25) and "more like this" search with k, filter,
+fusion, MMR and a reranker, each result with its explanation; and a 2-D map (PCA) of a sample
+of the vectors, coloured by a metadata field. It sees what was committed before it opened.
+  --port N         the port (default 0: a free one; the URL printed says which)
+  --host h         127.0.0.1 or localhost; any other address is refused (the inspector has no
+                   authentication, so it never listens beyond this machine)
+  --embed-url URL  an embedding endpoint: text searches post {"input": text} to it and search
+                   with the embedding too (hybrid); the answer may be an array of numbers,
+                   {"embedding": [...]} or {"data": [{"embedding": [...]}]}`,
   help: `usage: vectlite help [command]`,
 };
 

@@ -19,6 +19,7 @@ import * as importCmd from "./commands/import.ts";
 import * as importPython from "./commands/import-python.ts";
 import * as info from "./commands/info.ts";
 import * as search from "./commands/search.ts";
+import * as ui from "./commands/ui.ts";
 
 /** A command: the flags it takes and what it does (resolving the exit code). */
 interface Command {
@@ -35,6 +36,7 @@ export const COMMANDS: Record<string, Command> = {
   export: exportCmd,
   search,
   compact,
+  ui,
 };
 
 /** Runs the CLI on `args` (the arguments after the script); resolves the exit code. */
