@@ -34,6 +34,15 @@ gate clippy bash -c "cd lib-rs && cargo clippy --release --all-targets --quiet -
 gate deno-check deno check mod.ts ffi/ tests/ scripts/ examples/ bench/ cli/
 gate deno-lint deno lint
 gate deno-doc-lint deno doc --lint mod.ts compiled.ts
+# `vectlite ui` in a real browser: Debian's Chromium (scripts/setup-browser.sh installs it, as
+# root; .ci/run calls it first) driven headless by playwright-core, screenshots in
+# test-artifacts/ui/. Without /usr/bin/chromium the gate fails: the inspector must pass on a
+# clean clone, not be skipped.
+if [ -x /usr/bin/chromium ]; then
+  gate browser node --import tsx scripts/browser-test.ts
+else
+  echo "FAILED: browser (no /usr/bin/chromium: run 'bash scripts/setup-browser.sh' as root)"; failed=$((failed + 1))
+fi
 # The Rust suite again for aarch64 Linux (under qemu-aarch64), x86_64 Windows (under wine)
 # and Linux with musl (x86_64 natively, aarch64 under qemu), each counted as one gate. This
 # script installs no system packages: the cross toolchains (about 2.8 GB from apt, as root)
