@@ -37,7 +37,8 @@ export const CLIENT_MAP_JS = String.raw`(function () {
         var t = max > min ? (v - min) / (max - min) : 0.5;
         return "hsl(" + Math.round(230 - 200 * t) + ", 70%, " + Math.round(48 + 6 * t) + "%)";
       };
-      return { colour: colour, gradient: { min: min, max: max, from: colour(min), to: colour(max) } };
+      var stops = [0, 0.25, 0.5, 0.75, 1].map(function (t) { return colour(min + t * (max - min)); });
+      return { colour: colour, gradient: { min: min, max: max, stops: stops } };
     }
     distinct.sort(function (a, b) { return counts[b] - counts[a] || (a < b ? -1 : 1); });
     var top = distinct.slice(0, distinct.length > PALETTE.length ? PALETTE.length - 1 : PALETTE.length);
@@ -98,11 +99,10 @@ export const CLIENT_MAP_JS = String.raw`(function () {
     legend.replaceChildren();
     if (answer.colorBy) legend.appendChild(el("li", null, el("b", null, answer.colorBy)));
     if (c.gradient) {
-      legend.appendChild(el("li", null, UI.num(c.gradient.min, 2)));
       var bar = el("span", { class: "gradient" });
-      bar.style.background = "linear-gradient(90deg, " + c.gradient.from + ", " + c.gradient.to + ")";
-      legend.appendChild(el("li", null, bar));
-      legend.appendChild(el("li", null, UI.num(c.gradient.max, 2)));
+      bar.style.background = "linear-gradient(90deg, " + c.gradient.stops.join(", ") + ")";
+      legend.appendChild(el("li", null, el("span", null, bound(c.gradient.min)), bar, el("span", null, bound(c.gradient.max))));
+      legend.appendChild(el("li", { class: "muted" }, int(answer.points.length) + " points, " + int(distinctCount(answer.points)) + " values"));
     } else if (answer.colorBy) {
       c.legend.forEach(function (item) {
         var swatch = el("span", { class: "swatch" });
@@ -113,6 +113,13 @@ export const CLIENT_MAP_JS = String.raw`(function () {
     $("map-stats").textContent = int(answer.sampled) + " of " + int(answer.matched) + " matching records" +
       (answer.sampled < answer.matched ? " (an even sample)" : "") + " · PCA of " + answer.dimension + "-d vectors" +
       (answer.normalized ? " (unit length: cosine)" : "") + " · the two axes keep " + pct(answer.explained[0] + answer.explained[1]) + " of the variance";
+  }
+
+  function bound(x) { return Number.isInteger(x) ? int(x) : UI.num(x, 2); }
+  function distinctCount(points) {
+    var seen = {};
+    points.forEach(function (p) { if (p.value !== null) seen[JSON.stringify(p.value)] = true; });
+    return Object.keys(seen).length;
   }
 
   function pct(x) { return (100 * x).toFixed(1) + "%"; }

@@ -135,7 +135,7 @@ h3 { font-size: 13px; margin: 16px 0 6px; color: var(--muted); text-transform: u
 .card .value { font-size: 19px; font-weight: 600; margin-top: 2px; overflow-wrap: anywhere; }
 .card .sub { color: var(--muted); font-size: 12px; }
 table.grid { width: 100%; border-collapse: collapse; background: var(--card); border: 1px solid var(--line); border-radius: 8px; overflow: hidden; }
-table.grid th, table.grid td { text-align: left; padding: 6px 10px; border-bottom: 1px solid var(--line); vertical-align: top; }
+table.grid th, table.grid td { text-align: left; padding: 6px 10px; border-bottom: 1px solid var(--line); vertical-align: baseline; }
 table.grid th { background: #f0f2f6; font-weight: 600; font-size: 12.5px; color: #475467; }
 table.grid td.num, table.grid th.num { text-align: right; font-variant-numeric: tabular-nums; }
 table.grid tr:last-child td { border-bottom: 0; }
