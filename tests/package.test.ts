@@ -1,6 +1,6 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { spawnSync, type SpawnSyncOptions } from "node:child_process";
+import { spawn, spawnSync, type SpawnSyncOptions } from "node:child_process";
 import { copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { locateLibrary, PREBUILT_TRIPLES, targetTriple } from "../ffi/native.ts";
@@ -137,7 +137,7 @@ describe("packages", () => {
     }
   });
 
-  it("installed from the npm tarball: the bin finds native/<triple>/, and a compiled app embeds vectlite/native/...", () => {
+  it("installed from the npm tarball: the bin finds native/<triple>/ and serves the inspector, and a compiled app embeds vectlite/native/...", async () => {
     const stage = stagePackage();
     const app = tempDir();
     const runDir = tempDir();
@@ -155,6 +155,27 @@ describe("packages", () => {
       const hit = JSON.parse(run(join(app, "node_modules/.bin/vectlite"), ["search", "app.vdb", "--vector", "[0.1, 0.9]", "--k", "1"], { cwd: app, env }));
       assert.equal(hit.id, "b");
       assert.match(run(join(app, "node_modules/.bin/vectlite"), ["info", "app.vdb"], { cwd: app, env }), /records\s+2 in 1 namespace/);
+      // The inspector: its page, script and API are modules compiled into dist/, no asset files.
+      const ui = spawn(join(app, "node_modules/.bin/vectlite"), ["ui", "app.vdb", "--port", "0"], { cwd: app, env, stdio: ["ignore", "pipe", "pipe"] });
+      const closed = new Promise((resolve) => ui.once("close", resolve));
+      try {
+        const url = await new Promise<string>((resolve, reject) => {
+          let out = "", err = "";
+          ui.stderr!.on("data", (c) => (err += c));
+          ui.stdout!.on("data", (c) => {
+            out += c;
+            const m = /http:\/\/127\.0\.0\.1:\d+\//.exec(out);
+            if (m) resolve(m[0]);
+          });
+          ui.on("exit", (code) => reject(new Error(`vectlite ui exited (${code}): ${out}${err}`)));
+        });
+        assert.match(await (await fetch(url)).text(), /<title>vectlite inspector<\/title>/);
+        assert.match(await (await fetch(`${url}app.js`)).text(), /UI\.start/);
+        assert.equal((await (await fetch(`${url}api/overview`)).json()).records, 2);
+      } finally {
+        ui.kill("SIGTERM");
+        await closed;
+      }
 
       // The README's single-file recipe against the installed package's exports.
       writeFileSync(
