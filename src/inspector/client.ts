@@ -381,6 +381,12 @@ var UI = (function () {
     $("records-prev").addEventListener("click", function () { if (state.records.page > 0) { state.records.page--; loadRecords(); } });
     $("search-form").addEventListener("submit", function (e) { e.preventDefault(); state.search = null; runSearch(); });
     document.querySelectorAll("input[name=mode]").forEach(function (r) { r.addEventListener("change", syncMode); });
+    // Enter in a filter box applies it (Shift+Enter for a new line), as in the other fields.
+    document.querySelectorAll("textarea").forEach(function (t) {
+      t.addEventListener("keydown", function (e) {
+        if (e.key === "Enter" && !e.shiftKey) { e.preventDefault(); t.form.requestSubmit(); }
+      });
+    });
     window.addEventListener("hashchange", route);
     loaders.records = loadRecords;
     loaders.search = function () { $("search-text").focus(); };

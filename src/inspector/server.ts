@@ -9,7 +9,7 @@
  * @module
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { AddressInfo, Socket } from "node:net";
 import type { Database } from "../database.ts";
 import { VectLiteError } from "../errors.ts";
 import { InspectorApi } from "./api.ts";
@@ -93,6 +93,12 @@ export async function startInspector(db: Database, options: InspectorOptions = {
   });
   server.requestTimeout = 60_000;
   server.headersTimeout = 15_000;
+  // A browser keeps idle connections open; closing must end them, on every runtime.
+  const sockets = new Set<Socket>();
+  server.on("connection", (socket: Socket) => {
+    sockets.add(socket);
+    socket.once("close", () => sockets.delete(socket));
+  });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(options.port ?? 0, LOOPBACK, () => {
@@ -108,6 +114,7 @@ export async function startInspector(db: Database, options: InspectorOptions = {
       new Promise<void>((resolve) => {
         server.close(() => resolve());
         (server as Server & { closeAllConnections?: () => void }).closeAllConnections?.();
+        for (const socket of sockets) socket.destroy();
       }),
   };
 }
