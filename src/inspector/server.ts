@@ -228,6 +228,5 @@ function send(res: ServerResponse, status: number, type: string, body: string): 
 function sendError(res: ServerResponse, e: HttpError): void {
   const error: Record<string, string> = { code: e.code, message: e.message };
   if (e.path !== undefined) error.path = e.path;
-  if (e.status === 413) res.setHeader("connection", "close");
   send(res, e.status, "application/json; charset=utf-8", JSON.stringify({ error }));
 }
