@@ -51,16 +51,24 @@
  * hnswlib-node compiled with -march=native (DIR is the package directory of that copy; see
  * bench/README.md) as an out-of-competition column. `--data DIR` generates into DIR, or
  * reuses the data set already there; `--keep` keeps the temp directory (data and indexes).
- * `--json FILE` writes every figure: `{ machine, meta, builds, serve, load }`, or with
+ * `--json FILE` writes every figure: `{ machine, meta, builds, serve, load, date }`, or with
  * `--sizes` `{ machine, runs: [...] }`.
+ *
+ * Charts (bench/charts.ts), drawn from the same figures as the tables, into `--charts DIR`
+ * (default bench/charts/; `--no-charts` for none): `ann-<n>-<quantization>.svg` per size and
+ * vectlite variant, and with `--sizes` `scale-memory.svg` and `scale-file.svg` (serving RSS and
+ * file size against n). `--scale-with FILE` adds to those two the sizes this run lacks from an
+ * earlier run's `--json` (e.g. a million vectors, vectlite alone), dashed. `--replot FILE`
+ * draws the charts of an earlier `--json` and runs nothing.
  *
  * @module
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { loadavg } from "node:os";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { type AnnMeta, EF_CONSTRUCTION, efLists, ensureData, K, M, SELECTIVITIES } from "./ann-data.ts";
+import { annCharts, type AnnRun, chartsDir, scaleCharts } from "./charts.ts";
 import { fmt, machine, mb, removeDir, repoRoot, runtimeName, tempDir } from "./common.ts";
 
 const argv = process.argv.slice(2);
@@ -146,6 +154,8 @@ interface Run {
   builds: Record<string, BuildResult | null>;
   serve: Record<string, ServeResult>;
   load: number[][];
+  /** When the size's last serve process ended (ISO). */
+  date: string;
 }
 
 const seconds = (t0: number) => (performance.now() - t0) / 1000;
@@ -284,10 +294,29 @@ function runSize(n: number, dir: string): Run {
   const serve: Record<string, ServeResult> = {};
   // In the order of serveCommands, whichever round finished first.
   for (const [name] of serveCommands) if (served[name]) serve[name] = mergeRounds(served[name]);
-  return { meta, builds, serve, load: [load0, loadavg()] };
+  return { meta, builds, serve, load: [load0, loadavg()], date: new Date().toISOString() };
+}
+
+/** The runs of an ann.ts `--json` file (one size or `--sizes`), each with its date (else the file's). */
+function readRuns(path: string): AnnRun[] {
+  const json = JSON.parse(readFileSync(path, "utf8"));
+  const mtime = statSync(path).mtime.toISOString();
+  return ((json.runs ?? [json]) as AnnRun[]).map((r) => ({ ...r, date: r.date ?? mtime }));
+}
+
+/** Draws the charts of these runs into the `--charts` directory, if any. */
+function charts(runs: AnnRun[]): void {
+  const dir = chartsDir(argv);
+  if (!dir) return;
+  for (const r of runs) annCharts(dir, r, new Date(r.date!));
+  const with_ = str("scale-with");
+  const earlier = with_ ? { runs: readRuns(with_), source: basename(with_) } : null;
+  if (runs.length > 1) scaleCharts(dir, runs, earlier, new Date(runs[runs.length - 1].date!));
 }
 
 async function driver(): Promise<void> {
+  const replot = str("replot");
+  if (replot) return charts(readRuns(replot));
   for (const q of QUANTIZATIONS) if (!["none", "int8", "binary"].includes(q)) throw new Error(`--quantization: none, int8 or binary, found ${q}`);
   if (SIZES.some((n) => !Number.isInteger(n) || n < 1)) throw new Error(`--sizes: positive integers, found ${str("sizes")}`);
   const peersOk = PEERS_ARG.join(",") === "none" || PEERS_ARG.every((p) => p in PEER_LABELS);
@@ -312,6 +341,7 @@ async function driver(): Promise<void> {
   console.log(`\ntotal ${fmt(seconds(started) / 60)} min`);
   const json = str("json");
   if (json) writeFileSync(json, JSON.stringify(runs.length === 1 ? { machine: machine(), ...runs[0] } : { machine: machine(), runs }, null, 2));
+  charts(runs);
   if (!keep && !dataArg) removeDir(root);
 }
 

@@ -18,6 +18,9 @@
  *
  *   bun bench/keyword-index.ts [--rounds 3]        deno run -A bench/keyword-index.ts
  *
+ * `--charts DIR` (default bench/charts/; `--no-charts` for none): where
+ * `keyword-index-<runtime>.svg` goes, the bars of the medians printed (bench/charts.ts).
+ *
  * @module
  */
 import { spawnSync } from "node:child_process";
@@ -25,6 +28,7 @@ import { join } from "node:path";
 import { create, insertMultiple } from "@orama/orama";
 import MiniSearch from "minisearch";
 import * as vectlite from "../mod.ts";
+import { chartsDir, keywordIndexChart } from "./charts.ts";
 import { buildCorpus } from "./corpus.ts";
 import { fmt, machine, median, removeDir, runtimeName, tempDir } from "./common.ts";
 
@@ -82,18 +86,21 @@ async function child(engine: Engine): Promise<void> {
     const elapsed = performance.now() - t;
     if ((await db.count()) !== docs.length) throw new Error("vectlite lost documents");
     await db.close();
-    console.log(JSON.stringify({ engine, ms: elapsed }));
+    console.log(JSON.stringify({ engine, ms: elapsed, docs: docs.length }));
   } else if (engine === "orama text") {
     const orama = create({ schema: { text: "string" } as const });
     await insertMultiple(orama, docs.map((text, i) => ({ id: ids[i], text })));
-    console.log(JSON.stringify({ engine, ms: performance.now() - t }));
+    console.log(JSON.stringify({ engine, ms: performance.now() - t, docs: docs.length }));
   } else {
     const mini = new MiniSearch(engine === "minisearch text" ? { fields: ["text"], storeFields: ["text"] } : { fields: ["text"] });
     mini.addAll(docs.map((text, i) => ({ id: ids[i], text })));
-    console.log(JSON.stringify({ engine, ms: performance.now() - t }));
+    console.log(JSON.stringify({ engine, ms: performance.now() - t, docs: docs.length }));
   }
   removeDir(dir);
 }
+
+/** The documents indexed, as the children report them. */
+let docCount = 0;
 
 function runChild(engine: Engine): number {
   const self = new URL(import.meta.url).pathname;
@@ -104,7 +111,9 @@ function runChild(engine: Engine): number {
     : [process.execPath, ["--import", "tsx", self]];
   const out = spawnSync(cmd, [...args, "--child", engine], { encoding: "utf8", maxBuffer: 1 << 24 });
   if (out.status !== 0) throw new Error(`${engine} failed: ${out.stderr}`);
-  return JSON.parse(out.stdout.trim().split("\n").pop()!).ms;
+  const { ms, docs } = JSON.parse(out.stdout.trim().split("\n").pop()!);
+  docCount = docs;
+  return ms;
 }
 
 const which = str("child");
@@ -126,5 +135,7 @@ if (which) {
   console.log(`terms only: MiniSearch / vectlite ${r("minisearch terms", "vectlite terms")}`);
   console.log(`native, text kept:  Orama / vectlite ${r("orama text", "vectlite text native")}, MiniSearch / vectlite ${r("minisearch text", "vectlite text native")}`);
   console.log(`native, terms only: MiniSearch / vectlite ${r("minisearch terms", "vectlite terms native")}`);
-  console.log("RESULT " + JSON.stringify({ runtime: runtimeName(), machine: machine(), rounds: ROUNDS, times, medians: med }));
+  const charts = chartsDir(argv);
+  if (charts) keywordIndexChart(charts, runtimeName(), med, ROUNDS, docCount);
+  console.log("RESULT " + JSON.stringify({ runtime: runtimeName(), machine: machine(), rounds: ROUNDS, docs: docCount, times, medians: med }));
 }

@@ -33,7 +33,9 @@
  *   deno run -A bench/keyword.ts
  *
  * Options: `--docs 0` (0 = the whole corpus, else an evenly spaced subset of that many),
- * `--queries 500 --rounds 3 --seconds 1.5 --batch 5000 --sample 50`.
+ * `--queries 500 --rounds 3 --seconds 1.5 --batch 5000 --sample 50`, `--charts DIR` (default
+ * bench/charts/; `--no-charts` for none): where `keyword-qps-<runtime>.svg` goes, the bars of
+ * the queries/s printed (bench/charts.ts).
  *
  * @module
  */
@@ -41,6 +43,7 @@ import { join } from "node:path";
 import { create, insertMultiple, search as oramaSearch } from "@orama/orama";
 import MiniSearch from "minisearch";
 import * as vectlite from "../mod.ts";
+import { chartsDir, keywordChart } from "./charts.ts";
 import { buildCorpus } from "./corpus.ts";
 import { fmt, machine, median, removeDir, runtimeName, tempDir } from "./common.ts";
 
@@ -479,6 +482,8 @@ console.log(
 
 await db.close();
 removeDir(dir);
+const charts = chartsDir(argv);
+if (charts) keywordChart(charts, runtimeName(), { qps, docs: N, mb: textBytes / 1e6, queries: QUERIES, rounds: ROUNDS });
 console.log(
   `RESULT ${
     JSON.stringify({
