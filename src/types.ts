@@ -492,6 +492,12 @@ export interface NamespaceStats {
   /** Slots of deleted or replaced records, dropped by `compact`. */
   deadSlots: number;
   /**
+   * Whether the records stored in the .vdb are read from it when needed (decoded one at a time,
+   * in place in a memory map where maps are used) instead of held in memory: true after an open
+   * or a compaction of a file that stores their offsets. Records written since are held.
+   */
+  recordsInPlace: boolean;
+  /**
    * Where the main vectors are: `mapped` slots used in place from a memory map of the .vdb
    * file (pages made resident as searches read them), and `memoryBytes` of vectors held in
    * memory (written since the file was, or everything where maps are not used: Windows).

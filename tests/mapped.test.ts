@@ -50,6 +50,48 @@ describe("vectors used in place from the file", () => {
     assert.equal(await db.get("r4"), null);
   });
 
+  it("records are read from the file as needed after an open and a compaction, and every read sees them", async () => {
+    const path = tempDb();
+    const words = ["alpha", "beta", "gamma"];
+    const input = records(300, 2).map((r, i) => ({ ...r, metadata: { i, tag: `t${i % 3}`, nested: { v: [i, "x"] } }, text: `${words[i % 3]} record ${i}` }));
+    const everything = async (db: vectlite.Database) => (await db.list({ includeVectors: true })).map((r) => JSON.stringify(r));
+    let before: string[];
+    {
+      await using db = await vectlite.open(path, { dimension: DIM });
+      await db.upsertMany(input);
+      assert.equal((await db.stats()).namespaces[""].recordsInPlace, false, "written: held in memory");
+      before = await everything(db);
+      await db.compact();
+      assert.equal((await db.stats()).namespaces[""].recordsInPlace, true, "compacted: read from the new file");
+      assert.deepEqual(await everything(db), before);
+    }
+    await using db = await vectlite.open(path);
+    assert.equal((await db.stats()).namespaces[""].recordsInPlace, true);
+    assert.deepEqual(await everything(db), before);
+    assert.deepEqual((await db.get("r7"))!.metadata, { i: 7, tag: "t1", nested: { v: [7, "x"] } });
+    const filter = { tag: { $in: ["t0", "t2"] }, i: { $ne: 9 } };
+    const wanted = input.filter((r) => r.metadata.tag !== "t1" && r.metadata.i !== 9).map((r) => r.id).sort();
+    assert.equal(await db.count({ filter }), wanted.length);
+    assert.deepEqual((await db.list({ filter })).map((r) => r.id).sort(), wanted);
+    const q = input[42].vector;
+    const hits = await db.search(q, { k: 10, exact: true, filter });
+    assert.ok(hits.every((h) => wanted.includes(h.id)));
+    assert.equal((await db.search(null, { sparse: db.analyzer.sparseTerms("gamma"), k: 500 })).length, 100);
+    // Writes over stored records: the written ones are held, the others still read in place.
+    assert.equal(await db.updateMetadata("r7", { tag: "changed" }), true);
+    await db.upsert("r8", input[8].vector, { tag: "replaced" });
+    await db.delete("r9");
+    assert.equal((await db.get("r7"))!.metadata.tag, "changed");
+    assert.deepEqual((await db.get("r8"))!.metadata, { tag: "replaced" });
+    assert.equal(await db.get("r9"), null);
+    assert.equal(await db.count({ filter: { tag: "changed" } }), 1);
+    const after = await everything(db);
+    await db.compact();
+    assert.deepEqual(await everything(db), after, "a compaction copies the untouched records as they are");
+    await using reader = await vectlite.open(path, { readOnly: true });
+    assert.deepEqual(await everything(reader), after);
+  });
+
   it("quantized codes are used in place too, after an open and after a compaction", async () => {
     const path = tempDb();
     {

@@ -311,7 +311,7 @@ impl Database {
         };
         for loaded in snap.namespaces {
             let main = VectorSpace::load(dimension, loaded.vectors, loaded.inv_norms, loaded.codes);
-            let mut ns = Namespace::load(dimension, loaded.records, main, loaded.sparse, loaded.ids);
+            let mut ns = Namespace::load(dimension, loaded.records, main, loaded.sparse, loaded.ids, !db.named_dims.is_empty())?;
             ns.restore_expiry(&loaded.expiry);
             for (name, space) in &loaded.multi {
                 db.multi_dims.insert(name.clone(), space.dim());
@@ -347,6 +347,9 @@ impl Database {
             if !tally.add(len) {
                 return Err(progress::aborted("verifying"));
             }
+        }
+        if let Some(e) = self.namespaces.values().find_map(Namespace::damage) {
+            return Err(e);
         }
         Ok(verified)
     }

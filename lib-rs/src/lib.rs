@@ -28,6 +28,7 @@ pub mod namespace;
 pub mod progress;
 pub mod random;
 pub mod record;
+pub mod record_store;
 pub mod search;
 pub mod sparse;
 pub mod storage;

@@ -13,18 +13,15 @@ use crate::id_index::IdIndex;
 use crate::named_space::NamedSpace;
 use crate::progress::Tally;
 use crate::record::Record;
+use crate::record_store::{EncodedRecords, RecordStore};
 use crate::sparse::InvertedIndex;
 use crate::vector::hnsw::{HnswGraph, HnswParams};
 use crate::vector::quantize::Quantizations;
 use crate::vector::space::VectorSpace;
 use crate::vector::Metric;
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
-
-/// The id of the record at `slot`, if it holds one (how the id index reads its keys).
-fn id_at(records: &[Option<Record>], slot: u32) -> Option<&str> {
-    records.get(slot as usize).and_then(|r| r.as_ref()).map(|r| r.id.as_str())
-}
 
 /// Whether `ids` finds the records of the first and the last of `len` slots where they are:
 /// a stored table is checked so before it is used (it must have been hashed as this library
@@ -47,7 +44,8 @@ const INDEX_SLICE_MIN: usize = 4_096;
 pub struct Namespace {
     /// id -> slot, reading the ids from `records` (no second copy).
     ids: IdIndex,
-    records: Vec<Option<Record>>,
+    /// The records by slot: the snapshot's still encoded, those written since decoded.
+    records: RecordStore,
     /// The main vectors: slot i is record slot i.
     main: VectorSpace,
     /// BM25 postings of the records' sparse terms.
@@ -86,7 +84,12 @@ impl Namespace {
     }
 
     pub fn slot_of(&self, id: &str) -> Option<u32> {
-        self.ids.get(id, |slot| id_at(&self.records, slot))
+        self.ids.get(id, |slot| self.records.id(slot))
+    }
+
+    /// Whether the snapshot's records are read from the file as needed instead of held.
+    pub fn records_in_place(&self) -> bool {
+        self.records.is_encoded()
     }
 
     /// Whether the id table is the snapshot's, used in place (until the first write).
@@ -158,8 +161,41 @@ impl Namespace {
         }
     }
 
-    pub fn record(&self, slot: u32) -> Option<&Record> {
-        self.records.get(slot as usize).and_then(|r| r.as_ref())
+    /// The record at `slot`: borrowed if it was written since the open, else decoded from
+    /// the snapshot (so a caller keeps it only as long as it needs it).
+    pub fn record(&self, slot: u32) -> Option<Cow<'_, Record>> {
+        self.records.get(slot)
+    }
+
+    /// Whether `slot` holds a record.
+    pub fn is_live(&self, slot: u32) -> bool {
+        self.records.is_live(slot)
+    }
+
+    /// The id of the record at `slot`, read without decoding the rest of it.
+    pub fn id_of(&self, slot: u32) -> Option<&str> {
+        self.records.id(slot)
+    }
+
+    /// The metadata of the record at `slot`, decoded alone.
+    pub fn metadata(&self, slot: u32) -> Option<Cow<'_, crate::json::Json>> {
+        self.records.metadata(slot)
+    }
+
+    /// Whether the record at `slot` passes `filter`: its metadata is decoded only when the
+    /// filter's columns cannot answer alone.
+    pub fn passes(&self, filter: &crate::filter::BoundFilter, slot: u32) -> bool {
+        filter.matches_lazily(slot, || self.records.metadata(slot))
+    }
+
+    /// The bytes of the record at `slot` as the snapshot stores them, if it is unchanged.
+    pub fn stored_bytes(&self, slot: u32) -> Option<&[u8]> {
+        self.records.stored_bytes(slot)
+    }
+
+    /// The first stored record that did not decode (it read as absent), if any.
+    pub fn damage(&self) -> Option<crate::error::Error> {
+        self.records.damage()
     }
 
     /// The main vector of record slot `slot`.
@@ -177,14 +213,24 @@ impl Namespace {
     }
 
     /// Live records with their slots, in slot order.
-    pub fn iter(&self) -> impl Iterator<Item = (u32, &Record)> {
+    pub fn iter(&self) -> impl Iterator<Item = (u32, Cow<'_, Record>)> {
         self.iter_from(0)
     }
 
     /// Live records with their slots from slot `start` on, in slot order.
-    pub fn iter_from(&self, start: u32) -> impl Iterator<Item = (u32, &Record)> {
-        let start = (start as usize).min(self.records.len());
-        self.records[start..].iter().enumerate().filter_map(move |(i, r)| r.as_ref().map(|r| ((start + i) as u32, r)))
+    pub fn iter_from(&self, start: u32) -> impl Iterator<Item = (u32, Cow<'_, Record>)> {
+        self.slots_from(start).filter_map(|slot| Some((slot, self.records.get(slot)?)))
+    }
+
+    /// The slots of the live records, in order.
+    pub fn slots(&self) -> impl Iterator<Item = u32> + '_ {
+        self.slots_from(0)
+    }
+
+    /// The slots of the live records from slot `start` on, in order.
+    pub fn slots_from(&self, start: u32) -> impl Iterator<Item = u32> + '_ {
+        let start = start.min(self.records.len() as u32);
+        (start..self.records.len() as u32).filter(|&slot| self.records.is_live(slot))
     }
 
     /// The numbering of the slots (see `layout.rs`).
@@ -224,7 +270,16 @@ impl Namespace {
             .map(|path| {
                 cache
                     .entry(path.clone())
-                    .or_insert_with(|| Arc::new(Column::build(path, self.records.len(), self.iter().map(|(s, r)| (s, &r.metadata)))))
+                    .or_insert_with(|| {
+                        // One record's metadata at a time: none is kept.
+                        let mut column = Column::build(path, self.records.len(), std::iter::empty());
+                        for slot in self.slots() {
+                            if let Some(metadata) = self.records.metadata(slot) {
+                                column.set(slot, &metadata);
+                            }
+                        }
+                        Arc::new(column)
+                    })
                     .clone()
             })
             .collect()
@@ -233,11 +288,14 @@ impl Namespace {
     /// Keeps cached columns in step with a write at `slot` (None: the slot was emptied).
     fn update_columns(&mut self, slot: u32) {
         let cache = self.columns.get_mut().unwrap_or_else(|p| p.into_inner());
-        let record = self.records[slot as usize].as_ref();
+        if cache.is_empty() {
+            return;
+        }
+        let metadata = self.records.metadata(slot);
         for col in cache.values_mut() {
             let col = Arc::make_mut(col);
-            match record {
-                Some(r) => col.set(slot, &r.metadata),
+            match &metadata {
+                Some(m) => col.set(slot, m),
                 None => col.clear(slot),
             }
         }
@@ -248,7 +306,7 @@ impl Namespace {
     fn clear_slot(&mut self, slot: u32) {
         self.expiry.set(slot, None);
         self.clear_multi(slot);
-        if let Some(old) = self.records[slot as usize].take() {
+        if let Some(old) = self.records.take(slot) {
             self.sparse.remove(slot, &old.sparse);
             for (name, _) in &old.vectors {
                 if let Some(space) = self.named.get_mut(name) {
@@ -259,43 +317,48 @@ impl Namespace {
         self.update_columns(slot);
     }
 
-    /// A namespace loaded from the snapshot: records in slot order, their main vectors back
-    /// to back (adopted as the namespace's array, not copied), and the stored inverted index
-    /// and id table if there are (else they are built from the records).
-    pub fn load(dimension: usize, records: Vec<Record>, main: VectorSpace, sparse: Option<InvertedIndex>, ids: Option<IdIndex>) -> Namespace {
-        debug_assert_eq!(main.slot_count(), records.len());
+    /// A namespace loaded from the snapshot: records in slot order (kept encoded where the
+    /// file allows), their main vectors back to back (adopted as the namespace's array, not
+    /// copied), and the stored inverted index and id table if there are (else they are built
+    /// from the records). Named vectors are taken out of the records when `named` says the
+    /// database has named spaces. A record that does not decode is `CORRUPT`.
+    pub fn load(dimension: usize, records: RecordStore, main: VectorSpace, sparse: Option<InvertedIndex>, ids: Option<IdIndex>, named: bool) -> crate::error::Result<Namespace> {
+        let n = records.len();
+        debug_assert_eq!(main.slot_count(), n);
         let mut ns = Namespace::new(dimension);
         ns.main = main;
-        let stored_ids = match ids {
-            Some(ids) if ids.len() == records.len() && resolves_ends(&ids, records.len(), |slot| records.get(slot as usize).map(|r| r.id.as_str())) => {
-                ns.ids = ids;
-                true
+        match ids {
+            Some(ids) if ids.len() == n && resolves_ends(&ids, n, |slot| records.id(slot)) => ns.ids = ids,
+            _ => {
+                ns.ids.reserve(n);
+                for slot in 0..n as u32 {
+                    // A snapshot's ids are unique (it is written from an index like this one).
+                    if let Some(id) = records.id(slot) {
+                        ns.ids.insert_new(id, slot);
+                    }
+                }
             }
-            _ => false,
-        };
-        if !stored_ids {
-            ns.ids.reserve(records.len());
         }
-        ns.records.reserve(records.len());
         let rebuild_terms = sparse.is_none();
-        for (slot, record) in records.into_iter().enumerate() {
-            let slot = slot as u32;
-            // A snapshot's ids are unique (it is written from an index like this one).
-            if !stored_ids {
-                ns.ids.insert_new(&record.id, slot);
+        if rebuild_terms || named || !records.is_encoded() {
+            for slot in 0..n as u32 {
+                let Some(record) = records.terms_and_vectors(slot) else { continue };
+                if rebuild_terms {
+                    ns.sparse.add(slot, &record.sparse);
+                }
+                for (name, v) in &record.vectors {
+                    ns.named.entry(name.clone()).or_insert_with(|| NamedSpace::new(v.len())).set(slot, v);
+                }
             }
-            if rebuild_terms {
-                ns.sparse.add(slot, &record.sparse);
-            }
-            for (name, v) in &record.vectors {
-                ns.named.entry(name.clone()).or_insert_with(|| NamedSpace::new(v.len())).set(slot, v);
-            }
-            ns.records.push(Some(record));
         }
+        if let Some(e) = records.damage() {
+            return Err(e);
+        }
+        ns.records = records;
         if let Some(sparse) = sparse {
             ns.sparse = sparse;
         }
-        ns
+        Ok(ns)
     }
 
     /// Inserts or replaces, without expiry; the caller has checked the vector's length.
@@ -309,7 +372,7 @@ impl Namespace {
         let existing = self.slot_of(&record.id);
         let slot = self.main.put(existing, vector);
         if self.records.len() < self.main.slot_count() {
-            self.records.push(None);
+            self.records.push_empty();
         }
         match existing {
             Some(old) if old != slot => {
@@ -321,7 +384,7 @@ impl Namespace {
         }
         // A write replaces the record's multi-vectors: a `SetMultiVectors` after it gives them.
         self.clear_multi(slot);
-        if let Some(old) = self.records[slot as usize].take() {
+        if let Some(old) = self.records.take(slot) {
             self.sparse.remove(slot, &old.sparse);
             for (name, _) in &old.vectors {
                 if !record.vectors.iter().any(|(n, _)| n == name) {
@@ -335,7 +398,7 @@ impl Namespace {
             self.named.entry(name.clone()).or_insert_with(|| NamedSpace::new(v.len())).set(slot, v);
         }
         self.sparse.add(slot, &record.sparse);
-        self.records[slot as usize] = Some(record);
+        self.records.set(slot, record);
         self.expiry.set(slot, expires_at);
         self.update_columns(slot);
         slot
@@ -345,7 +408,7 @@ impl Namespace {
     /// vectors, terms, slot and graph nodes stay as they are. Returns whether it existed.
     pub fn update_metadata(&mut self, id: &str, patch: crate::json::Json) -> bool {
         let Some(slot) = self.slot_of(id) else { return false };
-        let Some(record) = self.records[slot as usize].as_mut() else { return false };
+        let Some(record) = self.records.get_mut(slot) else { return false };
         record.merge_metadata(patch);
         self.update_columns(slot);
         true
@@ -353,7 +416,8 @@ impl Namespace {
 
     /// Removes a record; returns whether it existed.
     pub fn delete(&mut self, id: &str) -> bool {
-        match self.ids.remove(id, |slot| id_at(&self.records, slot)) {
+        let records = &self.records;
+        match self.ids.remove(id, |slot| records.id(slot)) {
             Some(slot) => {
                 self.main.remove(slot);
                 self.clear_slot(slot);
@@ -412,9 +476,16 @@ impl Namespace {
             return;
         }
         let Some(table) = IdIndex::from_stored(crate::storage::bulk_section::Words::Mapped(words), len) else { return };
-        if resolves_ends(&table, len, |slot| id_at(&self.records, slot)) {
+        if resolves_ends(&table, len, |slot| self.records.id(slot)) {
             self.ids = table;
         }
+    }
+
+    /// Reads the records from `records` (the same records, in the order of the slots, as a
+    /// compaction just wrote them) instead of holding them; ignored unless the slots are
+    /// dense and the first and last ids agree.
+    pub fn use_encoded_records(&mut self, records: EncodedRecords) {
+        self.records.use_encoded(records);
     }
 
     /// Learns the codes of every quantized space again from the vectors it holds now.
@@ -520,17 +591,18 @@ impl Namespace {
         let expiry = self.expiry.remapped(&remap);
         let mut out = Namespace { main, expiry, layout: self.layout.after_compaction(dropped), ..Namespace::default() };
         out.ids.reserve(order.len());
-        out.records.reserve(order.len());
+        let mut records = Vec::with_capacity(order.len());
         for (slot, record) in self.iter() {
             if remap[slot as usize].is_none() {
                 continue; // expired
             }
-            debug_assert_eq!(remap[slot as usize], Some(out.records.len() as u32));
-            let slot = out.records.len() as u32;
+            debug_assert_eq!(remap[slot as usize], Some(records.len() as u32));
+            let slot = records.len() as u32;
             out.ids.insert_new(&record.id, slot);
             out.sparse.add(slot, &record.sparse);
-            out.records.push(Some(record.clone()));
+            records.push(record.into_owned());
         }
+        out.records = RecordStore::decoded(records);
         for (name, space) in &mut self.named {
             let space = space.compacted(&remap, metric);
             if !space.is_empty() {
@@ -567,7 +639,7 @@ mod tests {
         assert_eq!(ns.slot_count(), 2);
         assert_eq!(ns.vector(ns.slot_of("c").unwrap()), &[3.0, 4.0]);
         assert!((ns.inv_norm(ns.slot_of("c").unwrap()) - 0.2).abs() < 1e-6);
-        assert_eq!(ns.iter().map(|(_, r)| r.id.as_str()).collect::<Vec<_>>(), vec!["c", "b"]);
+        assert_eq!(ns.slots().filter_map(|s| ns.id_of(s)).collect::<Vec<_>>(), vec!["c", "b"]);
     }
 
     #[test]

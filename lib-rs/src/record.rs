@@ -95,6 +95,13 @@ impl Record {
         let meta_text = r.bytes()?;
         let metadata = json::parse(meta_text, "stored metadata")
             .map_err(|e| r.corrupt(&format!("metadata of record {id:?} (at +{meta_at}): {}", e.message)))?;
+        let (sparse, vectors) = Record::decode_terms_and_vectors(r)?;
+        Ok(Record { id, metadata, sparse, vectors })
+    }
+
+    /// The sparse terms and named vectors, which follow the id and the metadata.
+    #[allow(clippy::type_complexity)]
+    pub fn decode_terms_and_vectors(r: &mut Reader) -> Result<(Vec<(Key, f32)>, Vec<(String, Vec<f32>)>)> {
         let n_sparse = r.len(5)?;
         let mut sparse = Vec::with_capacity(n_sparse);
         for _ in 0..n_sparse {
@@ -110,7 +117,7 @@ impl Record {
             r.f32s_into(dim, &mut v)?;
             vectors.push((name, v));
         }
-        Ok(Record { id, metadata, sparse, vectors })
+        Ok((sparse, vectors))
     }
 }
 

@@ -319,6 +319,7 @@ pub unsafe extern "C" fn vl_delete_by_filter(handle: u64, args: *const u8, args_
                 .into_iter()
                 .map(|(name, _)| (name.clone(), search::matching_ids(db, name, plan.as_ref())))
                 .collect();
+            search::intact(db, &selection)?;
             Ok(Output::Scalar(db.delete_in(&groups)? as u64))
         })
     })
@@ -336,6 +337,7 @@ pub unsafe extern "C" fn vl_get(handle: u64, args: *const u8, args_len: usize, o
         let args = decode::get_args(&j)?;
         with_db(handle, |db| {
             let hits: Vec<_> = search::get(db, &args.namespace, &args.id).into_iter().collect();
+            search::intact(db, &crate::search::options::NamespaceSelection::One(args.namespace.clone()))?;
             Ok(Output::Bytes(encode_rows(&hits, args.include_vectors, db.dimension, None)))
         })
     })
@@ -371,7 +373,11 @@ pub unsafe extern "C" fn vl_count(handle: u64, opts: *const u8, opts_len: usize,
         // SAFETY: forwarded caller contract.
         let j = parse_args(unsafe { bytes_arg(opts, opts_len, "options")? }, "count options")?;
         let (sel, plan) = decode::count_options(&j)?;
-        with_db(handle, |db| Ok(Output::Scalar(search::count(db, &sel, plan.as_ref()) as u64)))
+        with_db(handle, |db| {
+            let n = search::count(db, &sel, plan.as_ref());
+            search::intact(db, &sel)?;
+            Ok(Output::Scalar(n as u64))
+        })
     })
 }
 

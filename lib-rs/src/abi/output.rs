@@ -305,9 +305,10 @@ pub(crate) fn info_json(db: &Database) -> String {
         };
         let main = ns.vectors();
         s.push_str(&format!(
-            "{{\"records\":{},\"deadSlots\":{},\"vectors\":{{\"mapped\":{},\"memoryBytes\":{}}},\"index\":{},\"codes\":{},\"named\":{{",
+            "{{\"records\":{},\"deadSlots\":{},\"recordsInPlace\":{},\"vectors\":{{\"mapped\":{},\"memoryBytes\":{}}},\"index\":{},\"codes\":{},\"named\":{{",
             ns.len(),
             ns.dead_slots(),
+            ns.records_in_place(),
             main.mapped_slots(),
             main.vector_memory_bytes(),
             index_json(main.graph()),

@@ -98,7 +98,13 @@ pub unsafe extern "C" fn vl_count_async(handle: u64, opts: *const u8, opts_len: 
         let j = parse_args(unsafe { bytes_arg(opts, opts_len, "options")? }, "count options")?;
         let (sel, plan) = decode::count_options(&j)?;
         let cheap = cheap(flags, handle, |db| cost::count(db, &sel, plan.is_some()));
-        jobs::read(cheap, move || with_db(handle, |db| Ok(Output::Scalar(search::count(db, &sel, plan.as_ref()) as u64))))
+        jobs::read(cheap, move || {
+            with_db(handle, |db| {
+                let n = search::count(db, &sel, plan.as_ref());
+                search::intact(db, &sel)?;
+                Ok(Output::Scalar(n as u64))
+            })
+        })
     })
 }
 

@@ -131,6 +131,10 @@ impl Database {
         let written = format::write_snapshot(&header, &self.named_dims, &self.namespaces, &mut w)
             .and_then(|n| w.flush().map(|_| n))
             .map_err(|e| written_error(shown, e))?;
+        // A stored record that did not decode was left out: that file must not replace this one.
+        if let Some(e) = self.namespaces.values().find_map(crate::namespace::Namespace::damage) {
+            return Err(e);
+        }
         let file = w.into_inner().map_err(|e| written_error(shown, e.into_error()))?.file;
         file.sync().map_err(|e| Error::io("cannot fsync", shown, e))?;
         // The end of the phase, whatever the file's size (reports come every few MB).

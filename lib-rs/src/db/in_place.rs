@@ -1,5 +1,5 @@
 //! After a compaction, the handle moves onto the file it just wrote: the bulk parts of the
-//! database (main vectors, their codes, the graphs' level 0, the id tables) are used in place
+//! database (main vectors, their codes, the graphs' level 0, the id tables, the records) are used in place
 //! from a map of the new file and their copies in memory are freed, as an open of that file
 //! would have it. A part still used from the replaced file's map moves too, so no map keeps
 //! the old file alive.
@@ -30,6 +30,11 @@ impl Database {
         self.map_vectors_and_codes(&map, vectors, codes);
         self.map_graphs(&map, links0);
         self.map_id_tables(&map, ids);
+        for (name, records) in format::records_in_place(src, &shown) {
+            if let Some(ns) = self.namespaces.get_mut(&name) {
+                ns.use_encoded_records(records);
+            }
+        }
         crate::storage::os::release_free_memory();
     }
 

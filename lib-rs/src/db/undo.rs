@@ -87,7 +87,7 @@ impl Database {
             };
             let old = self.namespaces.get(namespace).and_then(|ns| {
                 let slot = ns.slot_of(id)?;
-                Some((ns.record(slot)?.clone(), ns.vector(slot).to_vec(), ns.expiry().get(slot), ns.multi_of(slot)))
+                Some((ns.record(slot)?.into_owned(), ns.vector(slot).to_vec(), ns.expiry().get(slot), ns.multi_of(slot)))
             });
             let inverse = match old {
                 Some((record, vector, expires_at, multi)) => Inverse::Restore(Box::new(Upsert { namespace: namespace.clone(), record, vector: Cow::Owned(vector), expires_at, multi })),

@@ -11,6 +11,8 @@ use super::path::FieldPath;
 use crate::expiry::Expiry;
 use super::{FilterPlan, Node, Op, Range};
 use crate::json::Json;
+use std::borrow::Cow;
+use std::cell::OnceCell;
 use std::cmp::Ordering;
 use std::collections::HashMap;
 
@@ -115,12 +117,48 @@ impl<'a> BoundFilter<'a> {
         if self.expiry.is_some_and(|(e, now)| e.is_due(slot, now)) {
             return false;
         }
-        self.plan.is_none_or(|p| p.root.matches_bound(slot, metadata, &self.columns))
+        self.plan.is_none_or(|p| p.root.matches_bound(slot, &metadata, &self.columns))
+    }
+
+    /// `matches`, with the metadata fetched (once) only when a column cannot answer; a
+    /// record whose metadata cannot be had (absent, or damaged) fails.
+    pub fn matches_lazily<'m>(&self, slot: u32, metadata: impl Fn() -> Option<Cow<'m, Json>>) -> bool {
+        if self.expiry.is_some_and(|(e, now)| e.is_due(slot, now)) {
+            return false;
+        }
+        let Some(plan) = self.plan else { return true };
+        let lazy = LazyMetadata { fetch: &metadata, value: OnceCell::new() };
+        plan.root.matches_bound(slot, &lazy, &self.columns) && lazy.value.get().is_none_or(Option::is_some)
+    }
+}
+
+/// Where a filter reads a record's metadata when its columns cannot answer.
+trait MetadataSource {
+    fn get(&self) -> &Json;
+}
+
+impl MetadataSource for &Json {
+    fn get(&self) -> &Json {
+        self
+    }
+}
+
+/// Metadata fetched on first use; an empty object stands in for metadata that cannot be had
+/// (`matches_lazily` then fails the record).
+struct LazyMetadata<'f, 'm> {
+    fetch: &'f dyn Fn() -> Option<Cow<'m, Json>>,
+    value: OnceCell<Option<Cow<'m, Json>>>,
+}
+
+impl MetadataSource for LazyMetadata<'_, '_> {
+    fn get(&self) -> &Json {
+        static EMPTY: Json = Json::Object(Vec::new());
+        self.value.get_or_init(|| (self.fetch)()).as_deref().unwrap_or(&EMPTY)
     }
 }
 
 impl Node {
-    fn matches_bound(&self, slot: u32, metadata: &Json, columns: &[&Column]) -> bool {
+    fn matches_bound(&self, slot: u32, metadata: &impl MetadataSource, columns: &[&Column]) -> bool {
         match self {
             Node::All(nodes) => nodes.iter().all(|n| n.matches_bound(slot, metadata, columns)),
             Node::Any(nodes) => nodes.iter().any(|n| n.matches_bound(slot, metadata, columns)),
@@ -134,7 +172,7 @@ impl Node {
                         }
                     }
                 }
-                let value = path.resolve(metadata);
+                let value = path.resolve(metadata.get());
                 ops.iter().all(|op| op.matches(value))
             }
         }

@@ -23,8 +23,8 @@ impl Sink for Records<'_, '_> {
     #[inline]
     fn offer(&mut self, score: f32, slot: u32) {
         // A record is read only for the finds that may enter the top n.
-        if let Some(r) = self.ns.record(slot) {
-            self.top.push(Candidate { score, namespace: self.name, id: &r.id, slot });
+        if let Some(id) = self.ns.id_of(slot) {
+            self.top.push(Candidate { score, namespace: self.name, id, slot });
         }
     }
 }
@@ -38,7 +38,7 @@ fn prefix_scan(db: &Database, ns: &Namespace, prefix: &[f32], filter: Option<&cr
     let cosine = db.metric == distance::Metric::Cosine;
     for slot in space.live_slots() {
         if let Some(f) = filter {
-            if !ns.record(slot).is_some_and(|r| f.matches(slot, &r.metadata)) {
+            if !ns.passes(f, slot) {
                 counters.filtered += 1;
                 continue;
             }
@@ -71,7 +71,7 @@ pub fn candidates<'a>(db: &'a Database, query: &[f32], n: usize, opts: &SearchOp
             // has no test per vector.
             None => space.search(metric, query, n, method, |_| true, &mut sink, &mut counters),
             Some(f) => {
-                let accept = |slot: u32| ns.record(slot).is_some_and(|r| f.matches(slot, &r.metadata));
+                let accept = |slot: u32| ns.passes(f, slot);
                 space.search(metric, query, n, method, accept, &mut sink, &mut counters)
             }
         });

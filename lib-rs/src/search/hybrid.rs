@@ -19,16 +19,16 @@ pub fn sparse_candidates<'a>(db: &'a Database, query: &[(String, f32)], n: usize
         super::with_filter(ns, opts.filter.as_ref(), opts.now, |filter| {
             ns.sparse().score_each(query, ns.slot_count(), &mut |slot, score| {
                 // Once the pool is full most documents score below its worst: test that
-                // first, before reading the record (a cache miss each) or the filter, which
-                // cannot raise a score. A tie may still enter (ties go by id).
+                // first, before reading the record's id (a cache miss each) or the filter,
+                // which cannot raise a score. A tie may still enter (ties go by id).
                 if top.threshold().is_some_and(|worst| score < worst) {
                     return;
                 }
-                let Some(r) = ns.record(slot) else { return };
-                if filter.is_some_and(|f| !f.matches(slot, &r.metadata)) {
+                let Some(id) = ns.id_of(slot) else { return };
+                if filter.is_some_and(|f| !ns.passes(f, slot)) {
                     return;
                 }
-                top.push(Candidate { score, namespace: name, id: &r.id, slot });
+                top.push(Candidate { score, namespace: name, id, slot });
             });
         });
     }

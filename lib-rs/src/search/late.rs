@@ -63,12 +63,12 @@ pub fn candidates<'a>(db: &'a Database, q: &LateQuery, n: usize, opts: &SearchOp
         let Some(space) = ns.multi_spaces().get(q.name) else { continue };
         super::with_filter(ns, opts.filter.as_ref(), opts.now, |filter| {
             let passes = |slot: u32, stats: &mut SearchStats| {
-                let record = ns.record(slot)?;
-                if filter.is_some_and(|f| !f.matches(slot, &record.metadata)) {
+                let id = ns.id_of(slot)?;
+                if filter.is_some_and(|f| !ns.passes(f, slot)) {
                     stats.filtered += 1;
                     return None;
                 }
-                Some(record)
+                Some(id)
             };
             // Scan order does not matter: equal scores rank by namespace and id.
             let slots: Vec<u32> = if opts.exact || space.len() <= shortlist {
@@ -77,17 +77,17 @@ pub fn candidates<'a>(db: &'a Database, q: &LateQuery, n: usize, opts: &SearchOp
                 // The shortlist: records ranked by the similarity of their mean vector.
                 let mut by_mean = TopK::new(shortlist);
                 for slot in space.iter_slots() {
-                    let (Some(record), Some((mean, inv))) = (passes(slot, stats), space.mean(slot)) else { continue };
+                    let (Some(id), Some((mean, inv))) = (passes(slot, stats), space.mean(slot)) else { continue };
                     let score = distance::score(db.metric, &q.mean, q.mean_inv, mean, inv);
-                    by_mean.push(Candidate { score, namespace: name, id: &record.id, slot });
+                    by_mean.push(Candidate { score, namespace: name, id, slot });
                 }
                 by_mean.into_sorted().into_iter().map(|c| c.slot).collect()
             };
             for slot in slots {
-                let (Some(record), Some(values)) = (passes(slot, stats), space.get(slot)) else { continue };
+                let (Some(id), Some(values)) = (passes(slot, stats), space.get(slot)) else { continue };
                 stats.visited += 1;
                 let score = q.query.score(db.metric, values, &mut scratch);
-                top.push(Candidate { score, namespace: name, id: &record.id, slot });
+                top.push(Candidate { score, namespace: name, id, slot });
             }
             stats.plan = if filter.is_some() { Plan::FilteredExact } else { Plan::Exact };
         });

@@ -16,13 +16,15 @@ use crate::namespace::Namespace;
 use crate::record::Record;
 use crate::vector::topk;
 use options::{ListCursor, ListOptions, NamespaceSelection, SearchOptions};
+use std::borrow::Cow;
 use std::time::Instant;
 
 /// One search result, borrowed from the database.
 pub struct Hit<'a> {
     pub score: f32,
     pub namespace: &'a str,
-    pub record: &'a Record,
+    /// Borrowed when the record was written since the open, else decoded from the file.
+    pub record: Cow<'a, Record>,
     pub vector: &'a [f32],
     pub explain: Option<Explain>,
     /// When the record expires (epoch milliseconds), if it was given a time to live.
@@ -88,6 +90,15 @@ pub(crate) fn selected<'a>(db: &'a Database, sel: &NamespaceSelection) -> Vec<(&
             out
         }
         NamespaceSelection::All => db.namespaces.iter().collect(),
+    }
+}
+
+/// `CORRUPT` if a stored record of the namespaces `sel` names did not decode when read (it
+/// read as absent): a read that met one reports it instead of answering without it.
+pub fn intact(db: &Database, sel: &NamespaceSelection) -> Result<()> {
+    match selected(db, sel).into_iter().find_map(|(_, ns)| ns.damage()) {
+        Some(e) => Err(e),
+        None => Ok(()),
     }
 }
 
@@ -199,6 +210,7 @@ pub fn search<'a>(db: &'a Database, query: Option<&[f32]>, opts: &SearchOptions)
     }
     stats.total_us = started.elapsed().as_micros() as u64;
     stats.candidates = hits.len();
+    intact(db, &opts.namespaces)?;
     Ok((hits, stats))
 }
 
@@ -206,7 +218,7 @@ fn explain_of(db: &Database, c: &topk::Candidate, parts: hybrid::Parts, spaces: 
     let bm25 = opts.sparse.as_deref().and_then(|t| bm25_explain(db, c.namespace, c.slot, t));
     let ns = db.namespaces.get(c.namespace);
     let vector_scores = match ns.and_then(|ns| Some((ns, ns.record(c.slot)?))) {
-        Some((ns, r)) if !spaces.is_empty() => named::score_record(db, r, ns.vector(c.slot), ns.inv_norm(c.slot), spaces).1,
+        Some((ns, r)) if !spaces.is_empty() => named::score_record(db, &r, ns.vector(c.slot), ns.inv_norm(c.slot), spaces).1,
         _ => Vec::new(),
     };
     Explain { parts, bm25, vector_scores }
@@ -253,7 +265,7 @@ pub fn count(db: &Database, sel: &NamespaceSelection, filter: Option<&FilterPlan
         .into_iter()
         .map(|(_, ns)| match filter {
             None => ns.len() - ns.expiry().due_count(now),
-            Some(plan) => with_filter(ns, Some(plan), now, |f| ns.iter().filter(|(s, r)| f.is_none_or(|f| f.matches(*s, &r.metadata))).count()),
+            Some(plan) => with_filter(ns, Some(plan), now, |f| ns.slots().filter(|&s| f.is_none_or(|f| ns.passes(f, s))).count()),
         })
         .sum()
 }
@@ -286,28 +298,31 @@ pub fn list<'a>(db: &'a Database, opts: &ListOptions) -> Result<Listed<'a>> {
         let expiry = ns.expiry().any_due(now).then_some((ns.expiry(), now));
         let columns = opts.filter.as_ref().map(|p| ns.filter_columns(p)).unwrap_or_default();
         let bound = (opts.filter.is_some() || expiry.is_some()).then(|| BoundFilter::new(opts.filter.as_ref(), columns.iter().map(|c| c.as_ref()).collect(), expiry));
-        for (slot, record) in ns.iter_from(start) {
+        for slot in ns.slots_from(start) {
             if hits.len() >= limit {
                 let next = last.map(|(name, ns, slot)| cursor_at(name, ns, slot));
+                intact(db, &opts.namespaces)?;
                 return Ok(Listed { hits, next });
             }
-            if bound.as_ref().is_some_and(|b| !b.matches(slot, &record.metadata)) {
+            if bound.as_ref().is_some_and(|b| !ns.passes(b, slot)) {
                 continue;
             }
             if skipped < opts.offset {
                 skipped += 1;
                 continue;
             }
+            let Some(record) = ns.record(slot) else { continue };
             let multi = if opts.include_vectors { multi_of(ns, slot) } else { Vec::new() };
             hits.push(Hit { score: 0.0, namespace: name, record, vector: ns.vector(slot), explain: None, expires_at: ns.expiry().get(slot), multi });
             last = Some((name, ns, slot));
         }
     }
+    intact(db, &opts.namespaces)?;
     Ok(Listed { hits, next: None })
 }
 
 fn cursor_at(name: &str, ns: &Namespace, slot: u32) -> ListCursor {
-    let id = ns.record(slot).map(|r| r.id.clone()).unwrap_or_default();
+    let id = ns.id_of(slot).map(str::to_string).unwrap_or_default();
     ListCursor { namespace: name.to_string(), layout: ns.layout().id, slot, id }
 }
 
@@ -332,7 +347,7 @@ pub fn matching_ids(db: &Database, namespace: &str, filter: Option<&FilterPlan>)
     match db.namespaces.get(namespace) {
         None => Vec::new(),
         Some(ns) => with_filter(ns, filter, crate::expiry::now_ms(), |f| {
-            ns.iter().filter(|(s, r)| f.is_none_or(|f| f.matches(*s, &r.metadata))).map(|(_, r)| r.id.clone()).collect()
+            ns.slots().filter(|&s| f.is_none_or(|f| ns.passes(f, s))).filter_map(|s| ns.id_of(s).map(str::to_string)).collect()
         }),
     }
 }

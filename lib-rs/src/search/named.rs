@@ -90,9 +90,9 @@ pub fn candidates<'a>(db: &'a Database, spaces: &[SpaceQuery], n: usize, opts: &
         super::with_filter(ns, opts.filter.as_ref(), opts.now, |filter| {
             if let Some(slots) = graph_candidates(db, ns, spaces, n, opts, filter, stats) {
                 for slot in slots {
-                    if let Some(record) = ns.record(slot) {
-                        let (score, _) = score_record(db, record, ns.vector(slot), ns.inv_norm(slot), spaces);
-                        top.push(Candidate { score, namespace: name, id: &record.id, slot });
+                    if let (Some(record), Some(id)) = (ns.record(slot), ns.id_of(slot)) {
+                        let (score, _) = score_record(db, &record, ns.vector(slot), ns.inv_norm(slot), spaces);
+                        top.push(Candidate { score, namespace: name, id, slot });
                     }
                 }
                 return;
@@ -107,8 +107,9 @@ pub fn candidates<'a>(db: &'a Database, spaces: &[SpaceQuery], n: usize, opts: &
                     continue;
                 }
                 stats.visited += 1;
-                let (score, _) = score_record(db, record, ns.vector(slot), ns.inv_norm(slot), spaces);
-                top.push(Candidate { score, namespace: name, id: &record.id, slot });
+                let (score, _) = score_record(db, &record, ns.vector(slot), ns.inv_norm(slot), spaces);
+                let Some(id) = ns.id_of(slot) else { continue };
+                top.push(Candidate { score, namespace: name, id, slot });
             }
         });
     }
@@ -145,9 +146,9 @@ fn graph_candidates(
             Some(named) => named.owner(slot),
             None => space.is_live(slot).then_some(slot),
         };
-        let accept = |slot: u32| match record_of(slot).and_then(|r| Some((r, ns.record(r)?))) {
+        let accept = |slot: u32| match record_of(slot) {
             None => false,
-            Some((r, record)) => filter.is_none_or(|f| f.matches(r, &record.metadata)),
+            Some(r) => ns.is_live(r) && filter.is_none_or(|f| ns.passes(f, r)),
         };
         // The caller scores every candidate exactly over all queried spaces: the graph's
         // finds and the vectors not in the graph yet simply join.

@@ -76,12 +76,16 @@ pub fn estimate_selectivity(ns: &Namespace, filter: &FilterPlan) -> f64 {
         return 0.0;
     }
     let (mut seen, mut matched) = (0usize, 0usize);
+    // Through the filter's columns: a sampled record's metadata is decoded only when they
+    // cannot answer (no expiry: the estimate is of the filter alone).
+    let columns = ns.filter_columns(filter);
+    let bound = crate::filter::BoundFilter::new(Some(filter), columns.iter().map(|c| c.as_ref()).collect(), None);
     let draws = if slots as usize <= SAMPLE { slots } else { SAMPLE as u64 };
     for i in 0..draws {
         let slot = if slots as usize <= SAMPLE { i } else { splitmix(i) % slots };
-        if let Some(r) = ns.record(slot as u32) {
+        if ns.is_live(slot as u32) {
             seen += 1;
-            matched += filter.matches(&r.metadata) as usize;
+            matched += ns.passes(&bound, slot as u32) as usize;
         }
     }
     if seen == 0 {

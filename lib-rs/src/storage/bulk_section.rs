@@ -1,5 +1,5 @@
 //! Reading the bulk sections, VECTORS (float32), CODE_BYTES (quantized codes), LINKS0
-//! (graphs' level 0) and IDS (id tables), one part after another: in place in a map of the file where maps are used
+//! (graphs' level 0), IDS (id tables), RECORDS and RECORD_OFFSETS, one part after another: in place in a map of the file where maps are used
 //! (`mapping.rs`), else read into memory. A section's checksum is verified at open by reading
 //! it through the file (its pages go to the OS page cache, not into the process), except for
 //! a mapped section larger than `VERIFY_AT_OPEN_BYTES`: reading all of it would make an open
@@ -11,6 +11,7 @@ use super::mapping::{MappedSlice, Mapping};
 use super::source::Source;
 use crate::checksum::{crc32c, crc32c_append};
 use crate::error::{Error, Result};
+use crate::record_store::Offsets;
 use crate::vector::floats::Floats;
 use std::sync::Arc;
 
@@ -106,6 +107,18 @@ impl BulkStream {
         let mut out: Vec<u32> = Vec::with_capacity(n);
         self.read(src, file, at, n * 4, &mut |chunk| out.extend(chunk.chunks_exact(4).map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]))))?;
         Ok(Words::Memory(out))
+    }
+
+    /// The next `n` u64 values: in place in the map, or read.
+    pub fn u64s(&mut self, src: &mut dyn Source, file: &str, n: usize) -> Result<Offsets> {
+        let at = self.advance(file, n, 8)?;
+        if let Some(map) = &self.map {
+            // Sections start at multiples of 64 and hold whole values: always aligned.
+            return MappedSlice::new(map.clone(), at as usize, n).map(Offsets::Mapped).ok_or_else(|| self.outside(file));
+        }
+        let mut out: Vec<u64> = Vec::with_capacity(n);
+        self.read(src, file, at, n * 8, &mut |chunk| out.extend(chunk.chunks_exact(8).map(|c| u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]))))?;
+        Ok(Offsets::Memory(Arc::new(out)))
     }
 
     /// Claims the next `n` values of `size` bytes; returns their file offset.

@@ -19,7 +19,7 @@ pub fn encode(live: &[(&String, &Namespace)]) -> Option<Vec<u8>> {
     w.varint(expiring.len() as u64);
     for (name, ns) in expiring {
         w.str(name);
-        let entries: Vec<(usize, i64)> = ns.iter().enumerate().filter_map(|(position, (slot, _))| Some((position, ns.expiry().get(slot)?))).collect();
+        let entries: Vec<(usize, i64)> = ns.slots().enumerate().filter_map(|(position, slot)| Some((position, ns.expiry().get(slot)?))).collect();
         w.varint(entries.len() as u64);
         for (position, at) in entries {
             w.varint(position as u64);

@@ -57,6 +57,9 @@
 //!              (expiry_section.rs); absent, no record expires
 //!  13 MULTI_VECTORS optional: the records' multi-vectors, per namespace and space
 //!              (multi_vector_section.rs); absent, no record has any
+//!  14 RECORD_OFFSETS optional: where each record starts in RECORDS, per namespace
+//!              (records_section.rs), so RECORDS is used in place and records are decoded
+//!              when read; absent (older files), the records are decoded at open
 //! Footer at the footer offset
 //!   per section: kind u32, zero u32, offset u64, length u64, CRC32C u32, zero u32 (32 bytes)
 //!   CRC32C of the section table u32
@@ -68,7 +71,6 @@
 use crate::checksum::crc32c;
 use crate::codec::Reader;
 use crate::error::{Code, Error, Result};
-use crate::record::Record;
 use crate::sparse::InvertedIndex;
 use super::source::{FileSource, SliceSource, Source};
 use crate::vector::hnsw::HnswGraph;
@@ -79,6 +81,7 @@ pub use super::bulk_section::Unverified;
 use crate::vector::Metric;
 use std::collections::BTreeMap;
 
+pub use super::records_section::in_place as records_in_place;
 pub use super::format_write::{encode, restamp, stored_graphs, write_snapshot, StoredGraph};
 
 pub const MAGIC: &[u8; 8] = b"VECTLITE";
@@ -102,6 +105,7 @@ pub(super) const SECTION_LINKS0: u32 = 10;
 pub(super) const SECTION_IDS: u32 = 11;
 pub(super) const SECTION_EXPIRY: u32 = 12;
 pub(super) const SECTION_MULTI_VECTORS: u32 = 13;
+pub(super) const SECTION_RECORD_OFFSETS: u32 = 14;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct SnapshotHeader {
@@ -152,7 +156,7 @@ impl SnapshotIdentity {
 
 pub struct LoadedNamespace {
     pub name: String,
-    pub records: Vec<Record>,
+    pub records: crate::record_store::RecordStore,
     pub vectors: Floats,
     /// The id table stored for the records (IDS), if the file has one.
     pub ids: Option<crate::id_index::IdIndex>,
@@ -205,7 +209,7 @@ pub fn locate_links0(src: &mut dyn Source, file: &str) -> Result<Option<(u64, u6
     locate(src, file, SECTION_LINKS0)
 }
 
-fn locate(src: &mut dyn Source, file: &str, kind: u32) -> Result<Option<(u64, u64)>> {
+pub(super) fn locate(src: &mut dyn Source, file: &str, kind: u32) -> Result<Option<(u64, u64)>> {
     let head = src.read_vec(0, (src.len() as usize).min(HEADER_LEN)).map_err(|e| Error::io("cannot read", file, e))?;
     let (_, count, footer_offset, header_len) = check_header(&head, src.len(), file)?;
     let sections = read_section_table(src, file, count, footer_offset, header_len)?;
@@ -315,6 +319,7 @@ pub fn read(src: &mut dyn Source, file: &str) -> Result<Snapshot> {
         SECTION_IDS,
         SECTION_EXPIRY,
         SECTION_MULTI_VECTORS,
+        SECTION_RECORD_OFFSETS,
     ];
     for (i, e) in sections.iter().enumerate() {
         if !known.contains(&e.kind) || sections[..i].iter().any(|p| p.kind == e.kind) {
@@ -353,44 +358,11 @@ pub fn read(src: &mut dyn Source, file: &str) -> Result<Snapshot> {
     }
 
     let dim = header.dimension as usize;
-    let records = records_at.read(src, file)?;
-    let mut r = Reader::new(&records, records_at.offset, file);
     let map = src.map();
     let mut vectors = BulkStream::new(vectors_at, map.clone(), "VECTORS");
-    let mut namespaces = Vec::new();
-    for _ in 0..r.len(2)? {
-        let at = records_at.offset + r.pos() as u64;
-        let name = r.str()?.to_string();
-        // Written in name order (a BTreeMap's): the index sections find their namespace by
-        // binary search, so opening stays linear in the file however many namespaces it has.
-        if namespaces.last().is_some_and(|prev: &LoadedNamespace| prev.name >= name) {
-            return Err(Error::corrupt(file, at, format!("namespace {name:?} out of order or repeated")));
-        }
-        let count = r.len(4)?;
-        let mut recs = Vec::with_capacity(count);
-        for _ in 0..count {
-            recs.push(Record::decode(&mut r)?);
-        }
-        let vecs = vectors.floats(src, file, count.checked_mul(dim).ok_or_else(|| r.corrupt("record count too large"))?, dim)?;
-        namespaces.push(LoadedNamespace {
-            name,
-            records: recs,
-            vectors: vecs,
-            ids: None,
-            inv_norms: None,
-            codes: None,
-            index: None,
-            named_indexes: Vec::new(),
-            sparse: None,
-            expiry: Vec::new(),
-            multi: Vec::new(),
-        });
-    }
-    if !r.at_end() {
-        return Err(Error::corrupt(file, records_at.offset, "RECORDS section holds more data than its count says"));
-    }
-    let mut unverified: Vec<Unverified> = vectors.finish(src, file)?.into_iter().collect();
-    drop(records);
+    let (read, mut unverified) = super::records_section::read(src, file, records_at, find(SECTION_RECORD_OFFSETS), &mut vectors, dim)?;
+    let mut namespaces: Vec<LoadedNamespace> = read.into_iter().map(LoadedNamespace::from).collect();
+    unverified.extend(vectors.finish(src, file)?);
     if let Some(at) = find(SECTION_IDS) {
         let mut tables = BulkStream::new(at, map.clone(), "IDS");
         for ns in &mut namespaces {
@@ -510,6 +482,7 @@ mod tests {
     use crate::codec::Writer;
     use crate::json::{Json, Key};
     use crate::namespace::Namespace;
+    use crate::record::Record;
 
     const TEST_IDENTITY: SnapshotIdentity = SnapshotIdentity { database: [7; 16], snapshot: 3, parent: 2 };
 
@@ -566,7 +539,7 @@ mod tests {
         // Stored as they were (learned from 300 vectors, one outlier), in RECORDS order.
         assert_eq!((codes.trained_on(), codes.outliers(), codes.slots()), (300, &[299u32][..], 300));
         let ns = &map[""];
-        for (position, (slot, _)) in ns.iter().enumerate() {
+        for (position, slot) in ns.slots().enumerate() {
             assert_eq!(codes.code(position as u32), before.code(slot));
             assert_eq!(loaded.inv_norms.as_ref().unwrap()[position], ns.inv_norm(slot));
         }
@@ -646,10 +619,11 @@ mod tests {
         let stored = loaded.sparse.expect("no SPARSE section");
         let values: Vec<f32> = (0..loaded.records.len() as u32).flat_map(|s| loaded.vectors.get(s).to_vec()).collect();
         let space = || crate::vector::space::VectorSpace::from_vectors(1, values.clone());
-        let rebuilt = Namespace::load(1, loaded.records.clone(), space(), None, None);
+        let records = || decode(&bytes, "f").unwrap().namespaces.into_iter().next().unwrap().records;
+        let rebuilt = Namespace::load(1, records(), space(), None, None, false).unwrap();
         assert_eq!(&stored, rebuilt.sparse());
         assert_eq!(&stored, map["ns"].sparse());
-        let from_stored = Namespace::load(1, loaded.records, space(), Some(stored), None);
+        let from_stored = Namespace::load(1, records(), space(), Some(stored), None, false).unwrap();
         assert_eq!(from_stored.sparse(), rebuilt.sparse());
     }
 

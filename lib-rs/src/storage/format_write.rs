@@ -4,7 +4,7 @@
 
 use super::format::{
     SnapshotHeader, FORMAT_VERSION, HEADER_LEN, MAGIC, SECTION_ALIGN, SECTION_INDEXES, SECTION_NAMED_INDEXES,
-    SECTION_CODES, SECTION_CODE_BYTES, SECTION_EXPIRY, SECTION_IDS, SECTION_MULTI_VECTORS, SECTION_LINKS0, SECTION_QUANTIZATION, SECTION_RECORDS, SECTION_SCHEMA, SECTION_SPARSE,
+    SECTION_CODES, SECTION_CODE_BYTES, SECTION_EXPIRY, SECTION_IDS, SECTION_MULTI_VECTORS, SECTION_LINKS0, SECTION_RECORD_OFFSETS, SECTION_QUANTIZATION, SECTION_RECORDS, SECTION_SCHEMA, SECTION_SPARSE,
     SECTION_VECTORS,
 };
 use crate::checksum::{crc32c, crc32c_append};
@@ -66,25 +66,15 @@ pub fn write_snapshot(
     // (and the doubling of the buffer that held them) were a few MB on top of the database
     // at the moment of a compaction.
     let record_namespaces = live.clone();
-    let records = Body::Pieces(Box::new(move |w, flush| {
-        w.varint(record_namespaces.len() as u64);
-        for (name, ns) in &record_namespaces {
-            w.str(name);
-            w.varint(ns.len() as u64);
-            for (_, record) in ns.iter() {
-                record.encode(w);
-                flush(w)?;
-            }
-        }
-        Ok(())
-    }));
+    let records = Body::Pieces(Box::new(move |w, flush| super::records_section::encode(&record_namespaces, w, flush)));
+    let record_offsets = super::records_section::offsets(&live);
     // Each namespace's id table, for RECORDS positions: built here once (the length, the
     // checksum and the write each go over it).
     let id_tables: Vec<Vec<u32>> =
-        live.iter().map(|(_, ns)| crate::id_index::stored_table(ns.len(), ns.iter().map(|(_, r)| r.id.as_str()))).collect();
+        live.iter().map(|(_, ns)| crate::id_index::stored_table(ns.len(), ns.slots().map(|s| ns.id_of(s).unwrap_or_default()))).collect();
     let codes = codes_section(live.clone());
     let code_bytes = code_bytes_section(live.clone());
-    let vectors: Vec<&[f32]> = live.iter().flat_map(|(_, ns)| ns.iter().map(|(slot, _)| ns.vector(slot))).collect();
+    let vectors: Vec<&[f32]> = live.iter().flat_map(|(_, ns)| ns.slots().map(|slot| ns.vector(slot))).collect();
     let all = stored_graphs(namespaces);
     let stored: Vec<(&String, &HnswGraph)> = all.iter().filter(|g| g.space.is_none()).map(|g| (g.namespace, g.graph)).collect();
     let named: Vec<(&String, &String, &HnswGraph)> = all.iter().filter_map(|g| Some((g.namespace, g.space?, g.graph))).collect();
@@ -139,6 +129,7 @@ pub fn write_snapshot(
     }
     if !id_tables.is_empty() {
         sections.push((SECTION_IDS, Body::Words(id_tables)));
+        sections.push((SECTION_RECORD_OFFSETS, Body::Words(record_offsets)));
     }
     if let Some(expiry) = super::expiry_section::encode(&live) {
         sections.push((SECTION_EXPIRY, Body::Bytes(expiry)));
@@ -188,7 +179,7 @@ fn codes_section<'a>(live: Vec<(&'a String, &'a Namespace)>) -> Body<'a> {
             let space = ns.vectors();
             w.str(name);
             w.varint(ns.len() as u64);
-            for (slot, _) in ns.iter() {
+            for slot in ns.slots() {
                 w.f32(space.inv_norm(slot));
             }
             flush(w)?;
@@ -199,7 +190,7 @@ fn codes_section<'a>(live: Vec<(&'a String, &'a Namespace)>) -> Body<'a> {
             w.u8(1);
             codes.encode_params(w);
             let outliers: std::collections::HashSet<u32> = codes.outliers().iter().copied().filter(|&s| space.is_live(s)).collect();
-            let positions: Vec<u64> = ns.iter().enumerate().filter(|(_, (slot, _))| outliers.contains(slot)).map(|(i, _)| i as u64).collect();
+            let positions: Vec<u64> = ns.slots().enumerate().filter(|(_, slot)| outliers.contains(slot)).map(|(i, _)| i as u64).collect();
             w.varint(positions.len() as u64);
             for p in positions {
                 w.varint(p);
@@ -215,7 +206,7 @@ fn code_bytes_section<'a>(live: Vec<(&'a String, &'a Namespace)>) -> Body<'a> {
     Body::Pieces(Box::new(move |w, flush| {
         for (_, ns) in &live {
             if let Some(codes) = ns.vectors().codes() {
-                for (slot, _) in ns.iter() {
+                for slot in ns.slots() {
                     w.buf.extend_from_slice(codes.code(slot));
                     flush(w)?;
                 }

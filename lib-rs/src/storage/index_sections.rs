@@ -60,7 +60,8 @@ pub(super) fn read(
             if ns.named_indexes.iter().any(|(s, _)| *s == space) {
                 return Err(Error::corrupt(file, at, format!("two indexes for vector space {space:?} of namespace {ns_name:?}")));
             }
-            let nodes = ns.records.iter().filter(|r| r.vectors.iter().any(|(n, _)| *n == space)).count();
+            let records = &ns.records;
+            let nodes = (0..records.len() as u32).filter_map(|slot| records.terms_and_vectors(slot)).filter(|r| r.vectors.iter().any(|(n, _)| *n == space)).count();
             if nodes == 0 {
                 return Err(Error::corrupt(file, at, format!("index for vector space {space:?}, which no record of {ns_name:?} uses")));
             }

@@ -96,6 +96,7 @@ pub trait Plain: Copy + 'static {}
 impl Plain for u8 {}
 impl Plain for u32 {}
 impl Plain for f32 {}
+impl Plain for u64 {}
 
 /// Values in place in a map, kept alive by it.
 pub struct MappedSlice<T: Plain> {

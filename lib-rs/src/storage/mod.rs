@@ -19,6 +19,7 @@ pub mod bulk_section;
 mod codes_section;
 mod expiry_section;
 mod multi_vector_section;
+mod records_section;
 mod index_sections;
 pub mod vfs;
 pub mod wal;

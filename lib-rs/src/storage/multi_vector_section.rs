@@ -23,7 +23,7 @@ pub fn encode(live: &[(&String, &Namespace)]) -> Option<Vec<u8>> {
     for (name, ns) in with {
         w.str(name);
         // RECORDS holds the live records in slot order: a record's position is its rank.
-        let positions: Vec<u32> = ns.iter().map(|(slot, _)| slot).collect();
+        let positions: Vec<u32> = ns.slots().collect();
         let spaces: Vec<_> = ns.multi_spaces().iter().filter(|(_, s)| !s.is_empty()).collect();
         w.varint(spaces.len() as u64);
         for (space_name, space) in spaces {
