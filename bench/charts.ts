@@ -147,7 +147,8 @@ export function scaleCharts(dir: string, runs: AnnRun[], earlier: { runs: AnnRun
       ? "resident set of the serving process after the efSearch curve (vectlite: Bun)"
       : "the file each library saved after its build (vectlite: compacted .vdb)";
     const dashedNote = extra.length
-      ? ` Dashed: ${extra.map((r) => n(r.meta.n)).join(", ")} from an earlier run (${earlier!.source}), only the libraries it ran.`
+      ? ` Dashed: ${extra.map((r) => n(r.meta.n)).join(", ")} from an earlier run (${earlier!.source}, ` +
+        `${[...new Set(extra.map((r) => r.date?.slice(0, 10) ?? "undated"))].join(", ")}), only the libraries it ran.`
       : "";
     writeChart(
       dir,
