@@ -348,8 +348,9 @@ impl Database {
                 return Err(progress::aborted("verifying"));
             }
         }
-        if let Some(e) = self.namespaces.values().find_map(Namespace::damage) {
-            return Err(e);
+        // Every stored record decodes (once per handle: the bytes never change).
+        for ns in self.namespaces.values() {
+            ns.verify_records()?;
         }
         Ok(verified)
     }
@@ -372,18 +373,20 @@ impl Database {
     /// Drops tombstones and renumbers slots densely in every namespace (graphs repaired,
     /// not rebuilt), so the snapshot can store the graphs as they are. Does nothing more
     /// once the current job was cancelled.
-    pub fn compact_memory(&mut self) {
+    /// `CORRUPT` (a namespace left as it was) if a stored record does not decode.
+    pub fn compact_memory(&mut self) -> Result<()> {
         self.update_indexes();
         if progress::cancelled() {
-            return;
+            return Ok(());
         }
         let (metric, now) = (self.metric, crate::expiry::now_ms());
         for ns in self.namespaces.values_mut() {
             if ns.has_dead_slots() || ns.expiry().any_due(now) {
-                *ns = ns.compacted(metric, now);
+                *ns = ns.compacted(metric, now)?;
             }
         }
         self.namespaces.retain(|_, ns| !ns.is_empty());
+        Ok(())
     }
 
     fn replay_wal(&mut self, sync: SyncMode) -> Result<()> {
@@ -478,6 +481,7 @@ impl Database {
             return Ok(());
         }
         let ops = with_extra_ops(ops);
+        self.refuse_damaged_targets(&ops)?;
         let wal = self.wal.as_mut().ok_or_else(|| Error::new(Code::Internal, "no WAL on a writable handle"))?;
         self.next_seq = wal.append_transaction(&ops, self.next_seq)?;
         self.record_undo(&ops);
@@ -494,6 +498,30 @@ impl Database {
         let _ = self.maybe_auto_compact();
         if large {
             os::release_free_memory();
+        }
+        Ok(())
+    }
+
+    /// `CORRUPT` before anything is logged when an operation needs the stored record it
+    /// targets and that record does not decode: a metadata merge (it merges into the old
+    /// metadata), and any operation of a transaction (its rollback restores the old record).
+    /// Replacing or deleting such a record outside a transaction is allowed: it repairs it.
+    fn refuse_damaged_targets(&self, ops: &[WalOp]) -> Result<()> {
+        for op in ops {
+            let (namespace, id, needs_old) = match op {
+                WalOp::Upsert(u) => (&u.namespace, &u.record.id, false),
+                WalOp::UpdateMetadata { namespace, id, .. } => (namespace, id, true),
+                WalOp::Delete { namespace, id } | WalOp::SetExpiry { namespace, id, .. } | WalOp::SetMultiVectors { namespace, id, .. } => (namespace, id, false),
+            };
+            if !needs_old && self.undo.is_none() {
+                continue;
+            }
+            let Some(ns) = self.namespaces.get(namespace) else { continue };
+            if let Some(slot) = ns.slot_of(id) {
+                if ns.record(slot).is_none() {
+                    return Err(ns.damage().unwrap_or_else(|| Error::new(Code::Internal, format!("record {id:?} is listed but not stored"))));
+                }
+            }
         }
         Ok(())
     }

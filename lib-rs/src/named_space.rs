@@ -49,6 +49,12 @@ impl NamedSpace {
         self.of_record.insert(record_slot, slot);
     }
 
+    /// Record `record_slot`'s vector in this space and its inverse norm, if it has one.
+    pub fn vector_of(&self, record_slot: u32) -> Option<(&[f32], f32)> {
+        let slot = *self.of_record.get(&record_slot)?;
+        Some((self.space.vector(slot), self.space.inv_norm(slot)))
+    }
+
     /// Drops record `record_slot`'s vector from this space, if it has one.
     pub fn remove(&mut self, record_slot: u32) {
         if let Some(slot) = self.of_record.remove(&record_slot) {

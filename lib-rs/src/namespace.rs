@@ -193,9 +193,14 @@ impl Namespace {
         self.records.stored_bytes(slot)
     }
 
-    /// The first stored record that did not decode (it read as absent), if any.
+    /// A stored record that did not decode (it read as absent) and is still in place, if any.
     pub fn damage(&self) -> Option<crate::error::Error> {
         self.records.damage()
+    }
+
+    /// Decodes every stored record once: `CORRUPT` if one does not decode.
+    pub fn verify_records(&self) -> crate::error::Result<()> {
+        self.records.verify()
     }
 
     /// The main vector of record slot `slot`.
@@ -262,27 +267,28 @@ impl Namespace {
     /// The columns `plan` needs, built from the records on first use.
     pub fn filter_columns(&self, plan: &FilterPlan) -> Vec<Arc<Column>> {
         let mut cache = self.columns.lock().unwrap_or_else(|p| p.into_inner());
-        if cache.len() + plan.column_paths().len() > MAX_COLUMNS {
+        let paths = plan.column_paths();
+        let mut missing: Vec<&String> = paths.iter().filter(|p| !cache.contains_key(*p)).collect();
+        if cache.len() + missing.len() > MAX_COLUMNS {
             cache.clear();
+            missing = paths.iter().collect();
         }
-        plan.column_paths()
-            .iter()
-            .map(|path| {
-                cache
-                    .entry(path.clone())
-                    .or_insert_with(|| {
-                        // One record's metadata at a time: none is kept.
-                        let mut column = Column::build(path, self.records.len(), std::iter::empty());
-                        for slot in self.slots() {
-                            if let Some(metadata) = self.records.metadata(slot) {
-                                column.set(slot, &metadata);
-                            }
-                        }
-                        Arc::new(column)
-                    })
-                    .clone()
-            })
-            .collect()
+        missing.dedup();
+        if !missing.is_empty() {
+            // Every missing column in one pass, one record's metadata at a time: none is kept.
+            let mut built: Vec<Column> = missing.iter().map(|p| Column::build(p, self.records.len(), std::iter::empty())).collect();
+            for slot in self.slots() {
+                if let Some(metadata) = self.records.metadata(slot) {
+                    for column in &mut built {
+                        column.set(slot, &metadata);
+                    }
+                }
+            }
+            for (path, column) in missing.into_iter().zip(built) {
+                cache.insert(path.clone(), Arc::new(column));
+            }
+        }
+        paths.iter().map(|p| cache[p].clone()).collect()
     }
 
     /// Keeps cached columns in step with a write at `slot` (None: the slot was emptied).
@@ -584,25 +590,24 @@ impl Namespace {
 
     /// A copy with live records only, renumbered densely in slot order; the graphs (if
     /// any) drop their deleted nodes and repair their neighbourhoods instead of being rebuilt.
-    pub fn compacted(&mut self, metric: Metric, now: i64) -> Namespace {
+    /// Stored records stay stored (a snapshot copies their bytes). `CORRUPT` if one of them
+    /// does not decode: nothing is changed then.
+    pub fn compacted(&mut self, metric: Metric, now: i64) -> crate::error::Result<Namespace> {
+        self.records.verify()?;
         let order: Vec<u32> = self.main.live_slots().filter(|&slot| !self.expiry.is_due(slot, now)).collect();
         let (main, remap) = self.main.compacted(&order, metric);
         let dropped = (0..remap.len() as u32).filter(|&s| remap[s as usize].is_none()).collect();
         let expiry = self.expiry.remapped(&remap);
         let mut out = Namespace { main, expiry, layout: self.layout.after_compaction(dropped), ..Namespace::default() };
         out.ids.reserve(order.len());
-        let mut records = Vec::with_capacity(order.len());
-        for (slot, record) in self.iter() {
-            if remap[slot as usize].is_none() {
-                continue; // expired
-            }
-            debug_assert_eq!(remap[slot as usize], Some(records.len() as u32));
-            let slot = records.len() as u32;
+        let kept: Vec<u32> = self.slots().filter(|&slot| remap[slot as usize].is_some()).collect();
+        debug_assert_eq!(kept, order, "records and main vectors are live in the same slots");
+        out.records = self.records.reordered(&kept);
+        for slot in 0..kept.len() as u32 {
+            let record = out.records.terms_and_vectors(slot).ok_or_else(|| out.records.damage().unwrap_or_else(|| crate::error::Error::new(crate::error::Code::Internal, "a compacted record is missing")))?;
             out.ids.insert_new(&record.id, slot);
             out.sparse.add(slot, &record.sparse);
-            records.push(record.into_owned());
         }
-        out.records = RecordStore::decoded(records);
         for (name, space) in &mut self.named {
             let space = space.compacted(&remap, metric);
             if !space.is_empty() {
@@ -615,7 +620,7 @@ impl Namespace {
                 out.multi.insert(name.clone(), space);
             }
         }
-        out
+        Ok(out)
     }
 }
 
@@ -662,7 +667,7 @@ mod tests {
         assert!(!graph.contains(before));
         assert!(graph.contains(ns.slot_of("new").unwrap()));
         assert_eq!(ns.dead_slots(), 2);
-        let compact = ns.compacted(Metric::L2, 0);
+        let compact = ns.compacted(Metric::L2, 0).unwrap();
         assert_eq!(compact.dead_slots(), 0);
         assert_eq!(compact.len(), 50);
         assert_eq!(compact.vector(compact.slot_of("r3").unwrap()), &[99.0, 1.0]);

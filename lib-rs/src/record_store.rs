@@ -7,8 +7,10 @@
 //! them puts the record (or its absence) in `changed`. Slots after them are in `tail`.
 //!
 //! A stored record that does not decode (damage its section's checksum has not caught yet:
-//! large sections are verified by `check`, not at open) reads as absent, and the first such
-//! failure is kept (`damage`) for the read that met it to report as `CORRUPT`.
+//! large sections are verified by `check`, not at open; or a file made to pass its checksums)
+//! reads as absent, and the failure is kept by slot (`damage`) for the read that met it to
+//! report as `CORRUPT`, until the slot is written or emptied. `verify` (run by `check`, and so
+//! by every compaction, snapshot and backup) decodes every stored record once.
 
 use crate::codec::Reader;
 use crate::error::{Error, Result};
@@ -16,7 +18,8 @@ use crate::json::{self, Json};
 use crate::record::Record;
 use crate::storage::mapping::MappedSlice;
 use std::borrow::Cow;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 /// The bytes of a RECORDS section: in place in a map, or read into memory.
@@ -57,38 +60,69 @@ impl Offsets {
 pub struct EncodedRecords {
     bytes: SectionBytes,
     offsets: Offsets,
+    /// Which stored record each slot holds when that is not record i at slot i (a compaction
+    /// in memory renumbered the slots): `HELD` for a slot whose record is held decoded.
+    order: Option<Arc<Vec<u32>>>,
     /// The section's offset in the file and the file's name, for errors.
     section_offset: u64,
     file: Arc<str>,
 }
 
+/// In `EncodedRecords::order`: the slot's record is not a stored one.
+const HELD: u32 = u32::MAX;
+
 impl EncodedRecords {
     /// `offsets` holds count + 1 positions into `bytes` (checked when a record is read).
     pub fn new(bytes: SectionBytes, offsets: Offsets, section_offset: u64, file: &str) -> EncodedRecords {
-        EncodedRecords { bytes, offsets, section_offset, file: file.into() }
+        EncodedRecords { bytes, offsets, order: None, section_offset, file: file.into() }
     }
 
+    /// Number of slots.
     pub fn count(&self) -> usize {
-        self.offsets.as_slice().len().saturating_sub(1)
+        match &self.order {
+            Some(order) => order.len(),
+            None => self.offsets.as_slice().len().saturating_sub(1),
+        }
     }
 
-    /// The bytes of record `i`, or an error if its offsets are not in order inside the section.
+    /// The same stored records in the slots `order` gives: `order[new slot]` is the old slot
+    /// whose stored record it holds, or None for a slot held decoded.
+    fn reordered(&self, order: impl Iterator<Item = Option<u32>>) -> EncodedRecords {
+        let stored = |old: u32| match &self.order {
+            Some(o) => o[old as usize],
+            None => old,
+        };
+        let order = order.map(|old| old.map_or(HELD, stored)).collect();
+        EncodedRecords { order: Some(Arc::new(order)), ..self.clone() }
+    }
+
+    /// The bytes of the record at slot `i`, or an error if its offsets are not in order
+    /// inside its namespace's part of the section.
     pub fn raw(&self, i: usize) -> Result<&[u8]> {
         let offsets = self.offsets.as_slice();
-        let bytes = self.bytes.as_slice();
-        let (start, end) = (offsets[i], offsets[i + 1]);
-        if start >= end || end > bytes.len() as u64 {
-            return Err(Error::corrupt(&self.file, self.section_offset, format!("record {i} lies at {start}..{end}, outside its section")));
+        let corrupt = |what: String| Error::corrupt(&self.file, self.section_offset, what);
+        let record = match &self.order {
+            Some(order) => order[i] as usize,
+            None => i,
+        };
+        if record + 1 >= offsets.len() {
+            return Err(corrupt(format!("slot {i} holds no stored record")));
         }
-        Ok(&bytes[start as usize..end as usize])
+        let (lo, hi) = (offsets[0], offsets[offsets.len() - 1]);
+        let (start, end) = (offsets[record], offsets[record + 1]);
+        if start < lo || start >= end || end > hi || end > self.bytes.as_slice().len() as u64 {
+            return Err(corrupt(format!("record {record} lies at {start}..{end}, outside its namespace's {lo}..{hi}")));
+        }
+        Ok(&self.bytes.as_slice()[start as usize..end as usize])
     }
 
     fn reader(&self, i: usize) -> Result<Reader<'_>> {
         let raw = self.raw(i)?;
-        Ok(Reader::new(raw, self.section_offset + self.offsets.as_slice()[i], &self.file))
+        let at = self.section_offset + (raw.as_ptr() as usize - self.bytes.as_slice().as_ptr() as usize) as u64;
+        Ok(Reader::new(raw, at, &self.file))
     }
 
-    /// Record `i`, decoded; it must take exactly its bytes.
+    /// The record at slot `i`, decoded; it must take exactly its bytes.
     pub fn decode(&self, i: usize) -> Result<Record> {
         let mut r = self.reader(i)?;
         let record = Record::decode(&mut r)?;
@@ -98,12 +132,12 @@ impl EncodedRecords {
         Ok(record)
     }
 
-    /// The id of record `i`, read in place.
+    /// The id of the record at slot `i`, read in place.
     pub fn id(&self, i: usize) -> Result<&str> {
         self.reader(i)?.str()
     }
 
-    /// The metadata of record `i`, decoded alone.
+    /// The metadata of the record at slot `i`, decoded alone.
     pub fn metadata(&self, i: usize) -> Result<Json> {
         let mut r = self.reader(i)?;
         r.str()?;
@@ -111,8 +145,8 @@ impl EncodedRecords {
         json::parse(r.bytes()?, "stored metadata").map_err(|e| r.corrupt(&format!("metadata (at +{at}): {}", e.message)))
     }
 
-    /// Record `i` without its metadata (left null): what an open needs of it to rebuild the
-    /// inverted index or the named spaces, without parsing any JSON.
+    /// The record at slot `i` without its metadata (left null): what an open or a compaction
+    /// needs of it to rebuild the inverted index or the named spaces, without parsing JSON.
     pub fn decode_without_metadata(&self, i: usize) -> Result<Record> {
         let mut r = self.reader(i)?;
         let id = r.str()?.to_string();
@@ -127,10 +161,16 @@ pub struct RecordStore {
     encoded: Option<EncodedRecords>,
     /// Slots of `encoded` written since: the record now, or None once removed.
     changed: HashMap<u32, Option<Record>>,
+    /// One bit per slot of `encoded`: set when the slot is in `changed` (a read of an
+    /// unchanged slot tests a bit, not a hash map).
+    changed_bits: Vec<u64>,
     /// Slots after `encoded`'s.
     tail: Vec<Option<Record>>,
-    /// The first stored record that did not decode.
-    damage: Mutex<Option<Error>>,
+    /// Stored records that did not decode, by slot, until the slot is written or emptied.
+    damage: Mutex<BTreeMap<u32, Error>>,
+    /// Whether every stored record was decoded once without error (`verify`): the bytes never
+    /// change, so once is enough.
+    verified: AtomicBool,
 }
 
 impl RecordStore {
@@ -157,8 +197,7 @@ impl RecordStore {
         self.len() == 0
     }
 
-    /// Whether the stored records are still used in place (none was taken into memory by
-    /// a compaction of the handle since).
+    /// Whether stored records are read from a snapshot's bytes (some may be held since).
     pub fn is_encoded(&self) -> bool {
         self.encoded.is_some()
     }
@@ -172,14 +211,33 @@ impl RecordStore {
         self.tail.reserve(n);
     }
 
-    fn note(&self, e: Error) {
-        let mut damage = self.damage.lock().unwrap_or_else(|p| p.into_inner());
-        damage.get_or_insert(e);
+    fn note(&self, slot: u32, e: Error) {
+        self.damage.lock().unwrap_or_else(|p| p.into_inner()).entry(slot).or_insert(e);
     }
 
-    /// The first stored record that did not decode, if any did.
+    fn forget_damage(&mut self, slot: u32) {
+        let damage = self.damage.get_mut().unwrap_or_else(|p| p.into_inner());
+        if !damage.is_empty() {
+            damage.remove(&slot);
+        }
+    }
+
+    /// A stored record still in place that did not decode, if there is one.
     pub fn damage(&self) -> Option<Error> {
-        self.damage.lock().unwrap_or_else(|p| p.into_inner()).clone()
+        self.damage.lock().unwrap_or_else(|p| p.into_inner()).values().next().cloned()
+    }
+
+    fn is_changed(&self, slot: u32) -> bool {
+        self.changed_bits.get(slot as usize / 64).is_some_and(|w| w & (1 << (slot % 64)) != 0)
+    }
+
+    fn put_changed(&mut self, slot: u32, record: Option<Record>) -> Option<Option<Record>> {
+        let word = slot as usize / 64;
+        if self.changed_bits.len() <= word {
+            self.changed_bits.resize(self.base().div_ceil(64).max(word + 1), 0);
+        }
+        self.changed_bits[word] |= 1 << (slot % 64);
+        self.changed.insert(slot, record)
     }
 
     /// Where slot `slot` is: decoded in memory (Some(record or None)), or still encoded
@@ -190,7 +248,7 @@ impl RecordStore {
         if i >= base {
             return self.tail.get(i - base).map(Option::as_ref);
         }
-        if self.changed.is_empty() {
+        if !self.is_changed(slot) {
             return None;
         }
         self.changed.get(&slot).map(Option::as_ref)
@@ -209,7 +267,7 @@ impl RecordStore {
 
     fn decode_stored(&self, slot: u32) -> Option<Record> {
         let encoded = self.encoded.as_ref()?;
-        encoded.decode(slot as usize).map_err(|e| self.note(e)).ok()
+        encoded.decode(slot as usize).map_err(|e| self.note(slot, e)).ok()
     }
 
     /// The id of the record at `slot`, borrowed.
@@ -219,7 +277,7 @@ impl RecordStore {
         }
         match self.held(slot) {
             Some(held) => held.map(|r| r.id.as_str()),
-            None => self.encoded.as_ref()?.id(slot as usize).map_err(|e| self.note(e)).ok(),
+            None => self.encoded.as_ref()?.id(slot as usize).map_err(|e| self.note(slot, e)).ok(),
         }
     }
 
@@ -230,7 +288,7 @@ impl RecordStore {
         }
         match self.held(slot) {
             Some(held) => held.map(|r| Cow::Borrowed(&r.metadata)),
-            None => self.encoded.as_ref()?.metadata(slot as usize).map_err(|e| self.note(e)).ok().map(Cow::Owned),
+            None => self.encoded.as_ref()?.metadata(slot as usize).map_err(|e| self.note(slot, e)).ok().map(Cow::Owned),
         }
     }
 
@@ -242,7 +300,7 @@ impl RecordStore {
         }
         match self.held(slot) {
             Some(held) => held.map(Cow::Borrowed),
-            None => self.encoded.as_ref()?.decode_without_metadata(slot as usize).map_err(|e| self.note(e)).ok().map(Cow::Owned),
+            None => self.encoded.as_ref()?.decode_without_metadata(slot as usize).map_err(|e| self.note(slot, e)).ok().map(Cow::Owned),
         }
     }
 
@@ -260,17 +318,45 @@ impl RecordStore {
         self.encoded.as_ref()?.raw(slot as usize).ok()
     }
 
-    /// Takes the record out of `slot`, leaving it empty.
+    /// Decodes every stored record still in place once (later calls return at once): a
+    /// record that does not decode is `CORRUPT`, before a compaction or a copy could leave
+    /// it out or carry its bytes into a new file.
+    pub fn verify(&self) -> Result<()> {
+        if let Some(e) = self.damage() {
+            return Err(e);
+        }
+        let Some(encoded) = &self.encoded else { return Ok(()) };
+        if self.verified.load(Ordering::Acquire) {
+            return Ok(());
+        }
+        for slot in 0..encoded.count() as u32 {
+            if self.held(slot).is_none() {
+                encoded.decode(slot as usize).inspect_err(|e| self.note(slot, e.clone()))?;
+            }
+        }
+        self.verified.store(true, Ordering::Release);
+        Ok(())
+    }
+
+    /// Takes the record out of `slot`, leaving it empty. A stored record whose metadata does
+    /// not decode still gives its id, terms and named vectors (metadata null), so what
+    /// points at the slot can be removed.
     pub fn take(&mut self, slot: u32) -> Option<Record> {
         let base = self.base();
         let i = slot as usize;
         if i >= base {
             return self.tail.get_mut(i - base)?.take();
         }
-        match self.changed.insert(slot, None) {
-            Some(held) => held,
-            None => self.decode_stored(slot),
-        }
+        let taken = match self.held(slot) {
+            Some(_) => self.put_changed(slot, None).flatten(),
+            None => {
+                let stored = self.decode_stored(slot).or_else(|| self.encoded.as_ref()?.decode_without_metadata(i).ok());
+                self.put_changed(slot, None);
+                stored
+            }
+        };
+        self.forget_damage(slot);
+        taken
     }
 
     /// Puts `record` in `slot` (which exists).
@@ -280,7 +366,8 @@ impl RecordStore {
         if i >= base {
             self.tail[i - base] = Some(record);
         } else {
-            self.changed.insert(slot, Some(record));
+            self.put_changed(slot, Some(record));
+            self.forget_damage(slot);
         }
     }
 
@@ -291,11 +378,28 @@ impl RecordStore {
         if i >= base {
             return self.tail.get_mut(i - base)?.as_mut();
         }
-        if !self.changed.contains_key(&slot) {
+        if self.held(slot).is_none() {
             let record = self.decode_stored(slot)?;
-            self.changed.insert(slot, Some(record));
+            self.put_changed(slot, Some(record));
         }
         self.changed.get_mut(&slot)?.as_mut()
+    }
+
+    /// The live records' store after a compaction in memory: `order[new slot]` is the old
+    /// slot. Stored records stay stored (a later snapshot copies their bytes); held ones are
+    /// cloned.
+    pub fn reordered(&self, order: &[u32]) -> RecordStore {
+        let Some(encoded) = &self.encoded else {
+            return RecordStore::decoded(order.iter().filter_map(|&old| self.get(old).map(Cow::into_owned)).collect());
+        };
+        let stored = |old: u32| self.held(old).is_none();
+        let mut out = RecordStore::encoded(encoded.reordered(order.iter().map(|&old| stored(old).then_some(old))));
+        for (new, &old) in order.iter().enumerate() {
+            if let Some(Some(record)) = self.held(old) {
+                out.put_changed(new as u32, Some(record.clone()));
+            }
+        }
+        out
     }
 
     /// Uses `records` (the same records, in the order of the slots) instead of those held now,

@@ -110,7 +110,9 @@ fn agree(db: &Database, model: &BTreeMap<String, Model>) {
 
 #[test]
 fn reads_and_writes_over_records_left_in_the_file_agree_with_a_model() {
-    for (seed, ann_threshold) in [(7u64, usize::MAX), (99, 50)] {
+    // The third run deletes nothing, so its compactions copy stored records' bytes beside
+    // records written since (the other runs renumber them in memory first).
+    for (seed, ann_threshold, deletes) in [(7u64, usize::MAX, true), (99, 50, true), (5, usize::MAX, false)] {
         let path = temp_path(&format!("model-{seed}"));
         let mut rng = Rng(seed);
         let mut model: BTreeMap<String, Model> = BTreeMap::new();
@@ -143,7 +145,7 @@ fn reads_and_writes_over_records_left_in_the_file_agree_with_a_model() {
                         record.merge_metadata(patch);
                         m.metadata = record.metadata.to_json();
                     }
-                    8 if !model.is_empty() => {
+                    8 if deletes && !model.is_empty() => {
                         let id = model.keys().nth(rng.below(model.len() as u64) as usize).unwrap().clone();
                         assert_eq!(db.delete_many("", std::slice::from_ref(&id)).unwrap(), 1);
                         model.remove(&id);
@@ -208,17 +210,23 @@ fn damage_record_behind_a_good_checksum(path: &Path, victim: &str) {
     std::fs::write(path, bytes).unwrap();
 }
 
-#[test]
-fn a_record_that_does_not_decode_is_reported_by_reads_check_and_compaction() {
-    let path = temp_path("damage");
+/// A compacted database of 50 records `id-00`..`id-49`, record `id-17` damaged behind a good
+/// checksum; returns the file's bytes.
+fn damaged_database(path: &Path) -> Vec<u8> {
     {
-        let mut db = Database::open(&path, opts(usize::MAX)).unwrap();
+        let mut db = Database::open(path, opts(usize::MAX)).unwrap();
         let items: Vec<Upsert> = (0..50).map(|i| upsert(&format!("id-{i:02}"), &Model { metadata: format!(r#"{{"n":{i}}}"#), term: "w".into(), vector: [i as f32, 0.0] })).collect();
         db.upsert_many(items, false).unwrap();
         db.compact().unwrap();
     }
-    damage_record_behind_a_good_checksum(&path, "id-17");
-    let before = std::fs::read(&path).unwrap();
+    damage_record_behind_a_good_checksum(path, "id-17");
+    std::fs::read(path).unwrap()
+}
+
+#[test]
+fn a_record_that_does_not_decode_is_reported_by_reads_check_and_compaction() {
+    let path = temp_path("damage");
+    let before = damaged_database(&path);
     let mut db = Database::open(&path, opts(usize::MAX)).unwrap();
     assert!(db.namespaces[""].records_in_place());
     // Records around it read as they are.
@@ -239,4 +247,60 @@ fn a_record_that_does_not_decode_is_reported_by_reads_check_and_compaction() {
     let near = |x: f32, k: usize| search::search(&db, Some(&[x, 0.0]), &SearchOptions { k, exact: true, ..Default::default() });
     assert_eq!(near(40.0, 1).unwrap().0[0].record.id, "id-40");
     assert_eq!(near(17.0, 3).err().unwrap().code, Code::Corrupt);
+}
+
+#[test]
+fn damage_no_read_has_met_is_found_before_a_compaction_or_a_copy_could_drop_or_carry_it() {
+    let path = temp_path("unmet");
+    let before = damaged_database(&path);
+    let dir = path.parent().unwrap();
+    // A fresh open: check decodes every stored record.
+    let db = Database::open(&path, opts(usize::MAX)).unwrap();
+    assert_eq!(db.check().unwrap_err().code, Code::Corrupt);
+    drop(db);
+    // A compaction with nothing to drop (the bytes would be copied as they are), and one
+    // after a delete (records renumbered in memory): both refused, the file unchanged.
+    for delete_first in [false, true] {
+        let mut db = Database::open(&path, opts(usize::MAX)).unwrap();
+        if delete_first {
+            assert_eq!(db.delete_many("", &["id-03".to_string()]).unwrap(), 1);
+        }
+        assert_eq!(db.compact().unwrap_err().code, Code::Corrupt);
+        // The handle goes on: a write after the refused compaction lands in its own slot.
+        db.upsert_many(vec![upsert("late", &Model { metadata: "{}".into(), term: "w".into(), vector: [99.0, 0.0] })], false).unwrap();
+        assert_eq!(search::get(&db, "", "late").unwrap().vector, &[99.0, 0.0]);
+        assert_eq!(search::get(&db, "", "id-18").unwrap().vector, &[18.0, 0.0], "no record moved onto another's vector");
+        drop(db);
+        let leftovers: Vec<_> = std::fs::read_dir(dir).unwrap().filter_map(|e| e.ok()).filter(|e| e.file_name().to_string_lossy().ends_with(".tmp")).collect();
+        assert!(leftovers.is_empty(), "no temporary file left");
+    }
+    let snapshot = vectlite::storage::format::read_file(std::fs::File::open(&path).unwrap(), "f").unwrap();
+    assert_eq!(snapshot.namespaces[0].records.len(), 50, "the snapshot on disk is the damaged one, whole");
+    assert_eq!(&std::fs::read(&path).unwrap()[..128], &before[..128]);
+}
+
+#[test]
+fn a_damaged_record_refuses_a_merge_but_can_be_replaced_or_deleted_which_repairs_the_database() {
+    for replace in [true, false] {
+        let path = temp_path(&format!("repair-{replace}"));
+        damaged_database(&path);
+        let mut db = Database::open(&path, opts(usize::MAX)).unwrap();
+        let patch = json::parse(br#"{"x":1}"#, "t").unwrap();
+        let merge = db.commit(vec![WalOp::UpdateMetadata { namespace: String::new(), id: "id-17".into(), patch }]);
+        assert_eq!(merge.unwrap_err().code, Code::Corrupt, "a merge into metadata that does not decode");
+        if replace {
+            db.upsert_many(vec![upsert("id-17", &Model { metadata: r#"{"n":"new"}"#.into(), term: "w".into(), vector: [17.0, 1.0] })], false).unwrap();
+        } else {
+            assert_eq!(db.delete_many("", &["id-17".to_string()]).unwrap(), 1);
+        }
+        search::intact(&db, &NamespaceSelection::All).unwrap();
+        assert_eq!(search::list(&db, &ListOptions::default()).unwrap().hits.len(), if replace { 50 } else { 49 });
+        db.check().unwrap();
+        db.compact().unwrap();
+        drop(db);
+        let db = Database::open(&path, opts(usize::MAX)).unwrap();
+        db.check().unwrap();
+        assert_eq!(search::get(&db, "", "id-17").map(|h| h.record.metadata.to_json()), replace.then(|| r#"{"n":"new"}"#.to_string()));
+        assert_eq!(search::count(&db, &NamespaceSelection::All, None), if replace { 50 } else { 49 });
+    }
 }

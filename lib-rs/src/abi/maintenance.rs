@@ -66,7 +66,7 @@ pub(crate) fn snapshot(handle: u64, dest: &str, overwrite: bool) -> Result<Outpu
         let dest = destination::check_file(Path::new(dest), Some(db.paths()), overwrite, "snapshot destination")?;
         db.check()?; // verify first, as a compaction does
         // Dense slots let the snapshot carry the graphs instead of a rebuild at open.
-        db.compact_memory();
+        db.compact_memory()?;
         progress::check("snapshot")?;
         // A copy is a database of its own: its log can never be taken for this one's.
         let identity = crate::storage::format::SnapshotIdentity::new_database();
@@ -97,7 +97,7 @@ pub unsafe extern "C" fn vl_backup_async(handle: u64, dir: *const u8, dir_len: u
 pub(crate) fn backup(handle: u64, dir: &str, overwrite: bool) -> Result<Output> {
     with_db_mut(handle, |db| {
         db.check()?; // verify first, as a compaction does
-        db.compact_memory();
+        db.compact_memory()?;
         progress::check("backup")?;
         Ok(Output::Bytes(crate::backup::backup(db, Path::new(dir), overwrite)?.to_json().into_bytes()))
     })

@@ -58,7 +58,7 @@ impl Database {
             ns.apply_quantization(&self.quantization);
             ns.refresh_codes();
         }
-        self.compact_memory();
+        self.compact_memory()?;
         progress::check("compact")?;
         let identity = self.identity.next_snapshot();
         let (len, _) = self.write_snapshot_over(&self.paths.main, identity, renamed)?;
@@ -131,7 +131,8 @@ impl Database {
         let written = format::write_snapshot(&header, &self.named_dims, &self.namespaces, &mut w)
             .and_then(|n| w.flush().map(|_| n))
             .map_err(|e| written_error(shown, e))?;
-        // A stored record that did not decode was left out: that file must not replace this one.
+        // A stored record that did not decode was left out: that file must not replace this
+        // one (`check` decoded them all before, so this is a last guard).
         if let Some(e) = self.namespaces.values().find_map(crate::namespace::Namespace::damage) {
             return Err(e);
         }

@@ -1,5 +1,6 @@
-//! After a compaction, the handle moves onto the file it just wrote: the bulk parts of the
-//! database (main vectors, their codes, the graphs' level 0, the id tables, the records) are used in place
+//! After a compaction, the handle moves onto the file it just wrote: its records are read from
+//! it (in place in a map, or its encoded bytes read where there are no maps), and the bulk
+//! parts of the database (main vectors, their codes, the graphs' level 0, the id tables) are used in place
 //! from a map of the new file and their copies in memory are freed, as an open of that file
 //! would have it. A part still used from the replaced file's map moves too, so no map keeps
 //! the old file alive.
@@ -20,8 +21,14 @@ impl Database {
     pub(super) fn use_file_in_place(&mut self) {
         let shown = show(&self.paths.main);
         let Ok(Some(mut source)) = self.fs.open_source(&self.paths.main) else { return };
-        let Some(map) = source.map() else { return };
         let src: &mut dyn Source = &mut *source;
+        // Records move with or without a map (read into memory, still encoded, where there is none).
+        for (name, records) in format::records_in_place(src, &shown) {
+            if let Some(ns) = self.namespaces.get_mut(&name) {
+                ns.use_encoded_records(records);
+            }
+        }
+        let Some(map) = src.map() else { return };
         let span = |found: crate::error::Result<Option<(u64, u64)>>| found.ok().flatten().map(|(at, len)| (at, at + len));
         let vectors = span(format::locate_vectors(src, &shown).map(Some));
         let codes = span(format::locate_code_bytes(src, &shown));
@@ -30,11 +37,6 @@ impl Database {
         self.map_vectors_and_codes(&map, vectors, codes);
         self.map_graphs(&map, links0);
         self.map_id_tables(&map, ids);
-        for (name, records) in format::records_in_place(src, &shown) {
-            if let Some(ns) = self.namespaces.get_mut(&name) {
-                ns.use_encoded_records(records);
-            }
-        }
         crate::storage::os::release_free_memory();
     }
 

@@ -217,8 +217,8 @@ pub fn search<'a>(db: &'a Database, query: Option<&[f32]>, opts: &SearchOptions)
 fn explain_of(db: &Database, c: &topk::Candidate, parts: hybrid::Parts, spaces: &[named::SpaceQuery], opts: &SearchOptions) -> Explain {
     let bm25 = opts.sparse.as_deref().and_then(|t| bm25_explain(db, c.namespace, c.slot, t));
     let ns = db.namespaces.get(c.namespace);
-    let vector_scores = match ns.and_then(|ns| Some((ns, ns.record(c.slot)?))) {
-        Some((ns, r)) if !spaces.is_empty() => named::score_record(db, &r, ns.vector(c.slot), ns.inv_norm(c.slot), spaces).1,
+    let vector_scores = match ns {
+        Some(ns) if !spaces.is_empty() && ns.is_live(c.slot) => named::score_record(db, ns, c.slot, spaces).1,
         _ => Vec::new(),
     };
     Explain { parts, bm25, vector_scores }

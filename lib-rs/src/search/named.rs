@@ -16,7 +16,6 @@ use crate::error::{Code, Error, Result};
 use crate::filter::BoundFilter;
 use crate::named_space::NamedSpace;
 use crate::namespace::Namespace;
-use crate::record::Record;
 use crate::vector::distance::{self, inverse_norm};
 use crate::vector::space::{Method, VectorSpace};
 use crate::vector::topk::{Candidate, Counters, TopK};
@@ -63,15 +62,16 @@ pub fn spaces<'q>(db: &Database, main: Option<&'q [f32]>, opts: &'q SearchOption
     Ok(out)
 }
 
-/// A record's score in each space, and their weighted sum.
-pub fn score_record(db: &Database, record: &Record, main: &[f32], main_inv: f32, spaces: &[SpaceQuery]) -> (f32, Vec<(String, f32)>) {
+/// The score of the record at `slot` in each space, and their weighted sum; the vectors
+/// are read from the spaces, the record itself is not decoded.
+pub fn score_record(db: &Database, ns: &Namespace, slot: u32, spaces: &[SpaceQuery]) -> (f32, Vec<(String, f32)>) {
     let mut total = 0.0;
     let mut parts = Vec::with_capacity(spaces.len());
     for s in spaces {
         let v = if s.name.is_empty() {
-            Some((main, main_inv))
+            Some((ns.vector(slot), ns.inv_norm(slot)))
         } else {
-            record.vectors.iter().find(|(n, _)| n == s.name).map(|(_, v)| (v.as_slice(), inverse_norm(v)))
+            ns.named_spaces().get(s.name).and_then(|space| space.vector_of(slot))
         };
         if let Some((v, inv)) = v {
             let score = distance::score(db.metric, s.query, s.inv_norm, v, inv);
@@ -90,25 +90,26 @@ pub fn candidates<'a>(db: &'a Database, spaces: &[SpaceQuery], n: usize, opts: &
         super::with_filter(ns, opts.filter.as_ref(), opts.now, |filter| {
             if let Some(slots) = graph_candidates(db, ns, spaces, n, opts, filter, stats) {
                 for slot in slots {
-                    if let (Some(record), Some(id)) = (ns.record(slot), ns.id_of(slot)) {
-                        let (score, _) = score_record(db, &record, ns.vector(slot), ns.inv_norm(slot), spaces);
+                    if let Some(id) = ns.id_of(slot) {
+                        let (score, _) = score_record(db, ns, slot, spaces);
                         top.push(Candidate { score, namespace: name, id, slot });
                     }
                 }
                 return;
             }
             stats.plan = if filter.is_some() { Plan::FilteredExact } else { Plan::Exact };
-            for (slot, record) in ns.iter() {
-                if needs_named && !spaces.iter().any(|s| !s.name.is_empty() && record.vectors.iter().any(|(n, _)| n == s.name)) {
+            for slot in ns.slots() {
+                let in_space = |s: &SpaceQuery| ns.named_spaces().get(s.name).is_some_and(|space| space.vector_of(slot).is_some());
+                if needs_named && !spaces.iter().any(|s| !s.name.is_empty() && in_space(s)) {
                     continue; // in no queried named space
                 }
-                if filter.is_some_and(|f| !f.matches(slot, &record.metadata)) {
+                if filter.is_some_and(|f| !ns.passes(f, slot)) {
                     stats.filtered += 1;
                     continue;
                 }
-                stats.visited += 1;
-                let (score, _) = score_record(db, &record, ns.vector(slot), ns.inv_norm(slot), spaces);
                 let Some(id) = ns.id_of(slot) else { continue };
+                stats.visited += 1;
+                let (score, _) = score_record(db, ns, slot, spaces);
                 top.push(Candidate { score, namespace: name, id, slot });
             }
         });

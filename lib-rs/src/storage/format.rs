@@ -611,7 +611,7 @@ mod tests {
         for i in (0..300).step_by(4) {
             ns.delete(&format!("r{i}"));
         }
-        let ns = ns.compacted(Metric::L2, 0);
+        let ns = ns.compacted(Metric::L2, 0).unwrap();
         let map = BTreeMap::from([("ns".to_string(), ns)]);
         let bytes = encode(&SnapshotHeader { dimension: 1, metric: Metric::L2, last_seq: 1, analyzer: None, quantization: Default::default(), identity: TEST_IDENTITY }, &BTreeMap::new(), &map);
         let snap = decode(&bytes, "f").unwrap();

@@ -173,35 +173,53 @@ impl From<NamespaceRecords> for LoadedNamespace {
     }
 }
 
-/// Each namespace's records in place in the map of the file behind `src` (a snapshot just
-/// written), by name; empty where maps are not used or the file has no RECORD_OFFSETS.
+/// Each namespace's records as the file behind `src` (a snapshot just written) stores them,
+/// by name: in place in its map, or read into memory where maps are not used (still encoded:
+/// a few bytes a record instead of a decoded record). Empty if the file has no RECORD_OFFSETS
+/// or they do not fit.
 pub fn in_place(src: &mut dyn Source, file: &str) -> Vec<(String, EncodedRecords)> {
-    let Some(map) = src.map() else { return Vec::new() };
+    let map = src.map();
     let locate = |src: &mut dyn Source, kind| super::format::locate(src, file, kind).ok().flatten();
     let (Some((at, len)), Some((offsets_at, offsets_len))) =
         (locate(src, super::format::SECTION_RECORDS), locate(src, super::format::SECTION_RECORD_OFFSETS))
     else {
         return Vec::new();
     };
-    let Some(section) = MappedSlice::<u8>::new(map.clone(), at as usize, len as usize) else { return Vec::new() };
-    let bytes = SectionBytes::Mapped(section);
+    let (Ok(len), Ok(offsets_len)) = (usize::try_from(len), usize::try_from(offsets_len)) else { return Vec::new() };
+    let (bytes, all_offsets) = match &map {
+        Some(map) => match MappedSlice::<u8>::new(map.clone(), at as usize, len) {
+            Some(section) => (SectionBytes::Mapped(section), None),
+            None => return Vec::new(),
+        },
+        None => {
+            let (Ok(section), Ok(raw)) = (src.read_vec(at, len), src.read_vec(offsets_at, offsets_len)) else { return Vec::new() };
+            let offsets: Vec<u64> = raw.chunks_exact(8).map(|c| u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]])).collect();
+            (SectionBytes::Memory(Arc::new(section)), Some(offsets))
+        }
+    };
     let mut r = Reader::new(bytes.as_slice(), at, file);
     let mut out = Vec::new();
-    let mut offsets_pos = offsets_at;
+    let mut next = 0usize; // the next namespace's first offset, in values
     let Ok(n) = r.len(2) else { return Vec::new() };
     for _ in 0..n {
         let (Ok(name), Ok(count)) = (r.str().map(str::to_string), r.len(4)) else { return Vec::new() };
-        let words = (count as u64 + 1) * 8;
-        if offsets_pos + words > offsets_at + offsets_len {
+        if (next + count + 1) * 8 > offsets_len {
             return Vec::new();
         }
-        let Some(offsets) = MappedSlice::<u64>::new(map.clone(), offsets_pos as usize, count + 1) else { return Vec::new() };
-        offsets_pos += words;
+        let offsets = match (&map, &all_offsets) {
+            (Some(map), _) => match MappedSlice::<u64>::new(map.clone(), offsets_at as usize + next * 8, count + 1) {
+                Some(slice) => Offsets::Mapped(slice),
+                None => return Vec::new(),
+            },
+            (None, Some(all)) => Offsets::Memory(Arc::new(all[next..next + count + 1].to_vec())),
+            (None, None) => return Vec::new(),
+        };
+        next += count + 1;
         let (first, end) = (offsets.as_slice()[0], offsets.as_slice()[count]);
         if first != r.pos() as u64 || end < first || r.take((end - first) as usize).is_err() {
             return Vec::new();
         }
-        out.push((name, EncodedRecords::new(bytes.clone(), Offsets::Mapped(offsets), at, file)));
+        out.push((name, EncodedRecords::new(bytes.clone(), offsets, at, file)));
     }
     out
 }
