@@ -182,10 +182,11 @@ impl Namespace {
         self.records.metadata(slot)
     }
 
-    /// Whether the record at `slot` passes `filter`: its metadata is decoded only when the
-    /// filter's columns cannot answer alone.
+    /// Whether the record at `slot` is live and passes `filter`: its metadata is decoded only
+    /// when the filter's columns cannot answer alone.
+    #[inline]
     pub fn passes(&self, filter: &crate::filter::BoundFilter, slot: u32) -> bool {
-        filter.matches_lazily(slot, || self.records.metadata(slot))
+        self.records.is_live(slot) && filter.matches_lazily(slot, || self.records.metadata(slot))
     }
 
     /// The bytes of the record at `slot` as the snapshot stores them, if it is unchanged.

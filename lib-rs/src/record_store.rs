@@ -184,6 +184,7 @@ impl RecordStore {
         RecordStore { tail: records.into_iter().map(Some).collect(), ..RecordStore::default() }
     }
 
+    #[inline]
     fn base(&self) -> usize {
         self.encoded.as_ref().map_or(0, EncodedRecords::count)
     }
@@ -242,6 +243,7 @@ impl RecordStore {
 
     /// Where slot `slot` is: decoded in memory (Some(record or None)), or still encoded
     /// (None). Panics past the end, like an index.
+    #[inline]
     fn held(&self, slot: u32) -> Option<Option<&Record>> {
         let base = self.base();
         let i = slot as usize;
@@ -305,6 +307,7 @@ impl RecordStore {
     }
 
     /// Whether `slot` holds a record.
+    #[inline]
     pub fn is_live(&self, slot: u32) -> bool {
         (slot as usize) < self.len() && self.held(slot).is_none_or(|held| held.is_some())
     }

@@ -122,6 +122,7 @@ impl<'a> BoundFilter<'a> {
 
     /// `matches`, with the metadata fetched (once) only when a column cannot answer; a
     /// record whose metadata cannot be had (absent, or damaged) fails.
+    #[inline]
     pub fn matches_lazily<'m>(&self, slot: u32, metadata: impl Fn() -> Option<Cow<'m, Json>>) -> bool {
         if self.expiry.is_some_and(|(e, now)| e.is_due(slot, now)) {
             return false;
