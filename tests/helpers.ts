@@ -7,6 +7,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { VectLiteError, type ErrorCode } from "../mod.ts";
+import { seededRandom } from "../src/seeded-random.ts";
 
 /** A fresh temporary directory for one test. */
 export function tempDir(): string {
@@ -19,16 +20,7 @@ export function tempDb(name = "test.vdb"): string {
 }
 
 /** Seeded PRNG (mulberry32): the same seed gives the same data on every runtime. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export const rng: (seed: number) => () => number = seededRandom;
 
 /** A random vector with components in [-1, 1). */
 export function randomVector(dim: number, rand: () => number): Float32Array {

@@ -12,20 +12,11 @@ use vectlite::error::Code;
 use vectlite::json::Json;
 use vectlite::record::{Record, Upsert};
 
+mod common;
+use common::Rng;
+
 type State = BTreeMap<(String, String), (f64, Vec<f32>)>;
 
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n.max(1)
-    }
-}
 
 fn temp_dir(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("vl-corrupt-{}-{name}", std::process::id()));

@@ -15,6 +15,9 @@ use vectlite::search::{self, options::{ListOptions, NamespaceSelection, SearchOp
 use vectlite::storage::wal::SyncMode;
 use vectlite::vector::Metric;
 
+mod common;
+use common::Rng;
+
 fn temp_path(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("vl-lazy-{}-{name}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
@@ -44,19 +47,6 @@ fn upsert(id: &str, m: &Model) -> Upsert<'static> {
     }
 }
 
-/// A small deterministic generator (xorshift).
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-}
 
 fn model_record(rng: &mut Rng, i: u64) -> Model {
     let tag = rng.below(4);

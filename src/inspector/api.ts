@@ -11,6 +11,7 @@ import { textMatch } from "../rerankers.ts";
 import type { Filter, Metadata, MetadataValue, SearchOptions, SparseVector, StoredRecord } from "../types.ts";
 import type { Embedder } from "./embed.ts";
 import { pca2 } from "./pca.ts";
+import { seededRandom } from "../seeded-random.ts";
 import {
   boolField,
   enumField,
@@ -276,7 +277,7 @@ export class InspectorApi {
       }
       return out;
     }
-    const random = seeded(0x5eed);
+    const random = seededRandom(0x5eed);
     const kept: { at: number; id: string; namespace: string }[] = [];
     let seen = 0;
     for await (const record of this.#db.iterate({ namespace, filter, batchSize: 2000 })) {
@@ -295,18 +296,6 @@ export class InspectorApi {
     }
     return out;
   }
-}
-
-/** A small seeded PRNG (mulberry32): numbers in [0, 1). */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** A record as a row of the browser: its metadata shortened, its terms counted. */
