@@ -98,6 +98,7 @@ mod mm {
 }
 
 /// Below this an array gains nothing from huge pages (and may share its pages with others).
+#[cfg(target_os = "linux")]
 const HUGE_PAGE_MIN_BYTES: usize = 4 << 20;
 
 /// Asks the kernel to back the large array `[ptr, ptr + bytes)` with transparent huge pages
