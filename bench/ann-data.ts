@@ -15,6 +15,7 @@
  */
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { textVectors } from "./text-vectors.ts";
 
 /** What was generated; stored as meta.json. */
 export interface AnnMeta {
@@ -28,6 +29,8 @@ export interface AnnMeta {
   /** Seconds to generate the vectors and to compute the exact top-k. */
   generateSeconds: number;
   truthSeconds: number;
+  /** "text" for the real-text set of bench/text-vectors.ts; absent for the mixture. */
+  source?: string;
 }
 
 /** Records with `i % 100 < bucket` match a filter of that selectivity (in percent). */
@@ -221,13 +224,45 @@ export function ensureData(
     }
   }
   const meta: AnnMeta = { ...want, generateSeconds: 0, truthSeconds: 0 };
-  let t = performance.now();
+  const t = performance.now();
   const mix = mixture(meta.dim, meta.clusters, meta.rank);
   const base = sample(meta, mix, meta.n, 1n);
   const queries = sample(meta, mix, meta.queries, 2n);
   meta.generateSeconds = (performance.now() - t) / 1000;
   log(`data: ${meta.n} x ${meta.dim} + ${meta.queries} queries generated in ${meta.generateSeconds.toFixed(1)} s`);
-  t = performance.now();
+  return writeData(dir, meta, base, queries, log);
+}
+
+/**
+ * The real-text set (bench/text-vectors.ts) in `dir`, made unless it is already there; its
+ * size is the corpus's.
+ */
+export function ensureTextData(dir: string, log: (s: string) => void): AnnMeta {
+  if (existsSync(join(dir, "meta.json")) && readMeta(dir).source === "text") {
+    log(`data: reusing the text set in ${dir}`);
+    return readMeta(dir);
+  }
+  const t = performance.now();
+  const { base, queries, paragraphs, root } = textVectors(384);
+  const meta: AnnMeta = {
+    n: base.length / 384,
+    dim: 384,
+    queries: queries.length / 384,
+    k: K,
+    clusters: 0,
+    rank: 0,
+    noise: 0,
+    generateSeconds: (performance.now() - t) / 1000,
+    truthSeconds: 0,
+    source: "text",
+  };
+  log(`data: ${paragraphs} paragraphs of ${root} embedded (TF-IDF, random projection) in ${meta.generateSeconds.toFixed(1)} s`);
+  return writeData(dir, meta, base, queries, log);
+}
+
+/** Computes the exact answers and writes the set with `meta` into `dir`. */
+function writeData(dir: string, meta: AnnMeta, base: Float32Array, queries: Float32Array, log: (s: string) => void): AnnMeta {
+  const t = performance.now();
   const [truth, ...filtered] = groundTruth(base, queries, meta);
   meta.truthSeconds = (performance.now() - t) / 1000;
   log(`data: exact top-${meta.k} (all, 10%, 1%) by brute force in ${meta.truthSeconds.toFixed(1)} s`);

@@ -38,7 +38,10 @@
  * Options: `--n 100000 --sizes LIST --quantization none,int8
  * --peers hnswlib-node,usearch,usearch-i8 --queries 1000 --ef 16,24,32,48,64,96,128
  * --filter-ef 32,64,128 --passes 3 --rounds 2 --batch 10000 --deno-build --no-one-core
- * --hnswlib-native DIR --data DIR --keep --json FILE`.
+ * --hnswlib-native DIR --data DIR --keep --json FILE --dataset text`.
+ * `--dataset text` runs on the real-text set of bench/text-vectors.ts (the installed
+ * documentation's paragraphs, TF-IDF projected to 384 dimensions; its size is the corpus's, so
+ * `--n` and `--sizes` do not apply) instead of the Gaussian mixture.
  * `--sizes 10000,100000` runs the whole comparison at each n in turn (data and indexes in
  * DIR/n10000, ...), prints each size's tables when it is done, then one table of how build
  * time, file, serving RSS and queries/s grow with n; without it, one size, `--n`.
@@ -67,7 +70,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { basename, join } from "node:path";
-import { type AnnMeta, EF_CONSTRUCTION, efLists, ensureData, K, M, SELECTIVITIES } from "./ann-data.ts";
+import { type AnnMeta, EF_CONSTRUCTION, efLists, ensureData, ensureTextData, K, M, SELECTIVITIES } from "./ann-data.ts";
 import { annCharts, type AnnRun, chartsDir, scaleCharts } from "./charts.ts";
 import { fmt, machine, mb, removeDir, repoRoot, runtimeName, tempDir } from "./common.ts";
 
@@ -224,7 +227,7 @@ function runSize(n: number, dir: string): Run {
   mkdirSync(dir, { recursive: true });
   const load0 = loadavg();
   const want = { n, dim: 384, queries: arg("queries", 1_000), k: K, clusters: 100, rank: 64, noise: 0.2 };
-  const meta: AnnMeta = ensureData(dir, want, log);
+  const meta: AnnMeta = str("dataset") === "text" ? ensureTextData(dir, log) : ensureData(dir, want, log);
   const self = join(repoRoot, "bench", "ann-vectlite.ts");
   const peers = join(repoRoot, "bench", "ann-peers.mjs");
   const common = ["--data", dir, "--ef", EFS.join(","), "--filter-ef", FILTER_EFS.join(","), "--passes", String(PASSES)];
@@ -318,6 +321,8 @@ async function driver(): Promise<void> {
   const replot = str("replot");
   if (replot) return charts(readRuns(replot));
   for (const q of QUANTIZATIONS) if (!["none", "int8", "binary"].includes(q)) throw new Error(`--quantization: none, int8 or binary, found ${q}`);
+  if (!["mixture", "text", undefined].includes(str("dataset"))) throw new Error(`--dataset: mixture or text, found ${str("dataset")}`);
+  if (str("dataset") === "text" && str("sizes")) throw new Error("--dataset text has the corpus's size: no --sizes");
   if (SIZES.some((n) => !Number.isInteger(n) || n < 1)) throw new Error(`--sizes: positive integers, found ${str("sizes")}`);
   const peersOk = PEERS_ARG.join(",") === "none" || PEERS_ARG.every((p) => p in PEER_LABELS);
   if (!peersOk) throw new Error(`--peers: none, or a list of ${Object.keys(PEER_LABELS).join(", ")}; found ${str("peers")}`);
@@ -396,7 +401,8 @@ function atTargets(serve: Record<string, ServeResult>) {
 }
 
 function report({ meta, builds, serve, load }: Run): void {
-  console.log(`\n## ${meta.n} x ${meta.dim}, ${meta.queries} queries, k=${K}, M=${M}, efConstruction=${EF_CONSTRUCTION}\n`);
+  const source = meta.source === "text" ? " (real text: TF-IDF of the corpus, projected)" : "";
+  console.log(`\n## ${meta.n} x ${meta.dim}${source}, ${meta.queries} queries, k=${K}, M=${M}, efConstruction=${EF_CONSTRUCTION}\n`);
   console.log(`data generated in ${fmt(meta.generateSeconds)} s, brute-force truth in ${fmt(meta.truthSeconds)} s\n`);
   const rows = entries().filter((e) => serve[e.key] || builds[e.build2] || builds[e.build1]);
   const label = (key: string) => rows.find((e) => e.key === key)?.label ?? key;
