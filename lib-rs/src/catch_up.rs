@@ -28,7 +28,7 @@ impl Database {
     /// still wait, for the background catch-up.
     pub fn settle_indexes_at_open(&mut self) -> bool {
         for ns in self.namespaces.values_mut() {
-            ns.apply_quantization(&self.quantization);
+            ns.apply_quantization(&self.quantization, self.spill_dir.as_ref());
         }
         if self.read_only {
             return false;

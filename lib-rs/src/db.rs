@@ -128,6 +128,9 @@ pub struct Database {
     next_seq: u64,
     /// While a bulk ingest that may be aborted runs: how to undo its writes (undo.rs).
     undo: Option<undo::UndoLog>,
+    /// Where int8 spaces keep the vectors written since the snapshot (storage/spill.rs):
+    /// the database's directory, for a writer on the OS's file system; else None (memory).
+    pub spill_dir: Option<Arc<Path>>,
 }
 
 impl Database {
@@ -280,6 +283,7 @@ impl Database {
             Some(stored) => crate::text::Analyzer::parse(stored.as_bytes())
                 .map_err(|e| Error::new(Code::Corrupt, format!("{shown}: the stored analyzer: {}", e.message)))?,
         });
+        let fs_is_real = fs.is_real();
         let mut db = Database {
             quantization: snap.header.quantization.clone(),
             unverified: std::sync::Mutex::new(snap.unverified),
@@ -308,6 +312,7 @@ impl Database {
             undo: None,
             indexes_loaded: 0,
             upserts_since_snapshot: 0,
+            spill_dir: spill_dir_of(fs_is_real, opts.read_only, path),
         };
         for loaded in snap.namespaces {
             let main = VectorSpace::load(dimension, loaded.vectors, loaded.inv_norms, loaded.codes);
@@ -318,7 +323,7 @@ impl Database {
             }
             ns.restore_multi(loaded.multi);
             // Before the graphs are adopted: a quantized space learns its codes then.
-            ns.apply_quantization(&db.quantization);
+            ns.apply_quantization(&db.quantization, db.spill_dir.as_ref());
             if let Some(graph) = loaded.index {
                 ns.set_index("", graph);
                 db.indexes_loaded += 1;
@@ -365,7 +370,7 @@ impl Database {
             if progress::cancelled() {
                 return;
             }
-            ns.apply_quantization(&self.quantization);
+            ns.apply_quantization(&self.quantization, self.spill_dir.as_ref());
             self.index_builds += ns.update_indexes(self.hnsw, self.metric, self.ann_threshold, &mut tally);
         }
     }
@@ -675,4 +680,14 @@ fn with_extra_ops(ops: Vec<WalOp>) -> Vec<WalOp> {
         out.extend(multi);
     }
     out
+}
+
+/// The directory a writer's spill files go in: the database's own (same file system, never
+/// a RAM-backed temp directory), only on the OS's file system.
+fn spill_dir_of(fs_is_real: bool, read_only: bool, path: &Path) -> Option<Arc<Path>> {
+    if !fs_is_real || read_only {
+        return None;
+    }
+    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    Some(Arc::from(dir))
 }

@@ -21,6 +21,7 @@ use crate::vector::space::VectorSpace;
 use crate::vector::Metric;
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 /// Whether `ids` finds the records of the first and the last of `len` slots where they are:
@@ -447,10 +448,13 @@ impl Namespace {
     }
 
     /// Sets each space's quantization as `settings` say (a space whose setting changed learns
-    /// or drops its codes).
-    pub fn apply_quantization(&mut self, settings: &Quantizations) {
+    /// or drops its codes), and where an int8 space keeps the vectors written since the
+    /// snapshot (`spill_dir`: see `storage/spill.rs`; None: in memory).
+    pub fn apply_quantization(&mut self, settings: &Quantizations, spill_dir: Option<&Arc<Path>>) {
+        self.main.set_spill_dir(spill_dir.cloned());
         self.main.set_quantization(settings.main);
         for (name, space) in &mut self.named {
+            space.vectors_mut().set_spill_dir(spill_dir.cloned());
             space.vectors_mut().set_quantization(settings.of(name));
         }
     }

@@ -42,7 +42,7 @@ impl Database {
         if result.is_err() && !renamed && self.quantization != before {
             self.quantization = before;
             for ns in self.namespaces.values_mut() {
-                ns.apply_quantization(&self.quantization);
+                ns.apply_quantization(&self.quantization, self.spill_dir.as_ref());
             }
         }
         result
@@ -55,7 +55,7 @@ impl Database {
         // compaction come in the order they are documented (verify, index, write).
         self.check()?;
         for ns in self.namespaces.values_mut() {
-            ns.apply_quantization(&self.quantization);
+            ns.apply_quantization(&self.quantization, self.spill_dir.as_ref());
             ns.refresh_codes();
         }
         self.compact_memory()?;

@@ -524,7 +524,7 @@ mod tests {
         for i in 0..300u32 {
             ns.upsert(rec(i), &[(i as f32).sin(), (i as f32).cos(), 0.5, i as f32 / 300.0]);
         }
-        ns.apply_quantization(&Quantizations { main: Quantization::Int8, ..Default::default() });
+        ns.apply_quantization(&Quantizations { main: Quantization::Int8, ..Default::default() }, None);
         ns.update_indexes(HnswParams::default(), Metric::L2, 0, &mut crate::progress::Tally::new(crate::progress::Phase::Index, None));
         ns.delete("r7");
         ns.upsert(rec(1000), &[40.0, 0.0, 0.5, 0.0]);

@@ -74,7 +74,7 @@ pub fn write_snapshot(
         live.iter().map(|(_, ns)| crate::id_index::stored_table(ns.len(), ns.slots().map(|s| ns.id_of(s).unwrap_or_default()))).collect();
     let codes = codes_section(live.clone());
     let code_bytes = code_bytes_section(live.clone());
-    let vectors: Vec<&[f32]> = live.iter().flat_map(|(_, ns)| ns.slots().map(|slot| ns.vector(slot))).collect();
+    let vectors = vectors_section(live.clone());
     let all = stored_graphs(namespaces);
     let stored: Vec<(&String, &HnswGraph)> = all.iter().filter(|g| g.space.is_none()).map(|g| (g.namespace, g.graph)).collect();
     let named: Vec<(&String, &String, &HnswGraph)> = all.iter().filter_map(|g| Some((g.namespace, g.space?, g.graph))).collect();
@@ -115,7 +115,7 @@ pub fn write_snapshot(
     let mut sections = vec![
         (SECTION_SCHEMA, Body::Bytes(schema.buf)),
         (SECTION_RECORDS, records),
-        (SECTION_VECTORS, Body::Floats(vectors)),
+        (SECTION_VECTORS, vectors),
         (SECTION_INDEXES, indexes),
         (SECTION_NAMED_INDEXES, named_indexes),
         (SECTION_SPARSE, Body::Bytes(sparse.buf)),
@@ -202,6 +202,38 @@ fn codes_section<'a>(live: Vec<(&'a String, &'a Namespace)>) -> Body<'a> {
 
 /// The CODE_BYTES section: the codes of every namespace that has them, in namespace order,
 /// each in RECORDS order.
+/// The main vectors of every record, namespace after namespace, read through the files
+/// they are in a run of consecutive slots at a time: writing them does not make the old
+/// snapshot's map or a spill file resident (most of a compaction's reading).
+fn vectors_section<'a>(live: Vec<(&'a String, &'a Namespace)>) -> Body<'a> {
+    // Counted as the encoder counts them: the live slots.
+    let len = live.iter().map(|(_, ns)| (ns.slots().count() * ns.vectors().dimension() * 4) as u64).sum();
+    Body::Sized(
+        len,
+        Box::new(move |w, flush| {
+            for (_, ns) in &live {
+                let dim = ns.vectors().dimension().max(1);
+                let mut buf = vec![0.0f32; (PIECE_BYTES / 4 / dim).max(1) * dim];
+                let mut slots = ns.slots().peekable();
+                while let Some(first) = slots.next() {
+                    let mut n = 1;
+                    while n < buf.len() / dim && slots.peek() == Some(&(first + n as u32)) {
+                        slots.next();
+                        n += 1;
+                    }
+                    let run = &mut buf[..n * dim];
+                    ns.vectors().read_vectors(first, run);
+                    for v in run.iter() {
+                        w.buf.extend_from_slice(&v.to_le_bytes());
+                    }
+                    flush(w)?;
+                }
+            }
+            Ok(())
+        }),
+    )
+}
+
 fn code_bytes_section<'a>(live: Vec<(&'a String, &'a Namespace)>) -> Body<'a> {
     Body::Pieces(Box::new(move |w, flush| {
         for (_, ns) in &live {
@@ -220,13 +252,14 @@ fn code_bytes_section<'a>(live: Vec<(&'a String, &'a Namespace)>) -> Body<'a> {
 /// pending can be written out and cleared.
 type Encode<'a> = Box<dyn Fn(&mut Writer, &mut dyn FnMut(&mut Writer) -> io::Result<()>) -> io::Result<()> + 'a>;
 
-/// A section's content: bytes built in memory, f32 slices or u32 arrays written as
-/// little-endian, or an
-/// encoder run on demand in pieces (the records and the graphs: each of the three passes,
-/// length, CRC and write, encodes them again, which is cheap next to holding a copy).
+/// A section's content: bytes built in memory, u32 arrays written as little-endian, or an
+/// encoder run on demand in pieces (the records, the vectors and the graphs: each pass,
+/// length (unless known), CRC and write, encodes them again, which is cheap next to holding
+/// a copy).
 enum Body<'a> {
     Bytes(Vec<u8>),
-    Floats(Vec<&'a [f32]>),
+    /// An encoder whose length is known without running it.
+    Sized(u64, Encode<'a>),
     Words(Vec<Vec<u32>>),
     Pieces(Encode<'a>),
 }
@@ -238,8 +271,8 @@ impl Body<'_> {
     fn len(&self) -> u64 {
         match self {
             Body::Bytes(b) => b.len() as u64,
-            Body::Floats(parts) => parts.iter().map(|p| p.len() as u64 * 4).sum(),
             Body::Words(parts) => parts.iter().map(|p| p.len() as u64 * 4).sum(),
+            Body::Sized(len, _) => *len,
             Body::Pieces(_) => {
                 let mut len = 0u64;
                 // The closure never fails.
@@ -256,9 +289,8 @@ impl Body<'_> {
     fn each_chunk(&self, f: &mut dyn FnMut(&[u8]) -> io::Result<()>) -> io::Result<()> {
         match self {
             Body::Bytes(b) => f(b),
-            Body::Floats(parts) => little_endian(parts.iter().map(|p| p.iter().map(|v| v.to_le_bytes())), f),
             Body::Words(parts) => little_endian(parts.iter().map(|p| p.iter().map(|v| v.to_le_bytes())), f),
-            Body::Pieces(encode) => {
+            Body::Pieces(encode) | Body::Sized(_, encode) => {
                 let mut w = Writer::with_capacity(PIECE_BYTES + 4096);
                 encode(&mut w, &mut |w: &mut Writer| {
                     if w.buf.len() >= PIECE_BYTES {

@@ -15,6 +15,7 @@ pub mod recovery;
 #[doc(hidden)]
 pub mod sim;
 pub mod source;
+pub mod spill;
 pub mod bulk_section;
 mod codes_section;
 mod expiry_section;

@@ -20,9 +20,12 @@
 
 use super::distance::{self, inverse_norm, Metric};
 use super::floats::Floats;
-use super::hnsw::{HnswGraph, HnswParams, SliceSpace};
+use super::hnsw::{HnswGraph, HnswParams, SliceSpace, Space};
+use super::quantize::code_space::CodeSpace;
 use super::quantize::{Codes, Quantization};
 use super::topk::{Counters, Near, Sink, TopK};
+use std::path::Path;
+use std::sync::Arc;
 
 /// Outliers (vectors outside the learned code ranges, scored exactly by every search) a
 /// space tolerates, or 0.1% of its vectors if more, before it learns its codes again.
@@ -72,6 +75,9 @@ pub struct VectorSpace {
     /// A code per slot (dead ones included: the graph walks through tombstones), once
     /// learned.
     codes: Option<Codes>,
+    /// Where an int8 space keeps the vectors written since the snapshot once it has codes
+    /// (`storage/spill.rs`); None: in memory.
+    spill_dir: Option<Arc<Path>>,
 }
 
 impl VectorSpace {
@@ -111,6 +117,11 @@ impl VectorSpace {
         self.quantization
     }
 
+    /// Whether the vectors written since the snapshot are in a spill file.
+    pub fn is_spilled(&self) -> bool {
+        self.vectors.is_spilled()
+    }
+
     /// The codes, once learned.
     pub fn codes(&self) -> Option<&Codes> {
         self.codes.as_ref()
@@ -136,7 +147,24 @@ impl VectorSpace {
         }
     }
 
-    /// Learns the code parameters from the live vectors and encodes every slot.
+    /// Keeps the vectors written since the snapshot in a spill file in `dir` once the
+    /// space has int8 codes (now, if it has them); None keeps them in memory from the next
+    /// snapshot on.
+    pub fn set_spill_dir(&mut self, dir: Option<Arc<Path>>) {
+        self.spill_dir = dir;
+        self.spill_if_quantized();
+    }
+
+    /// Lets the vectors spill once the space has int8 codes: a build then walks the codes
+    /// and never reads them.
+    fn spill_if_quantized(&mut self) {
+        let int8 = self.codes.as_ref().is_some_and(|c| c.kind() == Quantization::Int8);
+        self.vectors.set_spill_dir(self.spill_dir.clone().filter(|_| int8));
+    }
+
+    /// Learns the code parameters from the live vectors and encodes every slot. The vectors
+    /// are read through the files they are in (one at a time), so learning does not make
+    /// a mapped or spilled space resident.
     fn train_codes(&mut self) {
         if self.quantization == Quantization::None {
             self.codes = None;
@@ -144,14 +172,20 @@ impl VectorSpace {
         }
         // The old codes go first: two sets at once were the peak of a compaction.
         self.codes = None;
-        let live: Vec<&[f32]> = self.live_slots().map(|s| self.vector(s)).collect();
-        let mut codes = Codes::train(self.quantization, self.dimension, &live);
-        drop(live);
+        let mut buf = vec![0.0f32; self.dimension];
+        let mut codes = Codes::train_from(self.quantization, self.dimension, &mut |learn| {
+            for slot in self.live_slots() {
+                self.vectors.read_into(slot, &mut buf);
+                learn(&buf);
+            }
+        });
         codes.reserve_slots(self.live.len());
         for slot in 0..self.live.len() as u32 {
-            codes.set(slot, self.vector(slot));
+            self.vectors.read_into(slot, &mut buf);
+            codes.set(slot, &buf);
         }
         self.codes = Some(codes);
+        self.spill_if_quantized();
     }
 
     /// Live vectors.
@@ -187,6 +221,12 @@ impl VectorSpace {
         self.vectors.get(slot)
     }
 
+    /// The vectors of the slots from `first` on, copied into `out` through the files they
+    /// are in (see `Floats::read_run`).
+    pub fn read_vectors(&self, first: u32, out: &mut [f32]) {
+        self.vectors.read_run(first, out);
+    }
+
     /// Uses `mapped` instead of the vectors held now, which it must equal slot for slot (a
     /// file just written from this space); ignored when the space has dead slots or the
     /// first and last vectors differ.
@@ -202,6 +242,7 @@ impl VectorSpace {
         }
         self.vectors = floats;
         self.free.clear();
+        self.spill_if_quantized();
     }
 
     /// Uses `words` for the graph's level 0 instead of the copy in memory (see
@@ -243,6 +284,16 @@ impl VectorSpace {
     /// The vectors as the graph reads them.
     pub fn slices(&self, metric: Metric) -> SliceSpace<'_> {
         SliceSpace { vectors: &self.vectors, inv_norms: &self.inv_norms, dim: self.dimension, metric }
+    }
+
+    /// What a graph build compares nodes with: an int8 space's codes once learned (the
+    /// float32 vectors are then never read by a build), else the vectors. Binary codes keep
+    /// too little of a vector to choose neighbours by.
+    fn build_space(&self, metric: Metric) -> Box<dyn Space + '_> {
+        match &self.codes {
+            Some(codes) if codes.kind() == Quantization::Int8 => Box::new(CodeSpace { codes, floats: self.slices(metric) }),
+            _ => Box::new(self.slices(metric)),
+        }
     }
 
     pub fn graph(&self) -> Option<&HnswGraph> {
@@ -328,8 +379,12 @@ impl VectorSpace {
     /// count) seeds its levels.
     pub fn build_index(&mut self, params: HnswParams, metric: Metric, seed: u64) {
         let mut graph = HnswGraph::new(params, seed ^ self.live.len() as u64);
+        if self.codes.is_none() {
+            // Learned before the build, which walks them.
+            self.train_codes();
+        }
         let live: Vec<u32> = self.live_slots().collect();
-        graph.insert_many(&live, &self.slices(metric), build_threads());
+        graph.insert_many(&live, &*self.build_space(metric), build_threads());
         self.set_index(graph);
     }
 
@@ -379,7 +434,7 @@ impl VectorSpace {
             self.train_codes();
         }
         let threads = if live.len() >= PARALLEL_INSERT_MIN { build_threads() } else { 1 };
-        graph.insert_many(&live, &self.slices(metric), threads);
+        graph.insert_many(&live, &*self.build_space(metric), threads);
         self.graph = Some(graph);
     }
 
@@ -388,7 +443,7 @@ impl VectorSpace {
     /// neighbourhoods instead of being rebuilt. Returns the copy and old slot -> new slot.
     pub fn compacted(&mut self, order: &[u32], metric: Metric) -> (VectorSpace, Vec<Option<u32>>) {
         self.update_index(metric);
-        let mut out = VectorSpace { quantization: self.quantization, ..VectorSpace::new(self.dimension) };
+        let mut out = VectorSpace { quantization: self.quantization, spill_dir: self.spill_dir.clone(), ..VectorSpace::new(self.dimension) };
         out.reserve(order.len());
         let mut remap = vec![None; self.live.len()];
         for &old in order {

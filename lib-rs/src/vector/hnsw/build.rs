@@ -3,7 +3,7 @@
 //! Algorithm 4 and link both ways, shrinking a neighbour's list with the same heuristic
 //! when it overflows), single-threaded or on several threads at once.
 
-use super::search::{with_scratch, Near, Query, Scorer, Scratch};
+use super::search::{with_scratch, Near, Scorer, Scratch};
 use super::{HnswGraph, Space};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -58,7 +58,8 @@ impl HnswGraph {
     /// above before its own list there is written); a relinked one gets new lists.
     pub(super) fn link(&self, id: u32, fresh: bool, space: &dyn Space, s: &mut Scratch) {
         let level = self.levels[id as usize] as usize;
-        let q = Query { v: space.vector(id), inv: space.inv_norm(id), space };
+        let q = space.node_scorer(id);
+        let q: &dyn Scorer = &*q;
         // A node that raises the top level holds the entry lock for its whole insertion,
         // so a second such node waits and then starts from the first.
         let mut entry = self.entry_point();
@@ -77,14 +78,14 @@ impl HnswGraph {
         let mut cur = Near { score: q.score(ep), id: ep };
         let mut scored = 0;
         for lc in (level + 1..=top).rev() {
-            cur = self.greedy(&q, cur, lc, &mut scored);
+            cur = self.greedy(q, cur, lc, &mut scored);
         }
         let mut found = std::mem::take(&mut s.found);
         let mut neighbours = std::mem::take(&mut s.neighbours);
         found.clear();
         found.push(cur);
         for lc in (0..=level.min(top)).rev() {
-            self.search_layer(&q, &found, self.params.ef_construction, lc, s, |n| n != id);
+            self.search_layer(q, &found, self.params.ef_construction, lc, s, |n| n != id);
             s.take_results(&mut found);
             select_neighbours(space, &found, self.params.m, &mut neighbours, &mut s.pruned);
             self.set_own_links(id, lc, fresh, &neighbours, space, s);
@@ -112,11 +113,11 @@ impl HnswGraph {
             self.write_links(id, level, chosen);
             return;
         }
-        let (v, inv) = (space.vector(id), space.inv_norm(id));
+        let q = space.node_scorer(id);
         s.scored.clear();
         for n in current.iter().map(|l| l.load(Ordering::Relaxed)).chain(chosen.iter().copied()) {
             if !s.scored.iter().any(|c| c.id == n) {
-                s.scored.push(Near { score: space.score(v, inv, n), id: n });
+                s.scored.push(Near { score: q.score(n), id: n });
             }
         }
         s.scored.sort_unstable_by(|a, b| b.cmp(a));
@@ -144,10 +145,10 @@ impl HnswGraph {
             block[0].store(links.len() as u32 + 1, Ordering::Release);
             return;
         }
-        let (v, inv) = (space.vector(node), space.inv_norm(node));
+        let q = space.node_scorer(node);
         s.scored.clear();
         for id in links.iter().map(|l| l.load(Ordering::Relaxed)).chain(std::iter::once(new)) {
-            s.scored.push(Near { score: space.score(v, inv, id), id });
+            s.scored.push(Near { score: q.score(id), id });
         }
         s.scored.sort_unstable_by(|a, b| b.cmp(a));
         select_neighbours(space, &s.scored, max, &mut s.selected, &mut s.pruned);
@@ -165,8 +166,8 @@ pub(super) fn select_neighbours(space: &dyn Space, candidates: &[Near], max: usi
         if out.len() >= max {
             break;
         }
-        let (v, inv) = (space.vector(c.id), space.inv_norm(c.id));
-        if out.iter().all(|&r| space.score(v, inv, r) < c.score) {
+        let q = space.node_scorer(c.id);
+        if out.iter().all(|&r| q.score(r) < c.score) {
             out.push(c.id);
         } else {
             pruned.push(c.id);

@@ -113,9 +113,9 @@ impl HnswGraph {
                 visit(l.load(Ordering::Relaxed), &mut walk, s);
             }
         }
-        let (space, v, inv) = (r.space, r.space.vector(new), r.space.inv_norm(new));
+        let (space, q) = (r.space, r.space.node_scorer(new));
         s.scored.clear();
-        s.scored.extend(candidates.iter().map(|&id| Near { score: space.score(v, inv, id), id }));
+        s.scored.extend(candidates.iter().map(|&id| Near { score: q.score(id), id }));
         s.scored.sort_unstable_by(|a, b| b.cmp(a));
         let max = self.max_links(level);
         s.scored.truncate(max * REPAIR_POOL_FACTOR);

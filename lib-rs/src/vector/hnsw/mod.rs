@@ -41,6 +41,7 @@ mod compact;
 mod persist;
 mod search;
 pub use search::Scorer;
+pub(crate) use search::prefetch_bytes;
 
 use super::distance::{self, Metric};
 use crate::storage::mapping::MappedSlice;
@@ -85,6 +86,12 @@ pub trait Space: Sync {
     fn as_slices(&self) -> Option<SliceSpace<'_>> {
         None
     }
+    /// Node `id` as a query against the other nodes: what a build scores a node's
+    /// neighbourhood with, and what the neighbour heuristic compares candidates with. By
+    /// default its float32 vector; a quantized space's build (`CodeSpace`) walks codes.
+    fn node_scorer(&self, id: u32) -> Box<dyn Scorer + '_> {
+        Box::new(search::Query { v: self.vector(id), inv: self.inv_norm(id), space: self })
+    }
 }
 
 /// A [`Space`] over borrowed slot-major vectors and their inverse norms, the layout
@@ -118,6 +125,10 @@ impl Space for SliceSpace<'_> {
     }
     fn as_slices(&self) -> Option<SliceSpace<'_>> {
         Some(*self)
+    }
+    fn node_scorer(&self, id: u32) -> Box<dyn Scorer + '_> {
+        // Scored by the concrete space: no virtual call per vector inside the walk.
+        Box::new(search::Query { v: self.vector(id), inv: self.inv_norm(id), space: self })
     }
 }
 

@@ -14,7 +14,7 @@ use std::sync::atomic::Ordering as Mem;
 
 /// The query vector with its inverse norm (used by cosine), and where vectors are read.
 /// Generic so the search over a `SliceSpace` scores without a virtual call per vector.
-pub(super) struct Query<'a, S: Space + ?Sized = dyn Space> {
+pub(crate) struct Query<'a, S: Space + ?Sized = dyn Space> {
     pub v: &'a [f32],
     pub inv: f32,
     pub space: &'a S,
@@ -126,7 +126,7 @@ pub(super) fn with_scratch<R>(f: impl FnOnce(&mut Scratch) -> R) -> R {
 const PREFETCH_BYTES: usize = 512;
 
 #[inline]
-fn prefetch_bytes<T>(v: &[T]) {
+pub(crate) fn prefetch_bytes<T>(v: &[T]) {
     let p = v.as_ptr().cast::<u8>();
     let bytes = std::mem::size_of_val(v).min(PREFETCH_BYTES);
     let mut off = 0;
@@ -191,7 +191,7 @@ impl HnswGraph {
     }
 
     /// Greedy walk on one level: moves to the best neighbour while that improves.
-    pub(super) fn greedy<Q: Scorer>(&self, q: &Q, mut cur: Near, level: usize, visited: &mut usize) -> Near {
+    pub(super) fn greedy<Q: Scorer + ?Sized>(&self, q: &Q, mut cur: Near, level: usize, visited: &mut usize) -> Near {
         loop {
             let mut best = cur;
             // Upper levels only (searches and inserts descend to level 1): their links were
@@ -215,7 +215,7 @@ impl HnswGraph {
     /// holds are left in `s.results` (read them with `take_results`). The frontier takes
     /// every node better than the current `ef`-th result, accepted or not, so a selective
     /// filter widens the walk instead of ending it. Returns the number of vectors scored.
-    pub(super) fn search_layer<Q: Scorer, A: FnMut(u32) -> bool>(
+    pub(super) fn search_layer<Q: Scorer + ?Sized, A: FnMut(u32) -> bool>(
         &self,
         q: &Q,
         seeds: &[Near],

@@ -15,6 +15,7 @@
 //!   candidates are ranked by Hamming distance (an estimate of the angle). Meant for
 //!   1024 and more dimensions, where the bits keep enough of the ranking.
 
+pub mod code_space;
 pub mod kernels;
 pub mod settings;
 
@@ -79,6 +80,9 @@ impl Quantization {
     }
 }
 
+/// What `Codes::train_from` hands its caller: called with each vector to learn from.
+pub type Learn<'a> = &'a mut dyn FnMut(&[f32]);
+
 /// The largest `rescore` multiple a search accepts.
 pub const MAX_RESCORE: usize = 1024;
 
@@ -116,23 +120,31 @@ impl Codes {
     /// maximum and sum: the data it learns from never lands outside a range) and encodes
     /// nothing yet. `kind` is Int8 or Binary.
     pub fn train(kind: Quantization, dim: usize, vectors: &[&[f32]]) -> Codes {
+        Codes::train_from(kind, dim, &mut |learn| vectors.iter().for_each(|v| learn(v)))
+    }
+
+    /// `train` from vectors handed over one at a time: `each` calls its argument with every
+    /// vector to learn from.
+    pub fn train_from(kind: Quantization, dim: usize, each: &mut dyn FnMut(Learn<'_>)) -> Codes {
         debug_assert!(kind != Quantization::None);
         let mut min = vec![f32::INFINITY; dim];
         let mut max = vec![f32::NEG_INFINITY; dim];
         let mut sum = vec![0.0f64; dim];
-        for v in vectors {
+        let mut count = 0usize;
+        each(&mut |v: &[f32]| {
+            count += 1;
             for (d, &x) in v.iter().enumerate() {
                 min[d] = min[d].min(x);
                 max[d] = max[d].max(x);
                 sum[d] += x as f64;
             }
-        }
+        });
         let mut low = vec![0.0f32; dim];
         let mut step = vec![0.0f32; dim];
-        if !vectors.is_empty() {
+        if count > 0 {
             for d in 0..dim {
                 match kind {
-                    Quantization::Binary => low[d] = (sum[d] / vectors.len() as f64) as f32,
+                    Quantization::Binary => low[d] = (sum[d] / count as f64) as f32,
                     _ => {
                         let margin = (max[d] - min[d]) * RANGE_MARGIN;
                         low[d] = min[d] - margin;
@@ -145,7 +157,7 @@ impl Codes {
             Quantization::Binary => dim.div_ceil(64) * 8,
             _ => dim,
         };
-        Codes { kind, dim, stride, base: None, base_slots: 0, bytes: Vec::new(), low, step, trained_on: vectors.len(), outliers: Vec::new() }
+        Codes { kind, dim, stride, base: None, base_slots: 0, bytes: Vec::new(), low, step, trained_on: count, outliers: Vec::new() }
     }
 
     pub fn kind(&self) -> Quantization {
@@ -189,6 +201,20 @@ impl Codes {
         let (kind, low, step) = (self.kind, &self.low, &self.step);
         if encode(kind, low, step, v, &mut self.bytes[start..start + self.stride]) {
             self.outliers.push(slot);
+        }
+    }
+
+    /// The vector an int8 code stands for (`low + step * code` per dimension), into `out`.
+    /// Binary codes keep too little to stand for a vector: `out` gets the thresholds.
+    pub fn decode_into(&self, slot: u32, out: &mut [f32]) {
+        let code = self.code(slot);
+        match self.kind {
+            Quantization::Int8 => {
+                for (((o, &c), &l), &s) in out.iter_mut().zip(code).zip(&self.low).zip(&self.step) {
+                    *o = l + s * c as f32;
+                }
+            }
+            _ => out.copy_from_slice(&self.low),
         }
     }
 
