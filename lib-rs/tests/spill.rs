@@ -160,6 +160,34 @@ fn spilled_vectors_read_back_exactly_through_writes_compaction_and_reopen() {
 }
 
 #[test]
+fn a_named_space_converted_to_float32_stops_spilling() {
+    let path = temp_db("converted");
+    let mut rng = Rng(5);
+    let int8 = Quantizations { main: Quantization::Int8, other_named: Quantization::Int8, ..Default::default() };
+    let mut db = Database::open(&path, OpenOptions { quantization: Some(int8), ..opts(Quantization::Int8) }).unwrap();
+    let named = |prefix: &str, rng: &mut Rng| -> Vec<Upsert<'static>> {
+        (0..20_000)
+            .map(|i| {
+                let mut u = upsert(&format!("{prefix}{i}"), &vector(rng));
+                u.record.vectors = vec![("t".into(), vector(rng))];
+                u
+            })
+            .collect()
+    };
+    db.upsert_many(named("r", &mut rng), false).unwrap();
+    db.update_indexes();
+    let spilled = |db: &Database| db.namespaces[""].named_spaces()["t"].vectors().is_spilled();
+    assert!(spilled(&db), "the int8 named space spilled");
+    db.compact_to(Some(Quantizations::default())).unwrap();
+    db.upsert_many(named("s", &mut rng), false).unwrap();
+    db.update_indexes();
+    assert!(!spilled(&db), "float32 vectors stay in memory");
+    assert!(!db.namespaces[""].vectors().is_spilled());
+    drop(db);
+    let _ = std::fs::remove_dir_all(path.parent().unwrap());
+}
+
+#[test]
 fn float32_and_binary_spaces_keep_their_vectors_in_memory() {
     for q in [Quantization::None, Quantization::Binary] {
         let path = temp_db(q.name());

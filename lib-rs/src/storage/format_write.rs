@@ -200,8 +200,6 @@ fn codes_section<'a>(live: Vec<(&'a String, &'a Namespace)>) -> Body<'a> {
     }))
 }
 
-/// The CODE_BYTES section: the codes of every namespace that has them, in namespace order,
-/// each in RECORDS order.
 /// The main vectors of every record, namespace after namespace, read through the files
 /// they are in a run of consecutive slots at a time: writing them does not make the old
 /// snapshot's map or a spill file resident (most of a compaction's reading).
@@ -222,7 +220,7 @@ fn vectors_section<'a>(live: Vec<(&'a String, &'a Namespace)>) -> Body<'a> {
                         n += 1;
                     }
                     let run = &mut buf[..n * dim];
-                    ns.vectors().read_vectors(first, run);
+                    ns.vectors().read_vectors(first, run)?;
                     for v in run.iter() {
                         w.buf.extend_from_slice(&v.to_le_bytes());
                     }
@@ -234,6 +232,8 @@ fn vectors_section<'a>(live: Vec<(&'a String, &'a Namespace)>) -> Body<'a> {
     )
 }
 
+/// The CODE_BYTES section: the codes of every namespace that has them, in namespace order,
+/// each in RECORDS order.
 fn code_bytes_section<'a>(live: Vec<(&'a String, &'a Namespace)>) -> Body<'a> {
     Body::Pieces(Box::new(move |w, flush| {
         for (_, ns) in &live {

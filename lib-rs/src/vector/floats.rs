@@ -70,9 +70,12 @@ impl Floats {
     }
 
     /// Keeps the slots written since the snapshot in a spill file in `dir` once they take
-    /// `SPILL_MIN_BYTES` (now, if they do); None: in memory (a spill file already made stays).
+    /// `SPILL_MIN_BYTES` (now, if they do); None: in memory (a spilled tail comes back).
     pub fn set_spill_dir(&mut self, dir: Option<Arc<Path>>) {
         self.spill_dir = dir;
+        if self.spill_dir.is_none() {
+            self.unspill();
+        }
         self.spill_when_due();
     }
 
@@ -158,9 +161,13 @@ impl Floats {
 
     /// Copies the vectors of the slots from `first` on into `out` (whole vectors), reading
     /// mapped and spilled ones through their files: a compaction streams every vector this
-    /// way without making the map's or the spill file's pages resident.
-    pub fn read_run(&self, first: u32, out: &mut [f32]) {
+    /// way without making the map's or the spill file's pages resident. A spilled vector that
+    /// does not read back as written is an error (see `storage/spill.rs`).
+    pub fn read_run(&self, first: u32, out: &mut [f32]) -> std::io::Result<()> {
         let dim = self.dim.max(1);
+        if !out.len().is_multiple_of(dim) {
+            return Err(std::io::Error::other("a run of vectors must hold whole vectors"));
+        }
         let (mut slot, mut done) = (first as usize, 0);
         while done < out.len() {
             let part = &mut out[done..];
@@ -169,7 +176,10 @@ impl Floats {
             let part = &mut part[..n * dim];
             let read = match (&self.base, &self.tail) {
                 (Some(base), _) if in_base > 0 => base.read_through_file(slot * dim, part).is_ok(),
-                (_, Tail::Spilled(f)) if in_base == 0 => f.read_into(slot - self.base_slots, part).is_ok(),
+                (_, Tail::Spilled(f)) if in_base == 0 => {
+                    f.read_into(slot - self.base_slots, part)?;
+                    true
+                }
                 _ => false,
             };
             if !read {
@@ -180,6 +190,7 @@ impl Floats {
             slot += n;
             done += n * dim;
         }
+        Ok(())
     }
 
     /// Writes the vector of an in-memory slot.
@@ -197,7 +208,7 @@ impl Floats {
         }
     }
 
-    /// Appends a zeroed slot in memory.
+    /// Appends a zeroed slot (in the spill file once the tail is spilled).
     pub fn push_zeroed(&mut self) {
         if let Tail::Spilled(f) = &mut self.tail {
             if f.push_zeroed().is_ok() {

@@ -168,6 +168,7 @@ impl VectorSpace {
     fn train_codes(&mut self) {
         if self.quantization == Quantization::None {
             self.codes = None;
+            self.spill_if_quantized();
             return;
         }
         // The old codes go first: two sets at once were the peak of a compaction.
@@ -223,8 +224,8 @@ impl VectorSpace {
 
     /// The vectors of the slots from `first` on, copied into `out` through the files they
     /// are in (see `Floats::read_run`).
-    pub fn read_vectors(&self, first: u32, out: &mut [f32]) {
-        self.vectors.read_run(first, out);
+    pub fn read_vectors(&self, first: u32, out: &mut [f32]) -> std::io::Result<()> {
+        self.vectors.read_run(first, out)
     }
 
     /// Uses `mapped` instead of the vectors held now, which it must equal slot for slot (a
@@ -375,11 +376,17 @@ impl VectorSpace {
         }
     }
 
+    /// Whether the codes were learned from a much smaller space (and may no longer span its
+    /// values) or leave too many outliers.
+    fn codes_are_stale(&self) -> bool {
+        self.codes.as_ref().is_some_and(|c| 2 * c.trained_on() < self.live_count || c.outliers().len() > MAX_OUTLIERS.max(self.live_count / 1000))
+    }
+
     /// Builds the graph over every live vector, on every core; `seed` (with the slot
     /// count) seeds its levels.
     pub fn build_index(&mut self, params: HnswParams, metric: Metric, seed: u64) {
         let mut graph = HnswGraph::new(params, seed ^ self.live.len() as u64);
-        if self.codes.is_none() {
+        if self.codes.is_none() || self.codes_are_stale() {
             // Learned before the build, which walks them.
             self.train_codes();
         }
@@ -429,8 +436,7 @@ impl VectorSpace {
         let pending = std::mem::take(&mut self.unindexed);
         let live: Vec<u32> = pending.into_iter().filter(|&s| self.is_live(s)).collect();
         let Some(mut graph) = self.graph.take() else { return };
-        // Codes learned from a much smaller space may no longer span its values.
-        if self.codes.as_ref().is_some_and(|c| 2 * c.trained_on() < self.live_count || c.outliers().len() > MAX_OUTLIERS.max(self.live_count / 1000)) {
+        if self.codes_are_stale() {
             self.train_codes();
         }
         let threads = if live.len() >= PARALLEL_INSERT_MIN { build_threads() } else { 1 };
@@ -443,7 +449,7 @@ impl VectorSpace {
     /// neighbourhoods instead of being rebuilt. Returns the copy and old slot -> new slot.
     pub fn compacted(&mut self, order: &[u32], metric: Metric) -> (VectorSpace, Vec<Option<u32>>) {
         self.update_index(metric);
-        let mut out = VectorSpace { quantization: self.quantization, spill_dir: self.spill_dir.clone(), ..VectorSpace::new(self.dimension) };
+        let mut out = VectorSpace { quantization: self.quantization, ..VectorSpace::new(self.dimension) };
         out.reserve(order.len());
         let mut remap = vec![None; self.live.len()];
         for &old in order {
@@ -463,6 +469,9 @@ impl VectorSpace {
             // Learned again from the vectors the space holds now.
             out.train_codes();
         }
+        // The copy stays in memory until the new file is mapped (spilling it would write every
+        // vector once more); the space spills what is written after that.
+        out.spill_dir = self.spill_dir.clone();
         (out, remap)
     }
 
