@@ -84,15 +84,7 @@ impl Scorer for NodeScorer<'_> {
             return -l1_u8(&self.weights, &self.codes.step, code);
         }
         let dot = self.bias + dot_u8(&self.weights, code);
-        let inv_x = self.inv_norms[id as usize];
-        match self.metric {
-            Metric::Cosine => dot * self.inv_q * inv_x,
-            Metric::Dot => dot,
-            Metric::L2 | Metric::Manhattan => {
-                let norm2_x = if inv_x > 0.0 { 1.0 / (inv_x * inv_x) } else { 0.0 };
-                -(self.norm2_q - 2.0 * dot + norm2_x).max(0.0)
-            }
-        }
+        super::score_from_dot(self.metric, dot, self.inv_q, self.norm2_q, self.inv_norms[id as usize])
     }
     #[inline]
     fn prefetch(&self, id: u32) {

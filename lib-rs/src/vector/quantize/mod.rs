@@ -387,17 +387,7 @@ impl CodeScorer<'_> {
             Prepared::Int8L1 { at, bias } => -(bias + l1_in_code_units(at, &self.codes.step, code)),
             Prepared::Int8 { ints, unit, bias, kernel } => {
                 let dot = bias + unit * kernel(code, ints) as f32;
-                let inv_x = self.inv_norms[slot as usize];
-                match self.metric {
-                    Metric::Cosine => dot * self.inv_q * inv_x,
-                    Metric::Dot => dot,
-                    // Manhattan scorers are prepared as `Int8L1`; an L2 estimate is the
-                    // nearest stand-in should one get here.
-                    Metric::L2 | Metric::Manhattan => {
-                        let norm2_x = if inv_x > 0.0 { 1.0 / (inv_x * inv_x) } else { 0.0 };
-                        -(self.norm2_q - 2.0 * dot + norm2_x).max(0.0)
-                    }
-                }
+                score_from_dot(self.metric, dot, self.inv_q, self.norm2_q, self.inv_norms[slot as usize])
             }
         }
     }
@@ -406,6 +396,21 @@ impl CodeScorer<'_> {
     #[inline]
     pub fn code_ptr(&self, slot: u32) -> &[u8] {
         self.codes.code(slot)
+    }
+}
+
+/// The score of `metric` from an estimated dot product `q·x`, the query's norms and the
+/// stored vector's exact inverse norm. Manhattan is scored apart (per dimension); an L2
+/// estimate is the nearest stand-in should one get here.
+#[inline]
+pub(crate) fn score_from_dot(metric: Metric, dot: f32, inv_q: f32, norm2_q: f32, inv_x: f32) -> f32 {
+    match metric {
+        Metric::Cosine => dot * inv_q * inv_x,
+        Metric::Dot => dot,
+        Metric::L2 | Metric::Manhattan => {
+            let norm2_x = if inv_x > 0.0 { 1.0 / (inv_x * inv_x) } else { 0.0 };
+            -(norm2_q - 2.0 * dot + norm2_x).max(0.0)
+        }
     }
 }
 
