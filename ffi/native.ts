@@ -402,8 +402,11 @@ let readsInFlight = 0;
  *   loop never runs between them): once the probe is `CHAIN_MS` late, the next read goes to
  *   the pool, which lets the loop run, and reads go on inline;
  * - other work (a server's requests queued behind each other; inline reads took less than
- *   half of the wait): reads go to the pool for `BUSY_HOLD_MS`, freeing the thread for that
- *   work while the pool's threads search.
+ *   half of the wait) at `BUSY_PROBES` probes in a row: reads go to the pool for
+ *   `BUSY_HOLD_MS`, freeing the thread for that work while the pool's threads search. One
+ *   late probe alone is not enough: a garbage collection or the OS scheduling another
+ *   process delays a probe as much, and sending a chain of searches to the pool for that
+ *   cost it up to a third of its speed (a pool round trip per read) on a loaded machine.
  * Measured (bench/server.ts, bench/RESULTS.md): under 8 and 64 connections the server gains
  * 1.8x over inline searches; awaited one after another, searches run inline but for one every
  * 4 ms (a pool round trip: 5-15% below all-inline), and the loop is never held much longer.
@@ -413,6 +416,12 @@ const BUSY_LAG_MS = 1;
 const CHAIN_MS = 4;
 /** How long reads stay on the pool after the loop was seen busy with other work. */
 const BUSY_HOLD_MS = 500;
+/** How many probes in a row must find the loop held by other work before reads go to the pool. */
+const BUSY_PROBES = 2;
+/** Probes in a row that found the loop held by other work. */
+let lateProbes = 0;
+/** Whether this is Node (not Bun or Deno, which define `process` too). */
+const NODE = !("Bun" in globalThis) && !("Deno" in globalThis);
 /** When the pending probe was queued, or -1 when none is pending. */
 let probeSince = -1;
 /** Time spent in inline reads (from the call to its decoded result) since the pending probe was set. */
@@ -440,11 +449,15 @@ function probeLoop(): void {
   const fired = () => {
     const now = performance.now(), lag = now - probeSince;
     // Held mostly by inline reads: a chain of them (broken already). Otherwise other work.
-    if (lag > BUSY_LAG_MS && inlineSinceProbe < lag / 2) busyUntil = now + BUSY_HOLD_MS;
+    lateProbes = lag > BUSY_LAG_MS && inlineSinceProbe < lag / 2 ? lateProbes + 1 : 0;
+    if (lateProbes >= BUSY_PROBES) busyUntil = now + BUSY_HOLD_MS;
     probeSince = -1;
   };
   if (typeof setImmediate === "function") {
-    (setImmediate(fired) as { unref?: () => void }).unref?.();
+    const probe = setImmediate(fired) as { unref?: () => void };
+    // Node does not wake from waiting on I/O for an unreferenced immediate: the probe would
+    // count idle time as a busy loop. Bun and Deno run it on the next turn either way.
+    if (!NODE) probe.unref?.();
   } else {
     (setTimeout(fired, 0) as { unref?: () => void }).unref?.();
   }

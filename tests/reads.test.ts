@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import fc from "fast-check";
 import * as vectlite from "../mod.ts";
 import type { Database, SearchOptions } from "../mod.ts";
+import { readFlags } from "../ffi/native.ts";
 import { useReadPolicy } from "../src/threads.ts";
 import { randomVector, rejectsWith, rng, tempDb } from "./helpers.ts";
 
@@ -171,6 +172,37 @@ describe("setReadThreads", () => {
     } finally {
       vectlite.setReadThreads(0);
       await db.close();
+    }
+  });
+});
+
+describe("where a read runs", () => {
+  /** Holds the thread, as other work (or a garbage collection) would. */
+  const hold = (ms: number) => {
+    for (const end = performance.now() + ms; performance.now() < end;);
+  };
+  /** Lets the event loop turn (and a pending probe fire). */
+  const turn = () => new Promise((resolve) => setTimeout(resolve, 10));
+  const mayRunInline = () => (readFlags() & 1) === 1;
+
+  it("stays inline after one late turn of the event loop, and goes to the pool when the next is late too", async () => {
+    const before = useReadPolicy("auto");
+    try {
+      // Probes that fire on time forget what earlier tests left, until reads may run inline.
+      for (let i = 0; i < 200 && !mayRunInline(); i++) await turn();
+      assert.ok(mayRunInline(), "reads never came back inline");
+      await turn();
+      // One late turn: a pause that sending reads to the pool would not have shortened.
+      readFlags();
+      hold(5);
+      await turn();
+      assert.ok(mayRunInline(), "one late turn of the loop sent reads to the pool");
+      // A second late turn in a row: the loop is held by other work, which the pool lets run.
+      hold(5);
+      await turn();
+      assert.ok(!mayRunInline(), "two late turns in a row left reads inline");
+    } finally {
+      useReadPolicy(before);
     }
   });
 });
