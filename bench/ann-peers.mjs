@@ -8,6 +8,7 @@
  *   node --expose-gc bench/ann-peers.mjs --lib usearch --child build --threads 2 --data DIR
  *   node --expose-gc bench/ann-peers.mjs --lib usearch --quantization i8 --child serve --data DIR
  *   node --expose-gc bench/ann-peers.mjs --lib hnswlib --child serve --data DIR
+ *   node bench/ann-peers.mjs --lib hnswlib --child open --data DIR   # the load alone (bench/open-cold.ts)
  *   node --expose-gc bench/ann-peers.mjs --lib hnswlib --module /tmp/x/node_modules/hnswlib-node \
  *     --label "hnswlib-node native" --out DIR/hnswlib-native.bin --child build --data DIR
  *
@@ -233,6 +234,37 @@ function serve() {
   };
 }
 
+/**
+ * Opens the saved index alone, as bench/open-cold.ts measures vectlite's open: the time of
+ * the load, the resident memory before and after it (heap and file pages), then the time of
+ * one search, in the fields open-cold.ts reads.
+ */
+function open() {
+  const status = () => readFileSync("/proc/self/status", "utf8");
+  const kb = (text, key) => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, "m").exec(text)?.[1] ?? NaN) * 1024;
+  const query = readArray(join(dir, "query.f32"), Float32Array).subarray(0, dim);
+  const rssBefore = memory().rss;
+  const t0 = performance.now();
+  let search;
+  if (lib === "hnswlib") {
+    const index = new mod.HierarchicalNSW("ip", dim);
+    index.readIndexSync(indexPath);
+    const q = Array.from(query);
+    search = () => index.searchKnn(q, K);
+  } else {
+    const index = usearchIndex(64);
+    index.load(indexPath);
+    search = () => index.search(query, K, 1);
+  }
+  const openMs = performance.now() - t0;
+  const after = status();
+  const t1 = performance.now();
+  search();
+  const firstSearchMs = performance.now() - t1;
+  return { openMs, firstSearchMs, rssBefore, rss: kb(after, "VmRSS"), anon: kb(after, "RssAnon"), file: kb(after, "RssFile"), indexBuilds: 0 };
+}
+
 if (child === "build") console.log(JSON.stringify(build()));
 else if (child === "serve") console.log(JSON.stringify(serve()));
-else throw new Error("--child build|serve");
+else if (child === "open") console.log(JSON.stringify(open()));
+else throw new Error("--child build|serve|open");

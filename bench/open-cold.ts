@@ -5,6 +5,11 @@
  *
  *   bun bench/open-cold.ts --db /tmp/ann-data/vectlite-int8.vdb [--rounds 3]
  *   deno run -A bench/open-cold.ts --db ...
+ *   bun bench/open-cold.ts --lib hnswlib --db /tmp/ann-data/hnswlib.bin --data /tmp/ann-data
+ *
+ * `--lib hnswlib|usearch|usearch-i8` opens a peer's index saved by bench/ann.ts instead (`--db`
+ * is its file, `--data` the data set's directory), in a Node process of bench/ann-peers.mjs
+ * (`--child open`): hnswlib-node's `readIndexSync` and usearch's `load` read the whole file.
  *
  * Cold: before each cold open the file's pages are dropped from the OS page cache without
  * root (`sync`, then `dd if=FILE iflag=nocache count=0`, which asks the kernel to drop the
@@ -43,14 +48,21 @@ if (arg("child")) {
 }
 
 const db = arg("db");
-if (!db) {
-  console.error("usage: bench/open-cold.ts --db FILE.vdb [--rounds 3]");
+const lib = arg("lib");
+if (!db || (lib && !["hnswlib", "usearch", "usearch-i8"].includes(lib)) || (lib && !arg("data"))) {
+  console.error("usage: bench/open-cold.ts --db FILE.vdb [--rounds 3], or --lib hnswlib|usearch|usearch-i8 --db INDEX --data DIR");
   process.exit(2);
 }
 const rounds = Number(arg("rounds") ?? 3);
 const self = new URL(import.meta.url).pathname;
-const runtime = runtimeName();
-const command = runtime === "deno" ? ["deno", "run", "-A", self] : [process.execPath, self];
+const runtime = lib ? `node (${lib})` : runtimeName();
+const peers = new URL("./ann-peers.mjs", import.meta.url).pathname;
+const peerArgs = lib === "usearch-i8" ? ["--lib", "usearch", "--quantization", "i8"] : ["--lib", lib!];
+const command = lib
+  ? ["node", peers, ...peerArgs, "--data", arg("data")!, "--out", db, "--child", "open"]
+  : runtimeName() === "deno"
+  ? ["deno", "run", "-A", self, "--child", db]
+  : [process.execPath, self, "--child", db];
 
 function dropCache(): string {
   spawnSync("sync");
@@ -61,7 +73,7 @@ function dropCache(): string {
 
 function openOnce(): Record<string, number> {
   const [cmd, ...rest] = command;
-  const out = spawnSync(cmd, [...rest, "--child", db!], { encoding: "utf8" });
+  const out = spawnSync(cmd, rest, { encoding: "utf8" });
   if (out.status !== 0) throw new Error(out.stderr);
   return JSON.parse(out.stdout.trim().split("\n").pop()!);
 }
