@@ -402,7 +402,7 @@ let readsInFlight = 0;
  *   loop never runs between them): once the probe is `CHAIN_MS` late, the next read goes to
  *   the pool, which lets the loop run, and reads go on inline;
  * - other work (a server's requests queued behind each other; inline reads took less than
- *   half of the wait) at `BUSY_PROBES` probes in a row: reads go to the pool for
+ *   half of the wait) at two probes within `BUSY_WINDOW_MS`: reads go to the pool for
  *   `BUSY_HOLD_MS`, freeing the thread for that work while the pool's threads search. One
  *   late probe alone is not enough: a garbage collection or the OS scheduling another
  *   process delays a probe as much, and sending a chain of searches to the pool for that
@@ -416,10 +416,10 @@ const BUSY_LAG_MS = 1;
 const CHAIN_MS = 4;
 /** How long reads stay on the pool after the loop was seen busy with other work. */
 const BUSY_HOLD_MS = 500;
-/** How many probes in a row must find the loop held by other work before reads go to the pool. */
-const BUSY_PROBES = 2;
-/** Probes in a row that found the loop held by other work. */
-let lateProbes = 0;
+/** How close two probes held by other work must be for the loop to count as busy. */
+const BUSY_WINDOW_MS = 1_000;
+/** When the last probe held by other work fired (-Infinity: none yet). */
+let lastLateProbe = -Infinity;
 /** Whether this is Node (not Bun or Deno, which define `process` too). */
 const NODE = !("Bun" in globalThis) && !("Deno" in globalThis);
 /** When the pending probe was queued, or -1 when none is pending. */
@@ -449,8 +449,10 @@ function probeLoop(): void {
   const fired = () => {
     const now = performance.now(), lag = now - probeSince;
     // Held mostly by inline reads: a chain of them (broken already). Otherwise other work.
-    lateProbes = lag > BUSY_LAG_MS && inlineSinceProbe < lag / 2 ? lateProbes + 1 : 0;
-    if (lateProbes >= BUSY_PROBES) busyUntil = now + BUSY_HOLD_MS;
+    if (lag > BUSY_LAG_MS && inlineSinceProbe < lag / 2) {
+      if (now - lastLateProbe <= BUSY_WINDOW_MS) busyUntil = now + BUSY_HOLD_MS;
+      lastLateProbe = now;
+    }
     probeSince = -1;
   };
   if (typeof setImmediate === "function") {
