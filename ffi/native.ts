@@ -408,8 +408,8 @@ let readsInFlight = 0;
  *   process delays a probe as much, and sending a chain of searches to the pool for that
  *   cost it up to a third of its speed (a pool round trip per read) on a loaded machine.
  * Measured (bench/server.ts, bench/RESULTS.md): under 8 and 64 connections the server gains
- * 1.8x over inline searches; awaited one after another, searches run inline but for one every
- * 4 ms (a pool round trip: 5-15% below all-inline), and the loop is never held much longer.
+ * 1.2-1.9x over inline searches, by machine; awaited one after another, searches run inline but
+ * for one every 4 ms (a pool round trip), and the loop is never held much longer.
  */
 const BUSY_LAG_MS = 1;
 /** How long a chain of inline reads may hold the loop before the next read goes to the pool. */
