@@ -479,8 +479,18 @@ export function readFlags(): number {
   if (readPolicy !== "auto") return readPolicy === "inline" ? READ_MAY_RUN_INLINE : 0;
   const busy = loopBusy();
   probeLoop();
-  return readsInFlight === 0 && !busy ? READ_MAY_RUN_INLINE : 0;
+  const now = performance.now();
+  if (readsInFlight > 0) overlappingUntil = now + BUSY_HOLD_MS;
+  return readsInFlight === 0 && !busy && now >= overlappingUntil ? READ_MAY_RUN_INLINE : 0;
 }
+
+/**
+ * Until when reads go to the pool because reads overlapped (one issued while another was in
+ * flight): callers that issue reads concurrently, such as a server's requests, keep the pool
+ * for the first read of each turn too, which on two cores answered more requests than running
+ * it inline beside the pool's threads.
+ */
+let overlappingUntil = 0;
 
 /** Where reads run: "auto" (the rules above), or always "inline" or always on the "pool". */
 export type ReadPolicy = "auto" | "inline" | "pool";

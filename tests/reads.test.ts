@@ -185,6 +185,24 @@ describe("where a read runs", () => {
   const turn = () => new Promise((resolve) => setTimeout(resolve, 10));
   const mayRunInline = () => (readFlags() & 1) === 1;
 
+  it("keeps reads on the pool for half a second after two overlapped", async () => {
+    const before = useReadPolicy("auto");
+    const { db, vectors } = await filled(100);
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 1_100));
+      for (let i = 0; i < 200 && !mayRunInline(); i++) await turn();
+      assert.ok(mayRunInline(), "reads never came back inline");
+      await turn();
+      await Promise.all([db.search(vectors[0], { k: 1 }), db.search(vectors[1], { k: 1 })]);
+      assert.ok(!mayRunInline(), "a read right after two overlapping ones may run inline");
+      await new Promise((resolve) => setTimeout(resolve, 700));
+      assert.ok(mayRunInline(), "reads stayed on the pool");
+    } finally {
+      useReadPolicy(before);
+      await db.close();
+    }
+  });
+
   it("stays inline after one late turn of the event loop, and goes to the pool when another is late soon after", async () => {
     const before = useReadPolicy("auto");
     try {
