@@ -3,15 +3,30 @@
  * child process in the same runtime (Bun, Deno or Node) that runs the suite.
  */
 import assert from "node:assert/strict";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
+import process from "node:process";
 import { join } from "node:path";
 import { VectLiteError, type ErrorCode } from "../mod.ts";
 import { seededRandom } from "../src/seeded-random.ts";
 
-/** A fresh temporary directory for one test. */
+let root: string | undefined;
+
+/**
+ * A fresh temporary directory for one test, inside one directory per test process that is
+ * removed when the process exits, so a run of the suite leaves nothing behind in the
+ * system's temp directory (child processes a test spawns only write inside it).
+ */
 export function tempDir(): string {
-  return mkdtempSync(join(tmpdir(), "vectlite-test-"));
+  if (root === undefined) {
+    const dir = mkdtempSync(join(tmpdir(), "vectlite-test-"));
+    root = dir;
+    const remove = () => rmSync(dir, { recursive: true, force: true });
+    // Deno's test runner ends without Node's "exit" event; it does dispatch "unload".
+    if ("Deno" in globalThis) globalThis.addEventListener("unload", remove);
+    else process.on("exit", remove);
+  }
+  return mkdtempSync(join(root, "t-"));
 }
 
 /** A database path inside a fresh temporary directory. */
