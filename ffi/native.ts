@@ -435,8 +435,13 @@ let inlineSinceProbe = 0;
 export function noteInlineRead(ms: number): void {
   if (probeSince >= 0) inlineSinceProbe += ms;
 }
-/** Until when reads go to the pool (`performance.now()` time). */
-let busyUntil = 0;
+/** Until when reads go to the pool (`performance.now()` time): see `holdPool`. */
+let poolUntil = 0;
+
+/** Sends reads to the pool for the next `BUSY_HOLD_MS`. */
+function holdPool(): void {
+  poolUntil = Math.max(poolUntil, performance.now() + BUSY_HOLD_MS);
+}
 
 /**
  * Measures how long the event loop takes to come back to a probe queued with setImmediate
@@ -450,7 +455,7 @@ function probeLoop(): void {
     const now = performance.now(), lag = now - probeSince;
     // Held mostly by inline reads: a chain of them (broken already). Otherwise other work.
     if (lag > BUSY_LAG_MS && inlineSinceProbe < lag / 2) {
-      if (now - lastLateProbe <= BUSY_WINDOW_MS) busyUntil = now + BUSY_HOLD_MS;
+      if (now - lastLateProbe <= BUSY_WINDOW_MS) holdPool();
       lastLateProbe = now;
     }
     probeSince = -1;
@@ -468,7 +473,7 @@ function probeLoop(): void {
 /** Whether reads should go to the pool: the loop was busy with other work, or the pending probe is late already. */
 function loopBusy(): boolean {
   const now = performance.now();
-  return now < busyUntil || (probeSince >= 0 && now - probeSince > CHAIN_MS);
+  return now < poolUntil || (probeSince >= 0 && now - probeSince > CHAIN_MS);
 }
 
 /**
@@ -477,20 +482,15 @@ function loopBusy(): boolean {
  */
 export function readFlags(): number {
   if (readPolicy !== "auto") return readPolicy === "inline" ? READ_MAY_RUN_INLINE : 0;
+  // Reads that overlap (one issued while another is in flight) keep the pool for
+  // `BUSY_HOLD_MS`: callers that issue reads concurrently, such as a server's requests, then
+  // send the first read of each turn there too, which on two cores answered more requests
+  // than running it inline beside the pool's threads.
+  if (readsInFlight > 0) holdPool();
   const busy = loopBusy();
   probeLoop();
-  const now = performance.now();
-  if (readsInFlight > 0) overlappingUntil = now + BUSY_HOLD_MS;
-  return readsInFlight === 0 && !busy && now >= overlappingUntil ? READ_MAY_RUN_INLINE : 0;
+  return readsInFlight === 0 && !busy ? READ_MAY_RUN_INLINE : 0;
 }
-
-/**
- * Until when reads go to the pool because reads overlapped (one issued while another was in
- * flight): callers that issue reads concurrently, such as a server's requests, keep the pool
- * for the first read of each turn too, which on two cores answered more requests than running
- * it inline beside the pool's threads.
- */
-let overlappingUntil = 0;
 
 /** Where reads run: "auto" (the rules above), or always "inline" or always on the "pool". */
 export type ReadPolicy = "auto" | "inline" | "pool";
