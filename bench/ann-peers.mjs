@@ -73,7 +73,7 @@ function readArray(path, Type) {
 function memory() {
   const status = readFileSync("/proc/self/status", "utf8");
   const kb = (key) => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, "m").exec(status)?.[1] ?? NaN) * 1024;
-  return { rss: kb("VmRSS"), hwm: kb("VmHWM") };
+  return { rss: kb("VmRSS"), hwm: kb("VmHWM"), anon: kb("RssAnon"), file: kb("RssFile") };
 }
 
 function coresAllowed() {
@@ -240,8 +240,6 @@ function serve() {
  * one search, in the fields open-cold.ts reads.
  */
 function open() {
-  const status = () => readFileSync("/proc/self/status", "utf8");
-  const kb = (text, key) => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, "m").exec(text)?.[1] ?? NaN) * 1024;
   const query = readArray(join(dir, "query.f32"), Float32Array).subarray(0, dim);
   const rssBefore = memory().rss;
   const t0 = performance.now();
@@ -257,11 +255,11 @@ function open() {
     search = () => index.search(query, K, 1);
   }
   const openMs = performance.now() - t0;
-  const after = status();
+  const after = memory();
   const t1 = performance.now();
   search();
   const firstSearchMs = performance.now() - t1;
-  return { openMs, firstSearchMs, rssBefore, rss: kb(after, "VmRSS"), anon: kb(after, "RssAnon"), file: kb(after, "RssFile"), indexBuilds: 0 };
+  return { openMs, firstSearchMs, rssBefore, rss: after.rss, anon: after.anon, file: after.file, indexBuilds: 0 };
 }
 
 if (child === "build") console.log(JSON.stringify(build()));
