@@ -79,6 +79,8 @@ use crate::vector::quantize::Codes;
 use super::bulk_section::BulkStream;
 pub use super::bulk_section::Unverified;
 use crate::vector::Metric;
+use super::mapping::Mapping;
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 pub use super::records_section::in_place as records_in_place;
@@ -362,7 +364,7 @@ pub fn read(src: &mut dyn Source, file: &str) -> Result<Snapshot> {
     let mut vectors = BulkStream::new(vectors_at, map.clone(), "VECTORS");
     let (read, mut unverified) = super::records_section::read(src, file, records_at, find(SECTION_RECORD_OFFSETS), &mut vectors, dim)?;
     let mut namespaces: Vec<LoadedNamespace> = read.into_iter().map(LoadedNamespace::from).collect();
-    unverified.extend(vectors.finish(src, file)?);
+    unverified.extend(vectors.finish(file)?);
     if let Some(at) = find(SECTION_IDS) {
         let mut tables = BulkStream::new(at, map.clone(), "IDS");
         for ns in &mut namespaces {
@@ -370,7 +372,7 @@ pub fn read(src: &mut dyn Source, file: &str) -> Result<Snapshot> {
             let words = tables.words(src, file, 2 * crate::id_index::stored_entries(count))?;
             ns.ids = crate::id_index::IdIndex::from_stored(words, count);
         }
-        unverified.extend(tables.finish(src, file)?);
+        unverified.extend(tables.finish(file)?);
     }
     if let Some(at) = find(SECTION_EXPIRY) {
         let bytes = at.read(src, file)?;
@@ -383,10 +385,10 @@ pub fn read(src: &mut dyn Source, file: &str) -> Result<Snapshot> {
     let mut code_bytes = find(SECTION_CODE_BYTES).map(|e| BulkStream::new(e, map.clone(), "CODE_BYTES"));
     match find(SECTION_CODES) {
         Some(at) => {
-            let (off, bytes) = (at.offset, at.read(src, file)?);
+            let (off, bytes) = (at.offset, at.read_from(map.as_deref(), src, file)?);
             super::codes_section::read(&mut Reader::new(&bytes, off, file), &mut namespaces, dim, src, &mut code_bytes)?;
             if let Some(stream) = code_bytes {
-                unverified.extend(stream.finish(src, file)?);
+                unverified.extend(stream.finish(file)?);
             }
         }
         None if code_bytes.is_some() => return Err(Error::corrupt(file, footer_offset, "CODE_BYTES section without CODES")),
@@ -420,8 +422,18 @@ pub(super) struct Entry {
 impl Entry {
     /// The section's bytes, checked against its CRC.
     pub(super) fn read(&self, src: &mut dyn Source, file: &str) -> Result<Vec<u8>> {
+        Ok(self.read_from(None, src, file)?.into_owned())
+    }
+
+    /// `read`, in place in `map` when the file is mapped: a section decoded once at open
+    /// (a graph's upper levels, the norms) is then neither copied nor held twice, and its
+    /// pages stay in the OS page cache, shared, instead of a heap buffer freed right after.
+    pub(super) fn read_from<'m>(&self, map: Option<&'m Mapping>, src: &mut dyn Source, file: &str) -> Result<Cow<'m, [u8]>> {
         let len = usize::try_from(self.len).map_err(|_| Error::corrupt(file, self.offset, "section too large"))?;
-        let bytes = src.read_vec(self.offset, len).map_err(|e| Error::io("cannot read", file, e))?;
+        let bytes = match map.and_then(|m| m.bytes().get(self.offset as usize..)?.get(..len)) {
+            Some(mapped) => Cow::Borrowed(mapped),
+            None => Cow::Owned(src.read_vec(self.offset, len).map_err(|e| Error::io("cannot read", file, e))?),
+        };
         if crc32c(&bytes) != self.crc {
             return Err(Error::corrupt(file, self.offset, format!("section {} checksum mismatch", self.kind)));
         }

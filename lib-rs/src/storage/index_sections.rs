@@ -29,9 +29,9 @@ pub(super) fn read(
     map: Option<Arc<Mapping>>,
     namespaces: &mut [LoadedNamespace],
 ) -> Result<Option<Unverified>> {
-    let mut links0 = at.links0.map(|e| BulkStream::new(e, map, "LINKS0"));
+    let mut links0 = at.links0.map(|e| BulkStream::new(e, map.clone(), "LINKS0"));
     if let Some(at) = at.indexes {
-        let (off, bytes) = (at.offset, at.read(src, file)?);
+        let (off, bytes) = (at.offset, at.read_from(map.as_deref(), src, file)?);
         let mut r = Reader::new(&bytes, off, file);
         for _ in 0..r.len(2)? {
             let at = r.pos();
@@ -49,7 +49,7 @@ pub(super) fn read(
         }
     }
     if let Some(at) = at.named_indexes {
-        let (off, bytes) = (at.offset, at.read(src, file)?);
+        let (off, bytes) = (at.offset, at.read_from(map.as_deref(), src, file)?);
         let mut r = Reader::new(&bytes, off, file);
         for _ in 0..r.len(3)? {
             let at = off + r.pos() as u64;
@@ -73,11 +73,11 @@ pub(super) fn read(
         }
     }
     let unverified = match links0 {
-        Some(stream) => stream.finish(src, file)?,
+        Some(stream) => stream.finish(file)?,
         None => None,
     };
     if let Some(at) = at.sparse {
-        let (off, bytes) = (at.offset, at.read(src, file)?);
+        let (off, bytes) = (at.offset, at.read_from(map.as_deref(), src, file)?);
         let mut r = Reader::new(&bytes, off, file);
         for _ in 0..r.len(2)? {
             let at = off + r.pos() as u64;

@@ -49,7 +49,7 @@ pub(super) fn read(
                 CodeBytes::Mapped(m) => SectionBytes::Mapped(m),
                 CodeBytes::Memory(v) => SectionBytes::Memory(Arc::new(v)),
             };
-            unverified.extend(stream.finish(src, file)?);
+            unverified.extend(stream.finish(file)?);
             (bytes, Some(BulkStream::new(at, map, "RECORD_OFFSETS")))
         }
         None => (SectionBytes::Memory(Arc::new(records_at.read(src, file)?)), None),
@@ -94,7 +94,7 @@ pub(super) fn read(
         return Err(Error::corrupt(file, records_at.offset, "RECORDS section holds more data than its count says"));
     }
     if let Some(stream) = offsets {
-        unverified.extend(stream.finish(src, file)?);
+        unverified.extend(stream.finish(file)?);
     }
     Ok((out, unverified))
 }
