@@ -141,16 +141,20 @@ impl HnswGraph {
         } else {
             g.grow_slots(n);
         }
-        for id in 0..n {
-            let tag = r.u8()?;
+        let tags_at = r.pos();
+        let tags = r.take(n)?;
+        let level_of = |tag: u8| (tag & !DELETED_FLAG) as usize;
+        if let Some(id) = tags.iter().position(|&t| t != ABSENT && level_of(t) > MAX_LEVEL) {
+            return Err(r.corrupt_at(tags_at + id, &format!("HNSW node {id} has level {} > {MAX_LEVEL}", level_of(tags[id]))));
+        }
+        // One allocation for every node's upper-level lists, not one growth per node.
+        let upper_levels: usize = tags.iter().filter(|&&t| t != ABSENT).map(|&t| level_of(t)).sum();
+        g.upper.reserve_exact(upper_levels * g.stride1);
+        for (id, &tag) in tags.iter().enumerate() {
             if tag == ABSENT {
                 continue;
             }
-            let level = (tag & !DELETED_FLAG) as usize;
-            if level > MAX_LEVEL {
-                return Err(r.corrupt(&format!("HNSW node {id} has level {level} > {MAX_LEVEL}")));
-            }
-            g.place(id as u32, level);
+            g.place(id as u32, level_of(tag));
             if tag & DELETED_FLAG != 0 {
                 g.deleted[id] = true;
                 g.live -= 1;
@@ -159,6 +163,7 @@ impl HnswGraph {
         let first_inline_level = if inline { 0 } else { 1 };
         let mut list = Vec::new();
         let mut sorted = Vec::new();
+        let upper_nodes = UpperNodes::of(&g);
         for id in 0..n as u32 {
             let level = g.levels[id as usize];
             if level == ABSENT {
@@ -166,7 +171,8 @@ impl HnswGraph {
             }
             for lc in first_inline_level..=level as usize {
                 g.read_list(r, id, lc, &mut list)?;
-                g.check_links(id, lc, &list, &mut sorted).map_err(|m| r.corrupt(&m))?;
+                let reaches = |to: u32| if lc == 1 { upper_nodes.contains(to) } else { g.reaches(to, lc) };
+                check_list(id, lc, &list, reaches, &mut sorted).map_err(|m| r.corrupt(&m))?;
                 g.write_links(id, lc, &list);
             }
         }
@@ -198,7 +204,7 @@ impl HnswGraph {
             if count > self.max_links(0) {
                 return Err(format!("HNSW node {id} has {count} links on level 0, at most {} allowed", self.max_links(0)));
             }
-            self.check_links(id, 0, &block[1..1 + count], &mut sorted)?;
+            check_list(id, 0, &block[1..1 + count], |to| self.reaches(to, 0), &mut sorted)?;
         }
         self.links0 = words.into_iter().map(AtomicU32::new).collect();
         Ok(())
@@ -217,29 +223,11 @@ impl HnswGraph {
         Ok(())
     }
 
-    /// Each link names another node that reaches level `lc`, once.
-    fn check_links(&self, id: u32, lc: usize, list: &[u32], sorted: &mut Vec<u32>) -> std::result::Result<(), String> {
-        for &to in list {
-            let reaches = self.levels.get(to as usize).is_some_and(|&l| l != ABSENT && l as usize >= lc);
-            if to == id || !reaches {
-                return Err(format!("HNSW node {id} links to {to} on level {lc}, which is not a node there"));
-            }
-        }
-        // A list of a few dozen links is checked pair by pair, without a sort: an open
-        // checks tens of thousands of them.
-        let duplicate = if list.len() <= 32 {
-            list.iter().enumerate().any(|(i, a)| list[i + 1..].contains(a))
-        } else {
-            sorted.clear();
-            sorted.extend_from_slice(list);
-            sorted.sort_unstable();
-            sorted.windows(2).any(|w| w[0] == w[1])
-        };
-        if duplicate {
-            return Err(format!("HNSW node {id} has a duplicate link on level {lc}"));
-        }
-        Ok(())
+    /// Whether `to` is a node that reaches level `lc`.
+    fn reaches(&self, to: u32, lc: usize) -> bool {
+        self.levels.get(to as usize).is_some_and(|&l| l != ABSENT && l as usize >= lc)
     }
+
 
     /// The entry point must be a node on the top level, and absent only for an empty graph.
     fn checked_entry(&self, r: &Reader, entry: u32) -> Result<Option<(u32, usize)>> {
@@ -249,5 +237,57 @@ impl HnswGraph {
             Some(top) if self.levels.get(entry as usize).is_some_and(|&l| l as usize == top) => Ok(Some((entry, top))),
             _ => Err(r.corrupt(&format!("HNSW entry point {entry} is not a node on the top level"))),
         }
+    }
+}
+
+/// Each link of `id`'s list on level `lc` names another node that `reaches` that level, once.
+fn check_list(id: u32, lc: usize, list: &[u32], reaches: impl Fn(u32) -> bool, sorted: &mut Vec<u32>) -> std::result::Result<(), String> {
+    for &to in list {
+        if to == id || !reaches(to) {
+            return Err(format!("HNSW node {id} links to {to} on level {lc}, which is not a node there"));
+        }
+    }
+    // An open checks tens of thousands of lists of a few dozen links: each link marks one of
+    // 1,024 bits by its low bits, and only a list where two links share a bit (about one in
+    // ten) is compared pair by pair; a long list is sorted.
+    let duplicate = if list.len() <= 32 {
+        let mut bits = [0u64; 16];
+        let shared = list.iter().fold(false, |shared, &to| {
+            let (word, bit) = ((to as usize / 64) % 16, to % 64);
+            let seen = bits[word] >> bit & 1 == 1;
+            bits[word] |= 1 << bit;
+            shared || seen
+        });
+        shared && list.iter().enumerate().any(|(i, a)| list[i + 1..].contains(a))
+    } else {
+        sorted.clear();
+        sorted.extend_from_slice(list);
+        sorted.sort_unstable();
+        sorted.windows(2).any(|w| w[0] == w[1])
+    };
+    if duplicate {
+        return Err(format!("HNSW node {id} has a duplicate link on level {lc}"));
+    }
+    Ok(())
+}
+
+/// The nodes that reach level 1, one bit each: nearly every upper link is on level 1, and
+/// its target is looked up here, in an eighth of the bytes of the levels array, which stays
+/// in the CPU's cache where a million nodes' levels do not.
+struct UpperNodes(Vec<u64>);
+
+impl UpperNodes {
+    fn of(g: &HnswGraph) -> UpperNodes {
+        let mut bits = vec![0u64; g.levels.len().div_ceil(64)];
+        for (id, &l) in g.levels.iter().enumerate() {
+            if l != ABSENT && l >= 1 {
+                bits[id / 64] |= 1 << (id % 64);
+            }
+        }
+        UpperNodes(bits)
+    }
+
+    fn contains(&self, id: u32) -> bool {
+        self.0.get(id as usize / 64).is_some_and(|w| w >> (id % 64) & 1 == 1)
     }
 }
