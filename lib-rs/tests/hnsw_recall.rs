@@ -438,3 +438,69 @@ fn garbage_in_a_mapped_level_0_is_searched_safely_and_dropped_when_copied() {
     let found = (0..50).filter(|&i| search(&mapped, i).first().map(|h| h.1) == exact(&d, q.row(i), 1, &|_| true).first().copied()).count();
     assert!(found >= 40, "the graph still finds the nearest for most queries ({found} of 50)");
 }
+
+/// A graph with a trap on its upper level, written in the encoding (version 2): the entry
+/// point E (level 1) links there to T, nearer the query than E but a dead end, and to P,
+/// farther than E but one step from G, the query's own cluster. Level 0 holds T among 70
+/// nodes all nearer the query than E, and G among its 10 neighbours. A greedy descent stops
+/// at T, and level 0 from there fills its ef results inside T's cluster and never leaves it;
+/// the beam on the upper level (efSearch 64: 4 wide) walks on from E through P to G.
+#[test]
+fn the_descent_walks_past_a_dead_end_on_the_upper_levels() {
+    const TRAP: usize = 70;
+    let mut points: Vec<[f32; 2]> = vec![[5.0, 0.0], [3.0, 0.0], [0.0, 6.0], [1.0, 0.0]]; // E, T, P, G
+    let (e, t, p, g) = (0u32, 1u32, 2u32, 3u32);
+    let trap: Vec<u32> = (0..TRAP as u32).map(|i| 4 + i).collect();
+    points.extend((0..TRAP).map(|i| [3.0 + 0.01 * (i % 10) as f32, 0.01 * (i / 10) as f32]));
+    let near: Vec<u32> = (0..10u32).map(|i| 4 + TRAP as u32 + i).collect();
+    points.extend((0..10).map(|i| [1.0 + 0.01 * i as f32, 0.02]));
+    let n = points.len();
+    let mut links0: Vec<Vec<u32>> = vec![Vec::new(); n];
+    let mut link = |a: u32, b: u32| {
+        links0[a as usize].push(b);
+        links0[b as usize].push(a);
+    };
+    link(e, t);
+    link(e, p);
+    link(p, g);
+    // T's cluster: T and a ring of 70 in which each links to the next five.
+    for (i, &a) in trap.iter().enumerate() {
+        for j in 1..=5 {
+            link(a, trap[(i + j) % TRAP]);
+        }
+    }
+    link(t, trap[0]);
+    for &a in &near {
+        link(g, a);
+    }
+
+    let mut w = Writer::new();
+    w.u8(2);
+    w.varint(16);
+    w.varint(200);
+    w.u64(1);
+    w.varint(n as u64);
+    w.u32(e);
+    for id in 0..n as u32 {
+        w.u8(u8::from([e, t, p, g].contains(&id)));
+    }
+    for upper in [vec![t, p], vec![e], vec![e, g], vec![p]] {
+        w.varint(upper.len() as u64);
+        upper.iter().for_each(|&l| w.u32(l));
+    }
+    for list in &links0 {
+        w.u32(list.len() as u32);
+        list.iter().for_each(|&l| w.u32(l));
+        (list.len() + 1..33).for_each(|_| w.u32(0));
+    }
+    let graph = HnswGraph::decode(&mut Reader::new(&w.buf, 0, "trap"), n).unwrap();
+    graph.check_integrity().unwrap();
+
+    let d = Data::new(points.concat(), 2, Metric::L2);
+    let query = [0.0f32, 0.0];
+    let truth = exact(&d, &query, K, &|_| true);
+    assert!(truth.iter().all(|id| *id == g || near.contains(id)), "{truth:?}");
+    let got = graph.search(&query, K, 64, &d.space(), &|_| true, &mut Counters::default());
+    let ids: Vec<u32> = got.iter().map(|&(_, id)| id).collect();
+    assert_eq!(ids.iter().filter(|id| truth.contains(id)).count(), K, "the search ended in the trap: {ids:?}");
+}

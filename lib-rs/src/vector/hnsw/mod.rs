@@ -32,7 +32,7 @@
 //! one-by-one build exactly.
 //!
 //! The files: `build.rs` (insert, the neighbour heuristic, parallel bulk insert),
-//! `search.rs` (greedy descent, the ef-search with the filter inside, scratch buffers),
+//! `search.rs` (the beam down the upper levels, the ef-search with the filter inside, scratch buffers),
 //! `compact.rs` (dropping deleted nodes and repairing their neighbourhoods),
 //! `persist.rs` (binary format and its validation).
 

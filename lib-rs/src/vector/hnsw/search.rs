@@ -1,4 +1,4 @@
-//! Searching the graph: greedy descent through the upper levels, then the ef-search
+//! Searching the graph: a narrow beam down the upper levels, then the ef-search
 //! (Algorithm 2 of the paper) on level 0 with the filter evaluated inside. The buffers a
 //! search needs (visited marks, two heaps) live in a per-thread pool, so a search
 //! allocates only its result.
@@ -121,6 +121,12 @@ pub(super) fn with_scratch<R>(f: impl FnOnce(&mut Scratch) -> R) -> R {
     out
 }
 
+/// The upper levels are walked with a beam of efSearch divided by this. Measured on
+/// 1M x 384 clustered vectors: recall@10 at efSearch 192 goes from 0.95 (greedy) to 0.99
+/// for about 8% more vectors scored; at 100k it is neutral, where a fixed beam of 16 costs
+/// 15-60% more scoring.
+const UPPER_BEAM_DIVISOR: usize = 16;
+
 /// How much of a vector to prefetch: the hardware prefetcher follows a stream once it
 /// has seen a few lines, so the head of a long vector is enough.
 const PREFETCH_BYTES: usize = 512;
@@ -163,14 +169,24 @@ impl HnswGraph {
         if k == 0 {
             return Vec::new();
         }
+        let ef = ef.max(k);
         let mut cur = Near { score: q.score(entry), id: entry };
         counters.visited += 1;
-        for level in (1..=top).rev() {
-            cur = self.greedy(q, cur, level, &mut counters.visited);
-        }
         let deleted = &self.deleted;
         let filtered = &mut counters.filtered;
         with_scratch(|s| {
+            // A greedy descent (a beam of one) can end in the wrong cluster of a large
+            // graph, where level 0 rarely recovers; a beam of ef / UPPER_BEAM_DIVISOR on
+            // the upper levels costs a few per cent more scoring and finds the right one.
+            let beam = ef / UPPER_BEAM_DIVISOR;
+            for level in (1..=top).rev() {
+                if beam <= 1 {
+                    cur = self.greedy(q, cur, level, &mut counters.visited);
+                } else {
+                    counters.visited += self.search_layer(q, &[cur], beam, level, s, |_| true);
+                    cur = s.results.iter().map(|r| r.0).max().unwrap_or(cur);
+                }
+            }
             let accept_node = |id: u32| {
                 if deleted[id as usize] {
                     false
@@ -181,7 +197,7 @@ impl HnswGraph {
                     false
                 }
             };
-            counters.visited += self.search_layer(q, &[cur], ef.max(k), 0, s, accept_node);
+            counters.visited += self.search_layer(q, &[cur], ef, 0, s, accept_node);
             let mut best = std::mem::take(&mut s.found);
             s.take_results(&mut best);
             let out = best.iter().take(k).map(|n| (n.score, n.id)).collect();
