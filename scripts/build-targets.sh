@@ -63,7 +63,7 @@ for t in "${ALL[@]}"; do
       cargo build --release --quiet || { report "$t" "FAILED"; status=1; continue; }
       bash "$root/scripts/package-native.sh" >/dev/null
       if [ $run_tests = 1 ]; then
-        if cargo test --release --quiet >/tmp/vectlite-test-$t.log 2>&1; then report "$t" "built, tests pass natively"
+        if cargo test --profile test-opt --quiet >/tmp/vectlite-test-$t.log 2>&1; then report "$t" "built, tests pass natively"
         else report "$t" "built, TESTS FAILED (/tmp/vectlite-test-$t.log)"; status=1; fi
       else report "$t" "built"; fi ;;
     aarch64-unknown-linux-gnu)
@@ -79,7 +79,7 @@ for t in "${ALL[@]}"; do
         # it load the libc of the same glibc build. Without it the loader found the multiarch
         # libc6:arm64 (a newer Debian revision) and the first pthread_create looped for ever.
         export CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_RUNNER="qemu-aarch64 -L /usr/aarch64-linux-gnu -E LD_LIBRARY_PATH=/usr/aarch64-linux-gnu/lib"
-        if timeout 1200 "${cross[@]}" test --release --target "$t" --lib --tests >/tmp/vectlite-test-$t.log 2>&1; then
+        if timeout 1200 "${cross[@]}" test --profile test-opt --target "$t" --lib --tests >/tmp/vectlite-test-$t.log 2>&1; then
           passed=$(passed_in /tmp/vectlite-test-$t.log)
           report "$t" "built (rustc-web); Rust tests pass under qemu-aarch64 ($passed passed)"
         else report "$t" "built, TESTS FAILED under qemu-aarch64 (/tmp/vectlite-test-$t.log)"; status=1; fi
@@ -127,7 +127,7 @@ for t in "${ALL[@]}"; do
         fi
         rm -rf "$db"
         if [ $load_status != 0 ]; then report "$t" "built, LOAD CHECK FAILED: $loaded"; status=1
-        elif timeout 1200 "${menv[@]}" /usr/bin/cargo test --release -Zbuild-std --target "$t" --lib --tests >/tmp/vectlite-test-$t.log 2>&1; then
+        elif timeout 1200 "${menv[@]}" /usr/bin/cargo test --profile test-opt -Zbuild-std --target "$t" --lib --tests >/tmp/vectlite-test-$t.log 2>&1; then
           passed=$(passed_in /tmp/vectlite-test-$t.log)
           report "$t" "built (rustc-web, -Zbuild-std, $cc); ${loaded#load_check: } $where; Rust tests pass on musl $where ($passed passed)"
         else report "$t" "built, TESTS FAILED on musl $where (/tmp/vectlite-test-$t.log)"; status=1; fi
@@ -160,7 +160,7 @@ for t in "${ALL[@]}"; do
         if ! x86_64-w64-mingw32-gcc -shared -O2 -Wl,--kill-at -o "$WINEPREFIX/drive_c/windows/system32/bcryptprimitives.dll" \
           "$root/scripts/wine/bcryptprimitives.c" -ladvapi32; then
           report "$t" "built, FAILED to set up the wine prefix ($WINEPREFIX)"; status=1
-        elif timeout 1200 "${wenv[@]}" CARGO_TARGET_X86_64_PC_WINDOWS_GNU_RUNNER=wine /usr/bin/cargo test --release -Zbuild-std \
+        elif timeout 1200 "${wenv[@]}" CARGO_TARGET_X86_64_PC_WINDOWS_GNU_RUNNER=wine /usr/bin/cargo test --profile test-opt -Zbuild-std \
           --target "$t" --lib --tests >/tmp/vectlite-test-$t.log 2>&1; then
           passed=$(passed_in /tmp/vectlite-test-$t.log)
           report "$t" "built (rustc-web, -Zbuild-std, mingw-w64); Rust tests pass under wine ($passed passed)"

@@ -22,7 +22,7 @@ gate() {
 }
 
 echo "== Rust tests"
-(cd lib-rs && cargo test --release 2>&1) | tee "$logs/cargo.log"
+(cd lib-rs && cargo test --profile test-opt 2>&1) | tee "$logs/cargo.log"
 rust_status=${PIPESTATUS[0]}
 rp=$(awk '/^test result:/ { for (i = 1; i < NF; i++) if ($(i+1) ~ /^passed/) s += $i } END { print s + 0 }' "$logs/cargo.log")
 rf=$(awk '/^test result:/ { for (i = 1; i < NF; i++) if ($(i+1) ~ /^failed/) s += $i } END { print s + 0 }' "$logs/cargo.log")
