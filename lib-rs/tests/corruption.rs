@@ -6,23 +6,20 @@
 //! or a state that was never committed.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use vectlite::db::{Database, OpenOptions};
 use vectlite::error::Code;
 use vectlite::json::Json;
 use vectlite::record::{Record, Upsert};
 
 mod common;
-use common::Rng;
+use common::{Rng, TempPath};
 
 type State = BTreeMap<(String, String), (f64, Vec<f32>)>;
 
 
-fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("vl-corrupt-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+fn temp_dir(name: &str) -> TempPath {
+    TempPath::dir(&format!("vl-corrupt-{name}"))
 }
 
 fn opts(dimension: Option<usize>) -> OpenOptions {

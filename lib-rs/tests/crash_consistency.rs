@@ -13,8 +13,11 @@ use vectlite::storage::vfs::Vfs;
 use vectlite::storage::wal::SyncMode;
 use vectlite::storage::DbPaths;
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
+
+mod common;
+use common::TempPath;
 
 /// What a database holds: (namespace, id) -> (vector, metadata JSON, expiry, multi-vectors).
 type State = BTreeMap<(String, String), (Vec<f32>, String, Option<i64>, Vec<MultiVector>)>;
@@ -136,11 +139,8 @@ fn state_of(db: &Database) -> State {
 }
 
 /// A real directory for the lock file; the database files themselves live on the SimVfs.
-fn test_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("vl-fault-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+fn test_dir(name: &str) -> TempPath {
+    TempPath::dir(&format!("vl-fault-{name}"))
 }
 
 /// The database's temporary files on `disk`.

@@ -3,7 +3,6 @@
 //! what was committed.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 use vectlite::db::{Database, OpenOptions};
 use vectlite::error::Code;
 use vectlite::json::Json;
@@ -12,11 +11,11 @@ use vectlite::search::{self, options::{NamespaceSelection, SearchOptions}};
 use vectlite::storage::wal::SyncMode;
 use vectlite::vector::Metric;
 
-fn temp_path(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("vl-it-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir.join("db.vdb")
+mod common;
+use common::TempPath;
+
+fn temp_path(name: &str) -> TempPath {
+    TempPath::file(&format!("vl-it-{name}"), "db.vdb")
 }
 
 fn opts(dimension: Option<usize>) -> OpenOptions {

@@ -1,7 +1,6 @@
 //! Records with a time to live: invisible to every read from their instant on, through the
 //! WAL and the snapshot, and dropped by a compaction.
 
-use std::path::PathBuf;
 use vectlite::db::{Database, OpenOptions};
 use vectlite::error::Code;
 use vectlite::expiry::now_ms;
@@ -12,15 +11,15 @@ use vectlite::storage::wal::SyncMode;
 use vectlite::txn::TxnOp;
 use vectlite::vector::Metric;
 
+mod common;
+use common::TempPath;
+
 /// Far enough ahead that no test run reaches it.
 const FUTURE: i64 = 4_102_444_800_000; // 2100-01-01
 const PAST: i64 = 1_000;
 
-fn temp_path(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("vl-expiry-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir.join("db.vdb")
+fn temp_path(name: &str) -> TempPath {
+    TempPath::file(&format!("vl-expiry-{name}"), "db.vdb")
 }
 
 fn opts(ann_threshold: usize) -> OpenOptions {

@@ -10,11 +10,11 @@ use vectlite::json::Json;
 use vectlite::record::{Record, Upsert};
 use vectlite::storage::wal::SyncMode;
 
-fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("vl-ident-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+mod common;
+use common::TempPath;
+
+fn temp_dir(name: &str) -> TempPath {
+    TempPath::dir(&format!("vl-ident-{name}"))
 }
 
 fn opts(dimension: Option<usize>) -> OpenOptions {
@@ -151,12 +151,12 @@ fn a_planted_symbolic_link_at_a_temporary_name_is_never_written_through() {
 }
 
 /// Copies the committed format 1 fixture into a fresh directory.
-fn version_1_fixture(name: &str) -> PathBuf {
-    let dir = temp_dir(name);
+fn version_1_fixture(name: &str) -> TempPath {
+    let path = TempPath::file(&format!("vl-ident-{name}"), "app.vdb");
     for file in ["app.vdb", "app.vdb-wal"] {
-        std::fs::copy(format!("{}/../tests/fixtures/format-v1/{file}", env!("CARGO_MANIFEST_DIR")), dir.join(file)).unwrap();
+        std::fs::copy(format!("{}/../tests/fixtures/format-v1/{file}", env!("CARGO_MANIFEST_DIR")), path.with_file_name(file)).unwrap();
     }
-    dir.join("app.vdb")
+    path
 }
 
 #[cfg(unix)]

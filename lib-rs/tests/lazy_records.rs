@@ -5,7 +5,7 @@
 //! carried into a new file.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use vectlite::db::{Database, OpenOptions};
 use vectlite::error::Code;
 use vectlite::filter::FilterPlan;
@@ -16,13 +16,10 @@ use vectlite::storage::wal::SyncMode;
 use vectlite::vector::Metric;
 
 mod common;
-use common::Rng;
+use common::{Rng, TempPath};
 
-fn temp_path(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("vl-lazy-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir.join("db.vdb")
+fn temp_path(name: &str) -> TempPath {
+    TempPath::file(&format!("vl-lazy-{name}"), "db.vdb")
 }
 
 fn opts(ann_threshold: usize) -> OpenOptions {

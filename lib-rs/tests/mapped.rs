@@ -2,7 +2,7 @@
 //! map): the open defers its checksum, `check` verifies it, and damage in it is refused
 //! before a compaction or a snapshot could carry it into a new file.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use vectlite::db::{Database, OpenOptions};
 use vectlite::error::Code;
 use vectlite::json::Json;
@@ -12,13 +12,13 @@ use vectlite::storage::source::{FileSource, Source};
 use vectlite::storage::bulk_section::VERIFY_AT_OPEN_BYTES;
 use vectlite::storage::wal::SyncMode;
 
+mod common;
+use common::TempPath;
+
 const DIM: usize = 1_024;
 
-fn temp_path(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("vl-map-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir.join("big.vdb")
+fn temp_path(name: &str) -> TempPath {
+    TempPath::file(&format!("vl-map-{name}"), "big.vdb")
 }
 
 fn opts() -> OpenOptions {

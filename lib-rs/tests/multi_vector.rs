@@ -1,7 +1,6 @@
 //! Multi-vector records (late interaction): written, replaced and deleted with their
 //! records, through the WAL and the snapshot, and searched by MaxSim.
 
-use std::path::PathBuf;
 use vectlite::codec::{Reader, Writer};
 use vectlite::db::{Database, OpenOptions};
 use vectlite::error::Code;
@@ -13,13 +12,13 @@ use vectlite::search::{self, options::{MultiVectorQuery, NamespaceSelection, Sea
 use vectlite::storage::wal::SyncMode;
 use vectlite::vector::Metric;
 
+mod common;
+use common::TempPath;
+
 const DIM: usize = 4;
 
-fn temp_path(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("vl-multi-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir.join("db.vdb")
+fn temp_path(name: &str) -> TempPath {
+    TempPath::file(&format!("vl-multi-{name}"), "db.vdb")
 }
 
 fn opts(metric: Metric) -> OpenOptions {

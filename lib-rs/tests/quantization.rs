@@ -3,7 +3,6 @@
 //! filters) and return exact scores; a database keeps its choice across reopen and
 //! converts on compaction.
 
-use std::path::PathBuf;
 use vectlite::db::{Database, OpenOptions};
 use vectlite::error::Code;
 use vectlite::json::Json;
@@ -13,6 +12,9 @@ use vectlite::vector::distance::{inverse_norm, score, Metric};
 use vectlite::vector::hnsw::HnswParams;
 use vectlite::vector::quantize::{Quantization, Quantizations};
 use vectlite::vector::space::{Method, VectorSpace};
+
+mod common;
+use common::TempPath;
 
 const K: usize = 10;
 
@@ -127,11 +129,8 @@ fn exact_ignores_the_codes_and_writes_after_the_graph_are_found() {
 /// One more than the outliers a space of a thousand vectors tolerates.
 const MAX_OUTLIERS_PLUS_ONE: usize = 65;
 
-fn temp_path(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("vl-q-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir.join("db.vdb")
+fn temp_path(name: &str) -> TempPath {
+    TempPath::file(&format!("vl-q-{name}"), "db.vdb")
 }
 
 fn upserts(data: &[Vec<f32>]) -> Vec<Upsert<'static>> {

@@ -6,9 +6,9 @@
 
 mod common;
 
-use common::Rng;
+use common::{Rng, TempPath};
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use vectlite::db::{Database, OpenOptions};
 use vectlite::json::Json;
 use vectlite::record::{Record, Upsert};
@@ -23,11 +23,8 @@ const BATCH: usize = 1_500;
 /// memory and every check but the spill's own runs the same.
 const SPILLS: bool = cfg!(all(unix, target_pointer_width = "64", target_endian = "little"));
 
-fn temp_db(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("vl-spill-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir.join("db.vdb")
+fn temp_db(name: &str) -> TempPath {
+    TempPath::file(&format!("vl-spill-{name}"), "db.vdb")
 }
 
 fn opts(quantization: Quantization) -> OpenOptions {
