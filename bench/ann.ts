@@ -38,7 +38,7 @@
  * Options: `--n 100000 --sizes LIST --quantization none,int8
  * --peers hnswlib-node,usearch,usearch-i8 --queries 1000 --ef 16,24,32,48,64,96,128
  * --filter-ef 32,64,128 --passes 3 --rounds 2 --batch 10000 --deno-build --no-one-core
- * --hnswlib-native DIR --data DIR --keep --json FILE --dataset text`.
+ * --hnswlib-native DIR --data DIR --serve-only --keep --json FILE --dataset text`.
  * `--dataset text` runs on the real-text set of bench/text-vectors.ts (the installed
  * documentation's paragraphs, TF-IDF projected to 384 dimensions; its size is the corpus's, so
  * `--n` and `--sizes` do not apply) instead of the Gaussian mixture.
@@ -53,7 +53,10 @@
  * hnswlib-node so are the notes that compare with it. `--hnswlib-native DIR` adds a copy of
  * hnswlib-node compiled with -march=native (DIR is the package directory of that copy; see
  * bench/README.md) as an out-of-competition column. `--data DIR` generates into DIR, or
- * reuses the data set already there; `--keep` keeps the temp directory (data and indexes).
+ * reuses the data set already there; `--serve-only` (with `--data`) builds nothing and serves the
+ * indexes an earlier run left there (the build columns stay empty), e.g. to compare a new search
+ * with the peers without an hour of builds at a million vectors; `--keep` keeps the temp
+ * directory (data and indexes).
  * `--json FILE` writes every figure: `{ machine, meta, builds, serve, load, date }`, or with
  * `--sizes` `{ machine, runs: [...] }`.
  *
@@ -239,8 +242,19 @@ function runSize(n: number, dir: string): Run {
   const one = (cmd: string[]) => (hasTaskset && !flag("no-one-core") ? ["taskset", "-c", "0", ...cmd] : null);
   const vdb = (q: string) => join(dir, q === "none" ? "vectlite.vdb" : `vectlite-${q}.vdb`);
 
-  // Builds. Each starts from nothing; the extra ones delete what they built.
+  // Builds. Each starts from nothing; the extra ones delete what they built. With
+  // `--serve-only`, none: the indexes an earlier run left in `--data` are served as they are.
   const builds: Record<string, BuildResult | null> = {};
+  const serveOnly = flag("serve-only");
+  if (serveOnly) {
+    const peerFiles = { "hnswlib-node": "hnswlib.bin", usearch: "usearch.bin", "usearch i8": "usearch-i8.bin" };
+    const files = [
+      ...QUANTIZATIONS.map(vdb),
+      ...Object.entries(peerFiles).filter(([peer]) => peerRuns(peer)).map(([, file]) => join(dir, file)),
+    ];
+    const missing = files.filter((f) => !existsSync(f));
+    if (missing.length) throw new Error(`--serve-only: no index to serve at ${missing.join(", ")} (build them with --data ${dir} first)`);
+  }
   const scratch = join(dir, "scratch.vdb");
   const scratchBuild = (label: string, cmd: string[] | null) => {
     if (!cmd) return null;
@@ -250,7 +264,7 @@ function runSize(n: number, dir: string): Run {
     for (const f of files) rmSync(f, { force: true });
     return r;
   };
-  for (const q of QUANTIZATIONS) {
+  for (const q of serveOnly ? [] : QUANTIZATIONS) {
     const name = variant(q);
     const batch = ["--batch", String(BATCH)];
     for (const f of [vdb(q), `${vdb(q)}-wal`]) rmSync(f, { force: true });
@@ -259,9 +273,9 @@ function runSize(n: number, dir: string): Run {
     if (flag("deno-build")) builds[`${name} deno 2`] = scratchBuild(`build ${name} deno`, vl("deno", q, "--child", "build", "--db", scratch, ...batch));
   }
   const peer = (lib: string, ...rest: string[]) => ["node", "--expose-gc", peers, "--lib", lib, ...rest, ...common];
-  if (peerRuns("hnswlib-node")) builds["hnswlib node 1"] = runChild("build hnswlib-node", peer("hnswlib", "--child", "build"));
+  if (peerRuns("hnswlib-node") && !serveOnly) builds["hnswlib node 1"] = runChild("build hnswlib-node", peer("hnswlib", "--child", "build"));
   for (const [name, q] of [["usearch", "f32"], ["usearch i8", "i8"]]) {
-    if (!peerRuns(name)) continue;
+    if (!peerRuns(name) || serveOnly) continue;
     const quant = ["--quantization", q];
     builds[`${name} node 2`] = runChild(`build ${name}, 2 threads`, peer("usearch", ...quant, "--child", "build", "--threads", "2"));
     const out1 = join(dir, "usearch-1.bin");
@@ -271,7 +285,7 @@ function runSize(n: number, dir: string): Run {
   }
   const native = str("hnswlib-native");
   const nativeArgs = native ? ["--module", native, "--label", "hnswlib-node native", "--out", join(dir, "hnswlib-native.bin")] : [];
-  if (native) builds["hnswlib native 1"] = runChild("build hnswlib-node native", peer("hnswlib", ...nativeArgs, "--child", "build"));
+  if (native && !serveOnly) builds["hnswlib native 1"] = runChild("build hnswlib-node native", peer("hnswlib", ...nativeArgs, "--child", "build"));
 
   // Serve rounds, in alternating order.
   const serveCommands: [string, string[]][] = [
