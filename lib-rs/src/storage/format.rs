@@ -362,7 +362,7 @@ pub fn read(src: &mut dyn Source, file: &str) -> Result<Snapshot> {
     let dim = header.dimension as usize;
     let map = src.map();
     let mut vectors = BulkStream::new(vectors_at, map.clone(), "VECTORS");
-    let (read, mut unverified) = super::records_section::read(src, file, records_at, find(SECTION_RECORD_OFFSETS), &mut vectors, dim)?;
+    let (read, mut unverified) = super::records_section::read(src, map.clone(), file, records_at, find(SECTION_RECORD_OFFSETS), &mut vectors, dim)?;
     let mut namespaces: Vec<LoadedNamespace> = read.into_iter().map(LoadedNamespace::from).collect();
     unverified.extend(vectors.finish(file)?);
     if let Some(at) = find(SECTION_IDS) {

@@ -17,7 +17,7 @@ use crate::error::{Error, Result};
 use crate::namespace::Namespace;
 use crate::record::Record;
 use crate::record_store::{EncodedRecords, Offsets, RecordStore, SectionBytes};
-use super::mapping::MappedSlice;
+use super::mapping::{MappedSlice, Mapping};
 use crate::vector::floats::Floats;
 use std::sync::Arc;
 
@@ -30,17 +30,18 @@ pub(super) struct NamespaceRecords {
 }
 
 /// Reads RECORDS (and RECORD_OFFSETS when the file has it), taking each namespace's main
-/// vectors from `vectors` as it goes. Returns the namespaces in file order, and the sections
-/// used in place whose checksums are left to `check`.
+/// vectors from `vectors` as it goes; `map` is the file's map, if it is mapped. Returns the
+/// namespaces in file order, and the sections used in place whose checksums are left to
+/// `check`.
 pub(super) fn read(
     src: &mut dyn Source,
+    map: Option<Arc<Mapping>>,
     file: &str,
     records_at: Entry,
     offsets_at: Option<Entry>,
     vectors: &mut BulkStream,
     dim: usize,
 ) -> Result<(Vec<NamespaceRecords>, Vec<Unverified>)> {
-    let map = src.map();
     let mut unverified = Vec::new();
     let (bytes, mut offsets) = match offsets_at {
         Some(at) => {

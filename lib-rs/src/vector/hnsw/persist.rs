@@ -228,7 +228,6 @@ impl HnswGraph {
         self.levels.get(to as usize).is_some_and(|&l| l != ABSENT && l as usize >= lc)
     }
 
-
     /// The entry point must be a node on the top level, and absent only for an empty graph.
     fn checked_entry(&self, r: &Reader, entry: u32) -> Result<Option<(u32, usize)>> {
         let top = self.levels.iter().filter(|&&l| l != ABSENT).max().map(|&l| l as usize);
