@@ -127,6 +127,9 @@ pub(super) fn with_scratch<R>(f: impl FnOnce(&mut Scratch) -> R) -> R {
 /// 15-60% more scoring.
 const UPPER_BEAM_DIVISOR: usize = 16;
 
+/// How many vectors ahead of the one being scored a walk starts loading.
+const PREFETCH_AHEAD: usize = 3;
+
 /// How much of a vector to prefetch: the hardware prefetcher follows a stream once it
 /// has seen a few lines, so the head of a long vector is enough.
 const PREFETCH_BYTES: usize = 512;
@@ -276,11 +279,11 @@ impl HnswGraph {
                 distance::prefetch(block);
                 distance::prefetch(block.wrapping_add(64));
             }
-            if let Some(&first) = batch.first() {
-                q.prefetch(first);
+            for &id in batch.iter().take(PREFETCH_AHEAD) {
+                q.prefetch(id);
             }
             for i in 0..batch.len() {
-                if let Some(&next) = batch.get(i + 1) {
+                if let Some(&next) = batch.get(i + PREFETCH_AHEAD) {
                     q.prefetch(next);
                 }
                 let id = batch[i];
