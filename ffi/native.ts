@@ -438,6 +438,17 @@ export function noteInlineRead(ms: number): void {
 /** Until when reads go to the pool (`performance.now()` time): see `holdPool`. */
 let poolUntil = 0;
 
+/**
+ * @internal Forgets what the loop did so far (late probes, the pending one, the pool's hold), as if it had been
+ * quiet: a test of the rules starts from there instead of from whatever an unrelated pause (a
+ * garbage collection, another process) left.
+ */
+export function forgetLoopHistory(): void {
+  lastLateProbe = -Infinity;
+  poolUntil = 0;
+  probeSince = -1;
+}
+
 /** Sends reads to the pool for the next `BUSY_HOLD_MS`. */
 function holdPool(): void {
   poolUntil = Math.max(poolUntil, performance.now() + BUSY_HOLD_MS);
@@ -449,9 +460,10 @@ function holdPool(): void {
  */
 function probeLoop(): void {
   if (probeSince >= 0) return;
-  probeSince = performance.now();
+  const since = probeSince = performance.now();
   inlineSinceProbe = 0;
   const fired = () => {
+    if (probeSince !== since) return; // forgotten (`forgetLoopHistory`)
     const now = performance.now(), lag = now - probeSince;
     // Held mostly by inline reads: a chain of them (broken already). Otherwise other work.
     if (lag > BUSY_LAG_MS && inlineSinceProbe < lag / 2) {
