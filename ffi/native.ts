@@ -402,11 +402,13 @@ let readsInFlight = 0;
  *   loop never runs between them): once the probe is `CHAIN_MS` late, the next read goes to
  *   the pool, which lets the loop run, and reads go on inline;
  * - other work (a server's requests queued behind each other; inline reads took less than
- *   half of the wait) at two probes within `BUSY_WINDOW_MS`: reads go to the pool for
- *   `BUSY_HOLD_MS`, freeing the thread for that work while the pool's threads search. One
- *   late probe alone is not enough: a garbage collection or the OS scheduling another
- *   process delays a probe as much, and sending a chain of searches to the pool for that
- *   cost it up to a third of its speed (a pool round trip per read) on a loaded machine.
+ *   half of the wait) at two probes in a row, within `BUSY_WINDOW_MS`: reads go to the pool
+ *   for `BUSY_HOLD_MS`, freeing the thread for that work while the pool's threads search.
+ *   Late probes with an on-time one between are not enough: a garbage collection or the OS
+ *   scheduling another process delays a probe as much, now and then, and sending reads to
+ *   the pool for that cost a chain of searches up to a third of its speed (a pool round trip
+ *   per read) on a loaded machine, and a server at one connection a third of its requests/s
+ *   (a few probes a second came back late there). Queued work makes every probe late.
  * Measured (bench/server.ts, bench/RESULTS.md): under 8 and 64 connections the server gains
  * 1.2-1.9x over inline searches, by machine; awaited one after another, searches run inline but
  * for one every 4 ms (a pool round trip), and the loop is never held much longer.
@@ -420,6 +422,8 @@ const BUSY_HOLD_MS = 500;
 const BUSY_WINDOW_MS = 1_000;
 /** When the last probe held by other work fired (-Infinity: none yet). */
 let lastLateProbe = -Infinity;
+/** Whether the last probe that fired was held by other work. */
+let previousProbeLate = false;
 /** Whether this is Node (not Bun or Deno, which define `process` too). */
 const NODE = !("Bun" in globalThis) && !("Deno" in globalThis);
 /** When the pending probe was queued, or -1 when none is pending. */
@@ -439,12 +443,13 @@ export function noteInlineRead(ms: number): void {
 let poolUntil = 0;
 
 /**
- * @internal Forgets what the loop did so far (late probes, the pending one, the pool's hold), as if it had been
- * quiet: a test of the rules starts from there instead of from whatever an unrelated pause (a
- * garbage collection, another process) left.
+ * @internal Forgets what the loop did so far (late probes, the pending one, the pool's
+ * hold), as if it had been quiet: a test of the rules starts from there instead of from
+ * whatever an unrelated pause (a garbage collection, another process) left.
  */
 export function forgetLoopHistory(): void {
   lastLateProbe = -Infinity;
+  previousProbeLate = false;
   poolUntil = 0;
   probeSince = -1;
 }
@@ -467,8 +472,11 @@ function probeLoop(): void {
     const now = performance.now(), lag = now - probeSince;
     // Held mostly by inline reads: a chain of them (broken already). Otherwise other work.
     if (lag > BUSY_LAG_MS && inlineSinceProbe < lag / 2) {
-      if (now - lastLateProbe <= BUSY_WINDOW_MS) holdPool();
+      if (previousProbeLate && now - lastLateProbe <= BUSY_WINDOW_MS) holdPool();
       lastLateProbe = now;
+      previousProbeLate = true;
+    } else {
+      previousProbeLate = false;
     }
     probeSince = -1;
   };
