@@ -220,6 +220,7 @@ impl Database {
         }
         // Records replayed from the WAL join the loaded graphs now if few (see catch_up.rs).
         db.catching_up = db.settle_indexes_at_open();
+        db.advise_walked_pages();
         os::release_free_memory();
         Ok(db)
     }

@@ -478,6 +478,14 @@ impl Namespace {
         space.is_some_and(|s| s.use_mapped_level0(words))
     }
 
+    /// `VectorSpace::advise_walked_pages` for the main vectors and every named space.
+    pub fn advise_walked_pages(&self) {
+        self.main.advise_walked_pages();
+        for space in self.named.values() {
+            space.vectors().advise_walked_pages();
+        }
+    }
+
     /// Uses `words`, this namespace's id table as the snapshot stores it, instead of the one
     /// it holds now; ignored unless the slots are dense and the table finds the first and the
     /// last record.

@@ -72,6 +72,7 @@ impl Database {
         self.snapshot_len = len;
         self.upserts_since_snapshot = 0;
         self.use_file_in_place();
+        self.advise_walked_pages();
         let base = self.wal_base();
         if let Some(wal) = self.wal.as_mut() {
             wal.reset_to(base)?;

@@ -40,6 +40,14 @@ impl Database {
         crate::storage::os::release_free_memory();
     }
 
+    /// Asks for huge pages under the mapped sections searches walk at random (see
+    /// `VectorSpace::advise_walked_pages`).
+    pub(super) fn advise_walked_pages(&self) {
+        for ns in self.namespaces.values() {
+            ns.advise_walked_pages();
+        }
+    }
+
     /// VECTORS and CODE_BYTES: the namespaces that hold records, in name order, densely; the
     /// codes of those that have them, in the same order.
     fn map_vectors_and_codes(&mut self, map: &Arc<Mapping>, vectors: Span, codes: Span) {

@@ -143,6 +143,16 @@ impl<T: Plain> MappedSlice<T> {
     pub fn is_empty(&self) -> bool {
         self.len == 0
     }
+
+    /// Asks for these values' pages to be backed by huge pages (see
+    /// `os::advise_huge_pages`): for the sections a graph walk reads at random, all of which
+    /// a server makes resident anyway. A page-cache miss then reads the 2 MiB around it, and
+    /// the walk's random reads miss the TLB far less (1M x 384 float32 from the map: 554 to
+    /// 763 queries/s at efSearch 96). Not for what only a few reads touch (the float32
+    /// vectors of a quantized space, read to rescore), which would become resident whole.
+    pub fn advise_huge_pages(&self) {
+        crate::storage::os::advise_huge_pages(self.ptr.cast::<u8>(), std::mem::size_of_val(self.as_slice()));
+    }
 }
 
 impl<T: Plain> std::fmt::Debug for MappedSlice<T> {

@@ -47,6 +47,14 @@ impl Floats {
         Floats { dim, base: None, base_slots: 0, tail: Tail::Memory(values), spill_dir: None }
     }
 
+    /// Asks for huge pages under the slots in place in a map (see
+    /// `MappedSlice::advise_huge_pages`).
+    pub fn advise_huge_pages(&self) {
+        if let Some(base) = &self.base {
+            base.advise_huge_pages();
+        }
+    }
+
     /// Slots in place in a map.
     pub fn mapped(dim: usize, base: MappedFloats) -> Floats {
         let base_slots = base.len().checked_div(dim).unwrap_or(0);

@@ -252,6 +252,19 @@ impl VectorSpace {
         self.graph.as_mut().is_some_and(|g| g.use_mapped_level0(words))
     }
 
+    /// Asks for huge pages under what a search walks at random, where it is in place in a
+    /// map: the graph's level 0, and the codes, or the float32 vectors of a space without
+    /// codes (with codes, the vectors are only read to rescore a few candidates).
+    pub fn advise_walked_pages(&self) {
+        if let Some(graph) = &self.graph {
+            graph.advise_huge_pages();
+        }
+        match &self.codes {
+            Some(codes) => codes.advise_huge_pages(),
+            None => self.vectors.advise_huge_pages(),
+        }
+    }
+
     /// Uses `mapped` instead of the codes held now, which it must equal slot for slot;
     /// ignored otherwise (checked on the first and last code).
     pub fn use_mapped_codes(&mut self, mapped: crate::storage::mapping::MappedSlice<u8>) {

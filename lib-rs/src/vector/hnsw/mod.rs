@@ -23,7 +23,8 @@
 //! and allocates nothing per visited node (heaps and marks live in a per-thread pool).
 //! Backing the space's vector array with transparent huge pages
 //! (`madvise(MADV_HUGEPAGE)`) cuts the TLB misses of those random reads: about +20%
-//! queries/s measured at 100k x 384.
+//! queries/s measured at 100k x 384 in memory, about +30% at 1M x 384 mapped from the file
+//! (`VectorSpace::advise_walked_pages`).
 //!
 //! Building: Algorithm 1 with the heuristic of Algorithm 4 and keepPrunedConnections
 //! (lists stay full: a shrink drops the one worst pruned candidate), M links per new
@@ -245,6 +246,14 @@ impl HnswGraph {
         if self.contains(id) {
             self.deleted[id as usize] = true;
             self.live -= 1;
+        }
+    }
+
+    /// Asks for huge pages under level 0 when it is in place in a map (see
+    /// `MappedSlice::advise_huge_pages`).
+    pub fn advise_huge_pages(&self) {
+        if let Some(words) = &self.mapped0 {
+            words.advise_huge_pages();
         }
     }
 

@@ -266,6 +266,14 @@ impl Codes {
         self.use_mapped(mapped);
     }
 
+    /// Asks for huge pages under the codes in place in a map (see
+    /// `MappedSlice::advise_huge_pages`).
+    pub fn advise_huge_pages(&self) {
+        if let Some(base) = &self.base {
+            base.advise_huge_pages();
+        }
+    }
+
     /// Uses stored codes in place in a map: the first slots' (before any in memory).
     pub fn use_mapped(&mut self, base: MappedSlice<u8>) {
         debug_assert!(self.bytes.is_empty() && base.len().is_multiple_of(self.stride.max(1)));
