@@ -9,6 +9,7 @@ use crate::storage::files::lock_snapshot_file;
 use crate::storage::format::{self, SnapshotHeader, SnapshotIdentity};
 use crate::storage::os;
 use crate::storage::show;
+use crate::storage::aligned_writer::AlignedWriter;
 use crate::storage::vfs::FileWriter;
 use crate::vector::quantize::Quantizations;
 use std::path::Path;
@@ -119,8 +120,7 @@ impl Database {
     }
 
     fn write_snapshot_into(&self, file: Arc<dyn crate::storage::vfs::VfsFile>, shown: &str, identity: SnapshotIdentity) -> Result<(u64, u32)> {
-        use std::io::Write;
-        let mut w = std::io::BufWriter::with_capacity(1 << 20, FileWriter { file, pos: 0 });
+        let mut w = AlignedWriter::new(FileWriter { file, pos: 0 });
         let header = SnapshotHeader {
             dimension: self.dimension as u32,
             metric: self.metric,
@@ -129,15 +129,13 @@ impl Database {
             quantization: self.quantization.clone(),
             identity,
         };
-        let written = format::write_snapshot(&header, &self.named_dims, &self.namespaces, &mut w)
-            .and_then(|n| w.flush().map(|_| n))
-            .map_err(|e| written_error(shown, e))?;
+        let written = format::write_snapshot(&header, &self.named_dims, &self.namespaces, &mut w).map_err(|e| written_error(shown, e))?;
         // A stored record that did not decode was left out: that file must not replace this
         // one (`check` decoded them all before, so this is a last guard).
         if let Some(e) = self.namespaces.values().find_map(crate::namespace::Namespace::damage) {
             return Err(e);
         }
-        let file = w.into_inner().map_err(|e| written_error(shown, e.into_error()))?.file;
+        let file = w.finish().map_err(|e| written_error(shown, e))?.file;
         file.sync().map_err(|e| Error::io("cannot fsync", shown, e))?;
         // The end of the phase, whatever the file's size (reports come every few MB).
         progress::report(progress::Phase::Write, written.0, Some(written.0));

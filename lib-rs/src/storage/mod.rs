@@ -2,6 +2,7 @@
 //! format_write.rs), the write-ahead log, recovery,
 //! advisory locks, and the few OS calls std lacks.
 
+pub mod aligned_writer;
 pub mod destination;
 pub mod files;
 pub mod format;

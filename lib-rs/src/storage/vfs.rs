@@ -57,7 +57,7 @@ pub trait Vfs: Send + Sync {
     }
 }
 
-/// Sequential writes into a `VfsFile` (for `BufWriter` and the snapshot encoder).
+/// Sequential writes into a `VfsFile` (under an `AlignedWriter`, for the snapshot encoder).
 pub struct FileWriter {
     pub file: Arc<dyn VfsFile>,
     pub pos: u64,
