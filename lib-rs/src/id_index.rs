@@ -127,6 +127,7 @@ impl IdIndex {
     fn materialize(&mut self) {
         if let Some(words) = self.mapped.take() {
             self.entries = words.as_slice().chunks_exact(2).map(|p| (p[0], p[1])).collect();
+            words.release_pages();
             // The count the table holds, which a damaged stored table could contradict:
             // growth is sized by it, so every insertion still finds a free entry.
             self.len = self.entries.iter().filter(|e| e.1 != FREE).count();

@@ -153,6 +153,15 @@ impl<T: Plain> MappedSlice<T> {
     pub fn advise_huge_pages(&self) {
         crate::storage::os::advise_huge_pages(self.ptr.cast::<u8>(), std::mem::size_of_val(self.as_slice()));
     }
+
+    /// Takes these values' pages out of the process's page tables; the page cache keeps
+    /// them. For a section copied into memory and no longer read through the map (a graph's
+    /// level 0 once an insertion changes it): its pages stayed mapped and counted in the
+    /// resident set beside the copy. A later read through the map faults them back in from
+    /// the cache, with the same bytes. Only pages wholly inside the values are released.
+    pub fn release_pages(&self) {
+        imp::release_pages(self.ptr.cast::<u8>(), std::mem::size_of_val(self.as_slice()));
+    }
 }
 
 impl<T: Plain> std::fmt::Debug for MappedSlice<T> {
@@ -184,11 +193,13 @@ mod imp {
     const PROT_READ: c_int = 1;
     const MAP_SHARED: c_int = 1;
     const MADV_RANDOM: c_int = 1;
+    const MADV_DONTNEED: c_int = 4;
 
     extern "C" {
         fn mmap(addr: *mut c_void, len: usize, prot: c_int, flags: c_int, fd: c_int, offset: i64) -> *mut c_void;
         fn munmap(addr: *mut c_void, len: usize) -> c_int;
         fn madvise(addr: *mut c_void, len: usize, advice: c_int) -> c_int;
+        fn sysconf(name: c_int) -> std::os::raw::c_long;
     }
 
     pub fn map(file: &File, len: usize) -> io::Result<Option<(*const u8, usize)>> {
@@ -220,6 +231,33 @@ mod imp {
             madvise(ptr as *mut c_void, len, MADV_RANDOM);
         }
     }
+
+    pub fn release_pages(ptr: *const u8, len: usize) {
+        // _SC_PAGESIZE differs between systems; elsewhere nothing is released.
+        let name: c_int = if cfg!(target_os = "linux") {
+            30
+        } else if cfg!(target_os = "macos") {
+            29
+        } else {
+            return;
+        };
+        // SAFETY: sysconf has no preconditions.
+        let page = usize::try_from(unsafe { sysconf(name) }).unwrap_or(0);
+        if page == 0 || !page.is_power_of_two() {
+            return;
+        }
+        let start = (ptr as usize).next_multiple_of(page);
+        let end = (ptr as usize + len) & !(page - 1);
+        if end <= start {
+            return;
+        }
+        // SAFETY: [start, end) lies inside a live read-only shared map of a file. DONTNEED
+        // on such a map drops page-table entries only: nothing was written through it, and
+        // the next read maps the same page-cache page again.
+        unsafe {
+            madvise(start as *mut c_void, end - start, MADV_DONTNEED);
+        }
+    }
 }
 
 #[cfg(not(all(unix, target_pointer_width = "64", target_endian = "little")))]
@@ -235,6 +273,7 @@ mod imp {
     }
     pub fn unmap(_ptr: *const u8, _len: usize) {}
     pub fn advise_random(_ptr: *const u8, _len: usize) {}
+    pub fn release_pages(_ptr: *const u8, _len: usize) {}
 }
 
 #[cfg(test)]
@@ -263,5 +302,47 @@ mod tests {
         assert_eq!(map.floats(usize::MAX - 2, 1), None);
         map.advise_random();
         assert_eq!(map.bytes().len(), 12);
+    }
+
+    /// Resident kilobytes of the mappings of `path` in this process (/proc/self/smaps).
+    #[cfg(target_os = "linux")]
+    fn resident_kb_of(path: &std::path::Path) -> u64 {
+        let smaps = std::fs::read_to_string("/proc/self/smaps").unwrap();
+        let name = path.to_str().unwrap();
+        let mut inside = false;
+        let mut kb = 0;
+        for line in smaps.lines() {
+            // A mapping's header is "start-end perms offset dev inode [path]"; its fields follow.
+            let fields: Vec<&str> = line.split_whitespace().collect();
+            if fields.len() >= 5 && fields[0].contains('-') && fields[0].chars().all(|c| c.is_ascii_hexdigit() || c == '-') {
+                inside = fields.last() == Some(&name);
+            } else if inside && fields.first() == Some(&"Rss:") {
+                kb += fields[1].parse::<u64>().unwrap();
+            }
+        }
+        kb
+    }
+
+    #[test]
+    #[cfg(target_os = "linux")]
+    fn released_pages_leave_the_resident_set_and_read_back_the_same() {
+        let path = std::env::temp_dir().join(format!("vl-release-{}", std::process::id()));
+        let words: Vec<u32> = (0..1u32 << 20).map(|i| i.wrapping_mul(2_654_435_761)).collect();
+        let bytes: Vec<u8> = words.iter().flat_map(|w| w.to_le_bytes()).collect();
+        std::fs::write(&path, &bytes).unwrap();
+        let file = File::open(&path).unwrap();
+        let map = Mapping::of_file(&file).unwrap().unwrap();
+        let slice = MappedSlice::<u32>::new(map, 0, words.len()).unwrap();
+        let sum = |s: &[u32]| s.iter().fold(0u32, |a, &w| a.wrapping_add(w));
+        let expected = sum(&words);
+        assert_eq!(sum(slice.as_slice()), expected);
+        let before = resident_kb_of(&path);
+        assert!(before >= 4000, "all 4 MiB were read through the map: {before} kB resident");
+        slice.release_pages();
+        let after = resident_kb_of(&path);
+        assert!(after < 100, "{after} kB still resident after the release");
+        assert_eq!(sum(slice.as_slice()), expected, "read again through the map");
+        drop(slice);
+        std::fs::remove_file(&path).unwrap();
     }
 }

@@ -361,6 +361,7 @@ impl HnswGraph {
         let Some(map) = self.mapped0.take() else { return };
         let words = map.as_slice();
         self.links0 = words.iter().map(|&w| AtomicU32::new(w)).collect();
+        map.release_pages();
         // `seen[to] == id + 1`: `to` is already in the list of `id` (no clearing per node).
         let mut seen = vec![0u32; self.len()];
         let mut list = Vec::with_capacity(self.max_links(0));
