@@ -10,6 +10,7 @@ use crate::expiry::Expiry;
 use crate::multi_vector::{MultiSpace, MultiVector};
 use crate::filter::{Column, FilterPlan};
 use crate::id_index::IdIndex;
+use crate::json::Json;
 use crate::named_space::NamedSpace;
 use crate::progress::Tally;
 use crate::record::Record;
@@ -190,9 +191,9 @@ impl Namespace {
         self.records.is_live(slot) && filter.matches_lazily(slot, || self.records.metadata(slot))
     }
 
-    /// The bytes of the record at `slot` as the snapshot stores them, if it is unchanged.
-    pub fn stored_bytes(&self, slot: u32) -> Option<&[u8]> {
-        self.records.stored_bytes(slot)
+    /// The record at `slot` encoded as a snapshot stores it (None if there is none).
+    pub fn encoding(&self, slot: u32) -> Option<&[u8]> {
+        self.records.encoding(slot)
     }
 
     /// A stored record that did not decode (it read as absent) and is still in place, if any.
@@ -294,15 +295,11 @@ impl Namespace {
     }
 
     /// Keeps cached columns in step with a write at `slot` (None: the slot was emptied).
-    fn update_columns(&mut self, slot: u32) {
+    fn update_columns(&mut self, slot: u32, metadata: Option<&Json>) {
         let cache = self.columns.get_mut().unwrap_or_else(|p| p.into_inner());
-        if cache.is_empty() {
-            return;
-        }
-        let metadata = self.records.metadata(slot);
         for col in cache.values_mut() {
             let col = Arc::make_mut(col);
-            match &metadata {
+            match metadata {
                 Some(m) => col.set(slot, m),
                 None => col.clear(slot),
             }
@@ -322,7 +319,7 @@ impl Namespace {
                 }
             }
         }
-        self.update_columns(slot);
+        self.update_columns(slot, None);
     }
 
     /// A namespace loaded from the snapshot: records in slot order (kept encoded where the
@@ -406,9 +403,9 @@ impl Namespace {
             self.named.entry(name.clone()).or_insert_with(|| NamedSpace::new(v.len())).set(slot, v);
         }
         self.sparse.add(slot, &record.sparse);
-        self.records.set(slot, record);
+        self.records.set(slot, &record);
         self.expiry.set(slot, expires_at);
-        self.update_columns(slot);
+        self.update_columns(slot, Some(&record.metadata));
         slot
     }
 
@@ -416,9 +413,10 @@ impl Namespace {
     /// vectors, terms, slot and graph nodes stay as they are. Returns whether it existed.
     pub fn update_metadata(&mut self, id: &str, patch: crate::json::Json) -> bool {
         let Some(slot) = self.slot_of(id) else { return false };
-        let Some(record) = self.records.get_mut(slot) else { return false };
+        let Some(mut record) = self.records.get(slot).map(Cow::into_owned) else { return false };
         record.merge_metadata(patch);
-        self.update_columns(slot);
+        self.records.set(slot, &record);
+        self.update_columns(slot, Some(&record.metadata));
         true
     }
 

@@ -101,22 +101,17 @@ pub(super) fn read(
 }
 
 /// Encodes the records of the namespaces that hold any, in name order (the RECORDS body):
-/// a record unchanged since it was read from a snapshot is copied as it is stored.
+/// each record's encoding is copied as the namespace holds it.
 pub(super) fn encode(namespaces: &[(&String, &Namespace)], w: &mut Writer, flush: &mut dyn FnMut(&mut Writer) -> std::io::Result<()>) -> std::io::Result<()> {
     w.varint(namespaces.len() as u64);
     for (name, ns) in namespaces {
         w.str(name);
         w.varint(ns.len() as u64);
         for slot in ns.slots() {
-            match ns.stored_bytes(slot) {
-                Some(bytes) => w.buf.extend_from_slice(bytes),
-                // A stored record that does not decode is left out: the namespace's damage
-                // then fails the write (see `Database::write_snapshot_file`).
-                None => {
-                    if let Some(record) = ns.record(slot) {
-                        record.encode(w);
-                    }
-                }
+            // A stored record whose offsets are damaged is left out: the namespace's damage
+            // then fails the write (see `Database::write_snapshot_file`).
+            if let Some(bytes) = ns.encoding(slot) {
+                w.buf.extend_from_slice(bytes);
             }
             flush(w)?;
         }
@@ -139,16 +134,7 @@ pub(super) fn offsets(namespaces: &[(&String, &Namespace)]) -> Vec<Vec<u32>> {
         let mut push = |at: u64| words.extend([at as u32, (at >> 32) as u32]);
         for slot in ns.slots() {
             push(pos);
-            pos += match ns.stored_bytes(slot) {
-                Some(bytes) => bytes.len() as u64,
-                None => {
-                    scratch.buf.clear();
-                    if let Some(record) = ns.record(slot) {
-                        record.encode(&mut scratch);
-                    }
-                    scratch.buf.len() as u64
-                }
-            };
+            pos += ns.encoding(slot).map_or(0, |bytes| bytes.len() as u64);
         }
         push(pos);
         out.push(words);
