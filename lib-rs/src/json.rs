@@ -183,7 +183,18 @@ fn any_byte_needs_escape(word: u64) -> bool {
 
 /// Parses one JSON document. `what` names the input in error messages ("metadata", "filter").
 pub fn parse(text: &[u8], what: &str) -> Result<Json> {
-    let mut parser = Parser { bytes: text, pos: 0, what, fields: Vec::new(), items: Vec::new() };
+    run(text, what, true)
+}
+
+/// Checks that `text` is one JSON document `parse` would take, building nothing: stored
+/// metadata handed on as it is (a read's result) is checked this way instead of parsed and
+/// written again. Text that passes is valid UTF-8.
+pub fn check(text: &[u8], what: &str) -> Result<()> {
+    run(text, what, false).map(|_| ())
+}
+
+fn run(text: &[u8], what: &str, build: bool) -> Result<Json> {
+    let mut parser = Parser { bytes: text, pos: 0, what, build, fields: Vec::new(), items: Vec::new() };
     parser.skip_ws();
     let value = parser.value(0)?;
     parser.skip_ws();
@@ -197,6 +208,8 @@ struct Parser<'a> {
     bytes: &'a [u8],
     pos: usize,
     what: &'a str,
+    /// False when only checking: strings, arrays and objects come back empty, unbuilt.
+    build: bool,
     /// The fields of the objects being parsed, innermost last: a closed object takes its
     /// own off the end into a Vec of exactly their number. Growing each object's Vec and
     /// shrinking it at the end instead left a freed tail behind every object that lives on
@@ -263,7 +276,9 @@ impl<'a> Parser<'a> {
         loop {
             self.skip_ws();
             let item = self.value(depth + 1)?;
-            self.items.push(item);
+            if self.build {
+                self.items.push(item);
+            }
             self.skip_ws();
             match self.peek() {
                 Some(b',') => self.pos += 1,
@@ -298,10 +313,11 @@ impl<'a> Parser<'a> {
             self.skip_ws();
             let value = self.value(depth + 1)?;
             // A repeated key replaces the earlier one, as JSON.parse does.
-            if let Some(slot) = self.fields[base..].iter_mut().find(|(k, _)| *k == key) {
-                slot.1 = value;
-            } else {
-                self.fields.push((key.into(), value));
+            if self.build {
+                match self.fields[base..].iter_mut().find(|(k, _)| *k == key) {
+                    Some(slot) => slot.1 = value,
+                    None => self.fields.push((key.into(), value)),
+                }
             }
             self.skip_ws();
             match self.peek() {
@@ -385,7 +401,9 @@ impl<'a> Parser<'a> {
                 self.pos += 1;
             }
             let chunk = std::str::from_utf8(&self.bytes[start..self.pos]).map_err(|_| self.error("invalid UTF-8"))?;
-            out.push_str(chunk);
+            if self.build {
+                out.push_str(chunk);
+            }
             match self.peek() {
                 None => return Err(self.error("unterminated string")),
                 Some(b'"') => {
@@ -396,17 +414,20 @@ impl<'a> Parser<'a> {
                     self.pos += 1;
                     let esc = self.peek().ok_or_else(|| self.error("unterminated escape"))?;
                     self.pos += 1;
-                    match esc {
-                        b'"' => out.push('"'),
-                        b'\\' => out.push('\\'),
-                        b'/' => out.push('/'),
-                        b'b' => out.push('\u{8}'),
-                        b'f' => out.push('\u{c}'),
-                        b'n' => out.push('\n'),
-                        b'r' => out.push('\r'),
-                        b't' => out.push('\t'),
-                        b'u' => out.push(self.unicode_escape()?),
+                    let c = match esc {
+                        b'"' => '"',
+                        b'\\' => '\\',
+                        b'/' => '/',
+                        b'b' => '\u{8}',
+                        b'f' => '\u{c}',
+                        b'n' => '\n',
+                        b'r' => '\r',
+                        b't' => '\t',
+                        b'u' => self.unicode_escape()?,
                         _ => return Err(self.error("unknown escape")),
+                    };
+                    if self.build {
+                        out.push(c);
                     }
                 }
                 Some(_) => return Err(self.error("control character in string")),
@@ -447,6 +468,39 @@ mod tests {
         let v = parse(text.as_bytes(), "t").unwrap();
         assert_eq!(parse(v.to_json().as_bytes(), "t").unwrap(), v);
         assert_eq!(v.get("a"), Some(&Json::Number(1.0)));
+    }
+
+    #[test]
+    fn check_takes_exactly_what_parse_takes() {
+        let inputs = [
+            r#"{"a":1,"b":[true,false,null],"c":{"d":"x\"y\\z\n"},"e":-1.5e-7}"#,
+            r#" {"a":{"a":[{}]},"a":2} "#,
+            r#""\ud83d\ude00 \u00e9""#,
+            r#""\ud800""#,
+            "\"\u{7}\"",
+            "\"caf\u{e9}\"",
+            "1e999",
+            "-0.5E+3",
+            "",
+            "{",
+            "[1,]",
+            "{\"a\" 1}",
+            "01",
+            "1.",
+            "nul",
+            "\"abc",
+            "[1] x",
+            "{1:2}",
+            "\"\\x\"",
+        ];
+        for text in inputs {
+            assert_eq!(check(text.as_bytes(), "t").is_ok(), parse(text.as_bytes(), "t").is_ok(), "{text:?}");
+        }
+        let deep = format!("{}{}", "[".repeat(MAX_DEPTH + 2), "]".repeat(MAX_DEPTH + 2));
+        assert!(check(deep.as_bytes(), "t").is_err() && parse(deep.as_bytes(), "t").is_err());
+        // Bytes that are not UTF-8 inside a string.
+        assert!(check(b"\"\xff\"", "t").is_err() && parse(b"\"\xff\"", "t").is_err());
+        assert!(check(b"{\"k\":\"v\"}", "t").is_ok());
     }
 
     #[test]

@@ -13,7 +13,7 @@ use crate::id_index::IdIndex;
 use crate::json::Json;
 use crate::named_space::NamedSpace;
 use crate::progress::Tally;
-use crate::record::Record;
+use crate::record::{Record, RecordView};
 use crate::record_store::{EncodedRecords, RecordStore};
 use crate::sparse::InvertedIndex;
 use crate::vector::hnsw::{HnswGraph, HnswParams};
@@ -167,6 +167,11 @@ impl Namespace {
     /// the snapshot (so a caller keeps it only as long as it needs it).
     pub fn record(&self, slot: u32) -> Option<Cow<'_, Record>> {
         self.records.get(slot)
+    }
+
+    /// The record at `slot` read in place for a result, its metadata left as JSON text.
+    pub fn record_view(&self, slot: u32) -> Option<RecordView<'_>> {
+        self.records.view(slot)
     }
 
     /// Whether `slot` holds a record.

@@ -93,8 +93,7 @@ impl Record {
         let id = r.str()?.to_string();
         let meta_at = r.pos();
         let meta_text = r.bytes()?;
-        let metadata = json::parse(meta_text, "stored metadata")
-            .map_err(|e| r.corrupt(&format!("metadata of record {id:?} (at +{meta_at}): {}", e.message)))?;
+        let metadata = json::parse(meta_text, "stored metadata").map_err(|e| bad_metadata(r, &id, meta_at, e))?;
         let (sparse, vectors) = Record::decode_terms_and_vectors(r)?;
         Ok(Record { id, metadata, sparse, vectors })
     }
@@ -118,6 +117,35 @@ impl Record {
             vectors.push((name, v));
         }
         Ok((sparse, vectors))
+    }
+}
+
+fn bad_metadata(r: &Reader, id: &str, at: usize, e: crate::error::Error) -> crate::error::Error {
+    r.corrupt(&format!("metadata of record {id:?} (at +{at}): {}", e.message))
+}
+
+/// A stored record read in place for a result: its id and its metadata's JSON text borrowed
+/// from the encoding (the text checked, not parsed: a result hands it on as it is, instead
+/// of building it and writing it again), its terms and named vectors decoded.
+pub struct RecordView<'a> {
+    pub id: &'a str,
+    /// JSON text of an object, checked by `json::check`.
+    pub metadata: &'a str,
+    pub sparse: Vec<(Key, f32)>,
+    pub vectors: Vec<(String, Vec<f32>)>,
+}
+
+impl<'a> RecordView<'a> {
+    /// Reads a record `Record::encode` wrote; whatever `Record::decode` refuses, this does.
+    pub fn read(r: &mut Reader<'a>) -> Result<RecordView<'a>> {
+        let id = r.str()?;
+        let meta_at = r.pos();
+        let meta_text = r.bytes()?;
+        json::check(meta_text, "stored metadata").map_err(|e| bad_metadata(r, id, meta_at, e))?;
+        // Checked JSON is valid UTF-8.
+        let metadata = std::str::from_utf8(meta_text).map_err(|_| r.corrupt("metadata is not UTF-8"))?;
+        let (sparse, vectors) = Record::decode_terms_and_vectors(r)?;
+        Ok(RecordView { id, metadata, sparse, vectors })
     }
 }
 

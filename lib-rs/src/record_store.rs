@@ -15,7 +15,7 @@
 use crate::codec::{Reader, Writer};
 use crate::error::{Error, Result};
 use crate::json::{self, Json};
-use crate::record::Record;
+use crate::record::{Record, RecordView};
 use crate::storage::mapping::MappedSlice;
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
@@ -132,6 +132,16 @@ impl EncodedRecords {
         Ok(record)
     }
 
+    /// The record at slot `i` read in place (`RecordView`); it must take exactly its bytes.
+    pub fn view(&self, i: usize) -> Result<RecordView<'_>> {
+        let mut r = self.reader(i)?;
+        let view = RecordView::read(&mut r)?;
+        if !r.at_end() {
+            return Err(r.corrupt("record holds more bytes than it uses"));
+        }
+        Ok(view)
+    }
+
     /// The id of the record at slot `i`, read in place.
     pub fn id(&self, i: usize) -> Result<&str> {
         self.reader(i)?.str()
@@ -139,20 +149,13 @@ impl EncodedRecords {
 
     /// The metadata of the record at slot `i`, decoded alone.
     pub fn metadata(&self, i: usize) -> Result<Json> {
-        let mut r = self.reader(i)?;
-        r.str()?;
-        let at = r.pos();
-        json::parse(r.bytes()?, "stored metadata").map_err(|e| r.corrupt(&format!("metadata (at +{at}): {}", e.message)))
+        metadata_only(&mut self.reader(i)?)
     }
 
     /// The record at slot `i` without its metadata (left null): what an open or a compaction
     /// needs of it to rebuild the inverted index or the named spaces, without parsing JSON.
     pub fn decode_without_metadata(&self, i: usize) -> Result<Record> {
-        let mut r = self.reader(i)?;
-        let id = r.str()?.to_string();
-        r.bytes()?;
-        let (sparse, vectors) = Record::decode_terms_and_vectors(&mut r)?;
-        Ok(Record { id, metadata: Json::Null, sparse, vectors })
+        without_metadata(&mut self.reader(i)?)
     }
 }
 
@@ -333,6 +336,18 @@ impl RecordStore {
         }
     }
 
+    /// The record at `slot` read in place, for a result: what `get` would decode, with the
+    /// metadata left as its checked JSON text.
+    pub fn view(&self, slot: u32) -> Option<RecordView<'_>> {
+        if slot as usize >= self.len() {
+            return None;
+        }
+        match self.held(slot) {
+            Some(span) => RecordView::read(&mut self.held_reader(span)?).ok(),
+            None => self.encoded.as_ref()?.view(slot as usize).map_err(|e| self.note(slot, e)).ok(),
+        }
+    }
+
     fn decode_stored(&self, slot: u32) -> Option<Record> {
         let encoded = self.encoded.as_ref()?;
         encoded.decode(slot as usize).map_err(|e| self.note(slot, e)).ok()
@@ -355,11 +370,7 @@ impl RecordStore {
             return None;
         }
         match self.held(slot) {
-            Some(span) => {
-                let mut r = self.held_reader(span)?;
-                r.str().ok()?;
-                json::parse(r.bytes().ok()?, "stored metadata").ok().map(Cow::Owned)
-            }
+            Some(span) => metadata_only(&mut self.held_reader(span)?).ok().map(Cow::Owned),
             None => self.encoded.as_ref()?.metadata(slot as usize).map_err(|e| self.note(slot, e)).ok().map(Cow::Owned),
         }
     }
@@ -499,6 +510,13 @@ impl RecordStore {
     }
 }
 
+/// The metadata of the record `r` reads, decoded alone.
+fn metadata_only(r: &mut Reader) -> Result<Json> {
+    r.str()?;
+    let at = r.pos();
+    json::parse(r.bytes()?, "stored metadata").map_err(|e| r.corrupt(&format!("metadata (at +{at}): {}", e.message)))
+}
+
 /// A record read from `r` without its metadata (left null).
 fn without_metadata(r: &mut Reader) -> Result<Record> {
     let id = r.str()?.to_string();
@@ -553,6 +571,13 @@ mod tests {
         assert_eq!(store.terms_and_vectors(3).unwrap().sparse, rec("d", "{}").sparse);
         assert!(store.get(4).is_none() && !store.is_live(4));
         assert!(store.damage().is_none());
+        // Read in place: the stored and the held record give their id and metadata text as
+        // encoded, and their terms.
+        for (slot, record) in [(0, &changed), (2, &records[2])] {
+            let view = store.view(slot).unwrap();
+            assert_eq!((view.id, view.metadata, &view.sparse), (record.id.as_str(), record.metadata.to_json().as_str(), &record.sparse));
+        }
+        assert!(store.view(1).is_none() && store.view(4).is_none());
     }
 
     #[test]
@@ -568,6 +593,16 @@ mod tests {
         assert!(store.get(1).is_none());
         let e = store.damage().unwrap();
         assert!(e.message.contains("f.vdb"), "{}", e.message);
+        // Read in place for a result, metadata text that is not JSON is refused (handed on, it
+        // would break the result's JSON), and reported.
+        let mut bytes = good.bytes.as_slice().to_vec();
+        assert_eq!(&bytes[at + 3..at + 5], b"{}");
+        bytes[at + 4] = b','; // "{,"
+        let store = RecordStore::encoded(EncodedRecords::new(SectionBytes::Memory(Arc::new(bytes)), good.offsets.clone(), 100, "f.vdb"));
+        assert_eq!(store.view(0).map(|v| v.metadata), Some("{}"));
+        assert!(store.view(1).is_none());
+        let e = store.damage().unwrap();
+        assert!(e.message.contains("f.vdb") && e.message.contains("metadata"), "{}", e.message);
         // Offsets out of order are damage too, not a panic.
         let swapped = EncodedRecords::new(good.bytes.clone(), Offsets::Memory(Arc::new(vec![5, 2, 999])), 0, "t");
         let store = RecordStore::encoded(swapped);

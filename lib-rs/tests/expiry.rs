@@ -39,7 +39,7 @@ fn item(id: &str, i: usize, expires_at: Option<i64>) -> Upsert<'static> {
 /// What every read path sees: (get, count, list, exact search, graph search, keyword search) ids.
 fn seen(db: &Database) -> Vec<Vec<String>> {
     let ids = |hits: Vec<search::Hit>| {
-        let mut v: Vec<String> = hits.iter().map(|h| h.record.id.clone()).collect();
+        let mut v: Vec<String> = hits.iter().map(|h| h.record.id.to_string()).collect();
         v.sort();
         v
     };

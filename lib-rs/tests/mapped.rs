@@ -114,7 +114,7 @@ fn top_ids(db: &Database, queries: &[Vec<f32>]) -> Vec<Vec<String>> {
         .iter()
         .map(|q| {
             let (hits, _) = search::search(db, Some(q), &SearchOptions { k: 10, ..Default::default() }).unwrap();
-            hits.iter().map(|h| h.record.id.clone()).collect()
+            hits.iter().map(|h| h.record.id.to_string()).collect()
         })
         .collect()
 }

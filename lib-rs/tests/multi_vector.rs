@@ -71,7 +71,7 @@ fn late(name: &str, values: Vec<f32>, k: usize) -> SearchOptions {
 }
 
 fn ids(hits: &[search::Hit]) -> Vec<String> {
-    hits.iter().map(|h| h.record.id.clone()).collect()
+    hits.iter().map(|h| h.record.id.to_string()).collect()
 }
 
 fn stored(db: &Database, ns: &str, id: &str) -> Vec<(String, usize, Vec<f32>)> {

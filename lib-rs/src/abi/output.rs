@@ -22,11 +22,11 @@ pub const FLAG_VECTORS: u32 = 2;
 
 fn write_row(hit: &Hit, include_vectors: bool, search: bool, out: &mut String) {
     out.push('[');
-    write_string(&hit.record.id, out);
+    write_string(hit.record.id, out);
     out.push(',');
     write_string(hit.namespace, out);
     out.push(',');
-    hit.record.metadata.write_to(out);
+    out.push_str(hit.record.metadata);
     out.push(',');
     // Search results do not carry sparse terms (SearchResult has none): `stats` is Some.
     if hit.record.sparse.is_empty() || search {

@@ -13,18 +13,17 @@ use crate::db::{check_finite, Database};
 use crate::error::{Code, Error, Result};
 use crate::filter::{BoundFilter, FilterPlan};
 use crate::namespace::Namespace;
-use crate::record::Record;
+use crate::record::RecordView;
 use crate::vector::topk;
 use options::{ListCursor, ListOptions, NamespaceSelection, SearchOptions};
-use std::borrow::Cow;
 use std::time::Instant;
 
 /// One search result, borrowed from the database.
 pub struct Hit<'a> {
     pub score: f32,
     pub namespace: &'a str,
-    /// Borrowed when the record was written since the open, else decoded from the file.
-    pub record: Cow<'a, Record>,
+    /// Read in place from its encoding, in memory or in the file.
+    pub record: RecordView<'a>,
     pub vector: &'a [f32],
     pub explain: Option<Explain>,
     /// When the record expires (epoch milliseconds), if it was given a time to live.
@@ -226,7 +225,7 @@ fn explain_of(db: &Database, c: &topk::Candidate, parts: hybrid::Parts, spaces: 
 
 fn hit<'a>(db: &'a Database, namespace: &'a str, slot: u32, score: f32, explain: Option<Explain>) -> Option<Hit<'a>> {
     let ns = db.namespaces.get(namespace)?;
-    Some(Hit { score, namespace, record: ns.record(slot)?, vector: ns.vector(slot), explain, expires_at: ns.expiry().get(slot), multi: Vec::new() })
+    Some(Hit { score, namespace, record: ns.record_view(slot)?, vector: ns.vector(slot), explain, expires_at: ns.expiry().get(slot), multi: Vec::new() })
 }
 
 fn bm25_explain(db: &Database, namespace: &str, slot: u32, query: &[(String, f32)]) -> Option<crate::sparse::index::Bm25Explain> {
@@ -256,7 +255,7 @@ fn multi_of(ns: &Namespace, slot: u32) -> Vec<(&str, usize, &[f32])> {
 pub fn get<'a>(db: &'a Database, namespace: &str, id: &str) -> Option<Hit<'a>> {
     let (name, ns) = db.namespaces.get_key_value(namespace)?;
     let slot = ns.visible_slot(id, crate::expiry::now_ms())?;
-    Some(Hit { score: 0.0, namespace: name, record: ns.record(slot)?, vector: ns.vector(slot), explain: None, expires_at: ns.expiry().get(slot), multi: multi_of(ns, slot) })
+    Some(Hit { score: 0.0, namespace: name, record: ns.record_view(slot)?, vector: ns.vector(slot), explain: None, expires_at: ns.expiry().get(slot), multi: multi_of(ns, slot) })
 }
 
 pub fn count(db: &Database, sel: &NamespaceSelection, filter: Option<&FilterPlan>) -> usize {
@@ -311,7 +310,7 @@ pub fn list<'a>(db: &'a Database, opts: &ListOptions) -> Result<Listed<'a>> {
                 skipped += 1;
                 continue;
             }
-            let Some(record) = ns.record(slot) else { continue };
+            let Some(record) = ns.record_view(slot) else { continue };
             let multi = if opts.include_vectors { multi_of(ns, slot) } else { Vec::new() };
             hits.push(Hit { score: 0.0, namespace: name, record, vector: ns.vector(slot), explain: None, expires_at: ns.expiry().get(slot), multi });
             last = Some((name, ns, slot));
