@@ -383,8 +383,13 @@ impl<'a> Parser<'a> {
         if end > self.bytes.len() {
             return Err(self.error("short \\u escape"));
         }
-        let text = std::str::from_utf8(&self.bytes[self.pos..end]).map_err(|_| self.error("bad \\u escape"))?;
-        let v = u32::from_str_radix(text, 16).map_err(|_| self.error("bad \\u escape"))?;
+        // Four hex digits exactly: `from_str_radix` alone would also take a sign ("\u+041"),
+        // which JSON.parse refuses, and checked stored text is handed to it as it is.
+        let digits = &self.bytes[self.pos..end];
+        if !digits.iter().all(u8::is_ascii_hexdigit) {
+            return Err(self.error("bad \\u escape"));
+        }
+        let v = digits.iter().fold(0, |v, &d| (v << 4) | (d as char).to_digit(16).unwrap_or(0));
         self.pos = end;
         Ok(v)
     }
@@ -501,6 +506,11 @@ mod tests {
         // Bytes that are not UTF-8 inside a string.
         assert!(check(b"\"\xff\"", "t").is_err() && parse(b"\"\xff\"", "t").is_err());
         assert!(check(b"{\"k\":\"v\"}", "t").is_ok());
+        // JSON.parse refuses these, so must both (checked stored text is handed to it as it is).
+        for refused in [r#""\u+041""#, r#""\u-041""#, r#""\u 041""#, r#""\u00e""#] {
+            assert!(check(refused.as_bytes(), "t").is_err() && parse(refused.as_bytes(), "t").is_err(), "{refused}");
+        }
+        assert_eq!(parse(br#""\u0041\u00E9\u00e9""#, "t").unwrap(), Json::String("A\u{e9}\u{e9}".into()));
     }
 
     #[test]

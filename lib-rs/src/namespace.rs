@@ -169,6 +169,11 @@ impl Namespace {
         self.records.get(slot)
     }
 
+    /// The record at `slot` with its sparse terms and named vectors, its metadata left null.
+    pub fn record_terms(&self, slot: u32) -> Option<Cow<'_, Record>> {
+        self.records.terms_and_vectors(slot)
+    }
+
     /// The record at `slot` read in place for a result, its metadata left as JSON text.
     pub fn record_view(&self, slot: u32) -> Option<RecordView<'_>> {
         self.records.view(slot)

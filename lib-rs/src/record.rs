@@ -129,7 +129,7 @@ fn bad_metadata(r: &Reader, id: &str, at: usize, e: crate::error::Error) -> crat
 /// of building it and writing it again), its terms and named vectors decoded.
 pub struct RecordView<'a> {
     pub id: &'a str,
-    /// JSON text of an object, checked by `json::check`.
+    /// JSON text as stored (an object, as `Record::encode` writes it), checked by `json::check`.
     pub metadata: &'a str,
     pub sparse: Vec<(Key, f32)>,
     pub vectors: Vec<(String, Vec<f32>)>,

@@ -586,7 +586,7 @@ mod tests {
         let good = encode(&records);
         let mut bytes = good.bytes.as_slice().to_vec();
         let at = good.offsets.as_slice()[1] as usize;
-        bytes[at + 2] = b'!'; // inside "{}" of the second record's metadata
+        bytes[at + 2] = b'!'; // the length of the second record's metadata, past its end
         let bad = EncodedRecords::new(SectionBytes::Memory(Arc::new(bytes)), good.offsets.clone(), 100, "f.vdb");
         let store = RecordStore::encoded(bad);
         assert!(store.get(0).is_some());
@@ -603,6 +603,14 @@ mod tests {
         assert!(store.view(1).is_none());
         let e = store.damage().unwrap();
         assert!(e.message.contains("f.vdb") && e.message.contains("metadata"), "{}", e.message);
+        // A stored record must take exactly its bytes, read in place as decoded.
+        let mut bytes = good.bytes.as_slice().to_vec();
+        bytes.push(0);
+        let mut offsets = good.offsets.as_slice().to_vec();
+        *offsets.last_mut().unwrap() += 1;
+        let store = RecordStore::encoded(EncodedRecords::new(SectionBytes::Memory(Arc::new(bytes)), Offsets::Memory(Arc::new(offsets)), 0, "t"));
+        assert!(store.view(0).is_some() && store.view(1).is_none() && store.get(1).is_none());
+        assert!(store.damage().unwrap().message.contains("more bytes than it uses"));
         // Offsets out of order are damage too, not a panic.
         let swapped = EncodedRecords::new(good.bytes.clone(), Offsets::Memory(Arc::new(vec![5, 2, 999])), 0, "t");
         let store = RecordStore::encoded(swapped);

@@ -230,7 +230,7 @@ fn hit<'a>(db: &'a Database, namespace: &'a str, slot: u32, score: f32, explain:
 
 fn bm25_explain(db: &Database, namespace: &str, slot: u32, query: &[(String, f32)]) -> Option<crate::sparse::index::Bm25Explain> {
     let ns = db.namespaces.get(namespace)?;
-    let r = ns.record(slot)?;
+    let r = ns.record_terms(slot)?;
     Some(ns.sparse().explain(slot, query, &r.sparse))
 }
 
